@@ -1,0 +1,24 @@
+/* A growable byte buffer (Redis's sds, much smaller). Always NUL-terminated. */
+#ifndef TL_UTIL_BUF_H
+#define TL_UTIL_BUF_H
+
+#include <stddef.h>
+
+typedef struct tl_buf {
+    char *data;
+    size_t len, cap;
+} tl_buf;
+
+#define TL_BUF_INIT {NULL, 0, 0}
+
+int tl_buf_reserve(tl_buf *b, size_t extra);          /* 0 ok, -1 out of memory */
+int tl_buf_append(tl_buf *b, const void *p, size_t n);
+int tl_buf_puts(tl_buf *b, const char *s);
+int tl_buf_printf(tl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal, quotes included; bytes that are not valid
+ * UTF-8 are written as \u00XX so the output is always valid JSON. */
+int tl_buf_json_string(tl_buf *b, const char *s, size_t n);
+void tl_buf_reset(tl_buf *b);
+void tl_buf_free(tl_buf *b);
+
+#endif

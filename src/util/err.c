@@ -1,0 +1,67 @@
+#include "util/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int err_vset(tl_err *err, tl_err_code code, bool retriable, const char *fmt, va_list ap) {
+    if (err) {
+        err->code = code;
+        err->retriable = retriable;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    }
+    return code;
+}
+
+int tl_err_set(tl_err *err, tl_err_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = err_vset(err, code, false, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tl_err_set_retriable(tl_err *err, tl_err_code code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = err_vset(err, code, true, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tl_err_wrap(tl_err *err, const char *fmt, ...) {
+    if (!err)
+        return TL_ERR_INVALID;
+    char prefix[256], old[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    return err->code;
+}
+
+void tl_err_clear(tl_err *err) {
+    if (err) {
+        err->code = TL_OK;
+        err->retriable = false;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *tl_err_code_name(tl_err_code code) {
+    switch (code) {
+    case TL_OK: return "ok";
+    case TL_ERR_IO: return "io";
+    case TL_ERR_INVALID: return "invalid";
+    case TL_ERR_CONFLICT: return "conflict";
+    case TL_ERR_NOT_FOUND: return "not_found";
+    case TL_ERR_NOMEM: return "nomem";
+    case TL_ERR_CORRUPT: return "corrupt";
+    case TL_ERR_KAFKA: return "kafka";
+    case TL_ERR_DUCKDB: return "duckdb";
+    case TL_ERR_STOPPED: return "stopped";
+    }
+    return "unknown";
+}
