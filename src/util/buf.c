@@ -30,7 +30,9 @@ int tl_buf_append(tl_buf *b, const void *p, size_t n) {
     return 0;
 }
 
-int tl_buf_puts(tl_buf *b, const char *s) { return tl_buf_append(b, s, strlen(s)); }
+int tl_buf_puts(tl_buf *b, const char *s) {
+    return tl_buf_append(b, s, strlen(s));
+}
 
 int tl_buf_printf(tl_buf *b, const char *fmt, ...) {
     va_list ap;
@@ -51,18 +53,29 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n) {
     unsigned char c = p[0];
     size_t len;
     uint32_t cp;
-    if (c < 0x80) return 1;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (len > n) return 0;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        cp = c & 0x07;
+    } else
+        return 0;
+    if (len > n)
+        return 0;
     for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
         cp = (cp << 6) | (p[i] & 0x3F);
     }
     static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
     return len;
 }
 
@@ -77,16 +90,20 @@ int tl_buf_json_string(tl_buf *b, const char *s, size_t n) {
         size_t sl;
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            if (tl_buf_append(b, esc, 2)) return -1;
+            if (tl_buf_append(b, esc, 2))
+                return -1;
             i++;
         } else if (c < 0x20 || c == 0x7F) {
-            if (tl_buf_printf(b, "\\u%04x", c)) return -1;
+            if (tl_buf_printf(b, "\\u%04x", c))
+                return -1;
             i++;
         } else if ((sl = utf8_seq_len(p + i, n - i)) == 0) {
-            if (tl_buf_printf(b, "\\u%04x", c)) return -1; /* raw byte as U+00XX */
+            if (tl_buf_printf(b, "\\u%04x", c))
+                return -1; /* raw byte as U+00XX */
             i++;
         } else {
-            if (tl_buf_append(b, p + i, sl)) return -1;
+            if (tl_buf_append(b, p + i, sl))
+                return -1;
             i += sl;
         }
     }

@@ -9,9 +9,10 @@ typedef struct tl_buf {
     size_t len, cap;
 } tl_buf;
 
-#define TL_BUF_INIT {NULL, 0, 0}
+#define TL_BUF_INIT                                                                                \
+    { NULL, 0, 0 }
 
-int tl_buf_reserve(tl_buf *b, size_t extra);          /* 0 ok, -1 out of memory */
+int tl_buf_reserve(tl_buf *b, size_t extra); /* 0 ok, -1 out of memory */
 int tl_buf_append(tl_buf *b, const void *p, size_t n);
 int tl_buf_puts(tl_buf *b, const char *s);
 int tl_buf_printf(tl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

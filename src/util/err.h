@@ -15,10 +15,10 @@ typedef enum {
     TL_ERR_CONFLICT = -3,  /* put-if-absent lost a race; re-read and retry */
     TL_ERR_NOT_FOUND = -4, /* object or key does not exist */
     TL_ERR_NOMEM = -5,
-    TL_ERR_CORRUPT = -6,   /* data on disk does not parse */
+    TL_ERR_CORRUPT = -6, /* data on disk does not parse */
     TL_ERR_KAFKA = -7,
     TL_ERR_DUCKDB = -8,
-    TL_ERR_STOPPED = -9,   /* interrupted by a signal / shutdown request */
+    TL_ERR_STOPPED = -9, /* interrupted by a signal / shutdown request */
 } tl_err_code;
 
 typedef struct tl_err {

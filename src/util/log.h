@@ -15,8 +15,12 @@ void tl_log(tl_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define tl_error(mod, ...) tl_log(TL_LOG_ERROR, mod, __VA_ARGS__)
-#define tl_warn(mod, ...)  tl_log(TL_LOG_WARN, mod, __VA_ARGS__)
-#define tl_info(mod, ...)  tl_log(TL_LOG_INFO, mod, __VA_ARGS__)
-#define tl_debug(mod, ...) do { if (tl_log_enabled(TL_LOG_DEBUG)) tl_log(TL_LOG_DEBUG, mod, __VA_ARGS__); } while (0)
+#define tl_warn(mod, ...) tl_log(TL_LOG_WARN, mod, __VA_ARGS__)
+#define tl_info(mod, ...) tl_log(TL_LOG_INFO, mod, __VA_ARGS__)
+#define tl_debug(mod, ...)                                                                         \
+    do {                                                                                           \
+        if (tl_log_enabled(TL_LOG_DEBUG))                                                          \
+            tl_log(TL_LOG_DEBUG, mod, __VA_ARGS__);                                                \
+    } while (0)
 
 #endif
