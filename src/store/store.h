@@ -1,0 +1,92 @@
+/* store — one object-store interface, several backends (store_fs.c now,
+ * store_s3.c later), as Fluent Bit's output plugins fill one descriptor.
+ *
+ * Keys are relative paths with '/' separators ("ticks/_delta_log/000...0.json").
+ * All lake file access goes through a tl_store so the lake works on S3 too. */
+#ifndef TL_STORE_STORE_H
+#define TL_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+typedef struct tl_store tl_store;
+
+typedef struct tl_store_entry {
+    char *key;         /* relative to the store root */
+    int64_t size;
+    int64_t mtime_ms;  /* last modification, ms since the epoch */
+} tl_store_entry;
+
+typedef struct tl_store_ops {
+    const char *name; /* "fs", "s3" */
+    /* Write data at key, replacing any object there; atomic for readers. */
+    int (*put)(tl_store *s, const char *key, const void *data, size_t len, tl_err *err);
+    /* Upload a local file to key (large data files; no whole copy in memory). */
+    int (*put_file)(tl_store *s, const char *key, const char *local_path, tl_err *err);
+    /* Create key only if absent: TL_ERR_CONFLICT if it exists. */
+    int (*put_if_absent)(tl_store *s, const char *key, const void *data, size_t len, tl_err *err);
+    /* Read the whole object into out (appended). TL_ERR_NOT_FOUND if absent. */
+    int (*get)(tl_store *s, const char *key, tl_buf *out, tl_err *err);
+    /* Download key to a local file (for DuckDB, which reads local files). */
+    int (*get_file)(tl_store *s, const char *key, const char *local_path, tl_err *err);
+    /* Size and mtime of key; TL_ERR_NOT_FOUND if absent. */
+    int (*head)(tl_store *s, const char *key, tl_store_entry *out, tl_err *err);
+    /* Every key starting with prefix, in lexicographic order. Caller frees
+     * with tl_store_entries_free(). */
+    int (*list)(tl_store *s, const char *prefix, tl_store_entry **out, size_t *n, tl_err *err);
+    /* Delete key; deleting an absent key is not an error. */
+    int (*del)(tl_store *s, const char *key, tl_err *err);
+    /* A local path for key if this backend has one (fs), else NULL. Lets
+     * DuckDB read lake files in place. Returned string is owned by caller. */
+    char *(*local_path)(tl_store *s, const char *key);
+    void (*destroy)(tl_store *s);
+} tl_store_ops;
+
+struct tl_store {
+    const tl_store_ops *ops;
+    char *uri; /* as given: "/data/lake" or "s3://bucket/prefix" */
+};
+
+/* Open by URI: a local directory (created if missing) or s3://... */
+tl_store *tl_store_open(const char *uri, tl_err *err);
+void tl_store_destroy(tl_store *s);
+void tl_store_entries_free(tl_store_entry *e, size_t n);
+
+/* Backends */
+tl_store *tl_store_fs_new(const char *root, tl_err *err);
+
+/* Convenience wrappers */
+static inline int tl_store_put(tl_store *s, const char *k, const void *d, size_t n, tl_err *e) {
+    return s->ops->put(s, k, d, n, e);
+}
+static inline int tl_store_put_file(tl_store *s, const char *k, const char *p, tl_err *e) {
+    return s->ops->put_file(s, k, p, e);
+}
+static inline int tl_store_put_if_absent(tl_store *s, const char *k, const void *d, size_t n,
+                                         tl_err *e) {
+    return s->ops->put_if_absent(s, k, d, n, e);
+}
+static inline int tl_store_get(tl_store *s, const char *k, tl_buf *out, tl_err *e) {
+    return s->ops->get(s, k, out, e);
+}
+static inline int tl_store_get_file(tl_store *s, const char *k, const char *p, tl_err *e) {
+    return s->ops->get_file(s, k, p, e);
+}
+static inline int tl_store_head(tl_store *s, const char *k, tl_store_entry *out, tl_err *e) {
+    return s->ops->head(s, k, out, e);
+}
+static inline int tl_store_list(tl_store *s, const char *prefix, tl_store_entry **out, size_t *n,
+                                tl_err *e) {
+    return s->ops->list(s, prefix, out, n, e);
+}
+static inline int tl_store_del(tl_store *s, const char *k, tl_err *e) {
+    return s->ops->del(s, k, e);
+}
+static inline char *tl_store_local_path(tl_store *s, const char *k) {
+    return s->ops->local_path ? s->ops->local_path(s, k) : NULL;
+}
+
+#endif

@@ -1,0 +1,101 @@
+/* tick — the tick record and its JSON codec.
+ *
+ * One JSON object per Kafka message or JSONL line:
+ *   {"symbol":"AAPL","ts":"2026-11-24T20:15:03.123456Z","price":189.25,
+ *    "size":100,"bid":189.24,"ask":189.26,"exchange":"XNAS","seq":42}
+ * Prices are exact fixed-point int64 micro-units (6 decimals), parsed from the
+ * JSON number's text: no binary floating point anywhere on the path. */
+#ifndef TL_TICK_TICK_H
+#define TL_TICK_TICK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TL_SYMBOL_MAX 12
+#define TL_EXCHANGE_MAX 16
+#define TL_MICROS 1000000LL /* one price unit in micro-units */
+
+enum {
+    TL_TICK_HAS_SIZE = 1u << 0,
+    TL_TICK_HAS_BID = 1u << 1,
+    TL_TICK_HAS_ASK = 1u << 2,
+    TL_TICK_HAS_EXCHANGE = 1u << 3,
+    TL_TICK_HAS_SEQ = 1u << 4,
+};
+
+typedef struct tl_tick {
+    char symbol[TL_SYMBOL_MAX + 1];     /* NUL-terminated */
+    char exchange[TL_EXCHANGE_MAX + 1]; /* NUL-terminated; "" when absent */
+    int64_t ts_us;                      /* event time, µs since the Unix epoch, UTC */
+    int64_t price;                      /* micro-units */
+    int64_t size;
+    int64_t bid, ask; /* micro-units */
+    int64_t seq;
+    unsigned has; /* TL_TICK_HAS_* bits for the optional fields */
+} tl_tick;
+
+/* A tick as the lake stores it: the record plus where and when it came in. */
+typedef struct tl_tick_row {
+    tl_tick tick;
+    bool late;             /* behind the watermark when it arrived */
+    int32_t src_partition; /* Kafka partition, or -1 for file input */
+    int64_t src_offset;    /* Kafka offset, or line number (1-based) for file input */
+    int64_t ingest_ts_us;  /* wall clock when the stream accepted it */
+} tl_tick_row;
+
+typedef enum { TL_TS_UNIT_S, TL_TS_UNIT_MS, TL_TS_UNIT_US, TL_TS_UNIT_NS } tl_ts_unit;
+int tl_ts_unit_parse(const char *name, tl_ts_unit *out); /* "s","ms","us","ns"; 0 ok, -1 bad */
+
+/* Why a record was rejected. The stable code string is what the dead-letter
+ * area stores and what users query by. */
+typedef enum {
+    TL_TICK_OK = 0,
+    TL_TICK_NOT_JSON,      /* "not_json" */
+    TL_TICK_NOT_OBJECT,    /* "not_object": valid JSON but not an object */
+    TL_TICK_TOO_LARGE,     /* "too_large": message longer than max_bytes */
+    TL_TICK_MISSING_FIELD, /* "missing_field:<name>" */
+    TL_TICK_BAD_TYPE,      /* "bad_type:<name>" (e.g. price given as a string) */
+    TL_TICK_BAD_SYMBOL,    /* "bad_symbol" */
+    TL_TICK_BAD_TS,        /* "bad_ts" */
+    TL_TICK_BAD_PRICE,     /* "bad_price": <= 0, too many decimals, out of range */
+    TL_TICK_BAD_SIZE,      /* "bad_size" */
+    TL_TICK_BAD_BID,       /* "bad_bid" */
+    TL_TICK_BAD_ASK,       /* "bad_ask" */
+    TL_TICK_CROSSED_QUOTE, /* "crossed_quote": bid > ask */
+    TL_TICK_BAD_EXCHANGE,  /* "bad_exchange" */
+    TL_TICK_BAD_SEQ,       /* "bad_seq" */
+    TL_TICK_DUP_FIELD,     /* "duplicate_field:<name>" */
+} tl_tick_reason;
+
+typedef struct tl_tick_error {
+    tl_tick_reason reason;
+    char code[40];  /* stable code, e.g. "missing_field:price" */
+    char msg[160];  /* human message naming the field and value */
+} tl_tick_error;
+
+/* A reusable parser (holds the JSON library's handle). One per thread. */
+typedef struct tl_tick_parser tl_tick_parser;
+
+tl_tick_parser *tl_tick_parser_new(tl_ts_unit epoch_unit, size_t max_bytes);
+void tl_tick_parser_destroy(tl_tick_parser *p);
+/* 0 and *out filled, or -1 and *err filled. Never reads past buf+len. */
+int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out,
+                  tl_tick_error *err);
+
+/* Serialise as one JSON object (no newline), ts as RFC 3339 UTC with µs.
+ * Returns the length it needs, like snprintf; writes at most cap bytes. */
+size_t tl_tick_format(const tl_tick *t, char *buf, size_t cap);
+
+/* Exact decimal <-> micro-units. Parse accepts JSON number syntax (sign,
+ * fraction, exponent) and fails (-1) unless the value is exactly representable
+ * with 6 decimals within int64. */
+int tl_decimal_parse(const char *s, size_t len, int64_t *micros);
+size_t tl_decimal_format(int64_t micros, char *buf, size_t cap); /* "189.25", "0.000001" */
+
+/* RFC 3339 <-> µs since the epoch. Parse: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM);
+ * 't' and 'z' accepted; digits beyond µs are truncated toward the past. */
+int tl_rfc3339_parse(const char *s, size_t len, int64_t *us);
+size_t tl_rfc3339_format(int64_t us, char *buf, size_t cap); /* ...T..:..:...ffffffZ */
+
+#endif
