@@ -1,5 +1,78 @@
+/* ticklake — one binary, one subcommand per pipeline stage. */
 #include <stdio.h>
-int main(void) {
-    puts("ticklake " TL_VERSION);
-    return 0;
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "conf/conf.h"
+#include "util/signals.h"
+
+/* Commands land one by one; a weak reference lets the binary build while a
+ * command's file is still being written (its entry is then skipped). */
+#pragma weak tl_cmd_broker
+#pragma weak tl_cmd_simulate
+#pragma weak tl_cmd_stream
+#pragma weak tl_cmd_query
+
+static const tl_command *const commands[] = {
+    &tl_cmd_broker,
+    &tl_cmd_simulate,
+    &tl_cmd_stream,
+    &tl_cmd_query,
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const tl_command *current;
+
+static void print_usage(FILE *out) {
+    fprintf(out,
+            "ticklake %s — real-time stock-tick data platform\n\n"
+            "Usage: ticklake <command> [options]\n\nCommands:\n",
+            TL_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (commands[i])
+            fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\n'ticklake <command> --help' lists a command's options.\n"
+                 "Settings come from flags, TICKLAKE_* environment variables and ticklake.yml,\n"
+                 "in that order of precedence.\n"
+                 "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.\n");
+}
+
+static void print_command_help(FILE *out) {
+    fprintf(out, "Usage: ticklake %s %s\n\n%s\n", current->name, current->usage,
+            current->description);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return TL_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_usage(stdout);
+        return TL_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("ticklake %s\n", TL_VERSION);
+        return TL_EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (!commands[i] || strcmp(commands[i]->name, argv[1]) != 0)
+            continue;
+        current = commands[i];
+        tl_config cfg;
+        int first = 0;
+        int rc =
+            tl_conf_load(&cfg, current->groups, argc - 1, argv + 1, &first, print_command_help);
+        if (rc == 0) {
+            tl_signals_install();
+            rc = current->run(&cfg, argc - 1 - first, argv + 1 + first);
+        } else if (rc == 1) {
+            rc = TL_EXIT_OK; /* --help */
+        }
+        tl_conf_free(&cfg);
+        return rc;
+    }
+    fprintf(stderr, "ticklake: unknown command '%s'\n\n", argv[1]);
+    print_usage(stderr);
+    return TL_EXIT_USAGE;
 }

@@ -1,0 +1,127 @@
+/* conf — ticklake's configuration: one table drives the YAML file, the
+ * TICKLAKE_* environment variables, the command-line flags and --help
+ * (Fluent Bit's config_map, Redis's static_configs).
+ *
+ * Precedence: built-in default < ticklake.yml < TICKLAKE_* < flags.
+ * A key "stream.flush_rows" is `stream: {flush_rows: ...}` in YAML,
+ * TICKLAKE_STREAM_FLUSH_ROWS in the environment and --flush-rows on the
+ * command line (the table gives each key's flag name). */
+#ifndef TL_CONF_CONF_H
+#define TL_CONF_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+/* Which commands a key applies to: a key shows in a command's --help and is
+ * accepted as its flag only when their groups intersect. */
+enum {
+    TL_CG_GLOBAL = 1u << 0, /* every command */
+    TL_CG_KAFKA = 1u << 1,  /* Kafka clients: brokers, topic, -X */
+    TL_CG_BROKER = 1u << 2,
+    TL_CG_SIM = 1u << 3,
+    TL_CG_STREAM = 1u << 4,
+    TL_CG_LAKE = 1u << 5, /* anything that opens the lake */
+    TL_CG_QUERY = 1u << 6,
+    TL_CG_TICK = 1u << 7, /* codec settings: anything that parses ticks */
+    TL_CG_UP = 1u << 8,
+};
+
+typedef struct tl_kv {
+    char *key;
+    char *value;
+} tl_kv;
+
+typedef struct tl_config {
+    /* global */
+    char *config_path; /* the file that was loaded, or NULL */
+    char *log_level;
+
+    /* kafka */
+    char *brokers;
+    char *topic;
+    char *group;
+    tl_kv *kafka_props; /* librdkafka properties: kafka: section, then -X */
+    size_t n_kafka_props;
+
+    /* broker */
+    char *listen;
+    int64_t partitions;
+
+    /* simulate */
+    int64_t symbols;
+    int64_t rate;        /* ticks per second; 0 = as fast as possible */
+    int64_t count;       /* stop after this many; 0 = no limit */
+    int64_t duration_ms; /* stop after this long; 0 = no limit */
+    int64_t seed;
+    char *start;  /* RFC 3339 start of the simulated clock, or NULL = wall clock */
+    char *faults; /* "bad=0.01,late=0.01,dup=0.01,ooo=0.01" */
+    char *output; /* "-" = JSONL to stdout instead of Kafka */
+    char *stats_json;
+
+    /* tick codec */
+    char *ts_unit; /* epoch unit for integer ts: s, ms, us, ns */
+    int64_t max_message_bytes;
+
+    /* lake + stream */
+    char *lake;
+    char *from; /* JSONL file or "-" for stdin: backfill instead of Kafka */
+    bool until_end;
+    int64_t flush_rows;
+    int64_t flush_interval_ms;
+    int64_t allowed_lateness_ms;
+    int64_t max_future_skew_ms;
+    int64_t max_buffered_rows;
+
+    /* query */
+    char *format; /* table, csv, json */
+} tl_config;
+
+typedef enum {
+    TL_CT_STRING,
+    TL_CT_INT,      /* int64 */
+    TL_CT_BOOL,     /* true/false/yes/no/1/0/on/off */
+    TL_CT_DURATION, /* "250ms", "10s", "5m", "168h"; a bare number is seconds -> int64 ms */
+    TL_CT_SIZE,     /* "128MiB", "16MB", "4096" -> int64 bytes */
+} tl_conf_type;
+
+typedef struct tl_conf_entry {
+    const char *key;  /* "stream.flush_rows" */
+    const char *flag; /* "flush-rows" (long option), NULL = file/env only */
+    char short_flag;  /* 0 = none */
+    tl_conf_type type;
+    const char *def; /* default as text, NULL = unset */
+    size_t offset;   /* offsetof(tl_config, field) */
+    unsigned groups; /* TL_CG_* */
+    const char *help;
+    const char *choices; /* "s|ms|us|ns": the only accepted values, or NULL */
+    bool positive;       /* numbers must be >= 1 (all numbers must be >= 0) */
+} tl_conf_entry;
+
+extern const tl_conf_entry tl_conf_table[];
+extern const size_t tl_conf_table_len;
+
+/* Parse a command's argv (argv[0] = command name) for options in `groups`,
+ * load defaults, the YAML file (--config or ./ticklake.yml if present,
+ * TICKLAKE_CONFIG), the environment and the flags, in that order.
+ * On success *first_arg is the index of the first positional argument.
+ * Returns 0, 1 when --help was shown (caller exits 0), or 2 on a usage or
+ * configuration error, after printing a message that names the bad key or
+ * value and where it came from (flag, env var, or file:line). */
+int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *first_arg,
+                 void (*print_help)(FILE *out));
+
+/* Print the options for `groups` as --help text. */
+void tl_conf_print_options(FILE *out, unsigned groups);
+
+void tl_conf_free(tl_config *cfg);
+
+/* Parse helpers, shared with other modules (0 ok, -1 bad). */
+int tl_conf_parse_duration_ms(const char *s, int64_t *out);
+int tl_conf_parse_size(const char *s, int64_t *out);
+int tl_conf_parse_bool(const char *s, bool *out);
+
+#endif

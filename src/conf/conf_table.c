@@ -1,0 +1,72 @@
+/* The one table of settings. Each row feeds ticklake.yml, TICKLAKE_* and
+ * the command-line flag, and --help. Keep help texts short and concrete. */
+#include <stddef.h>
+
+#include "conf/conf.h"
+
+#define F(field) offsetof(tl_config, field)
+
+const tl_conf_entry tl_conf_table[] = {
+    {"log_level", "log-level", 0, TL_CT_STRING, "info", F(log_level), TL_CG_GLOBAL, "log verbosity",
+     "error|warn|info|debug", false},
+
+    {"kafka.brokers", "brokers", 'b', TL_CT_STRING, NULL, F(brokers), TL_CG_KAFKA,
+     "Kafka bootstrap servers, host:port[,host:port]", NULL, false},
+    {"kafka.topic", "topic", 't', TL_CT_STRING, "ticks", F(topic), TL_CG_KAFKA | TL_CG_BROKER,
+     "Kafka topic of the ticks", NULL, false},
+    {"kafka.group", "group", 'g', TL_CT_STRING, "ticklake", F(group), TL_CG_STREAM,
+     "Kafka consumer group id", NULL, false},
+
+    {"broker.listen", "listen", 0, TL_CT_STRING, "127.0.0.1:0", F(listen), TL_CG_BROKER,
+     "address of the dev broker (port 0 = any free port)", NULL, false},
+    {"broker.partitions", "partitions", 'p', TL_CT_INT, "8", F(partitions), TL_CG_BROKER,
+     "partitions of the topic the dev broker creates", NULL, true},
+
+    {"simulate.symbols", "symbols", 0, TL_CT_INT, "50", F(symbols), TL_CG_SIM | TL_CG_UP,
+     "number of ticker symbols", NULL, true},
+    {"simulate.rate", "rate", 'r', TL_CT_INT, "10000", F(rate), TL_CG_SIM | TL_CG_UP,
+     "ticks per second (0 = as fast as possible)", NULL, false},
+    {"simulate.count", "count", 'n', TL_CT_INT, "0", F(count), TL_CG_SIM,
+     "stop after this many messages (0 = no limit)", NULL, false},
+    {"simulate.duration", "duration", 'd', TL_CT_DURATION, "0", F(duration_ms),
+     TL_CG_SIM | TL_CG_UP, "stop after this long, e.g. 30s, 5m (0 = no limit)", NULL, false},
+    {"simulate.seed", "seed", 0, TL_CT_INT, "42", F(seed), TL_CG_SIM | TL_CG_UP,
+     "random seed; the same seed gives the same ticks", NULL, false},
+    {"simulate.start", "start", 0, TL_CT_STRING, NULL, F(start), TL_CG_SIM,
+     "simulated clock start (RFC 3339) instead of the wall clock", NULL, false},
+    {"simulate.faults", "faults", 0, TL_CT_STRING, NULL, F(faults), TL_CG_SIM,
+     "fault rates, e.g. bad=0.01,late=0.01,dup=0.01,ooo=0.01", NULL, false},
+    {"simulate.output", "output", 'o', TL_CT_STRING, NULL, F(output), TL_CG_SIM,
+     "'-' writes JSONL to stdout instead of Kafka", NULL, false},
+    {"simulate.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stats_json), TL_CG_SIM,
+     "write the end-of-run summary as JSON to this file", NULL, false},
+
+    {"tick.ts_unit", "ts-unit", 0, TL_CT_STRING, "ms", F(ts_unit), TL_CG_TICK,
+     "unit of integer epoch timestamps", "s|ms|us|ns", false},
+    {"tick.max_message_bytes", "max-message-bytes", 0, TL_CT_SIZE, "64KiB", F(max_message_bytes),
+     TL_CG_TICK, "messages longer than this are rejected as too_large", NULL, true},
+
+    {"lake.path", "lake", 'l', TL_CT_STRING, "./lake", F(lake), TL_CG_LAKE,
+     "the lake: a local directory", NULL, false},
+
+    {"stream.from", "from", 'f', TL_CT_STRING, NULL, F(from), TL_CG_STREAM,
+     "ingest a JSONL file ('-' = stdin) instead of Kafka", NULL, false},
+    {"stream.until_end", "until-end", 'e', TL_CT_BOOL, "false", F(until_end), TL_CG_STREAM,
+     "exit once every partition reached the end it had at start", NULL, false},
+    {"stream.flush_rows", "flush-rows", 0, TL_CT_INT, "100000", F(flush_rows), TL_CG_STREAM,
+     "flush an hour partition's buffer at this many rows", NULL, true},
+    {"stream.flush_interval", "flush-interval", 0, TL_CT_DURATION, "1s", F(flush_interval_ms),
+     TL_CG_STREAM | TL_CG_UP, "flush buffered rows at least this often", NULL, true},
+    {"stream.allowed_lateness", "allowed-lateness", 0, TL_CT_DURATION, "10s",
+     F(allowed_lateness_ms), TL_CG_STREAM, "watermark = max event time seen - this", NULL, false},
+    {"stream.max_future_skew", "max-future-skew", 0, TL_CT_DURATION, "60s", F(max_future_skew_ms),
+     TL_CG_STREAM, "ticks further ahead of the wall clock go to the dead letter", NULL, false},
+    {"stream.max_buffered_rows", "max-buffered-rows", 0, TL_CT_INT, "1000000", F(max_buffered_rows),
+     TL_CG_STREAM, "cap on rows buffered across all hour partitions; the oldest flush first", NULL,
+     true},
+
+    {"query.format", "format", 0, TL_CT_STRING, "table", F(format), TL_CG_QUERY, "output format",
+     "table|csv|json", false},
+};
+
+const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
