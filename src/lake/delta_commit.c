@@ -1,0 +1,358 @@
+/* delta_commit — building a commit and writing it with put-if-absent
+ * (optimistic concurrency, "Requirements for Writers" in PROTOCOL.md).
+ *
+ * Actions are serialised as they are added, so a commit attempt is one
+ * buffer write; on a lost race only the winners are read and checked. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include "lake/lake_internal.h"
+#include "util/log.h"
+
+#ifndef TL_VERSION
+#define TL_VERSION "dev"
+#endif
+
+/* Enough for every writer of a busy table to get through; each retry only
+ * happens because some other commit landed, so the table makes progress. */
+#define COMMIT_MAX_ATTEMPTS 1000
+
+struct tl_lake_tx {
+    char *operation;
+    tl_buf params;      /* operationParameters members, comma separated */
+    tl_buf files;       /* remove and add lines */
+    tl_buf table;       /* protocol + metaData lines (table creation only) */
+    tl_strmap *txn;     /* appId -> int64_t * version */
+    tl_strmap *removed; /* decoded paths this tx removes */
+    size_t nadds, nremoves;
+};
+
+static int tx_nomem(tl_err *err) {
+    return tl_err_set(err, TL_ERR_NOMEM, "out of memory building a lake commit");
+}
+
+tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err) {
+    tl_lake_tx *tx = calloc(1, sizeof *tx);
+    if (!tx || !(tx->operation = strdup(operation ? operation : "WRITE")) ||
+        !(tx->txn = tl_strmap_new(free)) || !(tx->removed = tl_strmap_new(NULL))) {
+        tl_lake_tx_destroy(tx);
+        tx_nomem(err);
+        return NULL;
+    }
+    return tx;
+}
+
+void tl_lake_tx_destroy(tl_lake_tx *tx) {
+    if (!tx)
+        return;
+    free(tx->operation);
+    tl_buf_free(&tx->params);
+    tl_buf_free(&tx->files);
+    tl_buf_free(&tx->table);
+    tl_strmap_destroy(tx->txn);
+    tl_strmap_destroy(tx->removed);
+    free(tx);
+}
+
+static int json_str(tl_buf *b, const char *s) {
+    return s ? tl_buf_json_string(b, s, strlen(s)) : tl_buf_puts(b, "null");
+}
+
+static int json_kv_object(tl_buf *b, const tl_lake_kv *kv, size_t n) {
+    int rc = tl_buf_puts(b, "{");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = (i ? tl_buf_puts(b, ",") : 0) || json_str(b, kv[i].key) || tl_buf_puts(b, ":") ||
+             json_str(b, kv[i].value);
+    }
+    return rc || tl_buf_puts(b, "}");
+}
+
+/* "path": encoded per RFC 2396, then JSON-escaped. */
+static int json_path(tl_buf *b, const char *path) {
+    char *enc = tl_lake_path_encode(path);
+    if (!enc)
+        return -1;
+    int rc = json_str(b, enc);
+    free(enc);
+    return rc;
+}
+
+static int check_path(const char *path, tl_err *err) {
+    if (!path || !*path || path[0] == '/' || strstr(path, "://"))
+        return tl_err_set(err, TL_ERR_INVALID, "lake: file path '%s' must be relative to the table",
+                          path ? path : "(null)");
+    return 0;
+}
+
+int tl_lake_tx_add(tl_lake_tx *tx, const tl_lake_file *f, tl_err *err) {
+    int rc = check_path(f->path, err);
+    if (rc)
+        return rc;
+    if (f->stats) {
+        /* Engines parse stats; a bad string would break their reads, not ours. */
+        yajl_val v = yajl_tree_parse(f->stats, NULL, 0);
+        bool ok = YAJL_IS_OBJECT(v);
+        yajl_tree_free(v);
+        if (!ok)
+            return tl_err_set(err, TL_ERR_INVALID, "lake: stats of '%s' is not a JSON object",
+                              f->path);
+    }
+    tl_buf *b = &tx->files;
+    size_t mark = b->len;
+    rc =
+        tl_buf_puts(b, "{\"add\":{\"path\":") || json_path(b, f->path) ||
+        tl_buf_puts(b, ",\"partitionValues\":") ||
+        json_kv_object(b, f->partition_values, f->n_partition_values) ||
+        tl_buf_printf(b, ",\"size\":%" PRId64 ",\"modificationTime\":%" PRId64 ",\"dataChange\":%s",
+                      f->size, f->modification_time, f->data_change ? "true" : "false");
+    if (!rc && f->stats)
+        rc = tl_buf_puts(b, ",\"stats\":") || json_str(b, f->stats);
+    if (rc || tl_buf_puts(b, "}}\n")) {
+        b->len = mark;
+        return tx_nomem(err);
+    }
+    tx->nadds++;
+    return 0;
+}
+
+int tl_lake_tx_remove(tl_lake_tx *tx, const tl_lake_file *f, bool data_change,
+                      int64_t deletion_ts_ms, tl_err *err) {
+    int rc = check_path(f->path, err);
+    if (rc)
+        return rc;
+    if (tl_strmap_has(tx->removed, f->path))
+        return tl_err_set(err, TL_ERR_INVALID, "lake: '%s' is removed twice in one commit",
+                          f->path);
+    tl_buf *b = &tx->files;
+    size_t mark = b->len;
+    rc = tl_buf_puts(b, "{\"remove\":{\"path\":") || json_path(b, f->path) ||
+         tl_buf_printf(b, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":%s",
+                       deletion_ts_ms > 0 ? deletion_ts_ms : lake_now_ms(),
+                       data_change ? "true" : "false") ||
+         tl_buf_puts(b, ",\"extendedFileMetadata\":true,\"partitionValues\":") ||
+         json_kv_object(b, f->partition_values, f->n_partition_values) ||
+         tl_buf_printf(b, ",\"size\":%" PRId64 "}}\n", f->size < 0 ? 0 : f->size);
+    if (rc || tl_strmap_put(tx->removed, f->path, NULL) != 0) {
+        b->len = mark;
+        return tx_nomem(err);
+    }
+    tx->nremoves++;
+    return 0;
+}
+
+int tl_lake_tx_set_txn(tl_lake_tx *tx, const char *app_id, int64_t version, tl_err *err) {
+    if (!app_id || !*app_id)
+        return tl_err_set(err, TL_ERR_INVALID, "lake: txn app id is empty");
+    int64_t *v = malloc(sizeof *v);
+    if (!v || (*v = version, tl_strmap_put(tx->txn, app_id, v) != 0)) {
+        free(v);
+        return tx_nomem(err);
+    }
+    return 0;
+}
+
+int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err *err) {
+    tl_buf *b = &tx->params;
+    size_t mark = b->len;
+    if ((b->len ? tl_buf_puts(b, ",") : 0) || json_str(b, key) || tl_buf_puts(b, ":") ||
+        json_str(b, value)) {
+        b->len = mark;
+        return tx_nomem(err);
+    }
+    return 0;
+}
+
+/* The whole commit file for one attempt. */
+static int tx_render(const tl_lake_tx *tx, int64_t read_version, tl_buf *out) {
+    char uuid[37];
+    lake_uuid(uuid);
+    int64_t now = lake_now_ms();
+    tl_buf_reset(out);
+    int rc =
+        tl_buf_printf(out, "{\"commitInfo\":{\"timestamp\":%" PRId64 ",\"operation\":", now) ||
+        json_str(out, tx->operation) ||
+        tl_buf_printf(out, ",\"operationParameters\":{%s}", tx->params.data ? tx->params.data : "");
+    if (!rc && read_version >= 0)
+        rc = tl_buf_printf(out, ",\"readVersion\":%" PRId64, read_version);
+    rc = rc || tl_buf_printf(out,
+                             ",\"isolationLevel\":\"Serializable\",\"isBlindAppend\":%s"
+                             ",\"operationMetrics\":{\"numAddedFiles\":\"%zu\","
+                             "\"numRemovedFiles\":\"%zu\"},\"engineInfo\":\"ticklake/" TL_VERSION
+                             "\",\"txnId\":\"%s\"}}\n",
+                             tx->nremoves == 0 ? "true" : "false", tx->nadds, tx->nremoves, uuid);
+    if (!rc && tx->table.len)
+        rc = tl_buf_append(out, tx->table.data, tx->table.len);
+    /* txn lines in app id order: deterministic output for equal input */
+    size_t n;
+    const char **ids = tl_strmap_sorted_keys(tx->txn, &n);
+    if (n == (size_t)-1)
+        return -1;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = tl_buf_puts(out, "{\"txn\":{\"appId\":") || json_str(out, ids[i]) ||
+             tl_buf_printf(out, ",\"version\":%" PRId64 ",\"lastUpdated\":%" PRId64 "}}\n",
+                           *(int64_t *)tl_strmap_get(tx->txn, ids[i]), now);
+    }
+    free(ids);
+    if (!rc && tx->files.len)
+        rc = tl_buf_append(out, tx->files.data, tx->files.len);
+    return rc ? -1 : 0;
+}
+
+/* Does the winning commit `text` (version v) clash with tx? */
+static int check_winner(const tl_lake_tx *tx, const char *key, int64_t v, char *text, tl_err *err) {
+    int lineno = 0;
+    for (char *line = text; line && *line; lineno++) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        lake_action a;
+        int rc = lake_action_parse(line, &a, err);
+        if (rc)
+            return tl_err_wrap(err, "%s line %d", key, lineno + 1);
+        if (a.type == LAKE_ACT_TXN && tl_strmap_has(tx->txn, a.txn->app_id))
+            rc = tl_err_set(err, TL_ERR_CONFLICT,
+                            "lake: version %" PRId64 " (another writer) also records txn for app "
+                            "'%s' (version %" PRId64 "): this source is owned elsewhere",
+                            v, a.txn->app_id, a.txn->version);
+        else if (a.type == LAKE_ACT_REMOVE && tl_strmap_has(tx->removed, a.file->path))
+            rc = tl_err_set(err, TL_ERR_CONFLICT,
+                            "lake: version %" PRId64 " already removed '%s', which this commit "
+                            "removes too",
+                            v, a.file->path);
+        else if (a.type == LAKE_ACT_METADATA || a.type == LAKE_ACT_PROTOCOL)
+            rc = tl_err_set(err, TL_ERR_CONFLICT,
+                            "lake: version %" PRId64 " changed the table's %s; re-read and redo", v,
+                            a.type == LAKE_ACT_METADATA ? "metaData" : "protocol");
+        lake_action_clear(&a);
+        if (rc)
+            return rc;
+        line = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Check winners from version v on; *next = first version not yet written. */
+static int check_winners(tl_store *s, const char *table, const tl_lake_tx *tx, int64_t v,
+                         int64_t *next, tl_err *err) {
+    char key[4096];
+    tl_buf b = TL_BUF_INIT;
+    int rc = 0;
+    for (;; v++) {
+        if (tl_lake_log_key(table, v, key, sizeof key) != 0) {
+            rc = tl_err_set(err, TL_ERR_INVALID, "lake: table name '%s' is too long", table);
+            break;
+        }
+        tl_buf_reset(&b);
+        rc = tl_store_get(s, key, &b, err);
+        if (rc == TL_ERR_NOT_FOUND) {
+            tl_err_clear(err);
+            rc = 0;
+            break;
+        }
+        if (rc || (rc = check_winner(tx, key, v, b.data ? b.data : (char[]){0}, err)) != 0)
+            break;
+    }
+    *next = v;
+    tl_buf_free(&b);
+    return rc;
+}
+
+int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_version,
+                   int64_t *committed_version, tl_err *err) {
+    char key[4096];
+    tl_buf body = TL_BUF_INIT;
+    int64_t v = read_version < 0 ? 0 : read_version + 1;
+    int rc;
+    if (v == 0 && !tx->table.len)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "lake: table '%s' has no version yet; create it first", table);
+    if (tx->table.len && v != 0)
+        return tl_err_set(err, TL_ERR_INVALID, "lake: a table-creating commit must be version 0");
+    for (int attempt = 0; attempt < COMMIT_MAX_ATTEMPTS; attempt++) {
+        if (tl_lake_log_key(table, v, key, sizeof key) != 0) {
+            rc = tl_err_set(err, TL_ERR_INVALID, "lake: table name '%s' is too long", table);
+            goto out;
+        }
+        if (tx_render(tx, read_version, &body) != 0) {
+            rc = tx_nomem(err);
+            goto out;
+        }
+        rc = tl_store_put_if_absent(s, key, body.data, body.len, err);
+        if (rc == 0) {
+            if (committed_version)
+                *committed_version = v;
+            tl_debug("lake", "committed %s (%zu adds, %zu removes)", key, tx->nadds, tx->nremoves);
+            goto out;
+        }
+        if (rc != TL_ERR_CONFLICT || tx->table.len)
+            goto out; /* creation never retries: the caller compares definitions */
+        if ((rc = check_winners(s, table, tx, v, &v, err)) != 0)
+            goto out;
+    }
+    rc = tl_err_set_retriable(err, TL_ERR_CONFLICT,
+                              "lake: gave up committing to '%s' after %d lost races", table,
+                              COMMIT_MAX_ATTEMPTS);
+out:
+    tl_buf_free(&body);
+    return rc;
+}
+
+/* ---- table creation ---------------------------------------------------- */
+
+static int render_table(tl_buf *b, const char *schema_string, const char *const *cols,
+                        size_t ncols) {
+    char uuid[37];
+    lake_uuid(uuid);
+    int rc = tl_buf_puts(b, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n") ||
+             tl_buf_printf(b,
+                           "{\"metaData\":{\"id\":\"%s\",\"format\":{\"provider\":\"parquet\","
+                           "\"options\":{}},\"schemaString\":",
+                           uuid) ||
+             json_str(b, schema_string) || tl_buf_puts(b, ",\"partitionColumns\":[");
+    for (size_t i = 0; i < ncols && !rc; i++)
+        rc = (i ? tl_buf_puts(b, ",") : 0) || json_str(b, cols[i]);
+    return rc || tl_buf_printf(b, "],\"configuration\":{},\"createdTime\":%" PRId64 "}}\n",
+                               lake_now_ms());
+}
+
+static bool same_definition(const tl_lake_metadata *md, const char *schema_string,
+                            const char *const *cols, size_t ncols) {
+    if (!md || strcmp(md->schema_string, schema_string) != 0 || md->n_partition_columns != ncols)
+        return false;
+    for (size_t i = 0; i < ncols; i++)
+        if (strcmp(md->partition_columns[i], cols[i]) != 0)
+            return false;
+    return true;
+}
+
+int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
+                   const char *const *partition_columns, size_t n_partition_columns, tl_err *err) {
+    if (!schema_string || !*schema_string)
+        return tl_err_set(err, TL_ERR_INVALID, "lake: table '%s' needs a schema", table);
+    tl_lake_snapshot *snap = NULL;
+    tl_lake_tx *tx = tl_lake_tx_new("CREATE TABLE", err);
+    if (!tx)
+        return TL_ERR_NOMEM;
+    int rc = render_table(&tx->table, schema_string, partition_columns, n_partition_columns)
+                 ? tx_nomem(err)
+                 : 0;
+    if (!rc)
+        rc = tl_lake_tx_param(tx, "description", "created by ticklake", err);
+    if (!rc)
+        rc = tl_lake_commit(s, table, tx, -1, NULL, err);
+    if (rc == TL_ERR_CONFLICT) {
+        /* Someone created it first: fine if they created the same table. */
+        if ((rc = tl_lake_snapshot_load(s, table, &snap, err)) == 0 &&
+            !same_definition(tl_lake_snapshot_metadata(snap), schema_string, partition_columns,
+                             n_partition_columns))
+            rc = tl_err_set(err, TL_ERR_CONFLICT,
+                            "lake: table '%s' exists with a different schema or partitioning",
+                            table);
+    }
+    tl_lake_snapshot_free(snap);
+    tl_lake_tx_destroy(tx);
+    return rc;
+}

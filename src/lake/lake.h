@@ -1,0 +1,160 @@
+/* lake — a Delta Lake table on a tl_store: snapshot replay and commits.
+ *
+ * A table lives under a key prefix of the store ("ticks" -> "ticks/...",
+ * log in "ticks/_delta_log/"). Everything here follows the Delta
+ * transaction log protocol (PROTOCOL.md of delta-io/delta), reader version
+ * 1 and writer version 2, so Spark, Trino and DuckDB read what we write and
+ * we read what Spark writes (JSON commits and V1 checkpoints, single and
+ * multi-part).
+ *
+ * Snapshots come from the log only; data folders are never listed.
+ *
+ * Paths: the public API always uses plain (decoded) paths relative to the
+ * table root, e.g. "year=2026/month=11/part 1.parquet". The log stores them
+ * URI-encoded as the protocol requires; encoding and decoding happen here.
+ *
+ * Threading: a loaded snapshot is immutable and may be read from any
+ * number of threads. A tl_lake_tx belongs to one thread. tl_lake_commit
+ * may run concurrently in many threads and processes against one table:
+ * put-if-absent on the version file decides, losers re-check and retry. */
+#ifndef TL_LAKE_LAKE_H
+#define TL_LAKE_LAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+/* A string pair: partition values, configuration, operation parameters.
+ * value NULL is a JSON null (a null partition value). */
+typedef struct tl_lake_kv {
+    const char *key;
+    const char *value;
+} tl_lake_kv;
+
+/* A data file as the log describes it: a live file (from `add`) or a
+ * tombstone (from `remove`). As input to tl_lake_tx_add the caller owns
+ * every pointer; in a snapshot the snapshot owns them. */
+typedef struct tl_lake_file {
+    const char *path; /* relative to the table root, decoded */
+    const tl_lake_kv *partition_values;
+    size_t n_partition_values;
+    int64_t size;               /* bytes; -1 if a remove did not record it */
+    int64_t modification_time;  /* ms since the epoch (add) */
+    int64_t deletion_timestamp; /* ms since the epoch (remove); -1 for live files */
+    bool data_change;
+    const char *stats; /* per-file statistics JSON text, or NULL */
+} tl_lake_file;
+
+typedef struct tl_lake_metadata {
+    const char *id;                 /* table GUID */
+    const char *name, *description; /* NULL when absent */
+    const char *format_provider;    /* "parquet" */
+    const char *schema_string;      /* Delta schema JSON */
+    const char *const *partition_columns;
+    size_t n_partition_columns;
+    const tl_lake_kv *configuration;
+    size_t n_configuration;
+    int64_t created_time; /* ms, -1 when absent */
+} tl_lake_metadata;
+
+typedef struct tl_lake_protocol {
+    int min_reader_version, min_writer_version;
+} tl_lake_protocol;
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+typedef struct tl_lake_snapshot tl_lake_snapshot;
+
+/* Replay <table>/_delta_log/ up to its latest version: from the newest
+ * complete checkpoint (located through _last_checkpoint, checked against a
+ * listing of the log) plus the later JSON commits, or from version 0.
+ * A table that does not exist yet gives an empty snapshot with version -1.
+ * Errors: TL_ERR_CORRUPT for unparsable lines (naming file and line) and
+ * gaps in the version sequence; TL_ERR_INVALID for tables that need a
+ * newer reader than protocol version 1. *out is owned by the caller. */
+int tl_lake_snapshot_load(tl_store *s, const char *table, tl_lake_snapshot **out, tl_err *err);
+
+/* Apply the commits made since snap was loaded (cheap when there are
+ * none). On error snap is unchanged. Not safe while other threads read snap. */
+int tl_lake_snapshot_refresh(tl_store *s, tl_lake_snapshot *snap, tl_err *err);
+
+void tl_lake_snapshot_free(tl_lake_snapshot *snap);
+
+int64_t tl_lake_snapshot_version(const tl_lake_snapshot *snap); /* -1: no table yet */
+const char *tl_lake_snapshot_table(const tl_lake_snapshot *snap);
+/* NULL when the table does not exist yet. */
+const tl_lake_metadata *tl_lake_snapshot_metadata(const tl_lake_snapshot *snap);
+const tl_lake_protocol *tl_lake_snapshot_protocol(const tl_lake_snapshot *snap);
+
+/* Live files, sorted by path (strcmp). Pointers live as long as snap. */
+size_t tl_lake_snapshot_num_files(const tl_lake_snapshot *snap);
+const tl_lake_file *tl_lake_snapshot_file(const tl_lake_snapshot *snap, size_t i);
+/* Tombstones (removed files, kept for vacuum), sorted by path. */
+size_t tl_lake_snapshot_num_tombstones(const tl_lake_snapshot *snap);
+const tl_lake_file *tl_lake_snapshot_tombstone(const tl_lake_snapshot *snap, size_t i);
+
+/* The latest txn version recorded for app_id, -1 when none. */
+int64_t tl_lake_snapshot_txn_version(const tl_lake_snapshot *snap, const char *app_id);
+/* All txn entries, sorted by app id. */
+size_t tl_lake_snapshot_num_txns(const tl_lake_snapshot *snap);
+void tl_lake_snapshot_txn(const tl_lake_snapshot *snap, size_t i, const char **app_id,
+                          int64_t *version, int64_t *last_updated);
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Create the table: version 0 with protocol (reader 1, writer 2) and
+ * metaData (fresh UUID, parquet, schema_string, partition columns).
+ * Returns 0 also when the table already exists with the same schema string
+ * and partition columns (a concurrent identical creator won: fine);
+ * TL_ERR_CONFLICT when it exists with a different definition. */
+int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
+                   const char *const *partition_columns, size_t n_partition_columns, tl_err *err);
+
+/* A commit under construction (Delta's "optimistic transaction"). */
+typedef struct tl_lake_tx tl_lake_tx;
+
+/* operation names the commit in commitInfo ("STREAMING UPDATE", "OPTIMIZE"). */
+tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err);
+void tl_lake_tx_destroy(tl_lake_tx *tx);
+
+/* Add a file (everything copied). f->stats, when set, must be JSON text;
+ * it is embedded as a JSON string. deletion_timestamp is ignored. */
+int tl_lake_tx_add(tl_lake_tx *tx, const tl_lake_file *f, tl_err *err);
+/* Remove a file (e.g. one taken from a snapshot). deletion_ts_ms <= 0 means
+ * now. data_change=false for compaction, which only rearranges data. */
+int tl_lake_tx_remove(tl_lake_tx *tx, const tl_lake_file *f, bool data_change,
+                      int64_t deletion_ts_ms, tl_err *err);
+/* Record app_id's progress (Delta `txn`; lastUpdated = now). One per app id;
+ * a second call for the same app id replaces the version. */
+int tl_lake_tx_set_txn(tl_lake_tx *tx, const char *app_id, int64_t version, tl_err *err);
+/* A commitInfo operationParameters entry (string value). */
+int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err *err);
+
+/* Write tx as version read_version+1 of the table (read_version: the
+ * snapshot version the caller based its work on, -1 for none). If another
+ * writer got there first, the winning commits are checked: when one records
+ * a txn for an app id this tx also sets, removes a file this tx removes, or
+ * changes metaData/protocol, the commit fails with TL_ERR_CONFLICT (not
+ * retriable; the message names the app id or file and the version);
+ * otherwise it is retried at the next free version, a bounded number of
+ * times. On success *committed_version (may be NULL) is the version
+ * written. tx is not consumed and may be destroyed afterwards. */
+int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_version,
+                   int64_t *committed_version, tl_err *err);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* The log key of a version: "<table>/_delta_log/<20 digits>.json".
+ * Returns 0, or -1 when cap is too small. */
+int tl_lake_log_key(const char *table, int64_t version, char *out, size_t cap);
+
+/* Path encoding as the log stores it (RFC 2396; '=' and '/' kept, ' ' ->
+ * "%20", '%' -> "%25", non-ASCII bytes as %XX) and back. Returned strings
+ * are malloc'ed (NULL on out of memory or, for decode, bad escapes). */
+char *tl_lake_path_encode(const char *path);
+char *tl_lake_path_decode(const char *uri_path);
+
+#endif
