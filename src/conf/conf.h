@@ -75,6 +75,8 @@ typedef struct tl_config {
     int64_t allowed_lateness_ms;
     int64_t max_future_skew_ms;
     int64_t max_buffered_rows;
+    char *source_id;        /* file input: the id its txn is recorded under */
+    char *stream_stats_json; /* counters as JSON on exit */
 
     /* query */
     char *format; /* table, csv, json */

@@ -65,6 +65,12 @@ const tl_conf_entry tl_conf_table[] = {
      TL_CG_STREAM, "cap on rows buffered across all hour partitions; the oldest flush first", NULL,
      true},
 
+    {"stream.source_id", "source-id", 0, TL_CT_STRING, NULL, F(source_id), TL_CG_STREAM,
+     "file input: the id its progress is recorded under (default: name + path hash)", NULL,
+     false},
+    {"stream.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stream_stats_json),
+     TL_CG_STREAM, "write the counters as JSON to this file on exit", NULL, false},
+
     {"query.format", "format", 0, TL_CT_STRING, "table", F(format), TL_CG_QUERY, "output format",
      "table|csv|json", false},
 };

@@ -1,0 +1,361 @@
+/* The stream engine: state, ingest, flush triggers. */
+#include "stream/stream_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tables/tables.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+static int make_tmp_dir(tl_stream *s, tl_err *err) {
+    char *local = tl_store_local_path(s->store, "_tmp");
+    if (local) { /* same filesystem as the lake: put_file becomes a rename */
+        snprintf(s->tmp_dir, sizeof s->tmp_dir, "%s", local);
+        free(local);
+    } else {
+        const char *t = getenv("TMPDIR");
+        snprintf(s->tmp_dir, sizeof s->tmp_dir, "%s/ticklake-%d", t ? t : "/tmp", (int)getpid());
+    }
+    if (mkdir(s->tmp_dir, 0755) != 0 && errno != EEXIST)
+        return tl_err_set(err, TL_ERR_IO, "cannot create temp folder %s: %s", s->tmp_dir,
+                          strerror(errno));
+    return 0;
+}
+
+static int open_tables(tl_stream *s, tl_err *err) {
+    int rc = tl_lake_create(s->store, TL_TICKS_TABLE, tl_ticks_schema_json,
+                            tl_ticks_partition_columns, 4, err);
+    if (rc == 0)
+        rc = tl_lake_create(s->store, TL_DEADLETTER_TABLE, tl_deadletter_schema_json,
+                            tl_deadletter_partition_columns, 1, err);
+    if (rc == 0)
+        rc = tl_lake_snapshot_load(s->store, TL_TICKS_TABLE, &s->ticks_snap, err);
+    if (rc == 0)
+        rc = tl_lake_snapshot_load(s->store, TL_DEADLETTER_TABLE, &s->dl_snap, err);
+    if (rc)
+        return rc;
+    s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
+    s->c.last_commit_version = s->ticks_version;
+    s->dl_version = tl_lake_snapshot_version(s->dl_snap);
+    return 0;
+}
+
+tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err) {
+    tl_stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    s->store = store;
+    s->opts = *opts;
+    s->topic = opts->topic ? strdup(opts->topic) : NULL;
+    s->group = opts->group ? strdup(opts->group) : NULL;
+    s->source_id = opts->source_id ? strdup(opts->source_id) : NULL;
+    s->max_event_us = INT64_MIN;
+    s->c.watermark_us = INT64_MIN;
+    s->c.last_commit_version = -1;
+    s->last_flush_ms = tl_mono_ms();
+    s->parser = tl_tick_parser_new(opts->ts_unit, opts->max_message_bytes);
+    s->dedupe = tl_dedupe_new();
+    if (!s->parser || !s->dedupe) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (!(s->duck = tl_duck_open(NULL, 0, err)))
+        goto fail;
+    if (make_tmp_dir(s, err) || open_tables(s, err) || tl_stream_recover(s, err))
+        goto fail;
+    return s;
+fail:
+    tl_stream_destroy(s);
+    return NULL;
+}
+
+static void dead_free(tl_dead *d) {
+    free(d->msg);
+    free(d->raw);
+}
+
+void tl_stream_destroy(tl_stream *s) {
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++)
+        free(s->buckets[i].rows);
+    free(s->buckets);
+    for (size_t i = 0; i < s->ndead; i++)
+        dead_free(&s->dead[i]);
+    free(s->dead);
+    free(s->parts);
+    tl_lake_snapshot_free(s->ticks_snap);
+    tl_lake_snapshot_free(s->dl_snap);
+    tl_duck_close(s->duck);
+    tl_dedupe_destroy(s->dedupe);
+    tl_tick_parser_destroy(s->parser);
+    if (s->tmp_dir[0])
+        rmdir(s->tmp_dir); /* only succeeds when empty, as it should be */
+    free(s->topic);
+    free(s->group);
+    free(s->source_id);
+    free(s);
+}
+
+/* ---- naming ------------------------------------------------------------------ */
+
+void tl_stream_app_id(const tl_stream *s, int32_t partition, char *out, size_t cap) {
+    if (s->topic)
+        snprintf(out, cap, "%s/%s/%d", s->group, s->topic, (int)partition);
+    else
+        snprintf(out, cap, "file/%s", s->source_id);
+}
+
+void tl_stream_src_name(const tl_stream *s, int32_t partition, char *out, size_t cap) {
+    if (s->topic)
+        snprintf(out, cap, "%s-%d", s->topic, (int)partition);
+    else
+        snprintf(out, cap, "%s", s->source_id);
+}
+
+/* ---- partitions ---------------------------------------------------------------- */
+
+/* The position of a partition, loaded from the lake the first time it is
+ * seen (the snapshot is refreshed, so partitions assigned later see commits
+ * other consumers made meanwhile). NULL when out of memory. */
+tl_part *tl_stream_part(tl_stream *s, int32_t partition) {
+    size_t idx = (size_t)(partition + 1);
+    if (partition < -1)
+        return NULL;
+    if (idx >= s->nparts) {
+        size_t n = idx + 16;
+        tl_part *p = realloc(s->parts, n * sizeof *p);
+        if (!p)
+            return NULL;
+        memset(p + s->nparts, 0, (n - s->nparts) * sizeof *p);
+        s->parts = p;
+        s->nparts = n;
+    }
+    tl_part *p = &s->parts[idx];
+    if (!p->known) {
+        char app[512];
+        tl_err err;
+        tl_stream_app_id(s, partition, app, sizeof app);
+        if (tl_lake_snapshot_refresh(s->store, s->ticks_snap, &err) != 0 ||
+            tl_lake_snapshot_refresh(s->store, s->dl_snap, &err) != 0)
+            tl_warn("stream", "could not refresh the lake snapshot: %s", err.msg);
+        p->in_lake = tl_lake_snapshot_txn_version(s->ticks_snap, app);
+        p->dl_in_lake = tl_lake_snapshot_txn_version(s->dl_snap, app);
+        if (p->dl_in_lake < p->in_lake)
+            p->dl_in_lake = p->in_lake; /* dead letters commit first: covered */
+        p->consumed = p->in_lake;
+        p->known = true;
+        if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
+            s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
+    s->c.last_commit_version = s->ticks_version;
+        if (tl_lake_snapshot_version(s->dl_snap) > s->dl_version)
+            s->dl_version = tl_lake_snapshot_version(s->dl_snap);
+    }
+    return p;
+}
+
+int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition) {
+    tl_part *p = tl_stream_part(s, partition);
+    return p && p->in_lake >= 0 ? p->in_lake + 1 : -1;
+}
+
+void tl_stream_forget_partition(tl_stream *s, int32_t partition) {
+    size_t w = 0;
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        if (s->buckets[i].partition == partition) {
+            s->buffered -= s->buckets[i].n;
+            free(s->buckets[i].rows);
+        } else {
+            s->buckets[w++] = s->buckets[i];
+        }
+    }
+    s->nbuckets = w;
+    w = 0;
+    for (size_t i = 0; i < s->ndead; i++) {
+        if (s->dead[i].partition == partition) {
+            dead_free(&s->dead[i]);
+            s->buffered--;
+        } else {
+            s->dead[w++] = s->dead[i];
+        }
+    }
+    s->ndead = w;
+    if ((size_t)(partition + 1) < s->nparts)
+        s->parts[partition + 1].known = false; /* reload from the lake if it comes back */
+}
+
+/* ---- ingest -------------------------------------------------------------------- */
+
+int64_t tl_stream_watermark(const tl_stream *s) {
+    return s->max_event_us == INT64_MIN ? INT64_MIN : s->max_event_us - s->opts.allowed_lateness_us;
+}
+
+static tl_bucket *bucket_for(tl_stream *s, int64_t hour_us, int32_t partition) {
+    for (size_t i = s->nbuckets; i-- > 0;) /* newest first: usually the current hour */
+        if (s->buckets[i].hour_us == hour_us && s->buckets[i].partition == partition)
+            return &s->buckets[i];
+    if (s->nbuckets == s->cap_buckets) {
+        size_t n = s->cap_buckets ? s->cap_buckets * 2 : 8;
+        tl_bucket *b = realloc(s->buckets, n * sizeof *b);
+        if (!b)
+            return NULL;
+        s->buckets = b;
+        s->cap_buckets = n;
+    }
+    tl_bucket *b = &s->buckets[s->nbuckets++];
+    memset(b, 0, sizeof *b);
+    b->hour_us = hour_us;
+    b->partition = partition;
+    return b;
+}
+
+static int bucket_push(tl_bucket *b, const tl_tick_row *row) {
+    if (b->n == b->cap) {
+        size_t n = b->cap ? b->cap * 2 : 1024;
+        tl_tick_row *r = realloc(b->rows, n * sizeof *r);
+        if (!r)
+            return -1;
+        b->rows = r;
+        b->cap = n;
+    }
+    b->rows[b->n++] = *row;
+    return 0;
+}
+
+static int dead_push(tl_stream *s, int32_t partition, int64_t offset, const char *code,
+                     const char *msg, const char *data, size_t len) {
+    if (s->ndead == s->cap_dead) {
+        size_t n = s->cap_dead ? s->cap_dead * 2 : 64;
+        tl_dead *d = realloc(s->dead, n * sizeof *d);
+        if (!d)
+            return -1;
+        s->dead = d;
+        s->cap_dead = n;
+    }
+    tl_dead *d = &s->dead[s->ndead];
+    d->partition = partition;
+    d->offset = offset;
+    d->received_us = tl_now_us();
+    snprintf(d->code, sizeof d->code, "%s", code);
+    d->msg = strdup(msg);
+    d->raw = malloc(len ? len : 1);
+    if (!d->msg || !d->raw) {
+        dead_free(d);
+        return -1;
+    }
+    memcpy(d->raw, data, len);
+    d->raw_len = len;
+    s->ndead++;
+    s->buffered++;
+    return 0;
+}
+
+static int reject(tl_stream *s, tl_part *p, int32_t partition, int64_t offset, int reason,
+                  const char *code, const char *msg, const char *data, size_t len) {
+    s->c.rejected++;
+    s->c.rejected_by_reason[reason]++;
+    if (offset <= p->dl_in_lake)
+        return 0; /* already in the dead-letter table from before a restart */
+    return dead_push(s, partition, offset, code, msg, data, len);
+}
+
+int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,
+                     tl_err *err) {
+    tl_part *p = tl_stream_part(s, partition);
+    if (!p)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory (partition %d)", (int)partition);
+    if (offset <= p->in_lake) {
+        s->c.skipped++;
+        return 0;
+    }
+    if (offset > p->consumed)
+        p->consumed = offset;
+    s->c.received++;
+
+    tl_tick_row row;
+    tl_tick_error terr;
+    int rc = 0;
+    if (tl_tick_parse(s->parser, data, len, &row.tick, &terr) != 0) {
+        rc = reject(s, p, partition, offset, terr.reason, terr.code, terr.msg, data, len);
+        goto out;
+    }
+    int64_t now = tl_now_us();
+    if (row.tick.ts_us > now + s->opts.max_future_skew_us) {
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "ts is %" PRId64 " s ahead of the wall clock (limit %" PRId64 " s)",
+                 (row.tick.ts_us - now) / 1000000, s->opts.max_future_skew_us / 1000000);
+        rc = reject(s, p, partition, offset, TL_REASON_FUTURE, "future_ts", msg, data, len);
+        goto out;
+    }
+    int64_t wm = tl_stream_watermark(s);
+    row.late = wm != INT64_MIN && row.tick.ts_us < wm;
+    if (row.tick.has & TL_TICK_HAS_SEQ) {
+        /* a late tick is remembered for one horizon from now, not from its
+         * own (old) event time, so its resend is caught too */
+        int64_t keep = row.late ? wm : row.tick.ts_us;
+        int seen = tl_dedupe_seen(s->dedupe, row.tick.symbol, row.tick.seq, keep);
+        if (seen < 0)
+            return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dedupe state)");
+        if (seen) {
+            s->c.duplicates++;
+            goto out;
+        }
+    }
+    if (row.tick.ts_us > s->max_event_us)
+        s->max_event_us = row.tick.ts_us;
+    row.src_partition = partition;
+    row.src_offset = offset;
+    row.ingest_ts_us = now;
+    tl_bucket *b = bucket_for(s, tl_hour_floor_us(row.tick.ts_us), partition);
+    if (!b || bucket_push(b, &row) != 0)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory (buffering rows)");
+    s->buffered++;
+    s->c.accepted++;
+    s->c.late += row.late;
+out:
+    if (rc)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead letter)");
+    return 0;
+}
+
+/* ---- flush triggers ----------------------------------------------------------- */
+
+bool tl_stream_positions_moved(const tl_stream *s) {
+    for (size_t i = 0; i < s->nparts; i++)
+        if (s->parts[i].known && s->parts[i].consumed > s->parts[i].in_lake)
+            return true;
+    return false;
+}
+
+int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
+    bool due = s->buffered >= (size_t)s->opts.max_buffered_rows;
+    for (size_t i = 0; !due && i < s->nbuckets; i++)
+        due = s->buckets[i].n >= (size_t)s->opts.flush_rows;
+    if (!due && tl_mono_ms() - s->last_flush_ms >= s->opts.flush_interval_ms)
+        due = s->buffered > 0 || tl_stream_positions_moved(s);
+    if (!due)
+        return 0;
+    int rc = tl_stream_flush(s, err);
+    return rc < 0 ? rc : 1;
+}
+
+void tl_stream_on_committed(tl_stream *s, tl_stream_committed_fn fn, void *ud) {
+    s->committed_fn = fn;
+    s->committed_ud = ud;
+}
+
+const tl_stream_counters *tl_stream_counters_get(const tl_stream *s) {
+    tl_stream_counters *c = (tl_stream_counters *)&s->c;
+    c->watermark_us = tl_stream_watermark(s);
+    c->buffered_rows = s->buffered;
+    c->dedupe_entries = tl_dedupe_count(s->dedupe);
+    return &s->c;
+}

@@ -1,0 +1,103 @@
+/* stream — the engine between a source (Kafka or a JSONL file) and the lake.
+ *
+ * Each message is parsed and validated by the tick codec, checked against
+ * the wall clock (too far in the future: dead letter), the event-time
+ * watermark (behind it: kept, flagged late) and the dedupe state (a repeated
+ * (symbol, seq): dropped and counted), then buffered per (UTC hour, source
+ * partition). A flush writes every buffer as a Parquet file and makes one
+ * Delta commit to the ticks table (after one to the dead-letter table when
+ * records were rejected) that records, per source partition, the last
+ * offset it covers (Delta `txn`). Only then is the source told (Kafka offset
+ * commit). Because a flush always takes every buffered row, the `txn`
+ * version of a partition is exactly "everything up to here is in the lake":
+ * after a crash the stream resumes at txn + 1 and nothing is lost or
+ * written twice.
+ *
+ * Threading: one thread drives a tl_stream. */
+#ifndef TL_STREAM_STREAM_H
+#define TL_STREAM_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/store.h"
+#include "tick/tick.h"
+#include "util/err.h"
+
+typedef struct tl_stream tl_stream;
+
+typedef struct tl_stream_opts {
+    /* Source naming. Kafka: topic + group set, appId "<group>/<topic>/<p>",
+     * files "part-<topic>-<p>-<first>-<last>". File input: source_id set
+     * (topic NULL), appId "file/<source_id>", files "part-<source_id>-...". */
+    const char *topic;
+    const char *group;
+    const char *source_id;
+
+    tl_ts_unit ts_unit;
+    size_t max_message_bytes;
+    int64_t flush_rows;          /* per hour buffer */
+    int64_t flush_interval_ms;   /* at least this often, also when idle */
+    int64_t allowed_lateness_us; /* watermark = max event time - this */
+    int64_t max_future_skew_us;  /* beyond now + this: dead letter */
+    int64_t max_buffered_rows;   /* across all buffers */
+} tl_stream_opts;
+
+/* What the stream has done: printed on exit and on SIGUSR1, exposed as
+ * /metrics by the dashboard. */
+typedef struct tl_stream_counters {
+    uint64_t received; /* messages read from the source (not skipped) */
+    uint64_t accepted; /* rows buffered for the lake */
+    uint64_t rejected; /* dead-lettered, any reason */
+    uint64_t rejected_by_reason[TL_TICK_DUP_FIELD + 2]; /* index: tl_tick_reason; last = future */
+    uint64_t late;                                      /* accepted with late = true */
+    uint64_t duplicates;                                /* dropped as a repeated (symbol, seq) */
+    uint64_t skipped;                                   /* already in the lake (replayed input) */
+    uint64_t files_written, bytes_written;
+    uint64_t dl_files_written;
+    uint64_t commits;
+    uint64_t commit_us_total, commit_us_max, commit_us_last;
+    int64_t last_commit_version;
+    int64_t last_commit_unix_ms;
+    int64_t watermark_us; /* INT64_MIN until the first tick */
+    uint64_t buffered_rows;
+    uint64_t dedupe_entries;
+} tl_stream_counters;
+
+/* Opens (creating if needed) the ticks and dead-letter tables in store and
+ * recovers the positions and the dedupe/watermark state from the lake.
+ * store is borrowed and must outlive the stream. */
+tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err);
+void tl_stream_destroy(tl_stream *s);
+
+/* Where to resume a source partition: the offset after the last one the
+ * lake holds, or -1 when it holds nothing of this partition yet. */
+int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition);
+
+/* Take one message. Offsets at or below what the lake already holds are
+ * skipped (counted). Returns 0, or <0 on a fatal error (out of memory). */
+int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,
+                     tl_err *err);
+
+/* Flush if a size, row cap or time trigger says so. Returns 1 when a commit
+ * was made, 0 when nothing was due, <0 on error. */
+int tl_stream_maybe_flush(tl_stream *s, tl_err *err);
+/* Flush and commit everything buffered now (on revoke, on exit). */
+int tl_stream_flush(tl_stream *s, tl_err *err);
+
+/* Called after each lake commit for every partition whose position moved,
+ * with the last offset now in the lake (Kafka commits last + 1). */
+typedef void (*tl_stream_committed_fn)(void *ud, int32_t partition, int64_t last_offset);
+void tl_stream_on_committed(tl_stream *s, tl_stream_committed_fn fn, void *ud);
+
+/* Forget a partition's buffered rows and un-committed state (it was
+ * revoked and is being handed to another consumer after a flush). */
+void tl_stream_forget_partition(tl_stream *s, int32_t partition);
+
+const tl_stream_counters *tl_stream_counters_get(const tl_stream *s);
+void tl_stream_counters_print(const tl_stream *s, FILE *out);
+void tl_stream_counters_json(const tl_stream *s, FILE *out);
+
+#endif

@@ -1,0 +1,55 @@
+/* The stream's counters as a human summary (exit, SIGUSR1) and as JSON. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "stream/stream_int.h"
+
+static const char *reason_name(int i) {
+    return i == TL_REASON_FUTURE ? "future_ts" : tl_tick_reason_name((tl_tick_reason)i);
+}
+
+void tl_stream_counters_print(const tl_stream *s, FILE *out) {
+    const tl_stream_counters *c = tl_stream_counters_get(s);
+    fprintf(out,
+            "ticklake stream: received %" PRIu64 ", accepted %" PRIu64 ", rejected %" PRIu64
+            ", late %" PRIu64 ", duplicates %" PRIu64 ", skipped (already in lake) %" PRIu64 "\n",
+            c->received, c->accepted, c->rejected, c->late, c->duplicates, c->skipped);
+    if (c->rejected) {
+        fprintf(out, "  rejected by reason:");
+        for (int i = 1; i <= TL_REASON_FUTURE; i++)
+            if (c->rejected_by_reason[i])
+                fprintf(out, " %s=%" PRIu64, reason_name(i), c->rejected_by_reason[i]);
+        fputc('\n', out);
+    }
+    fprintf(out,
+            "  files %" PRIu64 " (%.1f MB), dead-letter files %" PRIu64 ", commits %" PRIu64
+            " (avg %.1f ms, max %.1f ms), lake version %" PRId64 ", buffered %" PRIu64 "\n",
+            c->files_written, (double)c->bytes_written / 1e6, c->dl_files_written, c->commits,
+            c->commits ? (double)c->commit_us_total / (double)c->commits / 1000.0 : 0.0,
+            (double)c->commit_us_max / 1000.0, c->last_commit_version, c->buffered_rows);
+    fflush(out);
+}
+
+void tl_stream_counters_json(const tl_stream *s, FILE *out) {
+    const tl_stream_counters *c = tl_stream_counters_get(s);
+    fprintf(out,
+            "{\"received\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64
+            ",\"late\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"skipped\":%" PRIu64
+            ",\"files_written\":%" PRIu64 ",\"bytes_written\":%" PRIu64
+            ",\"deadletter_files_written\":%" PRIu64 ",\"commits\":%" PRIu64
+            ",\"commit_ms_avg\":%.3f,\"commit_ms_max\":%.3f,\"lake_version\":%" PRId64
+            ",\"rejected_by_reason\":{",
+            c->received, c->accepted, c->rejected, c->late, c->duplicates, c->skipped,
+            c->files_written, c->bytes_written, c->dl_files_written, c->commits,
+            c->commits ? (double)c->commit_us_total / (double)c->commits / 1000.0 : 0.0,
+            (double)c->commit_us_max / 1000.0, c->last_commit_version);
+    int first = 1;
+    for (int i = 1; i <= TL_REASON_FUTURE; i++) {
+        if (!c->rejected_by_reason[i])
+            continue;
+        fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", reason_name(i),
+                c->rejected_by_reason[i]);
+        first = 0;
+    }
+    fprintf(out, "}}\n");
+}

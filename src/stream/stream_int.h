@@ -1,0 +1,80 @@
+/* Internals shared by the stream engine's files (stream.c: ingest and
+ * state; stream_flush.c: writing and committing; stream_recover.c: state
+ * from the lake at start). */
+#ifndef TL_STREAM_STREAM_INT_H
+#define TL_STREAM_STREAM_INT_H
+
+#include "duck/duck.h"
+#include "lake/lake.h"
+#include "stream/dedupe.h"
+#include "stream/stream.h"
+
+#define TL_REASON_FUTURE (TL_TICK_DUP_FIELD + 1) /* counters index for future_ts */
+
+/* Rows of one UTC hour from one source partition: one Parquet file a flush. */
+typedef struct tl_bucket {
+    int64_t hour_us;
+    int32_t partition;
+    tl_tick_row *rows;
+    size_t n, cap;
+} tl_bucket;
+
+/* A rejected record waiting for the dead-letter table. */
+typedef struct tl_dead {
+    int32_t partition;
+    int64_t offset;
+    int64_t received_us;
+    char code[40];
+    char *msg;
+    char *raw;
+    size_t raw_len;
+} tl_dead;
+
+/* Where one source partition stands. */
+typedef struct tl_part {
+    bool known;         /* position loaded from the lake */
+    int64_t in_lake;    /* last offset the ticks table's txn covers, -1 none */
+    int64_t dl_in_lake; /* same for the dead-letter table */
+    int64_t consumed;   /* last offset taken by ingest, -1 none */
+} tl_part;
+
+struct tl_stream {
+    tl_store *store;
+    tl_stream_opts opts;
+    char *topic, *group, *source_id;
+    tl_tick_parser *parser;
+    tl_duck *duck;
+    tl_dedupe *dedupe;
+    char tmp_dir[1024];
+
+    int64_t ticks_version; /* the last version we read or wrote */
+    int64_t dl_version;
+    tl_lake_snapshot *ticks_snap, *dl_snap;
+
+    tl_part *parts; /* index partition + 1 (file input is partition -1) */
+    size_t nparts;
+
+    tl_bucket *buckets;
+    size_t nbuckets, cap_buckets;
+    tl_dead *dead;
+    size_t ndead, cap_dead;
+    size_t buffered; /* rows + dead letters */
+
+    int64_t max_event_us; /* INT64_MIN until the first tick */
+    int64_t last_flush_ms;
+    uint64_t flush_epoch;
+
+    tl_stream_committed_fn committed_fn;
+    void *committed_ud;
+    tl_stream_counters c;
+};
+
+tl_part *tl_stream_part(tl_stream *s, int32_t partition);
+void tl_stream_app_id(const tl_stream *s, int32_t partition, char *out, size_t cap);
+void tl_stream_src_name(const tl_stream *s, int32_t partition, char *out, size_t cap);
+int64_t tl_stream_watermark(const tl_stream *s);
+bool tl_stream_positions_moved(const tl_stream *s);
+
+int tl_stream_recover(tl_stream *s, tl_err *err);
+
+#endif
