@@ -1,0 +1,89 @@
+#include "query/views.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lake/lake.h"
+#include "tables/tables.h"
+#include "util/buf.h"
+
+typedef struct view_def {
+    const char *name;  /* view and table name */
+    const char *cols;  /* column list, partition columns included */
+    const char *empty; /* a typed, empty SELECT for a table without files */
+    const char *hive_types;
+} view_def;
+
+static const view_def ticks_view = {
+    TL_TICKS_TABLE,
+    "symbol, ts, price, size, bid, ask, exchange, seq, late, src_partition, src_offset, "
+    "ingest_ts, year, month, day, hour",
+    "SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMPTZ AS ts, NULL::DECIMAL(18,6) AS price, "
+    "NULL::BIGINT AS size, NULL::DECIMAL(18,6) AS bid, NULL::DECIMAL(18,6) AS ask, "
+    "NULL::VARCHAR AS exchange, NULL::BIGINT AS seq, NULL::BOOLEAN AS late, "
+    "NULL::INTEGER AS src_partition, NULL::BIGINT AS src_offset, NULL::TIMESTAMPTZ AS ingest_ts, "
+    "NULL::INTEGER AS year, NULL::INTEGER AS month, NULL::INTEGER AS day, NULL::INTEGER AS hour "
+    "WHERE false",
+    "{'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER}",
+};
+
+static const view_def deadletter_view = {
+    TL_DEADLETTER_TABLE,
+    "reason, message, raw, raw_base64, source, src_partition, src_offset, received_ts, date",
+    "SELECT NULL::VARCHAR AS reason, NULL::VARCHAR AS message, NULL::VARCHAR AS raw, "
+    "NULL::VARCHAR AS raw_base64, NULL::VARCHAR AS source, NULL::INTEGER AS src_partition, "
+    "NULL::BIGINT AS src_offset, NULL::TIMESTAMPTZ AS received_ts, NULL::VARCHAR AS date "
+    "WHERE false",
+    "{'date': VARCHAR}",
+};
+
+static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t *version,
+                        size_t *nfiles, tl_err *err) {
+    tl_lake_snapshot *snap = NULL;
+    tl_buf sql = TL_BUF_INIT;
+    int rc = tl_lake_snapshot_load(store, v->name, &snap, err);
+    if (rc)
+        return tl_err_wrap(err, "reading the %s table's log", v->name);
+    size_t n = tl_lake_snapshot_num_files(snap);
+    *version = tl_lake_snapshot_version(snap);
+    *nfiles = n;
+    tl_buf_printf(&sql, "CREATE OR REPLACE VIEW %s AS ", v->name);
+    if (n == 0) {
+        tl_buf_puts(&sql, v->empty);
+    } else {
+        tl_buf_printf(&sql, "SELECT %s FROM read_parquet([", v->cols);
+        for (size_t i = 0; i < n; i++) {
+            const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
+            char key[1024], quoted[2048];
+            snprintf(key, sizeof key, "%s/%s", v->name, f->path);
+            char *local = tl_store_local_path(store, key);
+            if (!local) {
+                rc = tl_err_set(err, TL_ERR_INVALID, "%s: this store has no local files yet",
+                                store->uri);
+                goto out;
+            }
+            tl_duck_quote(local, quoted, sizeof quoted);
+            free(local);
+            tl_buf_printf(&sql, "%s'%s'", i ? "," : "", quoted);
+        }
+        tl_buf_printf(&sql, "], hive_partitioning = true, hive_types = %s)", v->hive_types);
+    }
+    rc = tl_duck_exec(d, sql.data, err);
+out:
+    tl_buf_free(&sql);
+    tl_lake_snapshot_free(snap);
+    return rc;
+}
+
+int tl_views_register(tl_duck *d, tl_store *store, tl_views_info *info, tl_err *err) {
+    tl_views_info local;
+    if (!info)
+        info = &local;
+    int rc = tl_duck_exec(d, "SET TimeZone = 'UTC'", err);
+    if (rc == 0)
+        rc = register_one(d, store, &ticks_view, &info->ticks_version, &info->ticks_files, err);
+    if (rc == 0)
+        rc = register_one(d, store, &deadletter_view, &info->deadletter_version,
+                          &info->deadletter_files, err);
+    return rc;
+}
