@@ -37,7 +37,7 @@ out:
 
 const tl_command tl_cmd_query = {
     .name = "query",
-    .summary = "SQL over the lake's current snapshot (views: ticks, deadletter)",
+    .summary = "SQL over the lake's current snapshot (ticks, deadletter, lake_files)",
     .usage = "--lake DIR [--format table|csv|json] 'SQL'",
     .description =
         "Runs one SQL statement on DuckDB with two views over the lake's current snapshot,\n"
@@ -46,6 +46,8 @@ const tl_command tl_cmd_query = {
         "              src_partition, src_offset, ingest_ts, year, month, day, hour\n"
         "  deadletter  reason, message, raw, raw_base64, source, src_partition, src_offset,\n"
         "              received_ts, date\n"
+        "  lake_files  table_name, path, size, modification_time, num_records: the live\n"
+        "              files of both tables in the snapshot\n"
         "Example: ticklake query 'SELECT reason, count(*) FROM deadletter GROUP BY 1'",
     .groups = TL_CG_LAKE | TL_CG_QUERY,
     .run = query_run,

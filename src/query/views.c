@@ -37,6 +37,39 @@ static const view_def deadletter_view = {
     "{'date': VARCHAR}",
 };
 
+/* Rows of lake_files for one table's live files: table, path, size, mtime,
+ * and the record count from the file's statistics. */
+static int files_rows(tl_duck *d, const char *table, const tl_lake_snapshot *snap, tl_err *err) {
+    size_t n = tl_lake_snapshot_num_files(snap);
+    tl_buf sql = TL_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
+        char quoted[2048];
+        if (sql.len == 0)
+            tl_buf_puts(&sql, "INSERT INTO lake_files VALUES ");
+        else
+            tl_buf_puts(&sql, ",");
+        tl_duck_quote(f->path, quoted, sizeof quoted);
+        tl_buf_printf(&sql, "('%s','%s',%lld,make_timestamp(%lld::BIGINT * 1000),", table, quoted,
+                      (long long)f->size, (long long)f->modification_time);
+        size_t cap = f->stats ? 2 * strlen(f->stats) + 1 : 0;
+        char *stats = f->stats ? malloc(cap) : NULL;
+        if (stats && tl_duck_quote(f->stats, stats, cap) == 0) {
+            tl_buf_printf(&sql, "TRY_CAST(json_extract('%s', '$.numRecords') AS BIGINT))", stats);
+        } else {
+            tl_buf_puts(&sql, "NULL)");
+        }
+        free(stats);
+        if (sql.len > (1 << 20) || i + 1 == n) { /* insert in batches */
+            rc = tl_duck_exec(d, sql.data, err);
+            tl_buf_reset(&sql);
+        }
+    }
+    tl_buf_free(&sql);
+    return rc;
+}
+
 static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t *version,
                         size_t *nfiles, tl_err *err) {
     tl_lake_snapshot *snap = NULL;
@@ -69,6 +102,8 @@ static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t 
         tl_buf_printf(&sql, "], hive_partitioning = true, hive_types = %s)", v->hive_types);
     }
     rc = tl_duck_exec(d, sql.data, err);
+    if (rc == 0)
+        rc = files_rows(d, v->name, snap, err);
 out:
     tl_buf_free(&sql);
     tl_lake_snapshot_free(snap);
@@ -79,7 +114,11 @@ int tl_views_register(tl_duck *d, tl_store *store, tl_views_info *info, tl_err *
     tl_views_info local;
     if (!info)
         info = &local;
-    int rc = tl_duck_exec(d, "SET TimeZone = 'UTC'", err);
+    int rc = tl_duck_exec(d,
+                          "SET TimeZone = 'UTC';"
+                          "CREATE OR REPLACE TABLE lake_files (table_name VARCHAR, path VARCHAR, "
+                          "size BIGINT, modification_time TIMESTAMP, num_records BIGINT)",
+                          err);
     if (rc == 0)
         rc = register_one(d, store, &ticks_view, &info->ticks_version, &info->ticks_files, err);
     if (rc == 0)
