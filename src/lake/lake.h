@@ -69,16 +69,22 @@ typedef struct tl_lake_protocol {
 typedef struct tl_lake_snapshot tl_lake_snapshot;
 
 /* Replay <table>/_delta_log/ up to its latest version: from the newest
- * complete checkpoint (located through _last_checkpoint, checked against a
- * listing of the log) plus the later JSON commits, or from version 0.
+ * complete checkpoint plus the later JSON commits, or from version 0. One
+ * listing of _delta_log/ finds commits and checkpoints (multi-part ones
+ * with a part missing are ignored); _last_checkpoint is only a cross-check.
+ * If the checkpoint cannot be read but the JSON history is complete, the
+ * JSON is replayed instead (with a warning).
  * A table that does not exist yet gives an empty snapshot with version -1.
  * Errors: TL_ERR_CORRUPT for unparsable lines (naming file and line) and
  * gaps in the version sequence; TL_ERR_INVALID for tables that need a
  * newer reader than protocol version 1. *out is owned by the caller. */
 int tl_lake_snapshot_load(tl_store *s, const char *table, tl_lake_snapshot **out, tl_err *err);
 
-/* Apply the commits made since snap was loaded (cheap when there are
- * none). On error snap is unchanged. Not safe while other threads read snap. */
+/* Apply the commits made since snap was loaded, probing version+1, +2, ...
+ * (one get each, no listing: cheap to call after every commit). Each
+ * commit is applied whole or not at all, so on error snap still describes
+ * a consistent, possibly older, version. Not safe while other threads read
+ * snap. Assumes the log is not cleaned up behind the snapshot. */
 int tl_lake_snapshot_refresh(tl_store *s, tl_lake_snapshot *snap, tl_err *err);
 
 void tl_lake_snapshot_free(tl_lake_snapshot *snap);
