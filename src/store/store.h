@@ -24,7 +24,9 @@ typedef struct tl_store_ops {
     const char *name; /* "fs", "s3" */
     /* Write data at key, replacing any object there; atomic for readers. */
     int (*put)(tl_store *s, const char *key, const void *data, size_t len, tl_err *err);
-    /* Upload a local file to key (large data files; no whole copy in memory). */
+    /* Upload a local file to key (large data files; no whole copy in memory).
+     * May move or consume local_path (fs: a rename); callers unlink it
+     * afterwards and ignore ENOENT. */
     int (*put_file)(tl_store *s, const char *key, const char *local_path, tl_err *err);
     /* Create key only if absent: TL_ERR_CONFLICT if it exists. */
     int (*put_if_absent)(tl_store *s, const char *key, const void *data, size_t len, tl_err *err);
@@ -42,6 +44,7 @@ typedef struct tl_store_ops {
     /* A local path for key if this backend has one (fs), else NULL. Lets
      * DuckDB read lake files in place. Returned string is owned by caller. */
     char *(*local_path)(tl_store *s, const char *key);
+    /* Frees everything, the tl_store struct and its uri included. */
     void (*destroy)(tl_store *s);
 } tl_store_ops;
 
