@@ -47,6 +47,15 @@ typedef struct tl_tick_row {
 typedef enum { TL_TS_UNIT_S, TL_TS_UNIT_MS, TL_TS_UNIT_US, TL_TS_UNIT_NS } tl_ts_unit;
 int tl_ts_unit_parse(const char *name, tl_ts_unit *out); /* "s","ms","us","ns"; 0 ok, -1 bad */
 
+/* The event times a tick may carry: 0000-01-01T00:00:00Z through
+ * 9999-12-31T23:59:59.999999Z, the years RFC 3339's four digits can write. */
+#define TL_TS_MIN_US (-62167219200000000LL)
+#define TL_TS_MAX_US 253402300799999999LL
+
+/* An integer epoch in unit -> µs (ns are floored). 0 ok, -1 on overflow or
+ * outside TL_TS_MIN_US..TL_TS_MAX_US. */
+int tl_ts_from_epoch(int64_t v, tl_ts_unit unit, int64_t *us);
+
 /* Why a record was rejected. The stable code string is what the dead-letter
  * area stores and what users query by. */
 typedef enum {
@@ -68,20 +77,38 @@ typedef enum {
     TL_TICK_DUP_FIELD,     /* "duplicate_field:<name>" */
 } tl_tick_reason;
 
+/* The stable code's stem: "bad_price", "missing_field", "duplicate_field"... */
+const char *tl_tick_reason_name(tl_tick_reason reason);
+
 typedef struct tl_tick_error {
     tl_tick_reason reason;
-    char code[40];  /* stable code, e.g. "missing_field:price" */
-    char msg[160];  /* human message naming the field and value */
+    char code[40]; /* stable code, e.g. "missing_field:price" */
+    char msg[160]; /* human message naming the field and value */
 } tl_tick_error;
 
-/* A reusable parser (holds the JSON library's handle). One per thread. */
+/* A reusable parser (holds the JSON library's handle). One per thread.
+ *
+ * Rules beyond the field list above:
+ *  - JSON null for any field, required or optional, means absent (so
+ *    "price":null is missing_field:price).
+ *  - A known key given twice is duplicate_field:<name>, even if one is null.
+ *  - Integer fields (size, seq, integer ts) must be written as JSON integers:
+ *    a fraction or exponent ("1.0", "1e2") is bad_size / bad_seq / bad_ts, as
+ *    is a negative or out-of-range value; a string, bool, object or array is
+ *    bad_type:<name>. Same for price/bid/ask with bad_price/bad_bid/bad_ask.
+ *  - "00.1" is not a JSON number: yajl rejects it, so it is not_json.
+ *  - exchange: 0..16 bytes of UTF-8 without NUL.
+ *  - Reasons, when several apply: not_json first (the whole message must be
+ *    JSON), then not_object, then the first bad field in message order, then
+ *    missing fields (symbol, ts, price), then crossed_quote.
+ * max_bytes 0 means no limit; longer messages are too_large without parsing.
+ * Returns NULL only when out of memory. */
 typedef struct tl_tick_parser tl_tick_parser;
 
 tl_tick_parser *tl_tick_parser_new(tl_ts_unit epoch_unit, size_t max_bytes);
 void tl_tick_parser_destroy(tl_tick_parser *p);
 /* 0 and *out filled, or -1 and *err filled. Never reads past buf+len. */
-int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out,
-                  tl_tick_error *err);
+int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out, tl_tick_error *err);
 
 /* Serialise as one JSON object (no newline), ts as RFC 3339 UTC with µs.
  * Returns the length it needs, like snprintf; writes at most cap bytes. */
@@ -92,10 +119,14 @@ size_t tl_tick_format(const tl_tick *t, char *buf, size_t cap);
  * with 6 decimals within int64. */
 int tl_decimal_parse(const char *s, size_t len, int64_t *micros);
 size_t tl_decimal_format(int64_t micros, char *buf, size_t cap); /* "189.25", "0.000001" */
+/* A strict JSON integer (-?(0|[1-9][0-9]*), no fraction or exponent) that
+ * fits int64. 0 ok, -1 otherwise. */
+int tl_integer_parse(const char *s, size_t len, int64_t *out);
 
 /* RFC 3339 <-> µs since the epoch. Parse: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM);
  * 't' and 'z' accepted; digits beyond µs are truncated toward the past. */
 int tl_rfc3339_parse(const char *s, size_t len, int64_t *us);
 size_t tl_rfc3339_format(int64_t us, char *buf, size_t cap); /* ...T..:..:...ffffffZ */
+/* (format clamps us to TL_TS_MIN_US..TL_TS_MAX_US, which parse never leaves.) */
 
 #endif

@@ -1,0 +1,547 @@
+/* tl_tick_parse: one JSON object -> tl_tick, or a stable reason code.
+ *
+ * Built on yajl's callback parser with the yajl_number callback, so every
+ * number arrives as its raw text and is converted exactly (tick/decimal.c);
+ * yajl never turns a price into a double.
+ *
+ * yajl has no way to reset a handle, so each message gets a fresh one. To keep
+ * malloc off the hot path, the handle allocates from an arena inside the
+ * parser that is rewound before every message; only unusual messages (deep
+ * nesting, long escaped strings) spill into malloc'd blocks, freed at the next
+ * rewind or at destroy.
+ *
+ * Parsing never stops at the first bad field: the whole message must still
+ * be valid JSON, because not_json takes precedence over field errors. */
+#include "tick/tick.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#define ARENA_BYTES 8192 /* a fresh yajl handle for a ~100-byte tick takes < 5 KiB */
+#define VALUE_SHOWN 24   /* bytes of an offending value quoted in a message */
+
+typedef enum {
+    F_SYMBOL,
+    F_TS,
+    F_PRICE,
+    F_SIZE,
+    F_BID,
+    F_ASK,
+    F_EXCHANGE,
+    F_SEQ,
+    F_COUNT,
+    F_NONE = -1, /* an unknown key, or no key pending */
+} field_id;
+
+static const char *const field_names[F_COUNT] = {"symbol", "ts",  "price",    "size",
+                                                 "bid",    "ask", "exchange", "seq"};
+
+/* A block that did not fit the arena; doubly linked so realloc and free can
+ * unlink it (yajl's state stack grows by realloc as nesting deepens). */
+typedef struct spill {
+    struct spill *prev, *next;
+    size_t size;
+    max_align_t data[];
+} spill;
+
+/* Every arena block is preceded by its size, so realloc knows what to copy. */
+typedef struct arena_hdr {
+    size_t size;
+    size_t spilled; /* 1: the block lives in a spill, not in the arena */
+} arena_hdr;
+
+typedef enum { TOP_NONE, TOP_OBJECT, TOP_OTHER } top_kind;
+
+struct tl_tick_parser {
+    tl_ts_unit unit;
+    size_t max_bytes;
+    yajl_callbacks callbacks;
+    yajl_alloc_funcs alloc;
+
+    /* per message */
+    tl_tick t;
+    tl_tick_error *err;
+    size_t depth;
+    top_kind top;
+    const char *top_type; /* "an array", "a string"... when top == TOP_OTHER */
+    field_id pending;     /* key just read at depth 1, waiting for its value */
+    unsigned seen;        /* keys met, by field_id bit */
+    unsigned present;     /* fields with a non-null value */
+    bool failed;          /* err holds the first field error */
+
+    spill *spills;
+    size_t arena_used;
+    _Alignas(max_align_t) unsigned char arena[ARENA_BYTES];
+};
+
+/* ---- arena allocator handed to yajl ---------------------------------------- */
+
+static size_t round_up(size_t n) {
+    size_t a = _Alignof(max_align_t);
+    return (n + a - 1) / a * a;
+}
+
+static void *arena_malloc(void *ctx, size_t size) {
+    tl_tick_parser *p = ctx;
+    size_t need = round_up(sizeof(arena_hdr)) + round_up(size);
+    arena_hdr *h;
+    if (need <= ARENA_BYTES - p->arena_used) {
+        h = (arena_hdr *)(p->arena + p->arena_used);
+        p->arena_used += need;
+        h->spilled = 0;
+    } else {
+        spill *s = malloc(sizeof *s + round_up(sizeof(arena_hdr)) + size);
+        if (!s)
+            return NULL;
+        s->prev = NULL;
+        s->next = p->spills;
+        if (p->spills)
+            p->spills->prev = s;
+        p->spills = s;
+        h = (arena_hdr *)s->data;
+        h->spilled = 1;
+    }
+    h->size = size;
+    return (unsigned char *)h + round_up(sizeof(arena_hdr));
+}
+
+static arena_hdr *hdr_of(void *ptr) {
+    return (arena_hdr *)((unsigned char *)ptr - round_up(sizeof(arena_hdr)));
+}
+
+static spill *spill_of(arena_hdr *h) {
+    return (spill *)((unsigned char *)h - offsetof(spill, data));
+}
+
+static void arena_free(void *ctx, void *ptr) {
+    tl_tick_parser *p = ctx;
+    if (!ptr || !hdr_of(ptr)->spilled)
+        return; /* arena blocks go at the next rewind */
+    spill *s = spill_of(hdr_of(ptr));
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        p->spills = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    free(s);
+}
+
+static void *arena_realloc(void *ctx, void *ptr, size_t size) {
+    if (!ptr)
+        return arena_malloc(ctx, size);
+    size_t old = hdr_of(ptr)->size;
+    void *n = arena_malloc(ctx, size);
+    if (!n)
+        return NULL;
+    memcpy(n, ptr, old < size ? old : size);
+    arena_free(ctx, ptr);
+    return n;
+}
+
+static void arena_rewind(tl_tick_parser *p) {
+    while (p->spills) {
+        spill *s = p->spills;
+        p->spills = s->next;
+        free(s);
+    }
+    p->arena_used = 0;
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+const char *tl_tick_reason_name(tl_tick_reason reason) {
+    static const char *const names[] = {
+        [TL_TICK_OK] = "ok",
+        [TL_TICK_NOT_JSON] = "not_json",
+        [TL_TICK_NOT_OBJECT] = "not_object",
+        [TL_TICK_TOO_LARGE] = "too_large",
+        [TL_TICK_MISSING_FIELD] = "missing_field",
+        [TL_TICK_BAD_TYPE] = "bad_type",
+        [TL_TICK_BAD_SYMBOL] = "bad_symbol",
+        [TL_TICK_BAD_TS] = "bad_ts",
+        [TL_TICK_BAD_PRICE] = "bad_price",
+        [TL_TICK_BAD_SIZE] = "bad_size",
+        [TL_TICK_BAD_BID] = "bad_bid",
+        [TL_TICK_BAD_ASK] = "bad_ask",
+        [TL_TICK_CROSSED_QUOTE] = "crossed_quote",
+        [TL_TICK_BAD_EXCHANGE] = "bad_exchange",
+        [TL_TICK_BAD_SEQ] = "bad_seq",
+        [TL_TICK_DUP_FIELD] = "duplicate_field",
+    };
+    if ((unsigned)reason >= sizeof names / sizeof names[0])
+        return "unknown";
+    return names[reason];
+}
+
+/* Records the first error: the code (with ":<field>" for the reasons that
+ * name one) and a printf-style human message. Later errors are ignored. */
+__attribute__((format(printf, 4, 5))) static int fail(tl_tick_parser *p, tl_tick_reason reason,
+                                                      field_id field, const char *fmt, ...) {
+    if (p->failed)
+        return 1;
+    p->failed = true;
+    tl_tick_error *e = p->err;
+    e->reason = reason;
+    bool named = reason == TL_TICK_MISSING_FIELD || reason == TL_TICK_BAD_TYPE ||
+                 reason == TL_TICK_DUP_FIELD;
+    if (named && field != F_NONE)
+        snprintf(e->code, sizeof e->code, "%s:%s", tl_tick_reason_name(reason), field_names[field]);
+    else
+        snprintf(e->code, sizeof e->code, "%s", tl_tick_reason_name(reason));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return 1; /* yajl goes on: the rest must still be valid JSON */
+}
+
+/* A value for a message: at most VALUE_SHOWN bytes, optionally in quotes,
+ * with anything unprintable as \xNN so the message stays one clean line. */
+static const char *show(char *dst, size_t cap, const void *v, size_t len, bool quoted) {
+    const unsigned char *s = v;
+    size_t o = 0, i, n = len < VALUE_SHOWN ? len : VALUE_SHOWN;
+    if (quoted)
+        dst[o++] = '"';
+    for (i = 0; i < n && o + 8 < cap; i++) { /* 8: room for \xNN, "...", '"' and NUL */
+        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
+            dst[o++] = (char)s[i];
+        else
+            o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", s[i]);
+    }
+    if (i < len)
+        o += (size_t)snprintf(dst + o, cap - o, "...");
+    if (quoted)
+        dst[o++] = '"';
+    dst[o] = '\0';
+    return dst;
+}
+
+#define SHOWN_CAP (VALUE_SHOWN * 4 + 8)
+
+static const char *expected_type(field_id f) {
+    return f == F_SYMBOL || f == F_EXCHANGE ? "a string"
+           : f == F_TS                      ? "a string or an integer"
+                                            : "a number";
+}
+
+static int fail_type(tl_tick_parser *p, field_id f, const char *shown, const char *type) {
+    return fail(p, TL_TICK_BAD_TYPE, f, "%s %s%sis %s, expected %s", field_names[f], shown,
+                *shown ? " " : "", type, expected_type(f));
+}
+
+/* ---- fields ------------------------------------------------------------------ */
+
+static bool symbol_ok(const unsigned char *s, size_t len) {
+    if (len < 1 || len > TL_SYMBOL_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int on_string_field(tl_tick_parser *p, field_id f, const unsigned char *s, size_t len) {
+    char shown[SHOWN_CAP];
+    switch (f) {
+    case F_SYMBOL:
+        if (!symbol_ok(s, len))
+            return fail(p, TL_TICK_BAD_SYMBOL, f,
+                        "symbol %s must be 1-12 characters of A-Z, 0-9, '.', '-'",
+                        show(shown, sizeof shown, s, len, true));
+        memcpy(p->t.symbol, s, len);
+        p->t.symbol[len] = '\0';
+        break;
+    case F_EXCHANGE:
+        if (len > TL_EXCHANGE_MAX || memchr(s, '\0', len))
+            return fail(p, TL_TICK_BAD_EXCHANGE, f,
+                        "exchange %s must be at most 16 bytes with no NUL",
+                        show(shown, sizeof shown, s, len, true));
+        memcpy(p->t.exchange, s, len);
+        p->t.exchange[len] = '\0';
+        p->t.has |= TL_TICK_HAS_EXCHANGE;
+        break;
+    case F_TS:
+        if (tl_rfc3339_parse((const char *)s, len, &p->t.ts_us) != 0)
+            return fail(p, TL_TICK_BAD_TS, f,
+                        "ts %s is not an RFC 3339 time in years 0000-9999 "
+                        "(YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM))",
+                        show(shown, sizeof shown, s, len, true));
+        break;
+    default: return fail_type(p, f, show(shown, sizeof shown, s, len, true), "a string");
+    }
+    p->present |= 1u << f;
+    return 1;
+}
+
+static bool has_fraction_or_exponent(const char *s, size_t len) {
+    return memchr(s, '.', len) || memchr(s, 'e', len) || memchr(s, 'E', len);
+}
+
+/* size, seq: a non-negative JSON integer. */
+static int on_count(tl_tick_parser *p, field_id f, const char *s, size_t len, int64_t *dst,
+                    unsigned has) {
+    char shown[SHOWN_CAP];
+    tl_tick_reason r = f == F_SIZE ? TL_TICK_BAD_SIZE : TL_TICK_BAD_SEQ;
+    int64_t v;
+    if (tl_integer_parse(s, len, &v) != 0 || v < 0)
+        return fail(p, r, f, "%s %s must be an integer from 0 to 9223372036854775807%s",
+                    field_names[f], show(shown, sizeof shown, s, len, false),
+                    has_fraction_or_exponent(s, len) ? " without fraction or exponent" : "");
+    *dst = v;
+    p->t.has |= has;
+    p->present |= 1u << f;
+    return 1;
+}
+
+/* price, bid, ask: > 0, exact in micro-units. */
+static int on_money(tl_tick_parser *p, field_id f, const char *s, size_t len, int64_t *dst,
+                    unsigned has) {
+    char shown[SHOWN_CAP];
+    tl_tick_reason r = f == F_PRICE ? TL_TICK_BAD_PRICE
+                       : f == F_BID ? TL_TICK_BAD_BID
+                                    : TL_TICK_BAD_ASK;
+    int64_t v;
+    if (tl_decimal_parse(s, len, &v) != 0)
+        return fail(p, r, f, "%s %s is not exact to 6 decimal places within int64 micro-units",
+                    field_names[f], show(shown, sizeof shown, s, len, false));
+    if (v <= 0)
+        return fail(p, r, f, "%s %s must be > 0", field_names[f],
+                    show(shown, sizeof shown, s, len, false));
+    *dst = v;
+    p->t.has |= has;
+    p->present |= 1u << f;
+    return 1;
+}
+
+static const char *unit_name(tl_ts_unit u) {
+    static const char *const names[] = {"s", "ms", "us", "ns"};
+    return (unsigned)u < 4 ? names[u] : "?";
+}
+
+static int on_number_field(tl_tick_parser *p, field_id f, const char *s, size_t len) {
+    char shown[SHOWN_CAP];
+    int64_t v;
+    switch (f) {
+    case F_PRICE: return on_money(p, f, s, len, &p->t.price, 0);
+    case F_BID: return on_money(p, f, s, len, &p->t.bid, TL_TICK_HAS_BID);
+    case F_ASK: return on_money(p, f, s, len, &p->t.ask, TL_TICK_HAS_ASK);
+    case F_SIZE: return on_count(p, f, s, len, &p->t.size, TL_TICK_HAS_SIZE);
+    case F_SEQ: return on_count(p, f, s, len, &p->t.seq, TL_TICK_HAS_SEQ);
+    case F_TS:
+        if (tl_integer_parse(s, len, &v) != 0 || tl_ts_from_epoch(v, p->unit, &p->t.ts_us) != 0)
+            return fail(p, TL_TICK_BAD_TS, f,
+                        "ts %s is not an integer epoch in %s within years 0000-9999",
+                        show(shown, sizeof shown, s, len, false), unit_name(p->unit));
+        p->present |= 1u << f;
+        return 1;
+    default: return fail_type(p, f, show(shown, sizeof shown, s, len, false), "a number");
+    }
+}
+
+/* ---- yajl callbacks ---------------------------------------------------------- */
+
+/* The field a value belongs to, or F_NONE for values under unknown keys and
+ * inside nested containers. Sets the top-level kind for a value at depth 0. */
+static field_id take_field(tl_tick_parser *p, const char *type) {
+    if (p->depth == 0) {
+        p->top = TOP_OTHER;
+        p->top_type = type;
+        return F_NONE;
+    }
+    if (p->depth != 1 || p->top != TOP_OBJECT)
+        return F_NONE;
+    field_id f = p->pending;
+    p->pending = F_NONE;
+    return f;
+}
+
+static int cb_null(void *ctx) {
+    take_field(ctx, "null"); /* null = absent */
+    return 1;
+}
+
+static int cb_boolean(void *ctx, int b) {
+    field_id f = take_field(ctx, "a boolean");
+    return f == F_NONE ? 1 : fail_type(ctx, f, b ? "true" : "false", "a boolean");
+}
+
+static int cb_number(void *ctx, const char *s, size_t len) {
+    field_id f = take_field(ctx, "a number");
+    return f == F_NONE ? 1 : on_number_field(ctx, f, s, len);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len) {
+    field_id f = take_field(ctx, "a string");
+    return f == F_NONE ? 1 : on_string_field(ctx, f, s, len);
+}
+
+static int cb_start_map(void *ctx) {
+    tl_tick_parser *p = ctx;
+    if (p->depth == 0)
+        p->top = TOP_OBJECT;
+    else {
+        field_id f = take_field(p, "an object");
+        if (f != F_NONE)
+            fail_type(p, f, "", "an object");
+    }
+    p->depth++;
+    return 1;
+}
+
+static int cb_start_array(void *ctx) {
+    tl_tick_parser *p = ctx;
+    field_id f = take_field(p, "an array");
+    if (f != F_NONE)
+        fail_type(p, f, "", "an array");
+    p->depth++;
+    return 1;
+}
+
+static int cb_end(void *ctx) {
+    ((tl_tick_parser *)ctx)->depth--;
+    return 1;
+}
+
+/* Called for every key of every message: compare by length first. */
+static field_id lookup_field(const unsigned char *key, size_t len) {
+    static const unsigned char lens[F_COUNT] = {6, 2, 5, 4, 3, 3, 8, 3};
+    for (int f = 0; f < F_COUNT; f++)
+        if (lens[f] == len && key[0] == (unsigned char)field_names[f][0] &&
+            memcmp(field_names[f], key, len) == 0)
+            return (field_id)f;
+    return F_NONE;
+}
+
+static int cb_map_key(void *ctx, const unsigned char *key, size_t len) {
+    tl_tick_parser *p = ctx;
+    if (p->depth != 1 || p->top != TOP_OBJECT)
+        return 1;
+    field_id f = lookup_field(key, len);
+    p->pending = f;
+    if (f == F_NONE)
+        return 1;
+    if (p->seen & (1u << f)) {
+        p->pending = F_NONE; /* the first value stands; this one is only checked as JSON */
+        return fail(p, TL_TICK_DUP_FIELD, f, "field \"%s\" appears more than once", field_names[f]);
+    }
+    p->seen |= 1u << f;
+    return 1;
+}
+
+/* ---- the parser -------------------------------------------------------------- */
+
+tl_tick_parser *tl_tick_parser_new(tl_ts_unit epoch_unit, size_t max_bytes) {
+    tl_tick_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->unit = epoch_unit;
+    p->max_bytes = max_bytes;
+    p->callbacks = (yajl_callbacks){
+        .yajl_null = cb_null,
+        .yajl_boolean = cb_boolean,
+        .yajl_number = cb_number, /* raw text: integer/double callbacks stay unused */
+        .yajl_string = cb_string,
+        .yajl_start_map = cb_start_map,
+        .yajl_map_key = cb_map_key,
+        .yajl_end_map = cb_end,
+        .yajl_start_array = cb_start_array,
+        .yajl_end_array = cb_end,
+    };
+    p->alloc = (yajl_alloc_funcs){arena_malloc, arena_realloc, arena_free, p};
+    return p;
+}
+
+void tl_tick_parser_destroy(tl_tick_parser *p) {
+    if (!p)
+        return;
+    arena_rewind(p);
+    free(p);
+}
+
+static void reset_message(tl_tick_parser *p, tl_tick_error *err) {
+    memset(&p->t, 0, sizeof p->t);
+    p->err = err;
+    p->depth = 0;
+    p->top = TOP_NONE;
+    p->top_type = NULL;
+    p->pending = F_NONE;
+    p->seen = p->present = 0;
+    p->failed = false;
+    err->reason = TL_TICK_OK;
+    err->code[0] = err->msg[0] = '\0';
+    arena_rewind(p);
+}
+
+/* at: the byte yajl stopped at; a premature end is reported at len. */
+static int fail_not_json(tl_tick_parser *p, yajl_handle h, const char *buf, size_t len, size_t at) {
+    unsigned char *text = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+    char why[96] = "invalid JSON";
+    if (text) {
+        snprintf(why, sizeof why, "%s", (const char *)text);
+        why[strcspn(why, "\r\n")] = '\0';
+        yajl_free_error(h, text);
+    }
+    p->failed = false; /* not_json outranks any field error seen before */
+    if (len == 0)
+        return fail(p, TL_TICK_NOT_JSON, F_NONE, "message is empty");
+    return fail(p, TL_TICK_NOT_JSON, F_NONE, "not JSON at byte %zu of %zu: %s", at, len, why);
+}
+
+/* Checks that need the whole object: required fields, then bid <= ask. */
+static void check_object(tl_tick_parser *p) {
+    static const field_id required[] = {F_SYMBOL, F_TS, F_PRICE};
+    char bid[32], ask[32];
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!(p->present & (1u << required[i])))
+            fail(p, TL_TICK_MISSING_FIELD, required[i], "missing required field \"%s\"",
+                 field_names[required[i]]);
+    if ((p->t.has & TL_TICK_HAS_BID) && (p->t.has & TL_TICK_HAS_ASK) && p->t.bid > p->t.ask) {
+        tl_decimal_format(p->t.bid, bid, sizeof bid);
+        tl_decimal_format(p->t.ask, ask, sizeof ask);
+        fail(p, TL_TICK_CROSSED_QUOTE, F_NONE, "bid %s is above ask %s", bid, ask);
+    }
+}
+
+int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out,
+                  tl_tick_error *err) {
+    tl_tick_error scratch;
+    reset_message(p, err ? err : &scratch);
+    if (p->max_bytes && len > p->max_bytes) {
+        fail(p, TL_TICK_TOO_LARGE, F_NONE, "message is %zu bytes, the limit is %zu", len,
+             p->max_bytes);
+        return -1;
+    }
+    /* No yajl_free: the handle lives in the arena, rewound per message. */
+    yajl_handle h = yajl_alloc(&p->callbacks, &p->alloc, p);
+    if (!h) {
+        fail(p, TL_TICK_TOO_LARGE, F_NONE, "out of memory parsing a %zu-byte message", len);
+        return -1;
+    }
+    size_t at = len;
+    yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
+    if (st != yajl_status_ok)
+        at = yajl_get_bytes_consumed(h);
+    else
+        st = yajl_complete_parse(h);
+    if (st != yajl_status_ok || p->top == TOP_NONE) {
+        fail_not_json(p, h, buf, len, at);
+        return -1;
+    }
+    if (p->top != TOP_OBJECT) {
+        p->failed = false;
+        fail(p, TL_TICK_NOT_OBJECT, F_NONE, "message is %s, expected a JSON object", p->top_type);
+        return -1;
+    }
+    check_object(p);
+    if (p->failed)
+        return -1;
+    *out = p->t;
+    return 0;
+}
