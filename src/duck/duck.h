@@ -16,37 +16,63 @@
 typedef struct tl_duck tl_duck;
 
 /* path NULL or ":memory:" = an in-memory database. read_only opens a file
- * database without taking the write lock (readers during model runs). */
+ * database without taking the write lock (readers during model runs).
+ * The session TimeZone is set to UTC, so TIMESTAMPTZ prints as
+ * "2026-11-24 20:15:03.123456+00" (always UTC in query output, even after a
+ * SET TimeZone) and date_trunc buckets by UTC hours/days.
+ * DuckDB will not try to download extensions (parquet, json, icu are built in). */
 tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err);
 void tl_duck_close(tl_duck *d);
 
-/* Run SQL that returns nothing of interest (DDL, COPY, ...). */
+/* Errors: TL_ERR_DUCKDB with DuckDB's message and a short form of the SQL, or
+ * TL_ERR_IO when DuckDB reports an I/O error (file missing, directory absent). */
+
+/* Run SQL that returns nothing of interest (DDL, COPY, ...); may hold several
+ * statements separated by ';'. */
 int tl_duck_exec(tl_duck *d, const char *sql, tl_err *err);
 
 /* Run SQL and call fn once per row with the row's values rendered as text
  * (NULL for SQL NULL), ncols of them; fn returning non-zero stops early and
- * that value is returned. */
+ * that value is returned. The text is DuckDB's own CAST(x AS VARCHAR) form
+ * ("189.250000" for DECIMAL(18,6), "true", "[1, 2]"); values are valid only
+ * during the call. The result streams (chunk by chunk), so fn must not use
+ * the same handle. With several statements, all but the last run first and
+ * the last one's rows are returned. BIT and BIGNUM values are an error (cast
+ * them to VARCHAR). */
 typedef int (*tl_duck_row_fn)(void *ud, int ncols, const char *const *values);
 int tl_duck_query_each(tl_duck *d, const char *sql, tl_duck_row_fn fn, void *ud, tl_err *err);
 
-/* Run SQL and print the whole result to out: table (aligned, with a header
- * and a row count), csv (RFC 4180, header row) or json (one JSON array of
- * objects; numbers unquoted, DECIMAL printed exactly). */
+/* Run SQL and print the whole result to out:
+ *  table: header, a -+- rule, rows ("NULL" for NULL), numbers right-aligned,
+ *         then "(N rows)" / "(1 row)". Widths come from the first 10000 rows;
+ *         later rows stream with those widths.
+ *  csv:   header row, RFC 4180 quoting, "\n" line ends; NULL is an empty field
+ *         and an empty string is "".
+ *  json:  one array of objects, one object per line ("[]" when empty); numbers
+ *         (integers, DECIMAL exactly, finite floats) unquoted, booleans as
+ *         true/false, NULL as null, everything else (timestamps, nested
+ *         values, inf/nan) as JSON strings. */
 typedef enum { TL_DUCK_FMT_TABLE, TL_DUCK_FMT_CSV, TL_DUCK_FMT_JSON } tl_duck_format;
 int tl_duck_query_print(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *out, tl_err *err);
 
-/* Write rows as one zstd Parquet file at local path `path` (overwritten),
+/* Write rows as one zstd Parquet file at local path `path` (overwritten, not
+ * atomically: write to a temporary name and rename),
  * with the lake's tick schema, in this column order:
  *   symbol VARCHAR, ts TIMESTAMPTZ (µs), price DECIMAL(18,6), size BIGINT,
  *   bid DECIMAL(18,6), ask DECIMAL(18,6), exchange VARCHAR, seq BIGINT,
  *   late BOOLEAN, src_partition INTEGER, src_offset BIGINT, ingest_ts TIMESTAMPTZ
  * Absent optional fields (see tl_tick.has) are NULL. Appends whole data
  * chunks (duckdb_append_data_chunk), not value by value. Row-group stats on.
- * The file size in bytes is stored in *size_out when non-NULL. */
+ * The file size in bytes is stored in *size_out when non-NULL.
+ * n == 0 writes a valid file with the schema and no rows. Symbol and exchange
+ * must be UTF-8 (TL_ERR_INVALID otherwise, nothing written). Uses its own
+ * transaction: fails if the caller has one open on this handle. A failed
+ * write leaves the handle ready for the next. */
 int tl_duck_write_ticks(tl_duck *d, const tl_tick_row *rows, size_t n, const char *path,
                         int64_t *size_out, tl_err *err);
 
-/* Escape s as a SQL string literal body (doubles single quotes) into out. */
+/* Escape s as a SQL string literal body (doubles single quotes) into out.
+ * 0, or TL_ERR_INVALID (out set to "") when it does not fit in cap bytes. */
 int tl_duck_quote(const char *s, char *out, size_t cap);
 
 #endif
