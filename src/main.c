@@ -12,12 +12,16 @@
 #pragma weak tl_cmd_simulate
 #pragma weak tl_cmd_stream
 #pragma weak tl_cmd_query
+#pragma weak tl_cmd_compact
+#pragma weak tl_cmd_vacuum
+#pragma weak tl_cmd_models
+#pragma weak tl_cmd_dashboard
+#pragma weak tl_cmd_schedule
+#pragma weak tl_cmd_up
 
 static const tl_command *const commands[] = {
-    &tl_cmd_broker,
-    &tl_cmd_simulate,
-    &tl_cmd_stream,
-    &tl_cmd_query,
+    &tl_cmd_up,      &tl_cmd_broker, &tl_cmd_simulate, &tl_cmd_stream,    &tl_cmd_query,
+    &tl_cmd_compact, &tl_cmd_vacuum, &tl_cmd_models,   &tl_cmd_dashboard, &tl_cmd_schedule,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -24,5 +24,11 @@ extern const tl_command tl_cmd_broker;
 extern const tl_command tl_cmd_simulate;
 extern const tl_command tl_cmd_stream;
 extern const tl_command tl_cmd_query;
+extern const tl_command tl_cmd_compact;
+extern const tl_command tl_cmd_vacuum;
+extern const tl_command tl_cmd_models;
+extern const tl_command tl_cmd_dashboard;
+extern const tl_command tl_cmd_schedule;
+extern const tl_command tl_cmd_up;
 
 #endif

@@ -74,6 +74,8 @@ static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t 
                         size_t *nfiles, tl_err *err) {
     tl_lake_snapshot *snap = NULL;
     tl_buf sql = TL_BUF_INIT;
+    char cache[1024];
+    tl_store_default_cache_dir(store, cache, sizeof cache);
     int rc = tl_lake_snapshot_load(store, v->name, &snap, err);
     if (rc)
         return tl_err_wrap(err, "reading the %s table's log", v->name);
@@ -89,10 +91,9 @@ static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t 
             const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
             char key[1024], quoted[2048];
             snprintf(key, sizeof key, "%s/%s", v->name, f->path);
-            char *local = tl_store_local_path(store, key);
+            char *local = tl_store_local_copy(store, key, cache, err);
             if (!local) {
-                rc = tl_err_set(err, TL_ERR_INVALID, "%s: this store has no local files yet",
-                                store->uri);
+                rc = err ? err->code : TL_ERR_IO;
                 goto out;
             }
             tl_duck_quote(local, quoted, sizeof quoted);

@@ -1,8 +1,13 @@
 /* store — opening a store by URI and the backend-independent helpers. */
 #include "store/store.h"
 
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 tl_store *tl_store_open(const char *uri, tl_err *err) {
     if (!uri || !*uri) {
@@ -37,4 +42,70 @@ void tl_store_entries_free(tl_store_entry *e, size_t n) {
     for (size_t i = 0; i < n; i++)
         free(e[i].key);
     free(e);
+}
+
+/* Make every folder of path's parent. */
+static int mkdirs_for(char *path) {
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        int rc = mkdir(path, 0755);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+char *tl_store_local_copy(tl_store *s, const char *key, const char *cache_dir, tl_err *err) {
+    char *local = tl_store_local_path(s, key);
+    if (local)
+        return local;
+    tl_store_entry head = {0};
+    if (tl_store_head(s, key, &head, err) != 0)
+        return NULL;
+    free(head.key);
+    /* the key's folders are kept, so hive-style partition folders survive */
+    size_t n = strlen(cache_dir) + strlen(key) + 64;
+    char *path = malloc(n);
+    if (!path) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(path, n, "%s/%s", cache_dir, key);
+    struct stat st;
+    if (stat(path, &st) == 0 && st.st_size == head.size &&
+        (int64_t)st.st_mtime * 1000 >= head.mtime_ms - 999)
+        return path; /* cached copy is current */
+    char *tmp = malloc(n + 32);
+    if (!tmp || mkdirs_for(path) != 0) {
+        tl_err_set(err, TL_ERR_IO, "cannot create cache folders for %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    snprintf(tmp, n + 32, "%s.part-%d", path, (int)getpid());
+    if (tl_store_get_file(s, key, tmp, err) != 0)
+        goto fail;
+    if (rename(tmp, path) != 0) {
+        tl_err_set(err, TL_ERR_IO, "cannot move %s into place: %s", tmp, strerror(errno));
+        unlink(tmp);
+        goto fail;
+    }
+    free(tmp);
+    return path;
+fail:
+    free(tmp);
+    free(path);
+    return NULL;
+}
+
+void tl_store_default_cache_dir(const tl_store *s, char *out, size_t cap) {
+    const char *env = getenv("TICKLAKE_CACHE_DIR");
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a of the URI: one cache per lake */
+    for (const unsigned char *p = (const unsigned char *)s->uri; p && *p; p++)
+        h = (h ^ *p) * 16777619u;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, cap, "%s/ticklake-cache/%08x", tmp && *tmp ? tmp : "/tmp", h);
 }

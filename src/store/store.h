@@ -61,6 +61,15 @@ void tl_store_entries_free(tl_store_entry *e, size_t n);
 /* Backends */
 tl_store *tl_store_fs_new(const char *root, tl_err *err);
 
+/* A local file with the content of key, for readers that need one (DuckDB):
+ * the file itself when the backend has local paths, else a copy downloaded
+ * into cache_dir (kept and reused while the object's size and mtime match;
+ * lake data files are immutable). NULL with err set on failure. Caller
+ * frees the string. */
+char *tl_store_local_copy(tl_store *s, const char *key, const char *cache_dir, tl_err *err);
+/* $TICKLAKE_CACHE_DIR, else ${TMPDIR:-/tmp}/ticklake-cache/<hash of the store URI>. */
+void tl_store_default_cache_dir(const tl_store *s, char *out, size_t cap);
+
 /* Convenience wrappers */
 static inline int tl_store_put(tl_store *s, const char *k, const void *d, size_t n, tl_err *e) {
     return s->ops->put(s, k, d, n, e);

@@ -56,6 +56,8 @@ static size_t recent_files(tl_stream *s, tl_buf *sql) {
     int64_t horizon_us = 2 * s->opts.allowed_lateness_us;
     int64_t min_hour = tl_hour_floor_us(max_hour - horizon_us) - HOUR_US;
     int64_t min_mod = max_mod - (horizon_us / 1000 > 120000 ? horizon_us / 1000 : 120000);
+    char cache[1024];
+    tl_store_default_cache_dir(s->store, cache, sizeof cache);
     tl_buf_puts(sql, "[");
     for (size_t i = 0; i < n; i++) {
         const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
@@ -65,9 +67,9 @@ static size_t recent_files(tl_stream *s, tl_buf *sql) {
             continue;
         char key[1024];
         snprintf(key, sizeof key, "%s/%s", TL_TICKS_TABLE, f->path);
-        char *local = tl_store_local_path(s->store, key);
+        char *local = tl_store_local_copy(s->store, key, cache, NULL);
         if (!local)
-            continue;
+            continue; /* unreadable now: the dedupe state is best effort */
         char quoted[2048];
         tl_duck_quote(local, quoted, sizeof quoted);
         tl_buf_printf(sql, "%s'%s'", used ? "," : "", quoted);
