@@ -1,0 +1,166 @@
+/* kafka — a thin wrapper over librdkafka: a producer with a bounded queue, a
+ * group consumer whose caller decides where each assigned partition starts,
+ * and librdkafka's in-process mock cluster as a development broker.
+ *
+ * Configuration: tl_kafka_conf_new() builds the librdkafka configuration from
+ * tl_config: our defaults, then bootstrap.servers = cfg->brokers, then every
+ * cfg->kafka_props pair verbatim (the YAML `kafka:` section, then -X), so a
+ * user can override anything except the few consumer settings the wrapper's
+ * correctness depends on (listed at tl_kafka_consumer_new).
+ *
+ * Threads: each handle is used from one thread. librdkafka runs its own
+ * threads inside; every callback below runs on the caller's thread, inside
+ * tl_kafka_produce/_poll/_flush or tl_kafka_consume/_close. */
+#ifndef TL_KAFKA_KAFKA_H
+#define TL_KAFKA_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "util/err.h"
+
+/* ---- producer ------------------------------------------------------------ */
+
+typedef struct tl_kafka_producer tl_kafka_producer;
+
+typedef struct tl_kafka_producer_stats {
+    uint64_t produced;  /* accepted into the local queue */
+    uint64_t delivered; /* acknowledged by the broker */
+    uint64_t failed;    /* delivery reports with an error */
+    char last_error[256];
+} tl_kafka_producer_stats;
+
+/* A producer for `topic` (NULL = cfg->topic). Defaults, overridable with -X:
+ * linger.ms=5, batch.num.messages=10000, queue.buffering.max.messages=200000
+ * (the in-flight bound), compression.codec=zstd. */
+tl_kafka_producer *tl_kafka_producer_new(const tl_config *cfg, const char *topic, tl_err *err);
+
+/* Queue one message (payload and key are copied), partitioned by the key's
+ * hash. When the local queue is full it serves delivery reports and retries:
+ * it never drops. Returns 0, TL_ERR_STOPPED when a stop was requested while
+ * it waited (the message was not queued), or TL_ERR_KAFKA. */
+int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, const void *payload,
+                     size_t len, tl_err *err);
+
+/* Serve delivery reports, waiting up to timeout_ms for one. */
+void tl_kafka_producer_poll(tl_kafka_producer *p, int timeout_ms);
+
+/* Wait until everything queued is delivered or failed. Returns 0, or
+ * TL_ERR_KAFKA when messages are still outstanding after timeout_ms or some
+ * deliveries failed (the message says how many). */
+int tl_kafka_producer_flush(tl_kafka_producer *p, int timeout_ms, tl_err *err);
+
+void tl_kafka_producer_stats_get(const tl_kafka_producer *p, tl_kafka_producer_stats *out);
+
+/* Flushes (up to 30 s, logging what is left undelivered) and frees. */
+void tl_kafka_producer_destroy(tl_kafka_producer *p);
+
+/* ---- consumer ------------------------------------------------------------ */
+
+/* Start offsets a tl_kafka_start_fn may return besides an absolute offset. */
+#define TL_KAFKA_OFFSET_BEGINNING (-2)
+#define TL_KAFKA_OFFSET_END (-1)
+#define TL_KAFKA_OFFSET_STORED (-1000) /* the group's committed offset, else beginning */
+
+/* Called once per newly assigned partition: where to start reading it. */
+typedef int64_t (*tl_kafka_start_fn)(void *ud, int32_t partition);
+
+typedef struct tl_kafka_consumer_cbs {
+    tl_kafka_start_fn start; /* NULL = TL_KAFKA_OFFSET_STORED for all */
+    /* Called for each partition being taken away, before the revoke
+     * completes, so the caller can flush and commit; also from
+     * tl_kafka_consumer_close. Messages of that partition that were fetched
+     * but not yet returned are discarded. May be NULL. */
+    void (*on_revoke)(void *ud, int32_t partition);
+    /* The partition is caught up: `offset` is the end offset (the next offset
+     * to be written). Called each time the consumer reaches the end. May be NULL. */
+    void (*on_eof)(void *ud, int32_t partition, int64_t offset);
+    void *ud;
+} tl_kafka_consumer_cbs;
+
+typedef struct tl_kafka_msg {
+    int32_t partition;
+    int64_t offset;
+    const void *key; /* NULL when the message has no key */
+    size_t key_len;
+    const void *payload;
+    size_t len;
+    int64_t timestamp_ms; /* producer/broker timestamp, -1 when absent */
+    void *priv;           /* owned librdkafka message, freed by tl_kafka_msgs_release */
+} tl_kafka_msg;
+
+typedef struct tl_kafka_consumer tl_kafka_consumer;
+
+/* Joins group cfg->group and subscribes to cfg->topic.
+ *
+ * Forced, whatever -X says: enable.auto.commit=false,
+ * enable.auto.offset.store=false, enable.partition.eof=true (the caller owns
+ * positions). Default auto.offset.reset=earliest.
+ *
+ * Assignment: eager by default (librdkafka's range,roundrobin): every
+ * rebalance revokes all partitions (on_revoke for each) and then assigns the
+ * new set (start for each). With -X partition.assignment.strategy=
+ * cooperative-sticky only the partitions that move are revoked/assigned;
+ * both are handled. */
+tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_consumer_cbs *cbs,
+                                         tl_err *err);
+
+/* Fills out[0..max) with messages, waiting up to timeout_ms for the first
+ * and returning what is available after that. Rebalance and EOF callbacks
+ * run inside. Returns the count (0 on timeout) or a negative tl_err_code on a
+ * fatal consumer error. Release the messages with tl_kafka_msgs_release. */
+int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int timeout_ms,
+                     tl_err *err);
+void tl_kafka_msgs_release(tl_kafka_msg *msgs, size_t n);
+
+/* Synchronously commit `next_offset` (last processed + 1) for a partition. */
+int tl_kafka_consumer_commit(tl_kafka_consumer *c, int32_t partition, int64_t next_offset,
+                             tl_err *err);
+
+/* The group's committed offset for a partition (-1001 = none). */
+int tl_kafka_consumer_committed(tl_kafka_consumer *c, int32_t partition, int64_t *offset,
+                                int timeout_ms, tl_err *err);
+
+/* The partitions currently assigned, ascending; returns how many there are
+ * (writes at most cap). */
+size_t tl_kafka_consumer_assignment(const tl_kafka_consumer *c, int32_t *out, size_t cap);
+
+/* True while inside on_revoke for partitions that were lost (session timed
+ * out) rather than handed over: committing to Kafka will then fail. */
+bool tl_kafka_consumer_assignment_lost(tl_kafka_consumer *c);
+
+/* Ask the broker for a partition's low and high watermarks (high = the offset
+ * the next message will get). Either pointer may be NULL. */
+int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_t *low,
+                                 int64_t *high, int timeout_ms, tl_err *err);
+
+/* Leaves the group: on_revoke for each assigned partition, then close.
+ * Idempotent; destroy calls it when the caller did not. */
+void tl_kafka_consumer_close(tl_kafka_consumer *c);
+void tl_kafka_consumer_destroy(tl_kafka_consumer *c);
+
+/* ---- development broker (librdkafka mock cluster) ------------------------ */
+
+typedef struct tl_kafka_mock tl_kafka_mock;
+
+/* An in-memory, single-broker Kafka cluster on loopback with `topic` created
+ * with `partitions` partitions (other topics are auto-created). `listen` is
+ * "127.0.0.1:0" or "localhost:0" (or NULL): librdkafka 2.0.2 always binds
+ * its mock brokers to 127.0.0.1 on a kernel-chosen port, so a fixed port or
+ * another address is refused with TL_ERR_INVALID. Serves other processes
+ * until destroyed.
+ *
+ * Retention: librdkafka hard-codes each mock partition to keep at most 5 MiB
+ * (or 100000 batches) of the batches as produced (compressed), dropping the
+ * oldest beyond that like a retention limit: ~40k uncompressed ticks or ~220k
+ * zstd-compressed ticks per partition. A consumer further behind than that
+ * finds its offset out of range. */
+tl_kafka_mock *tl_kafka_mock_new(const char *listen, int partitions, const char *topic,
+                                 tl_err *err);
+/* "127.0.0.1:PORT" — what clients use as bootstrap.servers. */
+const char *tl_kafka_mock_bootstraps(const tl_kafka_mock *m);
+void tl_kafka_mock_destroy(tl_kafka_mock *m);
+
+#endif

@@ -1,0 +1,82 @@
+/* Building librdkafka configurations from tl_config (kcat's -X model: every
+ * property passes straight through, librdkafka validates it). */
+#include "kafka/kafka_int.h"
+
+#include <string.h>
+
+#include "util/log.h"
+
+/* librdkafka's syslog levels onto ours; its chatter below WARNING is debug. */
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    tl_log_level l = level <= 3 ? TL_LOG_ERROR : level == 4 ? TL_LOG_WARN : TL_LOG_DEBUG;
+    if (tl_log_enabled(l))
+        tl_log(l, "kafka", "%s: %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+/* Broker connection trouble and the like: librdkafka retries by itself, so
+ * these are warnings unless fatal. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL)
+        tl_error("kafka", "%s: fatal: %s", rd_kafka_name(rk), reason);
+    else
+        tl_warn("kafka", "%s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+}
+
+int tl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, const char *origin,
+                      tl_err *err) {
+    char errstr[512];
+    if (rd_kafka_conf_set(conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return tl_err_set(err, TL_ERR_INVALID, "kafka property %s=%s (%s): %s", key, value, origin,
+                          errstr);
+    return 0;
+}
+
+static int set_list(rd_kafka_conf_t *conf, const tl_kafka_prop *props, const char *origin,
+                    tl_err *err) {
+    for (; props && props->key; props++) {
+        if (tl_kafka_conf_set(conf, props->key, props->value, origin, err) < 0)
+            return TL_ERR_INVALID;
+    }
+    return 0;
+}
+
+rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *defaults,
+                                   const tl_kafka_prop *forced, tl_err *err) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (!conf) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory creating a kafka configuration");
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    if (set_list(conf, defaults, "ticklake default", err) < 0)
+        goto fail;
+    if (cfg->brokers && *cfg->brokers &&
+        tl_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, "--brokers", err) < 0)
+        goto fail;
+    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+        const tl_kv *kv = &cfg->kafka_props[i];
+        if (tl_kafka_conf_set(conf, kv->key, kv->value, "kafka: section or -X", err) < 0)
+            goto fail;
+    }
+    for (const tl_kafka_prop *f = forced; f && f->key; f++) {
+        char cur[256];
+        size_t n = sizeof cur;
+        /* Say so when a user setting is overridden, instead of silently. */
+        if (rd_kafka_conf_get(conf, f->key, cur, &n) == RD_KAFKA_CONF_OK &&
+            strcmp(cur, f->value) != 0) {
+            for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+                if (strcmp(cfg->kafka_props[i].key, f->key) == 0)
+                    tl_warn("kafka", "ignoring %s=%s: ticklake needs %s=%s", f->key, cur, f->key,
+                            f->value);
+            }
+        }
+        if (tl_kafka_conf_set(conf, f->key, f->value, "required by ticklake", err) < 0)
+            goto fail;
+    }
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}

@@ -1,0 +1,367 @@
+/* The group consumer. The caller, not Kafka, owns positions: on assignment
+ * it says where each partition starts (the stream seeks to the lake's last
+ * committed offset), on revoke it gets to flush and commit first.
+ *
+ * Messages come from rd_kafka_consumer_poll one at a time, so that when a
+ * rebalance runs in the middle of building a batch, the messages already
+ * taken from revoked partitions can be dropped from that batch: the caller
+ * never sees a message of a partition after its on_revoke. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/kafka.h"
+#include "kafka/kafka_int.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/signals.h"
+
+struct tl_kafka_consumer {
+    rd_kafka_t *rk;
+    char *topic;
+    tl_kafka_consumer_cbs cbs;
+    int32_t *assigned; /* sorted */
+    size_t n_assigned, cap_assigned;
+    tl_kafka_msg *batch; /* the batch being built by tl_kafka_consume, or NULL */
+    size_t *batch_n;
+    bool lost;
+    bool closed;
+};
+
+static const tl_kafka_prop consumer_defaults[] = {
+    {"auto.offset.reset", "earliest"},
+    {"client.id", "ticklake-consumer"},
+    {NULL, NULL},
+};
+
+static const tl_kafka_prop consumer_forced[] = {
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
+    {"enable.partition.eof", "true"},
+    {NULL, NULL},
+};
+
+static void assigned_add(tl_kafka_consumer *c, int32_t part) {
+    size_t i = 0;
+    while (i < c->n_assigned && c->assigned[i] < part)
+        i++;
+    if (i < c->n_assigned && c->assigned[i] == part)
+        return;
+    if (c->n_assigned == c->cap_assigned) {
+        size_t cap = c->cap_assigned ? c->cap_assigned * 2 : 16;
+        int32_t *a = realloc(c->assigned, cap * sizeof *a);
+        if (!a)
+            abort(); /* a few bytes; nothing sensible to do without them */
+        c->assigned = a;
+        c->cap_assigned = cap;
+    }
+    memmove(c->assigned + i + 1, c->assigned + i, (c->n_assigned - i) * sizeof *c->assigned);
+    c->assigned[i] = part;
+    c->n_assigned++;
+}
+
+static void assigned_remove(tl_kafka_consumer *c, int32_t part) {
+    for (size_t i = 0; i < c->n_assigned; i++) {
+        if (c->assigned[i] == part) {
+            memmove(c->assigned + i, c->assigned + i + 1,
+                    (c->n_assigned - i - 1) * sizeof *c->assigned);
+            c->n_assigned--;
+            return;
+        }
+    }
+}
+
+/* Drop the revoked partition's messages from the batch being built. */
+static void batch_purge(tl_kafka_consumer *c, int32_t part) {
+    if (!c->batch)
+        return;
+    size_t w = 0;
+    for (size_t r = 0; r < *c->batch_n; r++) {
+        if (c->batch[r].partition == part)
+            rd_kafka_message_destroy(c->batch[r].priv);
+        else
+            c->batch[w++] = c->batch[r];
+    }
+    *c->batch_n = w;
+}
+
+static void report_error(const char *what, rd_kafka_error_t *e) {
+    if (e) {
+        tl_error("kafka", "%s: %s", what, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    }
+}
+
+static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                      bool coop) {
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        tp->offset = c->cbs.start ? c->cbs.start(c->cbs.ud, tp->partition) : TL_KAFKA_OFFSET_STORED;
+        assigned_add(c, tp->partition);
+        tl_debug("kafka", "assigned %s [%d] from offset %lld", tp->topic, (int)tp->partition,
+                 (long long)tp->offset);
+    }
+    if (coop) {
+        report_error("incremental assign", rd_kafka_incremental_assign(rk, parts));
+    } else {
+        rd_kafka_resp_err_t e = rd_kafka_assign(rk, parts);
+        if (e)
+            tl_error("kafka", "assign: %s", rd_kafka_err2str(e));
+    }
+}
+
+static void on_revoke(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
+                      bool coop) {
+    c->lost = rd_kafka_assignment_lost(rk);
+    for (int i = 0; i < parts->cnt; i++) {
+        int32_t part = parts->elems[i].partition;
+        if (c->cbs.on_revoke)
+            c->cbs.on_revoke(c->cbs.ud, part);
+        batch_purge(c, part);
+        assigned_remove(c, part);
+    }
+    c->lost = false;
+    if (coop) {
+        report_error("incremental unassign", rd_kafka_incremental_unassign(rk, parts));
+    } else {
+        rd_kafka_resp_err_t e = rd_kafka_assign(rk, NULL);
+        if (e)
+            tl_error("kafka", "unassign: %s", rd_kafka_err2str(e));
+    }
+}
+
+/* Runs inside rd_kafka_consumer_poll / rd_kafka_consumer_close. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    tl_kafka_consumer *c = opaque;
+    bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        on_assign(c, rk, parts, coop);
+    } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        on_revoke(c, rk, parts, coop);
+    } else {
+        tl_error("kafka", "rebalance failed: %s", rd_kafka_err2str(err));
+        on_revoke(c, rk, parts, coop);
+    }
+}
+
+tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_consumer_cbs *cbs,
+                                         tl_err *err) {
+    char errstr[512];
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_topic_partition_list_t *sub = NULL;
+    tl_kafka_consumer *c = calloc(1, sizeof *c);
+    if (!c) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory creating a consumer");
+        return NULL;
+    }
+    if (cbs)
+        c->cbs = *cbs;
+    if (!cfg->topic || !*cfg->topic || !cfg->group || !*cfg->group) {
+        tl_err_set(err, TL_ERR_INVALID, "a consumer needs a topic (--topic) and a group (--group)");
+        goto fail;
+    }
+    if (!(c->topic = strdup(cfg->topic))) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory creating a consumer");
+        goto fail;
+    }
+    conf = tl_kafka_conf_new(cfg, consumer_defaults, consumer_forced, err);
+    if (!conf)
+        goto fail;
+    if (tl_kafka_conf_set(conf, "group.id", cfg->group, "--group", err) < 0)
+        goto fail;
+    /* -X group.id wins over --group, as every other -X does. */
+    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+        if (strcmp(cfg->kafka_props[i].key, "group.id") == 0 &&
+            tl_kafka_conf_set(conf, "group.id", cfg->kafka_props[i].value, "-X", err) < 0)
+            goto fail;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, c);
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!c->rk) {
+        tl_err_set(err, TL_ERR_KAFKA, "creating a kafka consumer: %s", errstr);
+        goto fail;
+    }
+    conf = NULL; /* rd_kafka_new took ownership */
+    rd_kafka_poll_set_consumer(c->rk);
+    sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, c->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e) {
+        tl_err_set(err, TL_ERR_KAFKA, "subscribing to %s: %s", c->topic, rd_kafka_err2str(e));
+        goto fail;
+    }
+    return c;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (c->rk) {
+        c->closed = true;
+        rd_kafka_destroy(c->rk);
+    }
+    free(c->topic);
+    free(c);
+    return NULL;
+}
+
+static bool is_assigned(const tl_kafka_consumer *c, int32_t part) {
+    for (size_t i = 0; i < c->n_assigned; i++)
+        if (c->assigned[i] == part)
+            return true;
+    return false;
+}
+
+/* An error event from poll: EOF is news for the caller, the rest is logged
+ * (librdkafka retries) unless fatal. Returns <0 on a fatal error. */
+static int handle_event(tl_kafka_consumer *c, rd_kafka_message_t *m, bool *eof, tl_err *err) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (c->cbs.on_eof)
+            c->cbs.on_eof(c->cbs.ud, m->partition, m->offset);
+        *eof = true;
+        return 0;
+    }
+    char fatal[256];
+    if (rd_kafka_fatal_error(c->rk, fatal, sizeof fatal))
+        return tl_err_set(err, TL_ERR_KAFKA, "kafka consumer failed: %s", fatal);
+    tl_warn("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+    return 0;
+}
+
+int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int timeout_ms,
+                     tl_err *err) {
+    size_t n = 0;
+    int rc = 0;
+    bool eof = false;
+    int64_t deadline = tl_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    c->batch = out;
+    c->batch_n = &n;
+    while (n < max && !eof) {
+        int64_t left = deadline - tl_mono_ms();
+        /* Wait only for the first message, in slices so a stop is seen. */
+        int wait = n > 0 || left <= 0 ? 0 : left > 100 ? 100 : (int)left;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait);
+        if (!m) {
+            if (n > 0 || left <= 0 || tl_stop_requested())
+                break;
+            continue;
+        }
+        if (m->err) {
+            rc = handle_event(c, m, &eof, err);
+            rd_kafka_message_destroy(m);
+            if (rc < 0)
+                break;
+            continue;
+        }
+        if (!is_assigned(c, m->partition)) { /* fetched before a revoke */
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        rd_kafka_timestamp_type_t tstype;
+        int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+        out[n++] = (tl_kafka_msg){
+            .partition = m->partition,
+            .offset = m->offset,
+            .key = m->key,
+            .key_len = m->key_len,
+            .payload = m->payload,
+            .len = m->len,
+            .timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts,
+            .priv = m,
+        };
+    }
+    c->batch = NULL;
+    c->batch_n = NULL;
+    if (rc < 0) {
+        tl_kafka_msgs_release(out, n);
+        return rc;
+    }
+    return (int)n;
+}
+
+void tl_kafka_msgs_release(tl_kafka_msg *msgs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_destroy(msgs[i].priv);
+        msgs[i].priv = NULL;
+    }
+}
+
+static rd_kafka_topic_partition_list_t *one_partition(const tl_kafka_consumer *c, int32_t part,
+                                                      int64_t offset) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, c->topic, part)->offset = offset;
+    return l;
+}
+
+int tl_kafka_consumer_commit(tl_kafka_consumer *c, int32_t partition, int64_t next_offset,
+                             tl_err *err) {
+    rd_kafka_topic_partition_list_t *l = one_partition(c, partition, next_offset);
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
+    if (!e && l->elems[0].err)
+        e = l->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return tl_err_set_retriable(err, TL_ERR_KAFKA, "committing offset %lld of %s [%d]: %s",
+                                    (long long)next_offset, c->topic, (int)partition,
+                                    rd_kafka_err2str(e));
+    return 0;
+}
+
+int tl_kafka_consumer_committed(tl_kafka_consumer *c, int32_t partition, int64_t *offset,
+                                int timeout_ms, tl_err *err) {
+    rd_kafka_topic_partition_list_t *l = one_partition(c, partition, RD_KAFKA_OFFSET_INVALID);
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, timeout_ms);
+    if (!e && l->elems[0].err)
+        e = l->elems[0].err;
+    *offset = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return tl_err_set_retriable(err, TL_ERR_KAFKA,
+                                    "reading the committed offset of %s [%d]: %s", c->topic,
+                                    (int)partition, rd_kafka_err2str(e));
+    return 0;
+}
+
+size_t tl_kafka_consumer_assignment(const tl_kafka_consumer *c, int32_t *out, size_t cap) {
+    for (size_t i = 0; i < c->n_assigned && i < cap; i++)
+        out[i] = c->assigned[i];
+    return c->n_assigned;
+}
+
+bool tl_kafka_consumer_assignment_lost(tl_kafka_consumer *c) {
+    return c->lost;
+}
+
+int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_t *low,
+                                 int64_t *high, int timeout_ms, tl_err *err) {
+    int64_t lo = -1, hi = -1;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(c->rk, c->topic, partition, &lo, &hi, timeout_ms);
+    if (e)
+        return tl_err_set_retriable(err, TL_ERR_KAFKA, "querying the watermarks of %s [%d]: %s",
+                                    c->topic, (int)partition, rd_kafka_err2str(e));
+    if (low)
+        *low = lo;
+    if (high)
+        *high = hi;
+    return 0;
+}
+
+void tl_kafka_consumer_close(tl_kafka_consumer *c) {
+    if (!c || c->closed)
+        return;
+    c->closed = true;
+    rd_kafka_resp_err_t e = rd_kafka_consumer_close(c->rk); /* runs the final revoke */
+    if (e)
+        tl_warn("kafka", "closing the consumer: %s", rd_kafka_err2str(e));
+}
+
+void tl_kafka_consumer_destroy(tl_kafka_consumer *c) {
+    if (!c)
+        return;
+    tl_kafka_consumer_close(c);
+    rd_kafka_destroy(c->rk);
+    free(c->assigned);
+    free(c->topic);
+    free(c);
+}

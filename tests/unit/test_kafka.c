@@ -1,0 +1,304 @@
+/* kafka: producer, group consumer and the development broker, against a real
+ * librdkafka mock cluster in this process. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kafka/kafka.h"
+
+#define NPART 4
+#define NMSG 2000
+#define NKEYS 37
+
+static tl_kafka_mock *mock;
+
+/* What each partition held after the producer ran, learnt by a consumer
+ * reading from the beginning. */
+static int64_t part_count[NPART];
+
+typedef struct seen {
+    int64_t first_offset[NPART]; /* -1 = none seen */
+    int64_t next_offset[NPART];  /* last seen + 1 */
+    int64_t eof[NPART];          /* last on_eof offset, -1 = none */
+    int revoked[NPART];
+    int64_t start[NPART]; /* what the start callback returns */
+    int start_calls;
+    size_t total;
+    int key_partition[NKEYS]; /* partition each key landed in, -1 = unseen */
+} seen;
+
+static void seen_init(seen *s) {
+    memset(s, 0, sizeof *s);
+    for (int p = 0; p < NPART; p++) {
+        s->first_offset[p] = -1;
+        s->eof[p] = -1;
+        s->start[p] = TL_KAFKA_OFFSET_STORED;
+    }
+    for (int k = 0; k < NKEYS; k++)
+        s->key_partition[k] = -1;
+}
+
+static int64_t start_cb(void *ud, int32_t part) {
+    seen *s = ud;
+    s->start_calls++;
+    return s->start[part];
+}
+static void revoke_cb(void *ud, int32_t part) {
+    ((seen *)ud)->revoked[part]++;
+}
+static void eof_cb(void *ud, int32_t part, int64_t off) {
+    ((seen *)ud)->eof[part] = off;
+}
+
+/* The mock cluster delays a rejoin after a member left by the session timeout
+ * minus a second, so tests use the smallest session timeout Kafka allows. */
+static tl_kv props[3];
+
+static tl_config make_cfg(const char *group, const char *key, const char *value) {
+    tl_config cfg = {0};
+    cfg.brokers = (char *)tl_kafka_mock_bootstraps(mock);
+    cfg.topic = (char *)"t";
+    cfg.group = (char *)group;
+    size_t n = 0;
+    props[n++] = (tl_kv){(char *)"session.timeout.ms", (char *)"6000"};
+    if (key)
+        props[n++] = (tl_kv){(char *)key, (char *)value};
+    if (getenv("TL_TEST_KAFKA_DEBUG")) /* e.g. cgrp,fetch */
+        props[n++] = (tl_kv){(char *)"debug", getenv("TL_TEST_KAFKA_DEBUG")};
+    cfg.kafka_props = props;
+    cfg.n_kafka_props = n;
+    return cfg;
+}
+
+/* Consume until every partition reported EOF at `until[p]` (or 20 s pass),
+ * checking each message: key "k<N>", payload "k<N>:<i>", offsets contiguous
+ * within a partition, a key always in the same partition. */
+static void consume_all(tl_kafka_consumer *c, seen *s, const int64_t *until) {
+    tl_kafka_msg msgs[256];
+    tl_err err;
+    for (int round = 0; round < 400; round++) {
+        int done = 1;
+        for (int p = 0; p < NPART; p++)
+            done &= s->eof[p] >= until[p];
+        if (done)
+            return;
+        int n = tl_kafka_consume(c, msgs, 256, 50, &err);
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+            tl_kafka_msg *m = &msgs[i];
+            assert_true(m->partition >= 0 && m->partition < NPART);
+            if (s->first_offset[m->partition] < 0)
+                s->first_offset[m->partition] = m->offset;
+            else
+                assert_int_equal(m->offset, s->next_offset[m->partition]);
+            s->next_offset[m->partition] = m->offset + 1;
+            char key[16] = {0};
+            assert_true(m->key && m->key_len < sizeof key);
+            memcpy(key, m->key, m->key_len);
+            int k = atoi(key + 1);
+            assert_true(key[0] == 'k' && k >= 0 && k < NKEYS);
+            if (s->key_partition[k] < 0)
+                s->key_partition[k] = m->partition;
+            assert_int_equal(s->key_partition[k], m->partition);
+            assert_true(m->len > m->key_len && !memcmp(m->payload, key, m->key_len) &&
+                        ((const char *)m->payload)[m->key_len] == ':');
+            assert_true(m->timestamp_ms > 0);
+            s->total++;
+        }
+        tl_kafka_msgs_release(msgs, (size_t)n);
+    }
+    for (int p = 0; p < NPART; p++)
+        fprintf(stderr, "partition %d: eof at %lld, want %lld; first %lld next %lld\n", p,
+                (long long)s->eof[p], (long long)until[p], (long long)s->first_offset[p],
+                (long long)s->next_offset[p]);
+    fail_msg("consumer did not reach the end of every partition in time");
+}
+
+static int setup(void **state) {
+    (void)state;
+    tl_err err;
+    mock = tl_kafka_mock_new("127.0.0.1:0", NPART, "t", &err);
+    if (!mock) {
+        fprintf(stderr, "mock: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    tl_kafka_mock_destroy(mock);
+    return 0;
+}
+
+static void test_mock_listen_rules(void **state) {
+    (void)state;
+    tl_err err;
+    tl_kafka_mock *m = tl_kafka_mock_new("127.0.0.1:9092", 1, "x", &err);
+    assert_null(m);
+    assert_int_equal(err.code, TL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "127.0.0.1:9092"));
+    assert_null(tl_kafka_mock_new("0.0.0.0:0", 1, "x", &err));
+    assert_null(tl_kafka_mock_new("127.0.0.1:0", 0, "x", &err));
+    assert_non_null(strstr(err.msg, "partitions"));
+    assert_non_null(strstr(tl_kafka_mock_bootstraps(mock), "127.0.0.1:"));
+}
+
+static void test_bad_property_named(void **state) {
+    (void)state;
+    tl_err err;
+    tl_config cfg = make_cfg("g", "no.such.property", "1");
+    assert_null(tl_kafka_producer_new(&cfg, NULL, &err));
+    assert_int_equal(err.code, TL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "no.such.property"));
+    cfg = make_cfg("g", "linger.ms", "not-a-number");
+    tl_kafka_consumer_cbs cbs = {0};
+    assert_null(tl_kafka_consumer_new(&cfg, &cbs, &err));
+    assert_non_null(strstr(err.msg, "linger.ms"));
+}
+
+/* Runs first: fills the topic the other tests read. */
+static void test_produce_and_consume_from_beginning(void **state) {
+    (void)state;
+    tl_err err;
+    /* A tiny queue, so that producing runs into QUEUE_FULL and must wait. */
+    tl_config cfg = make_cfg("g-all", "queue.buffering.max.messages", "100");
+    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, NULL, &err);
+    assert_non_null(p);
+    for (int i = 0; i < NMSG; i++) {
+        char key[16], val[32];
+        int kl = snprintf(key, sizeof key, "k%d", i % NKEYS);
+        int vl = snprintf(val, sizeof val, "%s:%d", key, i);
+        assert_int_equal(tl_kafka_produce(p, key, (size_t)kl, val, (size_t)vl, &err), 0);
+    }
+    assert_int_equal(tl_kafka_producer_flush(p, 10000, &err), 0);
+    tl_kafka_producer_stats st;
+    tl_kafka_producer_stats_get(p, &st);
+    assert_int_equal(st.produced, NMSG);
+    assert_int_equal(st.delivered, NMSG);
+    assert_int_equal(st.failed, 0);
+    tl_kafka_producer_destroy(p);
+
+    cfg = make_cfg("g-all", NULL, NULL);
+    seen s;
+    seen_init(&s);
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    int64_t until[NPART];
+    for (int q = 0; q < NPART; q++)
+        until[q] = 0; /* any EOF: the end is checked against the watermarks below */
+    consume_all(c, &s, until);
+    /* EOF can come before all data when a partition is empty; the totals say. */
+    assert_int_equal(s.total, NMSG);
+    assert_int_equal(s.start_calls, NPART);
+    int32_t parts[NPART + 1];
+    assert_int_equal(tl_kafka_consumer_assignment(c, parts, NPART + 1), NPART);
+    for (int q = 0; q < NPART; q++) {
+        int64_t lo, hi;
+        assert_int_equal(parts[q], q);
+        assert_int_equal(tl_kafka_consumer_watermarks(c, q, &lo, &hi, 5000, &err), 0);
+        assert_int_equal(lo, 0);
+        assert_int_equal(hi, s.next_offset[q]);
+        assert_int_equal(s.eof[q], hi);
+        assert_int_equal(s.first_offset[q], 0);
+        part_count[q] = hi;
+    }
+    tl_kafka_consumer_close(c);
+    for (int q = 0; q < NPART; q++)
+        assert_int_equal(s.revoked[q], 1);
+    assert_int_equal(tl_kafka_consumer_assignment(c, parts, NPART), 0);
+    tl_kafka_consumer_destroy(c);
+}
+
+/* Commit half of each partition, leave, rejoin: the group resumes there. */
+static void test_commit_and_resume(void **state) {
+    (void)state;
+    tl_err err;
+    tl_config cfg = make_cfg("g-resume", NULL, NULL);
+    seen s;
+    seen_init(&s);
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    consume_all(c, &s, part_count);
+    int64_t committed_total = 0;
+    for (int q = 0; q < NPART; q++) {
+        int64_t half = part_count[q] / 2 + 1;
+        assert_int_equal(tl_kafka_consumer_commit(c, q, half, &err), 0);
+        int64_t got;
+        assert_int_equal(tl_kafka_consumer_committed(c, q, &got, 5000, &err), 0);
+        assert_int_equal(got, half);
+        committed_total += half;
+    }
+    tl_kafka_consumer_destroy(c);
+
+    seen_init(&s);
+    c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    consume_all(c, &s, part_count);
+    for (int q = 0; q < NPART; q++)
+        assert_int_equal(s.first_offset[q], part_count[q] / 2 + 1);
+    assert_int_equal(s.total, NMSG - committed_total);
+    tl_kafka_consumer_destroy(c);
+}
+
+/* The start callback overrides whatever the group committed. */
+static void test_start_offset_callback(void **state) {
+    (void)state;
+    tl_err err;
+    tl_config cfg = make_cfg("g-resume", NULL, NULL); /* has committed offsets from above */
+    seen s;
+    seen_init(&s);
+    int64_t expect = 0;
+    for (int q = 0; q < NPART; q++) {
+        s.start[q] = q == 3 ? TL_KAFKA_OFFSET_END : q * 7;
+        expect += q == 3 ? 0 : part_count[q] - q * 7;
+    }
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    consume_all(c, &s, part_count);
+    for (int q = 0; q < 3; q++)
+        assert_int_equal(s.first_offset[q], q * 7);
+    assert_int_equal(s.first_offset[3], -1);
+    assert_int_equal(s.total, expect);
+    tl_kafka_consumer_destroy(c);
+}
+
+/* Cooperative assignment goes through incremental assign/unassign. */
+static void test_cooperative(void **state) {
+    (void)state;
+    tl_err err;
+    tl_config cfg = make_cfg("g-coop", "partition.assignment.strategy", "cooperative-sticky");
+    seen s;
+    seen_init(&s);
+    s.start[1] = 5;
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    consume_all(c, &s, part_count);
+    assert_int_equal(s.first_offset[1], 5);
+    assert_int_equal(s.total, NMSG - 5);
+    tl_kafka_consumer_destroy(c);
+    for (int q = 0; q < NPART; q++)
+        assert_int_equal(s.revoked[q], 1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mock_listen_rules),
+        cmocka_unit_test(test_bad_property_named),
+        cmocka_unit_test(test_produce_and_consume_from_beginning),
+        cmocka_unit_test(test_commit_and_resume),
+        cmocka_unit_test(test_start_offset_callback),
+        cmocka_unit_test(test_cooperative),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
