@@ -28,6 +28,7 @@ enum {
     TL_CG_QUERY = 1u << 6,
     TL_CG_TICK = 1u << 7, /* codec settings: anything that parses ticks */
     TL_CG_UP = 1u << 8,
+    TL_CG_MODELS = 1u << 9, /* models run|test|ls */
 };
 
 typedef struct tl_kv {
@@ -80,6 +81,13 @@ typedef struct tl_config {
 
     /* query */
     char *format; /* table, csv, json */
+
+    /* models (dbt-style project on DuckDB) */
+    char *models_project; /* folder holding dbt_project.yml */
+    char *warehouse;      /* DuckDB file the models are materialized in */
+    char *models_select;  /* selectors, space-separated (union) */
+    char *models_exclude;
+    bool full_refresh; /* rebuild incremental models from scratch */
 } tl_config;
 
 typedef enum {

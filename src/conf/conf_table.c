@@ -73,6 +73,18 @@ const tl_conf_entry tl_conf_table[] = {
 
     {"query.format", "format", 0, TL_CT_STRING, "table", F(format), TL_CG_QUERY, "output format",
      "table|csv|json", false},
+
+    /* models: ticklake models run|test|ls */
+    {"models.project", "project", 0, TL_CT_STRING, "analytics", F(models_project), TL_CG_MODELS,
+     "the dbt-style project folder (holds dbt_project.yml)", NULL, false},
+    {"models.warehouse", "warehouse", 'w', TL_CT_STRING, "warehouse.duckdb", F(warehouse),
+     TL_CG_MODELS, "DuckDB file the models are built in", NULL, false},
+    {"models.select", "select", 's', TL_CT_STRING, NULL, F(models_select), TL_CG_MODELS,
+     "models to act on: name, +name, name+, tag:x, path:dir (space = union)", NULL, false},
+    {"models.exclude", "exclude", 0, TL_CT_STRING, NULL, F(models_exclude), TL_CG_MODELS,
+     "models to leave out, same syntax as --select", NULL, false},
+    {"models.full_refresh", "full-refresh", 0, TL_CT_BOOL, "false", F(full_refresh), TL_CG_MODELS,
+     "rebuild incremental models from scratch", NULL, false},
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
