@@ -27,8 +27,14 @@ struct tl_kafka_consumer {
     bool closed;
 };
 
+/* session.timeout.ms: Kafka's 45 s default makes a restarted stream wait
+ * that long for its partitions (the dev broker rebalances only after the
+ * departed member's session expires); 10 s, the old default, fails over
+ * faster. Overridable with -X like everything here. */
 static const tl_kafka_prop consumer_defaults[] = {
     {"auto.offset.reset", "earliest"},
+    {"session.timeout.ms", "10000"},
+    {"heartbeat.interval.ms", "1000"},
     {"client.id", "ticklake-consumer"},
     {NULL, NULL},
 };

@@ -54,8 +54,16 @@ static int64_t on_start(void *ud, int32_t partition) {
         pp->next = resume >= 0 ? resume : 0;
         if (tl_kafka_consumer_watermarks(k->consumer, partition, &low, &high, 10000, &err) == 0) {
             pp->end_at_assign = high;
-            if (pp->next < low)
+            if (pp->next < low) {
+                if (resume >= 0) /* retention removed messages the lake never got */
+                    tl_error("source",
+                             "partition %d: the lake holds up to offset %lld but the "
+                             "topic now starts at %lld: %lld messages were deleted by the "
+                             "broker before they were read",
+                             (int)partition, (long long)resume - 1, (long long)low,
+                             (long long)(low - resume));
                 pp->next = low;
+            }
         } else {
             tl_warn("source", "partition %d: cannot read its end offset: %s", (int)partition,
                     err.msg);

@@ -160,9 +160,17 @@ out:
     return rc;
 }
 
-/* Dead letters arrive in offset order per partition; a group is a run with
- * the same partition and received date. */
+static int dead_cmp(const void *a, const void *b) {
+    const tl_dead *x = a, *y = b;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* One file per source partition and received date: sort by (partition,
+ * offset), then cut where the partition or the date changes. */
 static int write_dead(tl_stream *s, tl_lake_tx *tx, tl_err *err) {
+    qsort(s->dead, s->ndead, sizeof *s->dead, dead_cmp);
     size_t from = 0;
     for (size_t i = 1; i <= s->ndead; i++) {
         char a[16], b[16];
