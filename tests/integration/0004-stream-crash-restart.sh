@@ -7,8 +7,8 @@ start_broker 4
 # a short session timeout, so a killed member's partitions move on quickly
 KX=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
 
-say "simulate 200000 ticks with faults at 40k/s in the background"
-"$TICKLAKE" simulate --brokers "$BROKERS" --topic ticks --count 200000 --rate 40000 --seed 4 \
+say "simulate 200000 ticks with faults at 4000/s in the background"
+"$TICKLAKE" simulate --brokers "$BROKERS" --topic ticks --count 200000 --rate 4000 --seed 4 \
   --faults bad=0.01,dup=0.01,late=0.01 --stats-json "$WORK/sim.json" 2> "$WORK/sim.err" &
 SIM=$!
 PIDS+=($SIM)
@@ -19,11 +19,20 @@ for i in 1 2 3 4 5; do
     --flush-interval 200ms "${KX[@]}" 2>> "$WORK/stream.err" &
   pid=$!
   PIDS+=($pid)
-  ms=$((500 + RANDOM % 2500))
+  # wait until this run has committed something, then kill it at a random
+  # moment within the next two seconds (mid-batch, mid-write or mid-commit)
+  before=$(q "$WORK/lake" 'SELECT count(*) FROM ticks' 2>/dev/null || echo 0)
+  for _ in $(seq 300); do
+    now=$(q "$WORK/lake" 'SELECT count(*) FROM ticks' 2>/dev/null || echo 0)
+    [ "$now" -gt "$before" ] && break
+    sleep 0.1
+  done
+  [ "$now" -gt "$before" ] || fail "stream run $i committed nothing in 30 s"
+  ms=$((RANDOM % 2000))
   sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
-  say "killed stream run $i after ${ms} ms; lake has $(q "$WORK/lake" 'SELECT count(*) FROM ticks') rows"
+  say "killed stream run $i ${ms} ms after its first commit; lake has $(q "$WORK/lake" 'SELECT count(*) FROM ticks') rows"
 done
 wait "$SIM" || fail "simulator failed"
 
