@@ -29,6 +29,7 @@ enum {
     TL_CG_TICK = 1u << 7, /* codec settings: anything that parses ticks */
     TL_CG_UP = 1u << 8,
     TL_CG_MODELS = 1u << 9, /* models run|test|ls */
+    TL_CG_WEB = 1u << 12, /* the dashboard's HTTP server (dashboard, up) */
 };
 
 typedef struct tl_kv {
@@ -88,6 +89,10 @@ typedef struct tl_config {
     char *models_select;  /* selectors, space-separated (union) */
     char *models_exclude;
     bool full_refresh; /* rebuild incremental models from scratch */
+
+    /* web: the dashboard (ticklake dashboard, ticklake up) */
+    char *web_listen; /* "127.0.0.1:8080" */
+    char *web_token;  /* bearer token for /api and /metrics; a secret: file or env only */
 } tl_config;
 
 typedef enum {

@@ -85,6 +85,13 @@ const tl_conf_entry tl_conf_table[] = {
      "models to leave out, same syntax as --select", NULL, false},
     {"models.full_refresh", "full-refresh", 0, TL_CT_BOOL, "false", F(full_refresh), TL_CG_MODELS,
      "rebuild incremental models from scratch", NULL, false},
+
+    /* web: the dashboard's HTTP server (ticklake dashboard, ticklake up). The
+     * token has no flag, so it never shows in a process listing. */
+    {"web.listen", "listen", 0, TL_CT_STRING, "127.0.0.1:8080", F(web_listen),
+     TL_CG_WEB | TL_CG_UP, "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
+    {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
+     "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
