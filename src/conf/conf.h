@@ -93,6 +93,19 @@ typedef struct tl_config {
     /* web: the dashboard (ticklake dashboard, ticklake up) */
     char *web_listen; /* "127.0.0.1:8080" */
     char *web_token;  /* bearer token for /api and /metrics; a secret: file or env only */
+
+    /* s3: the lake on S3-compatible storage (store_s3.c). Credentials are
+     * secrets: file or TICKLAKE_* only, and AWS_* environment variables win. */
+    char *s3_endpoint;
+    char *s3_region;
+    char *s3_path_style; /* auto|true|false */
+    char *s3_access_key_id;
+    char *s3_secret_access_key;
+    char *s3_session_token;
+    int64_t s3_multipart_threshold;
+    int64_t s3_part_size;
+    int64_t s3_timeout_ms;
+    int64_t s3_max_retry_time_ms;
 } tl_config;
 
 typedef enum {

@@ -92,6 +92,31 @@ const tl_conf_entry tl_conf_table[] = {
      TL_CG_WEB | TL_CG_UP, "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
     {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
      "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
+
+    /* s3: --lake s3://bucket/prefix (store_s3.c). The credentials have no
+     * flag and no default, so neither --help nor an error ever shows one. */
+    {"s3.endpoint", "s3-endpoint", 0, TL_CT_STRING, NULL, F(s3_endpoint), TL_CG_LAKE,
+     "S3 endpoint, e.g. http://127.0.0.1:9000 (default: $AWS_ENDPOINT_URL, else AWS)", NULL,
+     false},
+    {"s3.region", "s3-region", 0, TL_CT_STRING, NULL, F(s3_region), TL_CG_LAKE,
+     "S3 region (default: $AWS_REGION, else us-east-1)", NULL, false},
+    {"s3.path_style", "s3-path-style", 0, TL_CT_STRING, "auto", F(s3_path_style), TL_CG_LAKE,
+     "path-style S3 URLs (auto: on when an endpoint is set)", "auto|true|false", false},
+    {"s3.access_key_id", NULL, 0, TL_CT_STRING, NULL, F(s3_access_key_id), TL_CG_LAKE,
+     "S3 access key id (AWS_ACCESS_KEY_ID wins)", NULL, false},
+    {"s3.secret_access_key", NULL, 0, TL_CT_STRING, NULL, F(s3_secret_access_key), TL_CG_LAKE,
+     "S3 secret access key (AWS_SECRET_ACCESS_KEY wins)", NULL, false},
+    {"s3.session_token", NULL, 0, TL_CT_STRING, NULL, F(s3_session_token), TL_CG_LAKE,
+     "S3 session token (AWS_SESSION_TOKEN wins)", NULL, false},
+    {"s3.multipart_threshold", "s3-multipart-threshold", 0, TL_CT_SIZE, "16MiB",
+     F(s3_multipart_threshold), TL_CG_LAKE, "objects larger than this upload in parts", NULL,
+     true},
+    {"s3.part_size", "s3-part-size", 0, TL_CT_SIZE, "8MiB", F(s3_part_size), TL_CG_LAKE,
+     "size of multipart upload parts (S3 wants at least 5MiB)", NULL, true},
+    {"s3.timeout", "s3-timeout", 0, TL_CT_DURATION, "30s", F(s3_timeout_ms), TL_CG_LAKE,
+     "an S3 request that makes no progress this long fails (and is retried)", NULL, true},
+    {"s3.max_retry_time", "s3-max-retry-time", 0, TL_CT_DURATION, "60s", F(s3_max_retry_time_ms),
+     TL_CG_LAKE, "stop retrying a failing S3 request after this long", NULL, true},
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
