@@ -125,7 +125,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     tl_store *store = NULL;
     tl_stream *st = NULL;
     tl_source *src = NULL;
-    if (!(store = tl_store_open(cfg->lake, &err)) || !(st = tl_stream_new(store, &opts, &err)))
+    if (!(store = tl_store_open_cfg(cfg, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
     src = cfg->from ? tl_source_file_new(cfg->from, st, &err)
                     : tl_source_kafka_new(cfg, st, cfg->until_end, &err);

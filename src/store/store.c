@@ -1,7 +1,11 @@
 /* store — opening a store by URI and the backend-independent helpers. */
 #include "store/store.h"
 
+#include "conf/conf.h"
+#include "store/store_s3.h"
+
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +19,9 @@ tl_store *tl_store_open(const char *uri, tl_err *err) {
         return NULL;
     }
     if (strncmp(uri, "s3://", 5) == 0) {
-        /* store_s3.c plugs in here once it exists. */
-        tl_err_set(err, TL_ERR_INVALID, "store URI '%s': S3 support is not built yet", uri);
-        return NULL;
+        tl_store_s3_options o;
+        tl_store_s3_options_from_env(&o);
+        return tl_store_s3_new(uri, &o, err);
     }
     const char *path = uri;
     if (strncmp(uri, "file://", 7) == 0)
@@ -28,6 +32,42 @@ tl_store *tl_store_open(const char *uri, tl_err *err) {
         return NULL;
     }
     return tl_store_fs_new(path, err);
+}
+
+tl_store *tl_store_open_cfg(const tl_config *cfg, tl_err *err) {
+    if (cfg->lake && strncmp(cfg->lake, "s3://", 5) == 0)
+        return tl_store_s3_open_cfg(cfg, err);
+    return tl_store_open(cfg->lake, err);
+}
+
+int tl_store_get_range(tl_store *s, const char *key, int64_t offset, int64_t len, tl_buf *out,
+                       tl_err *err) {
+    if (s->ops->get_range)
+        return s->ops->get_range(s, key, offset, len, out, err);
+    tl_buf all = TL_BUF_INIT;
+    int rc = tl_store_get(s, key, &all, err);
+    if (rc == 0 && offset >= 0 && (size_t)offset < all.len) {
+        size_t n = all.len - (size_t)offset;
+        if (len >= 0 && (size_t)len < n)
+            n = (size_t)len;
+        if (tl_buf_append(out, all.data + offset, n) != 0)
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory reading %s", key);
+    } else if (rc == 0 && offset < 0) {
+        rc = tl_err_set(err, TL_ERR_INVALID, "negative range offset for %s", key);
+    }
+    tl_buf_free(&all);
+    return rc;
+}
+
+int tl_store_del_many(tl_store *s, const char *const *keys, size_t n, tl_err *err) {
+    if (s->ops->del_many)
+        return s->ops->del_many(s, keys, n, err);
+    for (size_t i = 0; i < n; i++) {
+        int rc = tl_store_del(s, keys[i], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* Backends own their whole struct, s->uri included: destroy frees it all. */
@@ -56,6 +96,31 @@ static int mkdirs_for(char *path) {
     return 0;
 }
 
+/* The ETag of a cached copy lives next to it in "<file>.etag". */
+static bool etag_matches(const char *path, const char *etag) {
+    char side[4200], got[80] = {0};
+    snprintf(side, sizeof side, "%s.etag", path);
+    FILE *f = fopen(side, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    return strcmp(got, etag) == 0;
+}
+
+static void etag_save(const char *path, const char *etag) {
+    char side[4200], tmp[4300];
+    snprintf(side, sizeof side, "%s.etag", path);
+    snprintf(tmp, sizeof tmp, "%s.part-%d", side, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return; /* only a cache: the next reader downloads again */
+    bool ok = fputs(etag, f) >= 0;
+    if (fclose(f) != 0 || !ok || rename(tmp, side) != 0)
+        unlink(tmp);
+}
+
 char *tl_store_local_copy(tl_store *s, const char *key, const char *cache_dir, tl_err *err) {
     char *local = tl_store_local_path(s, key);
     if (local)
@@ -74,7 +139,8 @@ char *tl_store_local_copy(tl_store *s, const char *key, const char *cache_dir, t
     snprintf(path, n, "%s/%s", cache_dir, key);
     struct stat st;
     if (stat(path, &st) == 0 && st.st_size == head.size &&
-        (int64_t)st.st_mtime * 1000 >= head.mtime_ms - 999)
+        (head.etag[0] ? etag_matches(path, head.etag)
+                      : (int64_t)st.st_mtime * 1000 >= head.mtime_ms - 999))
         return path; /* cached copy is current */
     char *tmp = malloc(n + 32);
     if (!tmp || mkdirs_for(path) != 0) {
@@ -89,6 +155,8 @@ char *tl_store_local_copy(tl_store *s, const char *key, const char *cache_dir, t
         unlink(tmp);
         goto fail;
     }
+    if (head.etag[0])
+        etag_save(path, head.etag); /* after the data: a torn pair only re-downloads */
     free(tmp);
     return path;
 fail:

@@ -15,9 +15,10 @@
 typedef struct tl_store tl_store;
 
 typedef struct tl_store_entry {
-    char *key;         /* relative to the store root */
+    char *key; /* relative to the store root */
     int64_t size;
-    int64_t mtime_ms;  /* last modification, ms since the epoch */
+    int64_t mtime_ms; /* last modification, ms since the epoch */
+    char etag[64];    /* the object's ETag, quotes included ("" when the backend has none) */
 } tl_store_entry;
 
 typedef struct tl_store_ops {
@@ -46,6 +47,13 @@ typedef struct tl_store_ops {
     char *(*local_path)(tl_store *s, const char *key);
     /* Frees everything, the tl_store struct and its uri included. */
     void (*destroy)(tl_store *s);
+
+    /* Optional (NULL: the wrappers below fall back to get / del). */
+    /* Append bytes [offset, offset+len) of key to out; len < 0 = to the end. */
+    int (*get_range)(tl_store *s, const char *key, int64_t offset, int64_t len, tl_buf *out,
+                     tl_err *err);
+    /* Delete many keys in few requests (S3 DeleteObjects); absent keys are fine. */
+    int (*del_many)(tl_store *s, const char *const *keys, size_t n, tl_err *err);
 } tl_store_ops;
 
 struct tl_store {
@@ -53,18 +61,25 @@ struct tl_store {
     char *uri; /* as given: "/data/lake" or "s3://bucket/prefix" */
 };
 
-/* Open by URI: a local directory (created if missing) or s3://... */
+/* Open by URI: a local directory (created if missing) or s3://bucket/prefix
+ * (S3 settings from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_REGION). */
 tl_store *tl_store_open(const char *uri, tl_err *err);
+/* Open cfg->lake with the s3.* settings of cfg (commands use this). */
+struct tl_config;
+tl_store *tl_store_open_cfg(const struct tl_config *cfg, tl_err *err);
 void tl_store_destroy(tl_store *s);
 void tl_store_entries_free(tl_store_entry *e, size_t n);
 
 /* Backends */
 tl_store *tl_store_fs_new(const char *root, tl_err *err);
+/* tl_store_s3_new and its options: store/store_s3.h */
 
 /* A local file with the content of key, for readers that need one (DuckDB):
  * the file itself when the backend has local paths, else a copy downloaded
- * into cache_dir (kept and reused while the object's size and mtime match;
- * lake data files are immutable). NULL with err set on failure. Caller
+ * into cache_dir (kept and reused while the object's size and ETag match,
+ * or size and mtime when the backend has no ETags; lake data files are
+ * immutable). NULL with err set on failure. Caller
  * frees the string. */
 char *tl_store_local_copy(tl_store *s, const char *key, const char *cache_dir, tl_err *err);
 /* $TICKLAKE_CACHE_DIR, else ${TMPDIR:-/tmp}/ticklake-cache/<hash of the store URI>. */
@@ -100,5 +115,10 @@ static inline int tl_store_del(tl_store *s, const char *k, tl_err *e) {
 static inline char *tl_store_local_path(tl_store *s, const char *k) {
     return s->ops->local_path ? s->ops->local_path(s, k) : NULL;
 }
+/* Bytes [offset, offset+len) of key (len < 0: to the end), appended to out. */
+int tl_store_get_range(tl_store *s, const char *key, int64_t offset, int64_t len, tl_buf *out,
+                       tl_err *err);
+/* Delete n keys (batched where the backend can); stops at the first error. */
+int tl_store_del_many(tl_store *s, const char *const *keys, size_t n, tl_err *err);
 
 #endif

@@ -424,7 +424,9 @@ static int vec_push(entry_vec *ev, const char *key, const struct stat *st) {
     if (!k)
         return -1;
     ev->v[ev->n++] = (tl_store_entry){
-        k, st->st_size, (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000};
+        .key = k,
+        .size = st->st_size,
+        .mtime_ms = (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000};
     return 0;
 }
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# moto.sh — a throwaway S3 server (moto's server mode) for the tests.
+#
+#   moto.sh start DIR          start moto_server on a free loopback port; prints
+#                              MOTO_URL=http://127.0.0.1:PORT and MOTO_PID=PID
+#                              (eval-able), also kept in DIR/moto.url, DIR/moto.pid;
+#                              its log goes to DIR/moto.log
+#   moto.sh stop DIR           stop the server started with DIR
+#   moto.sh mb URL BUCKET      create a bucket
+#
+# S3_UPLOAD_PART_MIN_SIZE in the environment lowers moto's minimum multipart
+# part size (5 MiB, as on AWS), so tests can upload in small parts.
+set -euo pipefail
+
+need_moto() {
+  if ! command -v moto_server > /dev/null 2>&1; then
+    echo "moto.sh: moto_server not found. The S3 tests need moto's server mode;" \
+      "install it with: pip install 'moto[server]'" >&2
+    exit 127
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start() {
+  local dir=$1 port pid
+  need_moto
+  mkdir -p "$dir"
+  for _ in 1 2 3; do # a free port can be taken between the probe and the bind
+    port=$(free_port)
+    moto_server -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 < /dev/null &
+    pid=$!
+    for _ in $(seq 300); do
+      if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+        echo "http://127.0.0.1:$port" > "$dir/moto.url"
+        echo "$pid" > "$dir/moto.pid"
+        echo "MOTO_URL=http://127.0.0.1:$port"
+        echo "MOTO_PID=$pid"
+        return 0
+      fi
+      kill -0 "$pid" 2> /dev/null || break
+      sleep 0.1
+    done
+    kill "$pid" 2> /dev/null || true
+  done
+  echo "moto.sh: moto_server did not start; its log:" >&2
+  cat "$dir/moto.log" >&2
+  exit 1
+}
+
+stop() {
+  local dir=$1 pid
+  [ -f "$dir/moto.pid" ] || return 0
+  pid=$(cat "$dir/moto.pid")
+  kill "$pid" 2> /dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2> /dev/null || true
+  rm -f "$dir/moto.pid"
+}
+
+mb() {
+  curl -sf -X PUT -o /dev/null "$1/$2" || { echo "moto.sh: cannot create bucket $2 at $1" >&2; exit 1; }
+}
+
+case "${1:-}" in
+  start) start "$2" ;;
+  stop) stop "$2" ;;
+  mb) mb "$2" "$3" ;;
+  *)
+    echo "usage: moto.sh start DIR | stop DIR | mb URL BUCKET" >&2
+    exit 2
+    ;;
+esac
