@@ -285,6 +285,11 @@ int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_
             if (committed_version)
                 *committed_version = v;
             tl_debug("lake", "committed %s (%zu adds, %zu removes)", key, tx->nadds, tx->nremoves);
+            /* Every 10th version: a checkpoint, so replay stays short. It
+             * is an optimisation; failing it must not fail the commit. */
+            tl_err cerr = {0};
+            if (tl_lake_maybe_checkpoint(s, table, v, &cerr) != 0)
+                tl_warn("lake", "checkpoint after %s failed: %s", key, cerr.msg);
             goto out;
         }
         if (rc != TL_ERR_CONFLICT || tx->table.len)

@@ -163,4 +163,42 @@ int tl_lake_log_key(const char *table, int64_t version, char *out, size_t cap);
 char *tl_lake_path_encode(const char *path);
 char *tl_lake_path_decode(const char *uri_path);
 
+/* ---- checkpoints and log cleanup (delta_checkpoint_write.c) ------------- */
+
+/* Process-wide settings, set once at start-up (not thread-safe to change
+ * while commits run). interval: a checkpoint after every commit whose
+ * version is a multiple of it (default 10; 0 = never). retention_ms: how
+ * long log entries behind the newest checkpoint are kept (default 30 days,
+ * setting lake.log_retention). A writer whose snapshot is older than the
+ * retention could commit a version that cleanup already deleted, which
+ * readers would then skip: keep it far longer than any snapshot lives. */
+void tl_lake_set_checkpoint_interval(int64_t interval);
+void tl_lake_set_log_retention_ms(int64_t retention_ms);
+int64_t tl_lake_log_retention_ms(void);
+
+/* Write a V1 single-part checkpoint of snap ("<version>.checkpoint.parquet":
+ * columns txn, add, remove, metaData, protocol as structs, partitionValues
+ * as MAP<string,string>, stats as a JSON string) through DuckDB, then
+ * _last_checkpoint ({"version":V,"size":rows}) unless it already names a
+ * newer one. Tombstones whose deletion is older than tombstone_ms ago are
+ * left out (vacuum treats their files as orphans). Overwriting a checkpoint
+ * of the same version is harmless: both describe the same state. Tables
+ * that need reader/writer features beyond protocol 1/2 are refused
+ * (TL_ERR_INVALID): we would drop what we do not understand. */
+int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t tombstone_ms,
+                             tl_err *err);
+
+/* The commit hook: when version is a positive multiple of the interval,
+ * load the table (at version or later), write its checkpoint and clean up
+ * the log. Called by tl_lake_commit after every successful commit; errors
+ * are returned but a failed checkpoint never undoes the commit. */
+int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version, tl_err *err);
+
+/* Delete JSON commits and checkpoints older than the newest complete
+ * checkpoint whose modification time is more than retention_ms ago. The
+ * newest checkpoint, its version's commit and everything after are never
+ * touched. *deleted (may be NULL) counts the files removed. */
+int tl_lake_log_cleanup(tl_store *s, const char *table, int64_t retention_ms, size_t *deleted,
+                        tl_err *err);
+
 #endif

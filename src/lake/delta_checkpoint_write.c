@@ -1,0 +1,282 @@
+/* delta_checkpoint_write — writing V1 checkpoints ("Checkpoints" in
+ * PROTOCOL.md) so snapshot replay starts near the end of the log.
+ *
+ * The snapshot's actions are rendered as Delta log lines into a temporary
+ * JSONL file; DuckDB reads it with an explicit struct schema (objects
+ * become structs and MAP<string,string>) and writes the Parquet. That keeps
+ * every DuckDB call in the duck module and gives Spark's column layout
+ * (txn, add, remove, metaData, protocol) without appending value by value. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "duck/duck.h"
+#include "lake/lake_internal.h"
+#include "util/log.h"
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+static int64_t g_interval = 10;
+static int64_t g_log_retention_ms = 30 * DAY_MS;
+
+void tl_lake_set_checkpoint_interval(int64_t interval) {
+    g_interval = interval < 0 ? 0 : interval;
+}
+
+void tl_lake_set_log_retention_ms(int64_t retention_ms) {
+    g_log_retention_ms = retention_ms < 0 ? 0 : retention_ms;
+}
+
+int64_t tl_lake_log_retention_ms(void) {
+    return g_log_retention_ms;
+}
+
+/* ---- rendering actions as log lines -------------------------------------- */
+
+static int jstr(tl_buf *b, const char *s) {
+    return s ? tl_buf_json_string(b, s, strlen(s)) : tl_buf_puts(b, "null");
+}
+
+static int jmap(tl_buf *b, const tl_lake_kv *kv, size_t n) {
+    int rc = tl_buf_puts(b, "{");
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = (i ? tl_buf_puts(b, ",") : 0) || jstr(b, kv[i].key) || tl_buf_puts(b, ":") ||
+             jstr(b, kv[i].value);
+    return rc || tl_buf_puts(b, "}");
+}
+
+static int jpath(tl_buf *b, const char *path) {
+    char *enc = tl_lake_path_encode(path);
+    int rc = enc ? jstr(b, enc) : -1;
+    free(enc);
+    return rc;
+}
+
+static int render_add(tl_buf *b, const tl_lake_file *f) {
+    return tl_buf_puts(b, "{\"add\":{\"path\":") || jpath(b, f->path) ||
+           tl_buf_puts(b, ",\"partitionValues\":") ||
+           jmap(b, f->partition_values, f->n_partition_values) ||
+           tl_buf_printf(b,
+                         ",\"size\":%" PRId64 ",\"modificationTime\":%" PRId64
+                         ",\"dataChange\":%s,\"stats\":",
+                         f->size, f->modification_time, f->data_change ? "true" : "false") ||
+           jstr(b, f->stats) || tl_buf_puts(b, "}}\n");
+}
+
+static int render_remove(tl_buf *b, const tl_lake_file *f) {
+    int rc = tl_buf_puts(b, "{\"remove\":{\"path\":") || jpath(b, f->path) ||
+             tl_buf_printf(b, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":%s",
+                           f->deletion_timestamp, f->data_change ? "true" : "false") ||
+             tl_buf_puts(b, ",\"extendedFileMetadata\":true,\"partitionValues\":") ||
+             jmap(b, f->partition_values, f->n_partition_values);
+    if (!rc && f->size >= 0)
+        rc = tl_buf_printf(b, ",\"size\":%" PRId64, f->size);
+    return rc || tl_buf_puts(b, "}}\n");
+}
+
+static int render_table(tl_buf *b, const tl_lake_snapshot *snap) {
+    const tl_lake_protocol *p = tl_lake_snapshot_protocol(snap);
+    const tl_lake_metadata *md = tl_lake_snapshot_metadata(snap);
+    int rc = tl_buf_printf(b, "{\"protocol\":{\"minReaderVersion\":%d,\"minWriterVersion\":%d}}\n",
+                           p->min_reader_version, p->min_writer_version) ||
+             tl_buf_puts(b, "{\"metaData\":{\"id\":") || jstr(b, md->id) ||
+             tl_buf_puts(b, ",\"name\":") || jstr(b, md->name) ||
+             tl_buf_puts(b, ",\"description\":") || jstr(b, md->description) ||
+             tl_buf_puts(b, ",\"format\":{\"provider\":") ||
+             jstr(b, md->format_provider ? md->format_provider : "parquet") ||
+             tl_buf_puts(b, ",\"options\":{}},\"schemaString\":") || jstr(b, md->schema_string) ||
+             tl_buf_puts(b, ",\"partitionColumns\":[");
+    for (size_t i = 0; i < md->n_partition_columns && !rc; i++)
+        rc = (i ? tl_buf_puts(b, ",") : 0) || jstr(b, md->partition_columns[i]);
+    rc = rc || tl_buf_puts(b, "],\"configuration\":") ||
+         jmap(b, md->configuration, md->n_configuration);
+    if (!rc && md->created_time >= 0)
+        rc = tl_buf_printf(b, ",\"createdTime\":%" PRId64, md->created_time);
+    return rc || tl_buf_puts(b, "}}\n");
+}
+
+/* Write b to f and empty it; -1 on a write error. */
+static int flush_buf(FILE *f, tl_buf *b) {
+    int rc = b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
+    tl_buf_reset(b);
+    return rc;
+}
+
+/* All actions of snap as JSONL into f; *rows = lines written. */
+static int render_snapshot(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_cutoff_ms,
+                           size_t *rows) {
+    tl_buf b = TL_BUF_INIT;
+    size_t n = 2;
+    int rc = render_table(&b, snap);
+    for (size_t i = 0; i < tl_lake_snapshot_num_txns(snap) && !rc; i++, n++) {
+        const char *app;
+        int64_t v, upd;
+        tl_lake_snapshot_txn(snap, i, &app, &v, &upd);
+        rc = tl_buf_puts(&b, "{\"txn\":{\"appId\":") || jstr(&b, app) ||
+             tl_buf_printf(&b, ",\"version\":%" PRId64, v) ||
+             (upd >= 0 && tl_buf_printf(&b, ",\"lastUpdated\":%" PRId64, upd)) ||
+             tl_buf_puts(&b, "}}\n");
+    }
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap) && !rc; i++, n++) {
+        rc = render_add(&b, tl_lake_snapshot_file(snap, i));
+        if (!rc && b.len > (1u << 20))
+            rc = flush_buf(f, &b);
+    }
+    for (size_t i = 0; i < tl_lake_snapshot_num_tombstones(snap) && !rc; i++) {
+        const tl_lake_file *t = tl_lake_snapshot_tombstone(snap, i);
+        if (t->deletion_timestamp >= 0 && t->deletion_timestamp < tomb_cutoff_ms)
+            continue; /* expired: vacuum may already have deleted the file */
+        rc = render_remove(&b, t);
+        n++;
+        if (!rc && b.len > (1u << 20))
+            rc = flush_buf(f, &b);
+    }
+    rc = rc || flush_buf(f, &b);
+    tl_buf_free(&b);
+    *rows = n;
+    return rc ? -1 : 0;
+}
+
+/* ---- the Parquet file ---------------------------------------------------- */
+
+#define MAP_SS "MAP(VARCHAR, VARCHAR)"
+static const char checkpoint_columns[] =
+    "{txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)', "
+    "add: 'STRUCT(path VARCHAR, partitionValues " MAP_SS ", size BIGINT, "
+    "modificationTime BIGINT, dataChange BOOLEAN, tags " MAP_SS ", stats VARCHAR)', "
+    "remove: 'STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, "
+    "extendedFileMetadata BOOLEAN, partitionValues " MAP_SS ", size BIGINT)', "
+    "metaData: 'STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, "
+    "format STRUCT(provider VARCHAR, options " MAP_SS "), schemaString VARCHAR, "
+    "partitionColumns VARCHAR[], configuration " MAP_SS ", createdTime BIGINT)', "
+    "protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)'}";
+
+static int jsonl_to_parquet(const char *jsonl, const char *parquet, tl_err *err) {
+    char qj[4096], qp[4096];
+    if (tl_duck_quote(jsonl, qj, sizeof qj) || tl_duck_quote(parquet, qp, sizeof qp))
+        return tl_err_set(err, TL_ERR_INVALID, "lake: temp path too long for a checkpoint");
+    tl_buf sql = TL_BUF_INIT;
+    tl_duck *d = NULL;
+    int rc = tl_buf_printf(&sql,
+                           "COPY (SELECT txn, add, remove, metaData, protocol FROM read_json('%s', "
+                           "format='newline_delimited', maximum_object_size=1073741824, "
+                           "columns=%s)) TO '%s' (FORMAT parquet)",
+                           qj, checkpoint_columns, qp)
+                 ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
+                 : 0;
+    if (!rc && !(d = tl_duck_open(NULL, 0, err)))
+        rc = err ? err->code : TL_ERR_DUCKDB;
+    if (!rc)
+        rc = tl_duck_exec(d, sql.data, err);
+    tl_duck_close(d);
+    tl_buf_free(&sql);
+    return rc;
+}
+
+/* A temp file "<tmpdir>/ticklake-ckpt-XXXXXX<suffix>"; NULL on failure. */
+static char *temp_file(const char *suffix, tl_err *err) {
+    const char *dir = getenv("TMPDIR");
+    char *p = NULL;
+    if (asprintf(&p, "%s/ticklake-ckpt-XXXXXX%s", dir && *dir ? dir : "/tmp", suffix) < 0) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    int fd = mkstemps(p, (int)strlen(suffix));
+    if (fd < 0) {
+        tl_err_set(err, TL_ERR_IO, "lake: cannot create temp file '%s'", p);
+        free(p);
+        return NULL;
+    }
+    close(fd);
+    return p;
+}
+
+static int read_last_checkpoint_version(tl_store *s, const char *key, int64_t *v) {
+    tl_buf b = TL_BUF_INIT;
+    *v = -1;
+    if (tl_store_get(s, key, &b, NULL) == 0 && b.data) {
+        const char *p = strstr(b.data, "\"version\":");
+        if (p)
+            *v = strtoll(p + 10, NULL, 10);
+    }
+    tl_buf_free(&b);
+    return 0;
+}
+
+static int write_last_checkpoint(tl_store *s, const char *table, int64_t version, size_t rows,
+                                 tl_err *err) {
+    char key[4096], body[128];
+    snprintf(key, sizeof key, "%s/" LAKE_LOG_DIR "/_last_checkpoint", table);
+    int64_t have;
+    read_last_checkpoint_version(s, key, &have);
+    if (have > version)
+        return 0; /* a newer checkpoint was recorded meanwhile */
+    int n = snprintf(body, sizeof body, "{\"version\":%" PRId64 ",\"size\":%zu}\n", version, rows);
+    return tl_store_put(s, key, body, (size_t)n, err);
+}
+
+int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t tombstone_ms,
+                             tl_err *err) {
+    const char *table = tl_lake_snapshot_table(snap);
+    int64_t version = tl_lake_snapshot_version(snap);
+    const tl_lake_protocol *p = tl_lake_snapshot_protocol(snap);
+    if (version < 0 || !tl_lake_snapshot_metadata(snap))
+        return tl_err_set(err, TL_ERR_INVALID, "lake: table '%s' has no version to checkpoint",
+                          table);
+    if (p->min_reader_version > 1 || p->min_writer_version > 2)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "lake: table '%s' uses protocol %d/%d; ticklake checkpoints 1/2 only",
+                          table, p->min_reader_version, p->min_writer_version);
+    char key[4096];
+    snprintf(key, sizeof key, "%s/" LAKE_LOG_DIR "/%020" PRId64 ".checkpoint.parquet", table,
+             version);
+    char *jsonl = NULL, *parquet = NULL;
+    size_t rows = 0;
+    int rc = 0;
+    if (!(jsonl = temp_file(".jsonl", err)) || !(parquet = temp_file(".parquet", err))) {
+        rc = err ? err->code : TL_ERR_IO;
+        goto out;
+    }
+    FILE *f = fopen(jsonl, "w");
+    if (!f) {
+        rc = tl_err_set(err, TL_ERR_IO, "lake: cannot open '%s'", jsonl);
+        goto out;
+    }
+    int wrc = render_snapshot(f, snap, lake_now_ms() - tombstone_ms, &rows);
+    if (fclose(f) != 0 || wrc != 0) {
+        rc = tl_err_set(err, TL_ERR_IO, "lake: cannot write checkpoint rows to '%s'", jsonl);
+        goto out;
+    }
+    if ((rc = jsonl_to_parquet(jsonl, parquet, err)) != 0 ||
+        (rc = tl_store_put_file(s, key, parquet, err)) != 0 ||
+        (rc = write_last_checkpoint(s, table, version, rows, err)) != 0) {
+        tl_err_wrap(err, "writing checkpoint %" PRId64 " of '%s'", version, table);
+        goto out;
+    }
+    tl_debug("lake", "wrote %s (%zu actions)", key, rows);
+out:
+    if (jsonl)
+        unlink(jsonl);
+    if (parquet)
+        unlink(parquet); /* put_file may have moved it: ENOENT is fine */
+    free(jsonl);
+    free(parquet);
+    return rc;
+}
+
+int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version, tl_err *err) {
+    if (g_interval <= 0 || version <= 0 || version % g_interval != 0)
+        return 0;
+    tl_lake_snapshot *snap = NULL;
+    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    /* The snapshot may already be past version: its checkpoint is as good. */
+    if (rc == 0)
+        rc = tl_lake_checkpoint_write(s, snap, 7 * DAY_MS, err);
+    tl_lake_snapshot_free(snap);
+    if (rc == 0)
+        rc = tl_lake_log_cleanup(s, table, g_log_retention_ms, NULL, err);
+    return rc;
+}
