@@ -320,6 +320,8 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
     s->buffered++;
     s->c.accepted++;
     s->c.late += row.late;
+    if (s->row_fn)
+        s->row_fn(s->row_ud, &row);
 out:
     if (rc)
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead letter)");
@@ -350,6 +352,11 @@ int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
 void tl_stream_on_committed(tl_stream *s, tl_stream_committed_fn fn, void *ud) {
     s->committed_fn = fn;
     s->committed_ud = ud;
+}
+
+void tl_stream_on_row(tl_stream *s, tl_stream_row_fn fn, void *ud) {
+    s->row_fn = fn;
+    s->row_ud = ud;
 }
 
 const tl_stream_counters *tl_stream_counters_get(const tl_stream *s) {

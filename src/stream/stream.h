@@ -92,6 +92,12 @@ int tl_stream_flush(tl_stream *s, tl_err *err);
 typedef void (*tl_stream_committed_fn)(void *ud, int32_t partition, int64_t last_offset);
 void tl_stream_on_committed(tl_stream *s, tl_stream_committed_fn fn, void *ud);
 
+/* Called in tl_stream_ingest for every accepted row (after validation,
+ * dedupe and the late flag; before it is in the lake), on the ingesting
+ * thread: the dashboard's live state under `ticklake up`. fn NULL = none. */
+typedef void (*tl_stream_row_fn)(void *ud, const tl_tick_row *row);
+void tl_stream_on_row(tl_stream *s, tl_stream_row_fn fn, void *ud);
+
 /* Forget a partition's buffered rows and un-committed state (it was
  * revoked and is being handed to another consumer after a flush). */
 void tl_stream_forget_partition(tl_stream *s, int32_t partition);

@@ -66,6 +66,8 @@ struct tl_stream {
 
     tl_stream_committed_fn committed_fn;
     void *committed_ud;
+    tl_stream_row_fn row_fn;
+    void *row_ud;
     tl_stream_counters c;
 };
 
