@@ -29,6 +29,8 @@ enum {
     TL_CG_TICK = 1u << 7, /* codec settings: anything that parses ticks */
     TL_CG_UP = 1u << 8,
     TL_CG_MODELS = 1u << 9, /* models run|test|ls */
+    TL_CG_COMPACT = 1u << 10,
+    TL_CG_VACUUM = 1u << 11,
     TL_CG_WEB = 1u << 12, /* the dashboard's HTTP server (dashboard, up) */
 };
 
@@ -90,9 +92,15 @@ typedef struct tl_config {
     char *models_exclude;
     bool full_refresh; /* rebuild incremental models from scratch */
 
-    /* web: the dashboard (ticklake dashboard, ticklake up) */
-    char *web_listen; /* "127.0.0.1:8080" */
-    char *web_token;  /* bearer token for /api and /metrics; a secret: file or env only */
+    /* lake maintenance: compact, vacuum, log retention */
+    char *compact_partition;  /* "year=2026,month=11,day=24,hour=20", NULL = all */
+    int64_t min_files;        /* compact an open hour at this many small files */
+    int64_t target_file_size; /* bytes per compacted file */
+    bool compact_dry_run;
+    bool compact_json;        /* summary as JSON on stdout */
+    int64_t vacuum_retain_ms; /* keep removed files this long */
+    bool vacuum_dry_run;
+    int64_t log_retention_ms; /* log entries behind the newest checkpoint live this long */
 
     /* s3: the lake on S3-compatible storage (store_s3.c). Credentials are
      * secrets: file or TICKLAKE_* only, and AWS_* environment variables win. */
@@ -106,6 +114,10 @@ typedef struct tl_config {
     int64_t s3_part_size;
     int64_t s3_timeout_ms;
     int64_t s3_max_retry_time_ms;
+
+    /* web: the dashboard (ticklake dashboard, ticklake up) */
+    char *web_listen; /* "127.0.0.1:8080" */
+    char *web_token;  /* bearer token for /api and /metrics; a secret: file or env only */
 } tl_config;
 
 typedef enum {

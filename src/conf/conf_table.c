@@ -58,7 +58,8 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.flush_interval", "flush-interval", 0, TL_CT_DURATION, "1s", F(flush_interval_ms),
      TL_CG_STREAM | TL_CG_UP, "flush buffered rows at least this often", NULL, true},
     {"stream.allowed_lateness", "allowed-lateness", 0, TL_CT_DURATION, "10s",
-     F(allowed_lateness_ms), TL_CG_STREAM, "watermark = max event time seen - this", NULL, false},
+     F(allowed_lateness_ms), TL_CG_STREAM | TL_CG_COMPACT, "watermark = max event time seen - this",
+     NULL, false},
     {"stream.max_future_skew", "max-future-skew", 0, TL_CT_DURATION, "60s", F(max_future_skew_ms),
      TL_CG_STREAM, "ticks further ahead of the wall clock go to the dead letter", NULL, false},
     {"stream.max_buffered_rows", "max-buffered-rows", 0, TL_CT_INT, "1000000", F(max_buffered_rows),
@@ -86,12 +87,23 @@ const tl_conf_entry tl_conf_table[] = {
     {"models.full_refresh", "full-refresh", 0, TL_CT_BOOL, "false", F(full_refresh), TL_CG_MODELS,
      "rebuild incremental models from scratch", NULL, false},
 
-    /* web: the dashboard's HTTP server (ticklake dashboard, ticklake up). The
-     * token has no flag, so it never shows in a process listing. */
-    {"web.listen", "listen", 0, TL_CT_STRING, "127.0.0.1:8080", F(web_listen),
-     TL_CG_WEB | TL_CG_UP, "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
-    {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
-     "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
+    /* lake maintenance: ticklake compact, ticklake vacuum, log cleanup */
+    {"compact.partition", "partition", 0, TL_CT_STRING, NULL, F(compact_partition), TL_CG_COMPACT,
+     "only this hour, e.g. year=2026,month=11,day=24,hour=20", NULL, false},
+    {"compact.min_files", "min-files", 0, TL_CT_INT, "8", F(min_files), TL_CG_COMPACT,
+     "compact an open hour once it has this many small files", NULL, true},
+    {"compact.target_file_size", "target-file-size", 0, TL_CT_SIZE, "128MiB",
+     F(target_file_size), TL_CG_COMPACT, "size of the files compaction writes", NULL, true},
+    {"compact.dry_run", "dry-run", 0, TL_CT_BOOL, "false", F(compact_dry_run), TL_CG_COMPACT,
+     "show what would be compacted, change nothing", NULL, false},
+    {"compact.json", "json", 0, TL_CT_BOOL, "false", F(compact_json), TL_CG_COMPACT,
+     "print the summary as JSON", NULL, false},
+    {"vacuum.retain", "retain", 0, TL_CT_DURATION, "168h", F(vacuum_retain_ms), TL_CG_VACUUM,
+     "delete unreferenced files only once removed (or written) this long ago", NULL, false},
+    {"vacuum.dry_run", "dry-run", 0, TL_CT_BOOL, "false", F(vacuum_dry_run), TL_CG_VACUUM,
+     "list what would be deleted, delete nothing", NULL, false},
+    {"lake.log_retention", "log-retention", 0, TL_CT_DURATION, "720h", F(log_retention_ms),
+     TL_CG_LAKE, "log entries older than the newest checkpoint expire after this", NULL, false},
 
     /* s3: --lake s3://bucket/prefix (store_s3.c). The credentials have no
      * flag and no default, so neither --help nor an error ever shows one. */
@@ -117,6 +129,13 @@ const tl_conf_entry tl_conf_table[] = {
      "an S3 request that makes no progress this long fails (and is retried)", NULL, true},
     {"s3.max_retry_time", "s3-max-retry-time", 0, TL_CT_DURATION, "60s", F(s3_max_retry_time_ms),
      TL_CG_LAKE, "stop retrying a failing S3 request after this long", NULL, true},
+
+    /* web: the dashboard's HTTP server (ticklake dashboard, ticklake up). The
+     * token has no flag, so it never shows in a process listing. */
+    {"web.listen", "listen", 0, TL_CT_STRING, "127.0.0.1:8080", F(web_listen),
+     TL_CG_WEB | TL_CG_UP, "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
+    {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
+     "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
