@@ -1,0 +1,164 @@
+/* compact_write — the DuckDB side of a rewrite: read the inputs, sort by
+ * (symbol, ts), write zstd Parquet files of about the target size.
+ *
+ * DuckDB only keeps ORDER BY across one output file (with FILE_SIZE_BYTES
+ * or ROW_GROUPS_PER_FILE it writes files in parallel and interleaves row
+ * groups), so several outputs are written as several COPYs over disjoint
+ * symbol ranges, chosen from per-symbol row counts to balance the files. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compact/compact_int.h"
+
+typedef struct sym_count {
+    char *symbol; /* NULL for NULL */
+    int64_t rows;
+} sym_count;
+
+typedef struct sym_list {
+    sym_count *v;
+    size_t n, cap;
+    int oom;
+} sym_list;
+
+static int on_sym(void *ud, int ncols, const char *const *v) {
+    sym_list *l = ud;
+    if (ncols < 2)
+        return 0;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        sym_count *nv = realloc(l->v, ncap * sizeof *nv);
+        if (!nv)
+            return l->oom = 1;
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n].symbol = v[0] ? strdup(v[0]) : NULL;
+    l->v[l->n].rows = v[1] ? strtoll(v[1], NULL, 10) : 0;
+    if (v[0] && !l->v[l->n].symbol)
+        return l->oom = 1;
+    l->n++;
+    return 0;
+}
+
+static void sym_list_free(sym_list *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].symbol);
+    free(l->v);
+}
+
+/* One COPY of the rows matching `where` (or all) into path. */
+static int copy_sorted(tl_duck *d, const char *inputs_sql, const char *where, const char *path,
+                       tl_err *err) {
+    char qp[4096];
+    if (tl_duck_quote(path, qp, sizeof qp))
+        return tl_err_set(err, TL_ERR_INVALID, "compact: output path too long: %s", path);
+    tl_buf sql = TL_BUF_INIT;
+    int rc = tl_buf_printf(&sql,
+                           "COPY (SELECT * FROM read_parquet(%s, hive_partitioning=false, "
+                           "union_by_name=true)%s%s ORDER BY symbol, ts) TO '%s' "
+                           "(FORMAT parquet, COMPRESSION zstd)",
+                           inputs_sql, where ? " WHERE " : "", where ? where : "", qp)
+                 ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
+                 : tl_duck_exec(d, sql.data, err);
+    tl_buf_free(&sql);
+    return rc;
+}
+
+/* "symbol >= 'A'" style bound; NULL symbols sort first, into range 0. */
+static int range_where(tl_buf *w, const char *lo, const char *hi) {
+    char ql[1024], qh[1024];
+    tl_buf_reset(w);
+    if ((lo && tl_duck_quote(lo, ql, sizeof ql)) || (hi && tl_duck_quote(hi, qh, sizeof qh)))
+        return -1;
+    if (!lo)
+        return tl_buf_printf(w, "(symbol IS NULL OR symbol < '%s')", qh);
+    if (!hi)
+        return tl_buf_printf(w, "symbol >= '%s'", ql);
+    return tl_buf_printf(w, "symbol >= '%s' AND symbol < '%s'", ql, qh);
+}
+
+/* Symbols at which a new output starts: bounds[0..*nb), at most nfiles-1. */
+static void choose_bounds(const sym_list *l, size_t nfiles, const char **bounds, size_t *nb) {
+    int64_t total = 0, acc = 0;
+    for (size_t i = 0; i < l->n; i++)
+        total += l->v[i].rows;
+    *nb = 0;
+    for (size_t i = 0; i + 1 < l->n && *nb + 1 < nfiles; i++) {
+        acc += l->v[i].rows;
+        /* close output k once it holds its share of the rows */
+        if (acc * (int64_t)nfiles >= total * (int64_t)(*nb + 1) && l->v[i + 1].symbol)
+            bounds[(*nb)++] = l->v[i + 1].symbol;
+    }
+}
+
+int compact_write_sorted(tl_duck *d, const char *inputs_sql, int64_t in_bytes, int64_t target,
+                         const char *tmpdir, char ***out_paths, size_t *nout, tl_err *err) {
+    *out_paths = NULL;
+    *nout = 0;
+    size_t nfiles = (size_t)llround((double)in_bytes / (double)(target > 0 ? target : 1));
+    if (nfiles < 1)
+        nfiles = 1;
+    sym_list syms = {0};
+    const char **bounds = NULL;
+    size_t nb = 0;
+    tl_buf w = TL_BUF_INIT, q = TL_BUF_INIT;
+    char **paths = NULL;
+    int rc = 0;
+    if (nfiles > 1) {
+        if (tl_buf_printf(&q,
+                          "SELECT symbol, count(*) FROM read_parquet(%s, hive_partitioning=false, "
+                          "union_by_name=true) GROUP BY symbol ORDER BY symbol NULLS FIRST",
+                          inputs_sql)) {
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = tl_duck_query_each(d, q.data, on_sym, &syms, err)) != 0)
+            goto out;
+        if (syms.oom || !(bounds = calloc(nfiles, sizeof *bounds))) {
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        choose_bounds(&syms, nfiles, bounds, &nb);
+    }
+    if (!(paths = calloc(nb + 1, sizeof *paths))) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k <= nb; k++) {
+        const char *lo = k ? bounds[k - 1] : NULL, *hi = k < nb ? bounds[k] : NULL;
+        if (asprintf(&paths[k], "%s/out-%zu.parquet", tmpdir, k) < 0) {
+            paths[k] = NULL;
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        if (nb && range_where(&w, lo, hi) != 0) {
+            rc = tl_err_set(err, TL_ERR_INVALID, "compact: symbol too long for a range bound");
+            goto out;
+        }
+        *nout = k + 1;
+        if ((rc = copy_sorted(d, inputs_sql, nb ? w.data : NULL, paths[k], err)) != 0)
+            goto out;
+    }
+out:
+    if (rc == 0)
+        *out_paths = paths;
+    else {
+        for (size_t k = 0; paths && k <= nb; k++) {
+            if (paths[k])
+                remove(paths[k]);
+            free(paths[k]);
+        }
+        free(paths);
+        *nout = 0;
+    }
+    free(bounds);
+    sym_list_free(&syms);
+    tl_buf_free(&w);
+    tl_buf_free(&q);
+    return rc;
+}

@@ -1,0 +1,135 @@
+/* vacuum — delete data files no snapshot needs any more (rules in
+ * compact.h). The only place in ticklake that lists data folders: the log
+ * cannot name files that never made it into a commit (crashed writers,
+ * killed compactions), and those must go too. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compact/compact.h"
+#include "lake/lake.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+typedef struct candidate {
+    char *key;        /* store key */
+    const char *path; /* inside key: relative to the table */
+    int64_t size;
+    const char *why;
+} candidate;
+
+/* Is path in a sorted (by strcmp) sequence of files? */
+static const tl_lake_file *find(const tl_lake_snapshot *snap, const char *path, bool tombs) {
+    size_t lo = 0,
+           hi = tombs ? tl_lake_snapshot_num_tombstones(snap) : tl_lake_snapshot_num_files(snap);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const tl_lake_file *f =
+            tombs ? tl_lake_snapshot_tombstone(snap, mid) : tl_lake_snapshot_file(snap, mid);
+        int c = strcmp(f->path, path);
+        if (c == 0)
+            return f;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* _delta_log/, _tl_..., .tl-tmp.* and other hidden names are not data. */
+static bool is_hidden(const char *path) {
+    for (const char *p = path;;) {
+        if (*p == '_' || *p == '.')
+            return true;
+        const char *slash = strchr(p, '/');
+        if (!slash)
+            return false;
+        p = slash + 1;
+    }
+}
+
+/* Why the file at rel (size, mtime) may go, or NULL to keep it. */
+static const char *verdict(const tl_lake_snapshot *snap, const char *rel, int64_t mtime_ms,
+                           const tl_vacuum_opts *o, int64_t now_ms, tl_vacuum_stats *st) {
+    if (find(snap, rel, false))
+        return NULL; /* live */
+    const tl_lake_file *t = find(snap, rel, true);
+    if (t && t->deletion_timestamp >= 0) {
+        if (t->deletion_timestamp < now_ms - o->retain_ms)
+            return "removed";
+        st->kept_recent++;
+        return NULL;
+    }
+    int64_t age =
+        o->retain_ms > TL_VACUUM_ORPHAN_MIN_AGE_MS ? o->retain_ms : TL_VACUUM_ORPHAN_MIN_AGE_MS;
+    if (mtime_ms < now_ms - age)
+        return "orphan";
+    st->kept_recent++;
+    return NULL;
+}
+
+static int collect(tl_store *s, const char *table, const tl_lake_snapshot *snap,
+                   const tl_vacuum_opts *o, candidate **out, size_t *nout, tl_vacuum_stats *st,
+                   tl_err *err) {
+    char prefix[1024];
+    snprintf(prefix, sizeof prefix, "%s/", table);
+    size_t plen = strlen(prefix), n = 0, nc = 0;
+    tl_store_entry *e = NULL;
+    int rc = tl_store_list(s, prefix, &e, &n, err);
+    if (rc)
+        return rc;
+    candidate *c = calloc(n ? n : 1, sizeof *c);
+    int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;
+    if (!c) {
+        tl_store_entries_free(e, n);
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *rel = e[i].key + plen;
+        const char *why;
+        if (is_hidden(rel) || !(why = verdict(snap, rel, e[i].mtime_ms, o, now_ms, st)))
+            continue;
+        c[nc] = (candidate){e[i].key, NULL, e[i].size, why};
+        c[nc].path = c[nc].key + plen;
+        e[i].key = NULL; /* taken */
+        nc++;
+    }
+    tl_store_entries_free(e, n);
+    *out = c;
+    *nout = nc;
+    return 0;
+}
+
+int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_vacuum_stats *st,
+                    tl_err *err) {
+    tl_lake_snapshot *snap = NULL;
+    candidate *c = NULL;
+    size_t nc = 0;
+    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    if (rc || tl_lake_snapshot_version(snap) < 0)
+        goto out;
+    if ((rc = collect(s, table, snap, o, &c, &nc, st, err)) != 0)
+        goto out;
+    /* A commit may have re-added one of them since the load (a stream
+     * replaying a file name after a crash): look again right before. */
+    if (nc && (rc = tl_lake_snapshot_refresh(s, snap, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < nc && rc == 0; i++) {
+        if (find(snap, c[i].path, false))
+            continue;
+        if (!o->dry_run && (rc = tl_store_del(s, c[i].key, err)) != 0)
+            break;
+        st->files++;
+        st->bytes += c[i].size > 0 ? c[i].size : 0;
+        if (o->on_file)
+            o->on_file(o->ud, table, c[i].path, c[i].size, c[i].why);
+    }
+out:
+    for (size_t i = 0; i < nc; i++)
+        free(c[i].key);
+    free(c);
+    tl_lake_snapshot_free(snap);
+    return rc;
+}

@@ -1,0 +1,457 @@
+/* Compaction and vacuum on a real fs lake: which partitions are chosen,
+ * that the rewrite keeps every row and sorts it, late data re-compaction,
+ * split outputs, retry after a conflicting concurrent commit, and vacuum's
+ * rules (removed past retention, orphans past max(retention, 1h), never a
+ * live file). Rows are written with the duck module, as the stream does. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <cmocka.h>
+
+#include "compact/compact.h"
+#include "duck/duck.h"
+#include "lake/lake.h"
+#include "store/store.h"
+#include "tables/tables.h"
+#include "util/clock.h"
+
+#define HOUR_US (3600LL * 1000000)
+/* 2026-11-24T10:00:00Z */
+#define H10 (1795514400LL * 1000000)
+/* a clock at which hour 10 is closed (13:00) */
+#define CLOSED (H10 / 1000 + 3 * 3600 * 1000)
+
+typedef struct fixture {
+    char root[128];
+    tl_store *s;
+    tl_duck *d;
+    int64_t seq; /* unique seq per written tick */
+} fixture;
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    snprintf(fx->root, sizeof fx->root, "/tmp/tl-compact-test-XXXXXX");
+    if (!mkdtemp(fx->root))
+        return -1;
+    tl_err err = {0};
+    fx->s = tl_store_open(fx->root, &err);
+    fx->d = tl_duck_open(NULL, 0, &err);
+    if (!fx->s || !fx->d ||
+        tl_lake_create(fx->s, TL_TICKS_TABLE, tl_ticks_schema_json, tl_ticks_partition_columns, 4,
+                       &err) != 0)
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    tl_duck_close(fx->d);
+    tl_store_destroy(fx->s);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->root);
+    int rc = system(cmd);
+    free(fx);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Commit one file of n ticks (symbols S0..S4, times spread over the hour,
+ * in an order that is not sorted) into the hour; returns the commit
+ * version. */
+static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
+    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
+    for (int i = 0; i < n; i++) {
+        tl_tick *t = &rows[i].tick;
+        int64_t k = ++fx->seq;
+        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
+        snprintf(t->exchange, sizeof t->exchange, "X");
+        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
+        t->price = (100 + k % 50) * TL_MICROS + k;
+        t->size = k % 300 + 1;
+        t->seq = k;
+        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
+        rows[i].src_partition = -1;
+        rows[i].src_offset = k;
+        rows[i].ingest_ts_us = tl_now_us();
+    }
+    char dir[64], rel[256], key[300], local[512];
+    tl_ticks_partition_dir(hour_us, dir, sizeof dir);
+    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, fx->seq);
+    snprintf(key, sizeof key, "ticks/%s", rel);
+    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", fx->root, fx->seq);
+    tl_err err = {0};
+    int64_t size = 0;
+    assert_int_equal(tl_duck_write_ticks(fx->d, rows, (size_t)n, local, &size, &err), 0);
+    assert_int_equal(tl_store_put_file(fx->s, key, local, &err), 0);
+    unlink(local);
+    tl_buf stats = TL_BUF_INIT;
+    assert_int_equal(tl_ticks_stats_json(rows, (size_t)n, &stats), 0);
+    char vals[4][8];
+    tl_ticks_partition_values(hour_us, vals);
+    tl_lake_kv pv[4];
+    for (int i = 0; i < 4; i++)
+        pv[i] = (tl_lake_kv){tl_ticks_partition_columns[i], vals[i]};
+    tl_lake_file f = {.path = rel,
+                      .partition_values = pv,
+                      .n_partition_values = 4,
+                      .size = size,
+                      .modification_time = tl_now_us() / 1000,
+                      .data_change = true,
+                      .stats = stats.data};
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
+    tl_lake_snapshot *snap;
+    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, &snap, &err), 0);
+    int64_t v;
+    assert_int_equal(
+        tl_lake_commit(fx->s, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, &err), 0);
+    tl_lake_snapshot_free(snap);
+    tl_lake_tx_destroy(tx);
+    tl_buf_free(&stats);
+    free(rows);
+    return v;
+}
+
+static tl_lake_snapshot *load(fixture *fx) {
+    tl_err err = {0};
+    tl_lake_snapshot *snap;
+    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, &snap, &err), 0);
+    return snap;
+}
+
+/* Live files of the hour. */
+static size_t files_in(fixture *fx, int64_t hour_us) {
+    tl_lake_snapshot *snap = load(fx);
+    size_t n = 0;
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++) {
+        const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
+        int64_t h;
+        n +=
+            tl_ticks_file_hour(f->partition_values, f->n_partition_values, &h) == 0 && h == hour_us;
+    }
+    tl_lake_snapshot_free(snap);
+    return n;
+}
+
+static int grab(void *ud, int ncols, const char *const *v) {
+    tl_buf *b = ud;
+    for (int i = 0; i < ncols; i++)
+        tl_buf_printf(b, "%s%s", i ? "|" : "", v[i] ? v[i] : "NULL");
+    tl_buf_puts(b, "\n");
+    return 0;
+}
+
+/* Run sql over the live files of the snapshot as view t (with the file's
+ * row number, to check order); the rendered rows are returned. */
+static char *query_live(fixture *fx, const char *select) {
+    tl_lake_snapshot *snap = load(fx);
+    tl_buf sql = TL_BUF_INIT, out = TL_BUF_INIT;
+    tl_buf_puts(&sql, "CREATE OR REPLACE VIEW t AS SELECT * FROM read_parquet([");
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++)
+        tl_buf_printf(&sql, "%s'%s/ticks/%s'", i ? "," : "", fx->root,
+                      tl_lake_snapshot_file(snap, i)->path);
+    tl_buf_puts(&sql, "], hive_partitioning=false, filename=true, file_row_number=true)");
+    tl_lake_snapshot_free(snap);
+    tl_err err = {0};
+    if (tl_duck_exec(fx->d, sql.data, &err) != 0)
+        fail_msg("%s", err.msg);
+    if (tl_duck_query_each(fx->d, select, grab, &out, &err) != 0)
+        fail_msg("%s", err.msg);
+    tl_buf_free(&sql);
+    return out.data ? out.data : strdup("");
+}
+
+#define AGG                                                                                        \
+    "SELECT symbol, count(*), min(price), max(price), sum(price), sum(size), count(DISTINCT seq) " \
+    "FROM t GROUP BY 1 ORDER BY 1"
+/* Rows out of (symbol, ts) order inside any file. */
+#define UNSORTED                                                                                   \
+    "SELECT count(*) FROM (SELECT symbol, ts, lag(symbol) OVER w AS ps, lag(ts) OVER w AS pt "     \
+    "FROM t WINDOW w AS (PARTITION BY filename ORDER BY file_row_number)) "                        \
+    "WHERE ps IS NOT NULL AND (symbol < ps OR (symbol = ps AND ts < pt))"
+
+static tl_compact_opts opts(int64_t now_ms) {
+    tl_compact_opts o = {
+        .min_files = 8, .target_file_size = 128LL << 20, .lateness_ms = 10000, .now_ms = now_ms};
+    return o;
+}
+
+/* An open hour waits for min_files small files; a closed hour with more
+ * than one file is compacted; one file alone is left alone. */
+static void test_plan_rules(void **state) {
+    fixture *fx = *state;
+    for (int i = 0; i < 7; i++)
+        write_file(fx, H10, 50);
+    write_file(fx, H10 + HOUR_US, 50);
+    tl_compact_opts o = opts(H10 / 1000 + 30 * 60 * 1000); /* 10:30: hour 10 open */
+    o.dry_run = true;
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.partitions, 0);
+    write_file(fx, H10, 50);
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.partitions, 1);
+    assert_int_equal(st.files_before, 8);
+    assert_int_equal(st.rows, 400);
+    assert_int_equal(files_in(fx, H10), 8); /* dry run changed nothing */
+    /* at 13:00 both hours are closed; hour 11 has one file only */
+    o = opts(H10 / 1000 + 3 * 3600 * 1000);
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.partitions, 1);
+    assert_int_equal(files_in(fx, H10), 1);
+    assert_int_equal(files_in(fx, H10 + HOUR_US), 1);
+    /* re-running is a no-op */
+    int64_t v = st.version;
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.partitions, 0);
+    tl_lake_snapshot *snap = load(fx);
+    assert_int_equal(tl_lake_snapshot_version(snap), v);
+    tl_lake_snapshot_free(snap);
+}
+
+/* Same aggregates before and after, every output sorted, dataChange=false. */
+static void test_rewrite_keeps_rows_sorted(void **state) {
+    fixture *fx = *state;
+    for (int i = 0; i < 10; i++)
+        write_file(fx, H10, 97);
+    char *before = query_live(fx, AGG);
+    char *unsorted = query_live(fx, UNSORTED);
+    assert_string_not_equal(unsorted, "0\n"); /* the inputs really are unsorted */
+    free(unsorted);
+    tl_compact_opts o = opts(CLOSED);
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.files_before, 10);
+    assert_int_equal(st.files_after, 1);
+    assert_int_equal(st.rows, 970);
+    char *after = query_live(fx, AGG);
+    assert_string_equal(before, after);
+    unsorted = query_live(fx, UNSORTED);
+    assert_string_equal(unsorted, "0\n");
+    tl_lake_snapshot *snap = load(fx);
+    assert_int_equal(tl_lake_snapshot_num_files(snap), 1);
+    const tl_lake_file *f = tl_lake_snapshot_file(snap, 0);
+    assert_false(f->data_change);
+    assert_non_null(strstr(f->stats, "\"numRecords\":970,"));
+    assert_non_null(strstr(f->stats, "\"symbol\":\"S0\""));
+    assert_int_equal(tl_lake_snapshot_num_tombstones(snap), 10);
+    assert_false(tl_lake_snapshot_tombstone(snap, 0)->data_change);
+    tl_lake_snapshot_free(snap);
+    free(before);
+    free(after);
+    free(unsorted);
+}
+
+/* Late ticks into a compacted closed hour: merged with the big file. */
+static void test_late_data_recompacted(void **state) {
+    fixture *fx = *state;
+    for (int i = 0; i < 3; i++)
+        write_file(fx, H10, 200);
+    tl_compact_opts o = opts(CLOSED);
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(files_in(fx, H10), 1);
+    write_file(fx, H10, 5); /* late */
+    write_file(fx, H10, 5);
+    char *before = query_live(fx, AGG);
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.files_before, 3); /* the big file is merged too */
+    assert_int_equal(files_in(fx, H10), 1);
+    char *after = query_live(fx, AGG), *unsorted = query_live(fx, UNSORTED);
+    assert_string_equal(before, after);
+    assert_string_equal(unsorted, "0\n");
+    free(before);
+    free(after);
+    free(unsorted);
+}
+
+/* A small target splits the hour into files over disjoint symbol ranges. */
+static void test_split_outputs(void **state) {
+    fixture *fx = *state;
+    int64_t total = 0;
+    for (int i = 0; i < 6; i++)
+        write_file(fx, H10, 400);
+    tl_lake_snapshot *snap = load(fx);
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++)
+        total += tl_lake_snapshot_file(snap, i)->size;
+    tl_lake_snapshot_free(snap);
+    char *before = query_live(fx, AGG);
+    tl_compact_opts o = opts(CLOSED);
+    o.target_file_size = total / 3;
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.files_after, 3);
+    char *after = query_live(fx, AGG), *unsorted = query_live(fx, UNSORTED);
+    assert_string_equal(before, after);
+    assert_string_equal(unsorted, "0\n");
+    /* no symbol in two files */
+    char *shared = query_live(fx, "SELECT count(*) FROM (SELECT symbol FROM t GROUP BY symbol "
+                                  "HAVING count(DISTINCT filename) > 1)");
+    assert_string_equal(shared, "0\n");
+    /* the outputs of one run are not compacted again */
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.partitions, 0);
+    free(before);
+    free(after);
+    free(unsorted);
+    free(shared);
+}
+
+/* A concurrent commit removes an input while the rewrite runs: the commit
+ * conflicts, the partition is re-planned and rewritten, no output of the
+ * failed attempt stays behind. */
+typedef struct race {
+    fixture *fx;
+    int fired;
+} race;
+
+static void delete_one_input(void *ud, size_t done, size_t total, const char *dir, size_t files,
+                             int64_t bytes) {
+    (void)done, (void)total, (void)files, (void)bytes;
+    race *r = ud;
+    if (!dir || r->fired++)
+        return;
+    tl_lake_snapshot *snap = load(r->fx);
+    tl_err err = {0};
+    tl_lake_tx *tx = tl_lake_tx_new("DELETE", &err);
+    assert_int_equal(tl_lake_tx_remove(tx, tl_lake_snapshot_file(snap, 0), true, 0, &err), 0);
+    assert_int_equal(
+        tl_lake_commit(r->fx->s, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), NULL, &err),
+        0);
+    tl_lake_tx_destroy(tx);
+    tl_lake_snapshot_free(snap);
+}
+
+static void test_conflict_retried(void **state) {
+    fixture *fx = *state;
+    for (int i = 0; i < 4; i++)
+        write_file(fx, H10, 25);
+    race r = {fx, 0};
+    tl_compact_opts o = opts(CLOSED);
+    o.progress = delete_one_input;
+    o.progress_ud = &r;
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.conflicts, 1);
+    assert_int_equal(st.files_before, 3);
+    assert_int_equal(st.rows, 75);
+    assert_int_equal(files_in(fx, H10), 1);
+    char *n = query_live(fx, "SELECT count(*) FROM t");
+    assert_string_equal(n, "75\n");
+    free(n);
+    /* on disk: 4 inputs + the one output; the failed attempt's is gone */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/ticks/year=2026/month=11/day=24/hour=10' | wc -l) = 5",
+             fx->root);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void on_vacuumed(void *ud, const char *table, const char *path, int64_t size,
+                        const char *why) {
+    (void)table, (void)size;
+    tl_buf *b = ud;
+    tl_buf_printf(b, "%s:%s\n", why, strrchr(path, '/') + 1);
+}
+
+static void age(fixture *fx, const char *rel, int64_t secs) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/ticks/%s", fx->root, rel);
+    struct utimbuf ub = {time(NULL) - secs, time(NULL) - secs};
+    assert_int_equal(utime(p, &ub), 0);
+}
+
+static void test_vacuum_rules(void **state) {
+    fixture *fx = *state;
+    for (int i = 0; i < 3; i++)
+        write_file(fx, H10, 20);
+    tl_compact_opts o = opts(CLOSED);
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    /* an orphan, as a killed writer leaves it */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "echo x > '%s/ticks/year=2026/month=11/day=24/hour=10/orphan.parquet'", fx->root);
+    assert_int_equal(system(cmd), 0);
+    tl_buf log = TL_BUF_INIT;
+    tl_vacuum_opts vo = {.retain_ms = 3600 * 1000, .on_file = on_vacuumed, .ud = &log};
+    tl_vacuum_stats vs = {0};
+    /* removed 0 s ago, orphan fresh: 1h retention keeps all */
+    assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
+    assert_int_equal(vs.files, 0);
+    assert_int_equal(vs.kept_recent, 4);
+    /* retention 0: the removed inputs go; the fresh orphan stays (1h floor) */
+    vo.retain_ms = 0;
+    vo.dry_run = true;
+    memset(&vs, 0, sizeof vs);
+    usleep(2000);
+    assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
+    assert_int_equal(vs.files, 3);
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/ticks/year=2026/month=11/day=24/hour=10' | wc -l) = 5",
+             fx->root);
+    assert_int_equal(system(cmd), 0); /* dry run deleted nothing */
+    vo.dry_run = false;
+    memset(&vs, 0, sizeof vs);
+    assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
+    assert_int_equal(vs.files, 3);
+    age(fx, "year=2026/month=11/day=24/hour=10/orphan.parquet", 2 * 3600);
+    memset(&vs, 0, sizeof vs);
+    tl_buf_reset(&log);
+    assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
+    assert_int_equal(vs.files, 1);
+    assert_string_equal(log.data, "orphan:orphan.parquet\n");
+    /* the live file is still there and readable */
+    char *n = query_live(fx, "SELECT count(*) FROM t");
+    assert_string_equal(n, "60\n");
+    free(n);
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/ticks/year=2026/month=11/day=24/hour=10' | wc -l) = 1",
+             fx->root);
+    assert_int_equal(system(cmd), 0);
+    tl_buf_free(&log);
+}
+
+static void test_parse_partition(void **state) {
+    (void)state;
+    int64_t h;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_parse_partition("year=2026,month=11,day=24,hour=10", &h, &err), 0);
+    assert_int_equal(h, H10);
+    assert_int_equal(tl_compact_parse_partition("year=2026/month=11/day=24/hour=11", &h, &err), 0);
+    assert_int_equal(h, H10 + HOUR_US);
+    assert_int_equal(tl_compact_parse_partition("year=2026,month=11,day=24", &h, &err),
+                     TL_ERR_INVALID);
+    assert_int_equal(tl_compact_parse_partition("year=2026,month=13,day=24,hour=1", &h, &err),
+                     TL_ERR_INVALID);
+    assert_int_equal(tl_compact_parse_partition("yr=2026,month=11,day=24,hour=1", &h, &err),
+                     TL_ERR_INVALID);
+    assert_int_equal(tl_compact_parse_partition("year=x,month=11,day=24,hour=1", &h, &err),
+                     TL_ERR_INVALID);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_plan_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rewrite_keeps_rows_sorted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_data_recompacted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_outputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vacuum_rules, setup, teardown),
+        cmocka_unit_test(test_parse_partition),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
