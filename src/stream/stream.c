@@ -76,7 +76,7 @@ fail:
     return NULL;
 }
 
-static void dead_free(tl_dead *d) {
+void tl_stream_dead_free(tl_dead *d) {
     free(d->msg);
     free(d->raw);
 }
@@ -84,11 +84,12 @@ static void dead_free(tl_dead *d) {
 void tl_stream_destroy(tl_stream *s) {
     if (!s)
         return;
+    tl_stream_abandon_inflight(s);
     for (size_t i = 0; i < s->nbuckets; i++)
         free(s->buckets[i].rows);
     free(s->buckets);
     for (size_t i = 0; i < s->ndead; i++)
-        dead_free(&s->dead[i]);
+        tl_stream_dead_free(&s->dead[i]);
     free(s->dead);
     free(s->parts);
     tl_lake_snapshot_free(s->ticks_snap);
@@ -150,11 +151,11 @@ tl_part *tl_stream_part(tl_stream *s, int32_t partition) {
         p->dl_in_lake = tl_lake_snapshot_txn_version(s->dl_snap, app);
         if (p->dl_in_lake < p->in_lake)
             p->dl_in_lake = p->in_lake; /* dead letters commit first: covered */
-        p->consumed = p->in_lake;
+        p->consumed = p->sealed = p->in_lake;
         p->known = true;
         if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
             s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
-    s->c.last_commit_version = s->ticks_version;
+        s->c.last_commit_version = s->ticks_version;
         if (tl_lake_snapshot_version(s->dl_snap) > s->dl_version)
             s->dl_version = tl_lake_snapshot_version(s->dl_snap);
     }
@@ -180,7 +181,7 @@ void tl_stream_forget_partition(tl_stream *s, int32_t partition) {
     w = 0;
     for (size_t i = 0; i < s->ndead; i++) {
         if (s->dead[i].partition == partition) {
-            dead_free(&s->dead[i]);
+            tl_stream_dead_free(&s->dead[i]);
             s->buffered--;
         } else {
             s->dead[w++] = s->dead[i];
@@ -247,7 +248,7 @@ static int dead_push(tl_stream *s, int32_t partition, int64_t offset, const char
     d->msg = strdup(msg);
     d->raw = malloc(len ? len : 1);
     if (!d->msg || !d->raw) {
-        dead_free(d);
+        tl_stream_dead_free(d);
         return -1;
     }
     memcpy(d->raw, data, len);
@@ -332,20 +333,23 @@ out:
 
 bool tl_stream_positions_moved(const tl_stream *s) {
     for (size_t i = 0; i < s->nparts; i++)
-        if (s->parts[i].known && s->parts[i].consumed > s->parts[i].in_lake)
+        if (s->parts[i].known && s->parts[i].consumed > s->parts[i].sealed)
             return true;
     return false;
 }
 
 int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
+    int committed = tl_stream_poll_inflight(s, err);
+    if (committed < 0)
+        return committed;
     bool due = s->buffered >= (size_t)s->opts.max_buffered_rows;
     for (size_t i = 0; !due && i < s->nbuckets; i++)
         due = s->buckets[i].n >= (size_t)s->opts.flush_rows;
     if (!due && tl_mono_ms() - s->last_flush_ms >= s->opts.flush_interval_ms)
         due = s->buffered > 0 || tl_stream_positions_moved(s);
     if (!due)
-        return 0;
-    int rc = tl_stream_flush(s, err);
+        return committed;
+    int rc = tl_stream_flush_async(s, err);
     return rc < 0 ? rc : 1;
 }
 

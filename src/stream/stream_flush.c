@@ -1,6 +1,13 @@
 /* Flushing: every buffer becomes one Parquet file, then one Delta commit to
  * the dead-letter table (if anything was rejected) and one to the ticks
- * table, each carrying the source positions they cover. */
+ * table, each carrying the source positions they cover.
+ *
+ * A flush is a batch: the buffers and positions taken at one moment. A
+ * worker thread writes its files (Parquet encoding is the expensive part)
+ * while the stream's thread goes on ingesting; the stream's thread commits
+ * it once written, before it seals the next one, so commits stay in order
+ * and every callback runs on the stream's thread. At most one batch is in
+ * flight, so at most twice the row cap is buffered. */
 #include "stream/stream_int.h"
 
 #include <inttypes.h>
@@ -36,7 +43,8 @@ static int publish(tl_stream *s, const char *table, const char *key, const char 
     return tl_lake_tx_add(tx, &f, err);
 }
 
-static int write_bucket(tl_stream *s, tl_bucket *b, tl_lake_tx *tx, tl_buf *stats, tl_err *err) {
+static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx, tl_buf *stats,
+                        tl_err *err) {
     int64_t first = b->rows[0].src_offset, last = first;
     for (size_t i = 1; i < b->n; i++) {
         if (b->rows[i].src_offset < first)
@@ -47,8 +55,8 @@ static int write_bucket(tl_stream *s, tl_bucket *b, tl_lake_tx *tx, tl_buf *stat
     char src[256], key[512], local[1280], vals[4][8];
     tl_stream_src_name(s, b->partition, src, sizeof src);
     tl_ticks_file_name(src, b->hour_us, first, last, key, sizeof key);
-    snprintf(local, sizeof local, "%s/ticks-%d-%" PRId64 ".parquet", s->tmp_dir, (int)getpid(),
-             s->flush_epoch);
+    snprintf(local, sizeof local, "%s/ticks-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
+             bt->epoch);
     int64_t size = 0;
     int rc = tl_duck_write_ticks(s->duck, b->rows, b->n, local, &size, err);
     if (rc)
@@ -62,8 +70,8 @@ static int write_bucket(tl_stream *s, tl_bucket *b, tl_lake_tx *tx, tl_buf *stat
         pv[i] = (tl_lake_kv){tl_ticks_partition_columns[i], vals[i]};
     rc = publish(s, TL_TICKS_TABLE, key, local, pv, 4, stats->data, tx, size, err);
     if (rc == 0) {
-        s->c.files_written++;
-        s->c.bytes_written += (uint64_t)size;
+        bt->files++;
+        bt->bytes += (uint64_t)size;
     }
     return rc;
 }
@@ -111,20 +119,23 @@ static int dead_jsonl(tl_stream *s, const tl_dead *d, tl_buf *out) {
     return rc ? -1 : 0;
 }
 
-static int write_dead_group(tl_stream *s, size_t from, size_t to, tl_lake_tx *tx, tl_err *err) {
-    const tl_dead *d0 = &s->dead[from];
+static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, tl_lake_tx *tx,
+                            tl_err *err) {
+    const tl_dead *d0 = &bt->dead[from];
     char date[16], src[256], key[512], json[1280], local[1280];
     dead_date(d0, date, sizeof date);
     tl_stream_src_name(s, d0->partition, src, sizeof src);
-    int64_t first = d0->offset, last = s->dead[to - 1].offset;
+    int64_t first = d0->offset, last = bt->dead[to - 1].offset;
     tl_deadletter_file_name(src, date, first, last, key, sizeof key);
-    snprintf(json, sizeof json, "%s/dead-%d.jsonl", s->tmp_dir, (int)getpid());
-    snprintf(local, sizeof local, "%s/dead-%d.parquet", s->tmp_dir, (int)getpid());
+    snprintf(json, sizeof json, "%s/dead-%d-%" PRIu64 ".jsonl", s->tmp_dir, (int)getpid(),
+             bt->epoch);
+    snprintf(local, sizeof local, "%s/dead-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
+             bt->epoch);
 
     tl_buf lines = TL_BUF_INIT, sql = TL_BUF_INIT, stats = TL_BUF_INIT;
     int rc = 0;
     for (size_t i = from; i < to && rc == 0; i++)
-        rc = dead_jsonl(s, &s->dead[i], &lines);
+        rc = dead_jsonl(s, &bt->dead[i], &lines);
     FILE *f = rc ? NULL : fopen(json, "wb");
     if (!f || fwrite(lines.data, 1, lines.len, f) != lines.len || fclose(f) != 0) {
         rc = tl_err_set(err, TL_ERR_IO, "cannot write %s", json);
@@ -151,7 +162,7 @@ static int write_dead_group(tl_stream *s, size_t from, size_t to, tl_lake_tx *tx
     rc = publish(s, TL_DEADLETTER_TABLE, key, local, pv, 1, stats.data, tx, (int64_t)st.st_size,
                  err);
     if (rc == 0)
-        s->c.dl_files_written++;
+        bt->dl_files++;
 out:
     unlink(json);
     tl_buf_free(&lines);
@@ -169,19 +180,19 @@ static int dead_cmp(const void *a, const void *b) {
 
 /* One file per source partition and received date: sort by (partition,
  * offset), then cut where the partition or the date changes. */
-static int write_dead(tl_stream *s, tl_lake_tx *tx, tl_err *err) {
-    qsort(s->dead, s->ndead, sizeof *s->dead, dead_cmp);
+static int write_dead(tl_stream *s, tl_batch *bt, tl_lake_tx *tx, tl_err *err) {
+    qsort(bt->dead, bt->ndead, sizeof *bt->dead, dead_cmp);
     size_t from = 0;
-    for (size_t i = 1; i <= s->ndead; i++) {
+    for (size_t i = 1; i <= bt->ndead; i++) {
         char a[16], b[16];
-        bool split = i == s->ndead || s->dead[i].partition != s->dead[from].partition;
+        bool split = i == bt->ndead || bt->dead[i].partition != bt->dead[from].partition;
         if (!split) {
-            dead_date(&s->dead[i], a, sizeof a);
-            dead_date(&s->dead[from], b, sizeof b);
+            dead_date(&bt->dead[i], a, sizeof a);
+            dead_date(&bt->dead[from], b, sizeof b);
             split = strcmp(a, b) != 0;
         }
         if (split) {
-            int rc = write_dead_group(s, from, i, tx, err);
+            int rc = write_dead_group(s, bt, from, i, tx, err);
             if (rc)
                 return rc;
             from = i;
@@ -190,26 +201,101 @@ static int write_dead(tl_stream *s, tl_lake_tx *tx, tl_err *err) {
     return 0;
 }
 
-/* ---- commit ----------------------------------------------------------------- */
+/* ---- batches ---------------------------------------------------------------- */
 
-static int set_txns(tl_stream *s, tl_lake_tx *tx, bool dead_table, tl_err *err) {
+static void batch_free(tl_batch *bt) {
+    if (!bt)
+        return;
+    for (size_t i = 0; i < bt->nbuckets; i++)
+        free(bt->buckets[i].rows);
+    free(bt->buckets);
+    for (size_t i = 0; i < bt->ndead; i++)
+        tl_stream_dead_free(&bt->dead[i]);
+    free(bt->dead);
+    free(bt->upto);
+    tl_lake_tx_destroy(bt->ticks_tx);
+    tl_lake_tx_destroy(bt->dl_tx);
+    free(bt);
+}
+
+/* Take the buffers and the positions they reach; the stream starts afresh. */
+static tl_batch *seal(tl_stream *s, tl_err *err) {
+    tl_batch *bt = calloc(1, sizeof *bt);
+    if (!bt || !(bt->upto = malloc((s->nparts ? s->nparts : 1) * sizeof *bt->upto))) {
+        free(bt);
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory (flush)");
+        return NULL;
+    }
+    bt->epoch = ++s->flush_epoch;
+    bt->buckets = s->buckets;
+    bt->nbuckets = s->nbuckets;
+    bt->dead = s->dead;
+    bt->ndead = s->ndead;
+    bt->nparts = s->nparts;
     for (size_t i = 0; i < s->nparts; i++) {
         tl_part *p = &s->parts[i];
+        bt->upto[i] = p->known && p->consumed > p->sealed ? p->consumed : -2;
+        if (p->known)
+            p->sealed = p->consumed;
+    }
+    s->buckets = NULL;
+    s->nbuckets = s->cap_buckets = 0;
+    s->dead = NULL;
+    s->ndead = s->cap_dead = 0;
+    s->buffered = 0;
+    s->last_flush_ms = tl_mono_ms();
+    return bt;
+}
+
+/* Write every file of the batch and describe it in the batch's commits.
+ * Touches only the batch, the store, the DuckDB handle and the stream's
+ * read-only settings, so it may run on a worker thread. */
+static int batch_write(tl_stream *s, tl_batch *bt) {
+    tl_buf stats = TL_BUF_INIT;
+    tl_err *err = &bt->err;
+    int rc = 0;
+    if (!(bt->ticks_tx = tl_lake_tx_new("STREAMING UPDATE", err)) ||
+        (bt->ndead && !(bt->dl_tx = tl_lake_tx_new("STREAMING UPDATE", err)))) {
+        rc = err->code ? err->code : TL_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < bt->nbuckets && rc == 0; i++)
+        rc = write_bucket(s, bt, &bt->buckets[i], bt->ticks_tx, &stats, err);
+    if (rc == 0 && bt->ndead)
+        rc = write_dead(s, bt, bt->dl_tx, err);
+out:
+    tl_buf_free(&stats);
+    bt->rc = rc;
+    atomic_store(&bt->done, true);
+    return rc;
+}
+
+static void *batch_thread(void *arg) {
+    tl_batch *bt = arg;
+    batch_write(bt->owner, bt);
+    return NULL;
+}
+
+static int set_txns(tl_stream *s, const tl_batch *bt, tl_lake_tx *tx, bool dead_table,
+                    tl_err *err) {
+    for (size_t i = 0; i < bt->nparts; i++) {
+        tl_part *p = &s->parts[i];
         int64_t have = dead_table ? p->dl_in_lake : p->in_lake;
-        if (!p->known || p->consumed <= have)
+        if (bt->upto[i] < 0 || bt->upto[i] <= have)
             continue;
         char app[512];
         tl_stream_app_id(s, (int32_t)i - 1, app, sizeof app);
-        int rc = tl_lake_tx_set_txn(tx, app, p->consumed, err);
+        int rc = tl_lake_tx_set_txn(tx, app, bt->upto[i], err);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-static int commit(tl_stream *s, const char *table, tl_lake_tx *tx, int64_t *version, tl_err *err) {
+static int commit(tl_stream *s, const tl_batch *bt, const char *table, tl_lake_tx *tx,
+                  int64_t *version, tl_err *err) {
     char epoch[32];
-    snprintf(epoch, sizeof epoch, "%" PRIu64, s->flush_epoch);
+    snprintf(epoch, sizeof epoch, "%" PRIu64, bt->epoch);
     tl_lake_tx_param(tx, "outputMode", "Append", err);
     tl_lake_tx_param(tx, "epochId", epoch, err);
     int64_t t0 = tl_mono_us();
@@ -225,63 +311,103 @@ static int commit(tl_stream *s, const char *table, tl_lake_tx *tx, int64_t *vers
     return 0;
 }
 
-static void clear_buffers(tl_stream *s) {
-    for (size_t i = 0; i < s->nbuckets; i++)
-        free(s->buckets[i].rows);
-    s->nbuckets = 0;
-    for (size_t i = 0; i < s->ndead; i++) {
-        free(s->dead[i].msg);
-        free(s->dead[i].raw);
+/* Commit a written batch (dead letters first), then tell the source. */
+static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
+    if (bt->rc) {
+        if (err)
+            *err = bt->err;
+        return bt->rc;
     }
-    s->ndead = 0;
-    s->buffered = 0;
-}
-
-int tl_stream_flush(tl_stream *s, tl_err *err) {
     int rc = 0;
-    tl_lake_tx *ticks_tx = NULL, *dl_tx = NULL;
-    tl_buf stats = TL_BUF_INIT;
-    s->last_flush_ms = tl_mono_ms();
-    if (s->buffered == 0 && !tl_stream_positions_moved(s))
-        return 0;
-    s->flush_epoch++;
-    if (!(ticks_tx = tl_lake_tx_new("STREAMING UPDATE", err)))
-        return err ? err->code : TL_ERR_NOMEM;
-    for (size_t i = 0; i < s->nbuckets && rc == 0; i++)
-        rc = write_bucket(s, &s->buckets[i], ticks_tx, &stats, err);
-    if (rc)
-        goto out;
-    if (s->ndead > 0) {
-        if (!(dl_tx = tl_lake_tx_new("STREAMING UPDATE", err)) || write_dead(s, dl_tx, err) ||
-            set_txns(s, dl_tx, true, err) ||
-            commit(s, TL_DEADLETTER_TABLE, dl_tx, &s->dl_version, err)) {
-            rc = err ? err->code : TL_ERR_IO;
-            goto out;
-        }
-    }
-    if ((rc = set_txns(s, ticks_tx, false, err)) ||
-        (rc = commit(s, TL_TICKS_TABLE, ticks_tx, &s->ticks_version, err)))
-        goto out;
+    s->c.files_written += bt->files;
+    s->c.bytes_written += bt->bytes;
+    s->c.dl_files_written += bt->dl_files;
+    if (bt->dl_tx && ((rc = set_txns(s, bt, bt->dl_tx, true, err)) ||
+                      (rc = commit(s, bt, TL_DEADLETTER_TABLE, bt->dl_tx, &s->dl_version, err))))
+        return rc;
+    if ((rc = set_txns(s, bt, bt->ticks_tx, false, err)) ||
+        (rc = commit(s, bt, TL_TICKS_TABLE, bt->ticks_tx, &s->ticks_version, err)))
+        return rc;
     s->c.last_commit_version = s->ticks_version;
     s->c.last_commit_unix_ms = tl_now_us() / 1000;
-    for (size_t i = 0; i < s->nparts; i++) {
+    for (size_t i = 0; i < bt->nparts; i++) {
         tl_part *p = &s->parts[i];
-        if (!p->known || p->consumed <= p->in_lake)
+        if (bt->upto[i] < 0 || bt->upto[i] <= p->in_lake)
             continue;
-        p->in_lake = p->consumed;
-        if (p->dl_in_lake < p->consumed)
-            p->dl_in_lake = p->consumed;
+        p->in_lake = bt->upto[i];
+        if (p->dl_in_lake < p->in_lake)
+            p->dl_in_lake = p->in_lake;
         if (s->committed_fn)
             s->committed_fn(s->committed_ud, (int32_t)i - 1, p->in_lake);
     }
-    clear_buffers(s);
     if (s->max_event_us != INT64_MIN) /* horizon: one more lateness behind the watermark */
         tl_dedupe_evict(s->dedupe, tl_stream_watermark(s) - s->opts.allowed_lateness_us);
-    tl_debug("stream", "flushed epoch %" PRIu64 " as version %" PRId64, s->flush_epoch,
+    tl_debug("stream", "committed epoch %" PRIu64 " as version %" PRId64, bt->epoch,
              s->ticks_version);
-out:
-    tl_lake_tx_destroy(ticks_tx);
-    tl_lake_tx_destroy(dl_tx);
-    tl_buf_free(&stats);
+    return 0;
+}
+
+/* Wait for the batch in flight, if any, and commit it. */
+static int finish_inflight(tl_stream *s, tl_err *err) {
+    tl_batch *bt = s->inflight;
+    if (!bt)
+        return 0;
+    pthread_join(bt->thread, NULL);
+    s->inflight = NULL;
+    int rc = batch_commit(s, bt, err);
+    batch_free(bt);
     return rc;
+}
+
+void tl_stream_abandon_inflight(tl_stream *s) {
+    if (s->inflight) {
+        pthread_join(s->inflight->thread, NULL);
+        batch_free(s->inflight);
+        s->inflight = NULL;
+    }
+}
+
+static bool has_work(const tl_stream *s) {
+    return s->buffered > 0 || tl_stream_positions_moved(s);
+}
+
+int tl_stream_flush(tl_stream *s, tl_err *err) {
+    int rc = finish_inflight(s, err);
+    if (rc || !has_work(s)) {
+        s->last_flush_ms = tl_mono_ms();
+        return rc;
+    }
+    tl_batch *bt = seal(s, err);
+    if (!bt)
+        return TL_ERR_NOMEM;
+    bt->owner = s;
+    batch_write(s, bt);
+    rc = batch_commit(s, bt, err);
+    batch_free(bt);
+    return rc;
+}
+
+int tl_stream_flush_async(tl_stream *s, tl_err *err) {
+    int rc = finish_inflight(s, err);
+    if (rc || !has_work(s))
+        return rc;
+    tl_batch *bt = seal(s, err);
+    if (!bt)
+        return TL_ERR_NOMEM;
+    bt->owner = s;
+    if (pthread_create(&bt->thread, NULL, batch_thread, bt) != 0) {
+        batch_write(s, bt); /* no thread: write here */
+        rc = batch_commit(s, bt, err);
+        batch_free(bt);
+        return rc;
+    }
+    s->inflight = bt;
+    return 0;
+}
+
+int tl_stream_poll_inflight(tl_stream *s, tl_err *err) {
+    if (!s->inflight || !atomic_load(&s->inflight->done))
+        return 0;
+    int rc = finish_inflight(s, err);
+    return rc < 0 ? rc : 1;
 }

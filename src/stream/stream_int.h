@@ -4,6 +4,9 @@
 #ifndef TL_STREAM_STREAM_INT_H
 #define TL_STREAM_STREAM_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "duck/duck.h"
 #include "lake/lake.h"
 #include "stream/dedupe.h"
@@ -30,13 +33,33 @@ typedef struct tl_dead {
     size_t raw_len;
 } tl_dead;
 
-/* Where one source partition stands. */
+/* Where one source partition stands. in_lake <= sealed <= consumed. */
 typedef struct tl_part {
     bool known;         /* position loaded from the lake */
     int64_t in_lake;    /* last offset the ticks table's txn covers, -1 none */
     int64_t dl_in_lake; /* same for the dead-letter table */
+    int64_t sealed;     /* last offset handed to a flush batch */
     int64_t consumed;   /* last offset taken by ingest, -1 none */
 } tl_part;
+
+/* One flush: the buffers taken at a moment, written to Parquet by a worker
+ * thread while ingest goes on, then committed by the stream's thread. */
+typedef struct tl_batch {
+    uint64_t epoch;
+    tl_bucket *buckets;
+    size_t nbuckets;
+    tl_dead *dead;
+    size_t ndead;
+    int64_t *upto; /* per partition index: position this batch commits, -2 none */
+    size_t nparts;
+    tl_lake_tx *ticks_tx, *dl_tx;
+    uint64_t files, bytes, dl_files;
+    int rc;
+    tl_err err;
+    pthread_t thread;
+    atomic_bool done;
+    struct tl_stream *owner;
+} tl_batch;
 
 struct tl_stream {
     tl_store *store;
@@ -60,6 +83,8 @@ struct tl_stream {
     size_t ndead, cap_dead;
     size_t buffered; /* rows + dead letters */
 
+    tl_batch *inflight; /* being written by a worker thread, or NULL */
+
     int64_t max_event_us; /* INT64_MIN until the first tick */
     int64_t last_flush_ms;
     uint64_t flush_epoch;
@@ -78,5 +103,13 @@ int64_t tl_stream_watermark(const tl_stream *s);
 bool tl_stream_positions_moved(const tl_stream *s);
 
 int tl_stream_recover(tl_stream *s, tl_err *err);
+void tl_stream_dead_free(tl_dead *d);
+/* Wait for an in-flight batch and drop it without committing (shutdown). */
+void tl_stream_abandon_inflight(tl_stream *s);
+/* Seal the buffers and write them on a worker thread (after committing the
+ * batch before, if any). */
+int tl_stream_flush_async(tl_stream *s, tl_err *err);
+/* Commit the batch in flight if its files are written: 1 if committed. */
+int tl_stream_poll_inflight(tl_stream *s, tl_err *err);
 
 #endif

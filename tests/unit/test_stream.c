@@ -154,19 +154,25 @@ static void test_flush_triggers(void **state) {
     ingest(s, 10, "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":10}", now);
     assert_int_equal(tl_stream_maybe_flush(s, &err), 1);
     assert_int_equal(tl_stream_counters_get(s)->buffered_rows, 0);
+    /* ingest goes on while the batch is written; the next flush commits both */
+    ingest(s, 11, "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":11}", now);
+    assert_int_equal(tl_stream_flush(s, &err), 0);
+    assert_int_equal(tl_stream_resume_offset(s, -1), 12);
     tl_stream_destroy(s);
 
     /* time: an idle stream with rejected input still commits its position */
     f->opts.flush_interval_ms = 1;
     f->opts.flush_rows = 1000;
     s = tl_stream_new(f->store, &f->opts, &err);
-    ingest(s, 11, "oops");
+    ingest(s, 12, "oops");
     struct timespec ts = {0, 5 * 1000000};
     nanosleep(&ts, NULL);
-    assert_int_equal(tl_stream_maybe_flush(s, &err), 1);
-    assert_int_equal(tl_stream_resume_offset(s, -1), 12);
+    assert_int_equal(tl_stream_maybe_flush(s, &err), 1); /* sealed, being written */
+    assert_int_equal(tl_stream_flush(s, &err), 0);        /* waits and commits */
+    assert_int_equal(tl_stream_resume_offset(s, -1), 13);
     tl_stream_destroy(s);
     assert_int_equal(scalar(f, "SELECT count(*) FROM deadletter"), 1);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 11);
 }
 
 static void test_dedupe_horizon(void **state) {
