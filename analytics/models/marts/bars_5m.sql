@@ -1,0 +1,18 @@
+-- Five-minute OHLCV bars per symbol, rolled up from bars_1m: open of the first
+-- minute, close of the last, extremes, summed volume and notional, VWAP =
+-- notional / volume, tick count. bar_start is UTC.
+{{ config(materialized='table') }}
+
+select
+    symbol,
+    timezone('UTC', time_bucket(interval '5 minutes', timezone('UTC', bar_start))) as bar_start,
+    arg_min(open, bar_start) as open,
+    max(high) as high,
+    min(low) as low,
+    arg_max(close, bar_start) as close,
+    sum(volume) as volume,
+    sum(notional) as notional,
+    sum(notional) / nullif(sum(volume), 0) as vwap,
+    sum(tick_count) as tick_count
+from {{ ref('bars_1m') }}
+group by all

@@ -1,0 +1,18 @@
+-- The last tick of every symbol (by event time, then seq): price, size,
+-- bid, ask, mid and spread. A view over the stg_ticks table, so it always
+-- agrees with the last run.
+{{ config(materialized='view') }}
+
+select
+    symbol,
+    ts,
+    price,
+    size,
+    bid,
+    ask,
+    (bid + ask) / 2 as mid,
+    ask - bid as spread,
+    exchange,
+    seq
+from {{ ref('stg_ticks') }}
+qualify row_number() over (partition by symbol order by ts desc, seq desc) = 1

@@ -1,0 +1,197 @@
+/* Results of a run: target/run_results.json (dbt's layout, in spirit:
+ * per node status, timing, rows affected) and the warehouse's run-history
+ * table ticklake_model_runs, which keeps the lineage: which lake snapshot
+ * version each model's data reflects. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "models/runner.h"
+
+void tl_results_iso_time(int64_t us, char *out, size_t cap) {
+    time_t sec = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, cap, "%s.%06lldZ", date, (long long)(us % 1000000));
+}
+
+static void json_str(tl_buf *b, const char *s) {
+    if (s)
+        tl_buf_json_string(b, s, strlen(s));
+    else
+        tl_buf_puts(b, "null");
+}
+
+static void json_int(tl_buf *b, int64_t v, int64_t none) {
+    if (v == none)
+        tl_buf_puts(b, "null");
+    else
+        tl_buf_printf(b, "%lld", (long long)v);
+}
+
+static void node_json(tl_buf *b, const tl_session *s, const tl_node_result *r) {
+    char start[40], end[40];
+    tl_results_iso_time(r->started_us, start, sizeof start);
+    tl_results_iso_time(r->completed_us, end, sizeof end);
+    tl_buf_printf(b, "    {\"unique_id\": \"%s.", r->type == TL_NODE_MODEL ? "model" : "test");
+    tl_buf_puts(b, s->p->name);
+    tl_buf_puts(b, ".");
+    tl_buf_puts(b, r->name); /* model and test names are [A-Za-z0-9_] in practice */
+    tl_buf_puts(b, "\", \"name\": ");
+    json_str(b, r->name);
+    tl_buf_printf(b, ", \"resource_type\": \"%s\", \"status\": ",
+                  r->type == TL_NODE_MODEL ? "model" : "test");
+    json_str(b, r->status);
+    tl_buf_printf(b,
+                  ",\n     \"timing\": [{\"name\": \"execute\", \"started_at\": \"%s\", "
+                  "\"completed_at\": \"%s\"}], \"execution_time\": %.6f,\n",
+                  start, end, (double)(r->completed_us - r->started_us) / 1e6);
+    tl_buf_puts(b, "     \"adapter_response\": {\"rows_affected\": ");
+    json_int(b, r->rows, -1);
+    tl_buf_puts(b, "}, \"failures\": ");
+    json_int(b, r->failures, -1);
+    tl_buf_puts(b, ", \"message\": ");
+    json_str(b, r->message[0] ? r->message : NULL);
+    if (r->type == TL_NODE_MODEL) {
+        tl_buf_puts(b, ", \"materialized\": ");
+        json_str(b, r->materialized);
+        tl_buf_printf(b, ", \"incremental\": %s", r->incremental ? "true" : "false");
+        tl_buf_puts(b, ", \"lake_ticks_version\": ");
+        json_int(b, r->lake_ver[0], -2);
+        tl_buf_puts(b, ", \"lake_deadletter_version\": ");
+        json_int(b, r->lake_ver[1], -2);
+    }
+    tl_buf_puts(b, "}");
+}
+
+static int mkdir_p(const char *dir) {
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST)
+        return 0;
+    return -1;
+}
+
+int tl_results_write_json(const tl_session *s, const char *command, const char *invocation,
+                          const tl_node_result *r, size_t n, int64_t started_us, tl_err *err) {
+    tl_buf b = TL_BUF_INIT;
+    char now[40], dir[4096], path[4200], tmp[4300];
+    int64_t end = 0;
+    for (size_t i = 0; i < n; i++)
+        end = r[i].completed_us > end ? r[i].completed_us : end;
+    if (end < started_us)
+        end = started_us;
+    tl_results_iso_time(end, now, sizeof now);
+    tl_buf_printf(
+        &b,
+        "{\n  \"metadata\": {\"generator\": \"ticklake\", \"generated_at\": \"%s\", "
+        "\"invocation_id\": \"%s\"},\n  \"command\": \"%s\",\n  \"elapsed_time\": %.6f,\n",
+        now, invocation, command, (double)(end - started_us) / 1e6);
+    tl_buf_puts(&b, "  \"lake\": {\"ticks_version\": ");
+    json_int(&b, s->lake_open ? s->lake.ticks_version : -2, -2);
+    tl_buf_puts(&b, ", \"deadletter_version\": ");
+    json_int(&b, s->lake_open ? s->lake.deadletter_version : -2, -2);
+    tl_buf_puts(&b, "},\n  \"results\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        node_json(&b, s, &r[i]);
+        tl_buf_puts(&b, i + 1 < n ? ",\n" : "\n");
+    }
+    tl_buf_puts(&b, "  ]\n}\n");
+    snprintf(dir, sizeof dir, "%s/target", s->p->dir);
+    snprintf(path, sizeof path, "%s/run_results.json", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    int rc = 0;
+    FILE *f = NULL;
+    if (mkdir_p(dir) != 0 || !(f = fopen(tmp, "wb"))) {
+        rc = tl_err_set(err, TL_ERR_IO, "%s: cannot write: %m", tmp);
+    } else {
+        int bad = fwrite(b.data, 1, b.len, f) != b.len;
+        bad |= fclose(f) != 0;
+        if (bad || rename(tmp, path) != 0) {
+            rc = tl_err_set(err, TL_ERR_IO, "%s: cannot write: %m", path);
+            unlink(tmp);
+        }
+    }
+    tl_buf_free(&b);
+    return rc;
+}
+
+int tl_results_ensure_history(tl_duck *d, tl_err *err) {
+    return tl_duck_exec(d,
+                        "CREATE TABLE IF NOT EXISTS ticklake_model_runs ("
+                        "invocation_id VARCHAR, model VARCHAR, status VARCHAR, "
+                        "materialized VARCHAR, incremental BOOLEAN, started_at TIMESTAMPTZ, "
+                        "completed_at TIMESTAMPTZ, rows_affected BIGINT, "
+                        "lake_ticks_version BIGINT, lake_deadletter_version BIGINT, "
+                        "message VARCHAR)",
+                        err);
+}
+
+static void sql_str(tl_buf *b, const char *s) {
+    if (!s) {
+        tl_buf_puts(b, "NULL");
+        return;
+    }
+    tl_buf_puts(b, "'");
+    for (; *s; s++)
+        tl_buf_puts(b, *s == '\'' ? "''" : (char[]){*s, 0});
+    tl_buf_puts(b, "'");
+}
+
+static void sql_int(tl_buf *b, int64_t v, int64_t none) {
+    if (v == none)
+        tl_buf_puts(b, "NULL");
+    else
+        tl_buf_printf(b, "%lld", (long long)v);
+}
+
+int tl_results_record(tl_duck *d, const char *invocation, const tl_node_result *r, size_t n,
+                      tl_err *err) {
+    tl_buf sql = TL_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        tl_buf_puts(&sql, sql.len ? ",\n(" : "INSERT INTO ticklake_model_runs VALUES\n(");
+        sql_str(&sql, invocation);
+        tl_buf_puts(&sql, ", ");
+        sql_str(&sql, r[i].name);
+        tl_buf_puts(&sql, ", ");
+        sql_str(&sql, r[i].status);
+        tl_buf_puts(&sql, ", ");
+        sql_str(&sql, r[i].materialized);
+        tl_buf_printf(&sql, ", %s, make_timestamp(%lld::BIGINT), make_timestamp(%lld::BIGINT), ",
+                      r[i].incremental ? "true" : "false", (long long)r[i].started_us,
+                      (long long)r[i].completed_us);
+        sql_int(&sql, r[i].rows, -1);
+        tl_buf_puts(&sql, ", ");
+        sql_int(&sql, r[i].lake_ver[0], -2);
+        tl_buf_puts(&sql, ", ");
+        sql_int(&sql, r[i].lake_ver[1], -2);
+        tl_buf_puts(&sql, ", ");
+        sql_str(&sql, r[i].message[0] ? r[i].message : NULL);
+        tl_buf_puts(&sql, ")");
+    }
+    int rc = sql.len ? tl_duck_exec(d, sql.data, err) : 0;
+    tl_buf_free(&sql);
+    return rc;
+}
+
+static int versions_cb(void *ud, int ncols, const char *const *values) {
+    int64_t *ver = ud;
+    for (int i = 0; i < ncols && i < 2; i++)
+        ver[i] = values[i] ? strtoll(values[i], NULL, 10) : -2;
+    return 0;
+}
+
+void tl_results_prior_versions(tl_duck *d, const char *name, int64_t ver[2]) {
+    tl_buf sql = TL_BUF_INIT;
+    ver[0] = ver[1] = -2;
+    tl_buf_puts(&sql, "SELECT lake_ticks_version, lake_deadletter_version FROM "
+                      "ticklake_model_runs WHERE status = 'success' AND model = ");
+    sql_str(&sql, name);
+    tl_buf_puts(&sql, " ORDER BY completed_at DESC LIMIT 1");
+    tl_duck_query_each(d, sql.data, versions_cb, ver, NULL);
+    tl_buf_free(&sql);
+}
