@@ -76,9 +76,9 @@ static void rand_hex(char out[17]) {
 static char *make_tmp_dir(run_ctx *c, tl_err *err) {
     char uuid[17], key[512];
     rand_hex(uuid);
-    snprintf(key, sizeof key, "%s/.tl-tmp.compact-%s", c->table, uuid);
+    snprintf(key, sizeof key, "%s/" COMPACT_SCRATCH "%s", c->table, uuid);
     char *dir = tl_store_local_path(c->s, key);
-    if (!dir && asprintf(&dir, "%s/compact-%s", c->cache_dir, uuid) < 0)
+    if (!dir && asprintf(&dir, "%s/" COMPACT_SCRATCH "%s", c->cache_dir, uuid) < 0)
         dir = NULL;
     if (!dir) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
@@ -230,6 +230,14 @@ out:
     return rc;
 }
 
+static void sweep_old_scratch(run_ctx *c) {
+    int64_t now = tl_now_us() / 1000;
+    char *dir = tl_store_local_path(c->s, c->table);
+    compact_sweep_scratch(dir, TL_VACUUM_ORPHAN_MIN_AGE_MS, now);
+    compact_sweep_scratch(c->cache_dir, TL_VACUUM_ORPHAN_MIN_AGE_MS, now);
+    free(dir);
+}
+
 /* DuckDB spills big sorts to disk: into the cache folder, not the cwd. */
 static int open_duck(run_ctx *c, tl_err *err) {
     char q[4096], sql[4200];
@@ -316,6 +324,8 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     if (rc)
         goto out;
     int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;
+    if (!o->dry_run) /* leftovers of killed runs, as vacuum would sweep them */
+        sweep_old_scratch(&c);
     if ((rc = compact_plan(snap, o, now_ms, &plan, &np, err)) != 0)
         goto out;
     /* Keep only the hours: the plan points into the snapshot, which each

@@ -93,7 +93,8 @@ typedef struct tl_vacuum_opts {
 typedef struct tl_vacuum_stats {
     size_t files; /* deleted (dry run: would be) */
     int64_t bytes;
-    size_t kept_recent; /* unreferenced but inside the retention */
+    size_t kept_recent;  /* unreferenced but inside the retention */
+    size_t scratch_dirs; /* scratch folders of killed compactions removed */
 } tl_vacuum_stats;
 
 /* Files written by a writer that has not committed yet look exactly like
@@ -108,7 +109,8 @@ typedef struct tl_vacuum_stats {
  * max(retain_ms, TL_VACUUM_ORPHAN_MIN_AGE_MS) ago. Lists the table's data
  * folders (never _delta_log/ or names starting with '_' or '.'). The
  * snapshot is refreshed right before deleting and a file that became live
- * meanwhile is kept. A table that does not exist is not an error. */
+ * meanwhile is kept. Scratch folders of killed compactions inside the table
+ * go after the same age. A table that does not exist is not an error. */
 int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_vacuum_stats *st,
                     tl_err *err);
 

@@ -11,6 +11,8 @@
 #include "util/buf.h"
 
 #define COMPACT_PREFIX "part-compact-"
+/* scratch folders: inside the table (hidden from listings) or the cache */
+#define COMPACT_SCRATCH ".tl-tmp.compact-"
 
 /* One hour partition chosen for rewriting. in[] points into the snapshot
  * the plan was made from. */
@@ -41,5 +43,10 @@ int compact_file_stats(tl_duck *d, const char *path, tl_buf *out, int64_t *rows,
  * path are malloc'ed; on error nothing is left behind. */
 int compact_write_sorted(tl_duck *d, const char *inputs_sql, int64_t in_bytes, int64_t target,
                          const char *tmpdir, char ***out_paths, size_t *nout, tl_err *err);
+
+/* compact_scratch.c: delete the scratch folders under the local folder
+ * parent last touched more than older_than_ms before now_ms (left by killed
+ * compactions); returns how many. */
+size_t compact_sweep_scratch(const char *parent, int64_t older_than_ms, int64_t now_ms);
 
 #endif

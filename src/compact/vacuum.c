@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compact/compact.h"
+#include "compact/compact_int.h"
 #include "lake/lake.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -126,6 +126,14 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
         if (o->on_file)
             o->on_file(o->ud, table, c[i].path, c[i].size, c[i].why);
     }
+    /* scratch folders of killed compactions (local stores only) */
+    char *dir = rc == 0 ? tl_store_local_path(s, table) : NULL;
+    int64_t age =
+        o->retain_ms > TL_VACUUM_ORPHAN_MIN_AGE_MS ? o->retain_ms : TL_VACUUM_ORPHAN_MIN_AGE_MS;
+    if (dir && !o->dry_run)
+        st->scratch_dirs +=
+            compact_sweep_scratch(dir, age, o->now_ms ? o->now_ms : tl_now_us() / 1000);
+    free(dir);
 out:
     for (size_t i = 0; i < nc; i++)
         free(c[i].key);
