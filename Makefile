@@ -32,7 +32,7 @@ integration: build
 	cd $(BUILD) && ctest --output-on-failure -L integration
 
 up: build
-	$(BUILD)/ticklake up $(ARGS)
+	scripts/up $(ARGS)
 
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_ARGS="-DTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
