@@ -13,6 +13,7 @@
 #include "models/warehouse.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 /* Lake tables tl_views_register provides, by lineage slot. */
 static const char *const lake_tables[] = {"ticks", "deadletter", "lake_files"};
@@ -247,6 +248,8 @@ int tl_models_run(const tl_models_opts *o, tl_models_summary *sum, tl_err *err) 
     }
     for (size_t i = 0; i < s.p->n_models; i++)
         res_of[i] = -1;
+    if (s.lake.ticks_version < 0)
+        tl_warn("models", "the lake %s has no ticks table yet: sources read as empty", o->lake);
     fprintf(o->out, "Running %s on lake snapshot ticks@%lld into %s\n", s.p->name,
             (long long)s.lake.ticks_version, o->warehouse);
     build_all(&s, o, res, &nres, res_of, sum);
