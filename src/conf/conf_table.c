@@ -103,7 +103,8 @@ const tl_conf_entry tl_conf_table[] = {
     {"vacuum.dry_run", "dry-run", 0, TL_CT_BOOL, "false", F(vacuum_dry_run), TL_CG_VACUUM,
      "list what would be deleted, delete nothing", NULL, false},
     {"lake.log_retention", "log-retention", 0, TL_CT_DURATION, "720h", F(log_retention_ms),
-     TL_CG_LAKE, "log entries older than the newest checkpoint expire after this", NULL, false},
+     TL_CG_STREAM | TL_CG_COMPACT | TL_CG_VACUUM | TL_CG_UP,
+     "log entries older than the newest checkpoint expire after this", NULL, false},
 
     /* s3: --lake s3://bucket/prefix (store_s3.c). The credentials have no
      * flag and no default, so neither --help nor an error ever shows one. */
