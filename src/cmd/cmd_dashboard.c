@@ -1,0 +1,74 @@
+/* ticklake dashboard: the web dashboard over a lake, on its own. The live
+ * state follows the lake's new commits (no stream in this process). */
+#include <stdio.h>
+
+#include "cmd/cmd.h"
+#include "live/live.h"
+#include "live/live_follow.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/signals.h"
+#include "web/web.h"
+
+static int run(const tl_config *cfg, int argc, char **argv) {
+    if (argc > 0) {
+        fprintf(stderr, "ticklake dashboard: unexpected argument '%s'\n", argv[0]);
+        return TL_EXIT_USAGE;
+    }
+    int rc = TL_EXIT_FAILURE;
+    tl_err err = {0};
+    tl_store *store = NULL;
+    tl_live *live = NULL;
+    tl_live_follow *follow = NULL;
+    tl_web *web = NULL;
+    if (!(store = tl_store_open_cfg(cfg, &err)))
+        goto out;
+    if (!(live = tl_live_new(NULL))) {
+        tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* the first poll on this thread: a broken lake fails here, loudly */
+    if (!(follow = tl_live_follow_new(live, store, true, &err)) ||
+        tl_live_follow_poll(follow, &err) != 0 || tl_live_follow_start(follow, 1000, &err) != 0)
+        goto out;
+    tl_web_opts wo = {
+        .listen = cfg->web_listen, .token = cfg->web_token, .live = live, .store = store};
+    if (!(web = tl_web_new(&wo, &err)))
+        goto out;
+    if (tl_web_start(web, &err) != 0) {
+        rc = err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
+        goto out;
+    }
+    printf("ticklake dashboard: %s (lake %s; Ctrl-C stops)\n", tl_web_url(web), cfg->lake);
+    fflush(stdout);
+    while (!tl_stop_requested())
+        tl_sleep_ms(500);
+    rc = TL_EXIT_OK;
+out:
+    if (rc != TL_EXIT_OK)
+        fprintf(stderr, "ticklake dashboard: %s\n", err.msg[0] ? err.msg : "failed");
+    tl_web_destroy(web);
+    tl_live_follow_destroy(follow);
+    tl_live_destroy(live);
+    tl_store_destroy(store);
+    return rc;
+}
+
+const tl_command tl_cmd_dashboard = {
+    .name = "dashboard",
+    .summary = "the live web dashboard over a lake",
+    .usage = "--lake DIR [--listen 127.0.0.1:8080]",
+    .description =
+        "Serves the dashboard: a ticker table (last, change, min, max, average, volume,\n"
+        "sparkline), a chart of the selected ticker (price line, 1-minute candles, volume,\n"
+        "min/max/average over the range) and the pipeline's health, updated live by\n"
+        "Server-Sent Events. It follows the lake's newest commits (reading only the files\n"
+        "they add) and answers older ranges from the lake through DuckDB.\n"
+        "\n"
+        "JSON: /api/symbols, /api/bars?symbol=&from=&to=&interval=, /api/stats?symbol=&\n"
+        "from=&to=, /api/health, /api/days; events: /api/events; Prometheus: /metrics.\n"
+        "Binds 127.0.0.1 by default; set web.token (TICKLAKE_WEB_TOKEN) to require\n"
+        "'Authorization: Bearer <token>' on /api and /metrics (the page takes ?token=).",
+    .groups = TL_CG_WEB | TL_CG_LAKE,
+    .run = run,
+};

@@ -1,0 +1,305 @@
+/* ticklake up: the whole pipeline in one process — the dev broker, the
+ * simulator, the stream into the lake and the dashboard, each stage on its
+ * own thread, the same code the separate commands run.
+ *
+ *   simulator thread ──► dev broker (librdkafka mock) ──► stream thread ──► lake
+ *                                                            │ tl_stream_on_row
+ *                                                            ▼
+ *                                   live state ──► web server (HTTP + SSE)
+ *
+ * Shutdown (Ctrl-C or --duration): the simulator stops and flushes its
+ * producer, the stream reads what was delivered (bounded wait), flushes and
+ * commits, leaves its group; then the web server, the broker. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "kafka/kafka.h"
+#include "live/live.h"
+#include "live/live_follow.h"
+#include "sim/sim.h"
+#include "source/source.h"
+#include "store/store.h"
+#include "stream/stream.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/signals.h"
+#include "web/web.h"
+
+#define PARTITIONS 4
+#define BATCH 4096
+/* A few faults of each kind, so the health panel's late, duplicate and
+ * rejected counts show the pipeline handling them. */
+#define DEMO_FAULTS "bad=0.0005,late=0.0005,dup=0.001,ooo=0.001"
+
+typedef struct up {
+    const tl_config *cfg;
+    tl_config kcfg; /* cfg with the dev broker, topic and this run's group */
+    char group[64];
+    tl_store *store;
+    tl_live *live;
+    atomic_bool sim_stop, stream_stop;
+    atomic_uint_fast64_t delivered; /* by the simulator's producer */
+    atomic_uint_fast64_t received;  /* by the stream */
+    atomic_int failed;
+    tl_err sim_err, stream_err;
+} up;
+
+/* ---- simulator thread ------------------------------------------------------ */
+
+static int sim_loop(up *u, tl_sim *sim, tl_kafka_producer *p, tl_err *err) {
+    int64_t rate = u->cfg->rate > 0 ? u->cfg->rate : 10000;
+    int64_t t0 = tl_mono_us(), sent = 0;
+    while (!atomic_load(&u->sim_stop) && !tl_stop_requested()) {
+        int64_t due = (tl_mono_us() - t0) * rate / 1000000 - sent;
+        if (due > rate / 10) { /* after a stall: no burst */
+            sent += due - rate / 10;
+            due = rate / 10;
+        }
+        if (due <= 0) {
+            tl_kafka_producer_poll(p, 5);
+        } else {
+            for (int64_t i = 0; i < due && i < BATCH; i++, sent++) {
+                tl_sim_msg m;
+                tl_sim_next(sim, &m);
+                int rc = tl_kafka_produce(p, m.key, m.key_len, m.payload, m.len, err);
+                if (rc == TL_ERR_STOPPED)
+                    return 0;
+                if (rc)
+                    return rc;
+            }
+            tl_kafka_producer_poll(p, 0);
+        }
+        tl_kafka_producer_stats ps;
+        tl_kafka_producer_stats_get(p, &ps);
+        atomic_store(&u->delivered, ps.delivered);
+    }
+    return 0;
+}
+
+static void *sim_main(void *arg) {
+    up *u = arg;
+    tl_sim_opts o = {
+        .symbols = u->cfg->symbols, .seed = (uint64_t)u->cfg->seed, .rate = u->cfg->rate};
+    tl_sim *sim = NULL;
+    tl_kafka_producer *p = NULL;
+    int rc = tl_sim_faults_parse(DEMO_FAULTS, &o.faults, &u->sim_err);
+    if (rc == 0 && !(sim = tl_sim_new(&o, &u->sim_err)))
+        rc = -1;
+    if (rc == 0 && !(p = tl_kafka_producer_new(&u->kcfg, NULL, &u->sim_err)))
+        rc = -1;
+    if (rc == 0)
+        rc = sim_loop(u, sim, p, &u->sim_err);
+    if (p) {
+        if (tl_kafka_producer_flush(p, 10000, rc ? NULL : &u->sim_err) != 0 && rc == 0)
+            rc = -1;
+        tl_kafka_producer_stats ps;
+        tl_kafka_producer_stats_get(p, &ps);
+        atomic_store(&u->delivered, ps.delivered);
+        tl_kafka_producer_destroy(p);
+    }
+    tl_sim_destroy(sim);
+    if (rc) {
+        tl_error("up", "simulator: %s", u->sim_err.msg);
+        atomic_store(&u->failed, 1);
+    }
+    return NULL;
+}
+
+/* ---- stream thread ------------------------------------------------------------ */
+
+static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
+    tl_source *src = ud;
+    src->ops->committed(src, partition, last_offset);
+}
+
+static void publish(up *u, tl_stream *st) {
+    const tl_stream_counters *c = tl_stream_counters_get(st);
+    atomic_store(&u->received, c->received);
+    uint64_t d = atomic_load(&u->delivered);
+    tl_live_set_counters(u->live, c);
+    tl_live_set_lag(u->live, d > c->received ? (int64_t)(d - c->received) : 0);
+}
+
+static int stream_loop(up *u, tl_stream *st, tl_source *src, tl_err *err) {
+    tl_source_msg msgs[256];
+    while (!atomic_load(&u->stream_stop)) {
+        int n = src->ops->read(src, msgs, sizeof msgs / sizeof *msgs, 100, err);
+        if (n == TL_SOURCE_END)
+            break;
+        if (n < 0)
+            return n;
+        for (int i = 0; i < n; i++)
+            if (tl_stream_ingest(st, msgs[i].partition, msgs[i].offset, msgs[i].data, msgs[i].len,
+                                 err) != 0)
+                return -1;
+        src->ops->release(src);
+        if (tl_stream_maybe_flush(st, err) < 0)
+            return -1;
+        publish(u, st);
+    }
+    return 0;
+}
+
+static void stream_opts(const tl_config *cfg, up *u, tl_stream_opts *o) {
+    memset(o, 0, sizeof *o);
+    tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
+    o->topic = u->kcfg.topic;
+    o->group = u->kcfg.group;
+    o->max_message_bytes = (size_t)cfg->max_message_bytes;
+    o->flush_rows = cfg->flush_rows;
+    o->flush_interval_ms = cfg->flush_interval_ms;
+    o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
+    o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
+    o->max_buffered_rows = cfg->max_buffered_rows;
+}
+
+static void *stream_main(void *arg) {
+    up *u = arg;
+    tl_err *err = &u->stream_err;
+    tl_stream_opts o;
+    stream_opts(u->cfg, u, &o);
+    tl_source *src = NULL;
+    tl_stream *st = tl_stream_new(u->store, &o, err);
+    int rc = st ? 0 : -1;
+    if (rc == 0) {
+        tl_stream_on_row(st, tl_live_on_row, u->live);
+        if (!(src = tl_source_kafka_new(&u->kcfg, st, false, err)))
+            rc = -1;
+    }
+    if (rc == 0) {
+        tl_stream_on_committed(st, on_committed, src);
+        rc = stream_loop(u, st, src, err);
+    }
+    if (rc == 0 && (rc = tl_stream_flush(st, err)) == 0) /* the final commit */
+        src->ops->close(src);
+    if (st) {
+        publish(u, st);
+        tl_stream_counters_print(st, stderr);
+    }
+    tl_source_destroy(src);
+    tl_stream_destroy(st);
+    if (rc) {
+        tl_error("up", "stream: %s", err->msg);
+        atomic_store(&u->failed, 1);
+    }
+    return NULL;
+}
+
+/* ---- orchestration ---------------------------------------------------------------- */
+
+/* Until the duration is over, a stop is requested or a stage failed. */
+static void wait_running(up *u, int64_t duration_ms) {
+    int64_t t0 = tl_mono_ms();
+    while (!tl_stop_requested() && !atomic_load(&u->failed) &&
+           (duration_ms <= 0 || tl_mono_ms() - t0 < duration_ms))
+        tl_sleep_ms(100);
+}
+
+/* Give the stream up to 15 s to read what the simulator delivered, so the
+ * final commit holds everything that was produced. */
+static void drain(up *u) {
+    int64_t t0 = tl_mono_ms();
+    while (!atomic_load(&u->failed) && tl_mono_ms() - t0 < 15000 &&
+           atomic_load(&u->received) < atomic_load(&u->delivered)) {
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int run(const tl_config *cfg, int argc, char **argv) {
+    if (argc > 0) {
+        fprintf(stderr, "ticklake up: unexpected argument '%s'\n", argv[0]);
+        return TL_EXIT_USAGE;
+    }
+    up u = {.cfg = cfg};
+    tl_err err = {0};
+    tl_kafka_mock *broker = NULL;
+    tl_live_follow *follow = NULL;
+    tl_web *web = NULL;
+    pthread_t sim_t, stream_t;
+    bool sim_started = false, stream_started = false;
+    int rc = TL_EXIT_FAILURE;
+
+    /* A group of its own each run: the dev broker is new and empty every
+     * time, so positions recorded in the lake by an earlier run (Delta txn
+     * per group/topic/partition) must not apply to its offsets. */
+    snprintf(u.group, sizeof u.group, "ticklake-up-%lld", (long long)(tl_now_us() / 1000));
+    if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, cfg->topic, &err)))
+        goto out;
+    u.kcfg = *cfg; /* shallow: the strings stay cfg's */
+    u.kcfg.brokers = (char *)tl_kafka_mock_bootstraps(broker);
+    u.kcfg.group = u.group;
+    if (!(u.store = tl_store_open_cfg(cfg, &err)) || !(u.live = tl_live_new(NULL))) {
+        if (!err.msg[0])
+            tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    tl_live_set_since(u.live, tl_now_us());
+    if (!(follow = tl_live_follow_new(u.live, u.store, false, &err)) ||
+        tl_live_follow_start(follow, 1000, &err) != 0)
+        goto out;
+    tl_web_opts wo = {
+        .listen = cfg->web_listen, .token = cfg->web_token, .live = u.live, .store = u.store};
+    if (!(web = tl_web_new(&wo, &err)))
+        goto out;
+    if (tl_web_start(web, &err) != 0) {
+        rc = err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
+        goto out;
+    }
+    if (pthread_create(&stream_t, NULL, stream_main, &u) != 0 || !(stream_started = true) ||
+        pthread_create(&sim_t, NULL, sim_main, &u) != 0) {
+        tl_err_set(&err, TL_ERR_IO, "cannot start the pipeline threads");
+        goto out;
+    }
+    sim_started = true;
+    /* The scheduler (compaction, models) joins here: it gets u.store and
+     * reports each run with tl_live_set_job(u.live, "compaction", ...). */
+    printf("ticklake up: dashboard at %s\n", tl_web_url(web));
+    printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %lld ticks/s%s\n",
+           u.kcfg.brokers, cfg->topic, cfg->lake, (long long)cfg->symbols, (long long)cfg->rate,
+           cfg->duration_ms > 0 ? "" : "; Ctrl-C stops");
+    fflush(stdout);
+    wait_running(&u, cfg->duration_ms);
+    rc = atomic_load(&u.failed) ? TL_EXIT_FAILURE : TL_EXIT_OK;
+out:
+    atomic_store(&u.sim_stop, true);
+    if (sim_started)
+        pthread_join(sim_t, NULL);
+    if (stream_started) {
+        drain(&u);
+        atomic_store(&u.stream_stop, true);
+        pthread_join(stream_t, NULL);
+    }
+    if (atomic_load(&u.failed))
+        rc = TL_EXIT_FAILURE;
+    if (rc != TL_EXIT_OK && err.msg[0])
+        fprintf(stderr, "ticklake up: %s\n", err.msg);
+    tl_web_destroy(web);
+    tl_live_follow_destroy(follow);
+    tl_live_destroy(u.live);
+    tl_store_destroy(u.store);
+    tl_kafka_mock_destroy(broker);
+    if (rc == TL_EXIT_OK)
+        fprintf(stderr, "ticklake up: stopped cleanly; %" PRIuFAST64 " ticks delivered\n",
+                atomic_load(&u.delivered));
+    return rc;
+}
+
+const tl_command tl_cmd_up = {
+    .name = "up",
+    .summary = "everything on one machine: dev broker, simulator, stream, lake, dashboard",
+    .usage = "[--lake ./lake] [--listen 127.0.0.1:8080] [--duration S] [--symbols N] [--rate R]",
+    .description =
+        "Starts in one process a development Kafka broker, the simulator (with a few\n"
+        "malformed, late, duplicate and out-of-order ticks), the stream writing the lake,\n"
+        "and the dashboard, then prints the dashboard's URL. Ctrl-C, or the end of\n"
+        "--duration, stops it cleanly: the simulator stops, the stream reads what was\n"
+        "sent, flushes and commits, and the command exits 0. The lake stays for\n"
+        "`ticklake query` and `ticklake dashboard`.",
+    .groups = TL_CG_UP | TL_CG_LAKE | TL_CG_WEB,
+    .run = run,
+};

@@ -1,0 +1,36 @@
+/* live_follow — keeps a tl_live up to date from the lake: the ticks
+ * table's snapshot is refreshed periodically (tl_lake_snapshot_refresh
+ * reads only the new commits), lake facts go to the health panel, and,
+ * when asked to feed ticks (the dashboard running without a stream in its
+ * process), only the files that new commits added are read, through
+ * DuckDB. Files added by compaction (dataChange=false) hold ticks already
+ * seen and are skipped.
+ *
+ * Threading: tl_live_follow_start runs polls on its own thread until
+ * tl_live_follow_destroy; tl_live_follow_poll runs one poll on the caller's
+ * thread (tests). Do not mix the two. */
+#ifndef TL_LIVE_LIVE_FOLLOW_H
+#define TL_LIVE_LIVE_FOLLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "live/live.h"
+#include "store/store.h"
+#include "util/err.h"
+
+typedef struct tl_live_follow tl_live_follow;
+
+/* store is borrowed. feed_ticks: read new files into live. On the first
+ * poll with feed_ticks, the files of the hours the bar ring spans are read
+ * and tl_live_set_since is set to the first of those hours (the hour an
+ * hour ago and the current one). */
+tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_ticks, tl_err *err);
+/* One poll: refresh, update the health facts, feed new files. */
+int tl_live_follow_poll(tl_live_follow *f, tl_err *err);
+/* Poll every period_ms on a thread of its own. 0 ok. */
+int tl_live_follow_start(tl_live_follow *f, int64_t period_ms, tl_err *err);
+/* Stops the thread (if started) and frees. */
+void tl_live_follow_destroy(tl_live_follow *f);
+
+#endif

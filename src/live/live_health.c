@@ -1,0 +1,208 @@
+/* live: pipeline health — what the stream, the lake and the scheduled jobs
+ * report — as JSON for the page and as Prometheus text for /metrics. */
+#include "live/live_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+void tl_live_set_counters(tl_live *l, const tl_stream_counters *c) {
+    pthread_mutex_lock(&l->mu);
+    l->counters = *c;
+    l->have_counters = true;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void tl_live_set_lag(tl_live *l, int64_t lag) {
+    pthread_mutex_lock(&l->mu);
+    l->lag = lag;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void tl_live_set_lake(tl_live *l, int64_t version, int64_t last_commit_ms, size_t files,
+                      const char *const *part_names, const size_t *part_files, size_t nparts) {
+    pthread_mutex_lock(&l->mu);
+    l->lake_version = version;
+    l->lake_commit_ms = last_commit_ms;
+    l->lake_files = files;
+    l->nparts = nparts < TL_LIVE_MAX_PARTS ? nparts : TL_LIVE_MAX_PARTS;
+    for (size_t i = 0; i < l->nparts; i++) {
+        snprintf(l->part_names[i], sizeof l->part_names[i], "%s", part_names[i]);
+        l->part_files[i] = part_files[i];
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+void tl_live_set_days(tl_live *l, const char *const *days, size_t n) {
+    pthread_mutex_lock(&l->mu);
+    l->ndays = n < TL_LIVE_MAX_DAYS ? n : TL_LIVE_MAX_DAYS;
+    for (size_t i = 0; i < l->ndays; i++)
+        snprintf(l->days[i], sizeof l->days[i], "%s", days[i]);
+    pthread_mutex_unlock(&l->mu);
+}
+
+void tl_live_set_job(tl_live *l, const char *name, int64_t unix_ms, const char *status) {
+    pthread_mutex_lock(&l->mu);
+    tl_live_job *j = !strcmp(name, "compaction") ? &l->compaction
+                     : !strcmp(name, "models")   ? &l->models
+                     : !strcmp(name, "vacuum")   ? &l->vacuum
+                                                 : NULL;
+    if (j) {
+        j->last_unix_ms = unix_ms;
+        snprintf(j->status, sizeof j->status, "%s", status ? status : "");
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void job_json(tl_buf *b, const char *name, const tl_live_job *j) {
+    tl_buf_printf(b, ",\"%s\":", name);
+    if (!j->last_unix_ms) {
+        tl_buf_puts(b, "null");
+        return;
+    }
+    tl_buf_printf(b, "{\"last_ms\":%lld,\"status\":", (long long)j->last_unix_ms);
+    tl_buf_json_string(b, j->status, strlen(j->status));
+    tl_buf_puts(b, "}");
+}
+
+static void counters_json(tl_buf *b, const tl_stream_counters *c) {
+    tl_buf_printf(b,
+                  ",\"stream\":{\"received\":%llu,\"accepted\":%llu,\"rejected\":%llu,"
+                  "\"late\":%llu,\"duplicates\":%llu,\"skipped\":%llu,\"commits\":%llu,"
+                  "\"files_written\":%llu,\"bytes_written\":%llu,\"buffered_rows\":%llu,"
+                  "\"commit_ms_last\":%.1f,\"commit_ms_max\":%.1f,\"watermark_ms\":",
+                  (unsigned long long)c->received, (unsigned long long)c->accepted,
+                  (unsigned long long)c->rejected, (unsigned long long)c->late,
+                  (unsigned long long)c->duplicates, (unsigned long long)c->skipped,
+                  (unsigned long long)c->commits, (unsigned long long)c->files_written,
+                  (unsigned long long)c->bytes_written, (unsigned long long)c->buffered_rows,
+                  (double)c->commit_us_last / 1000.0, (double)c->commit_us_max / 1000.0);
+    if (c->watermark_us == INT64_MIN)
+        tl_buf_puts(b, "null}");
+    else
+        tl_buf_printf(b, "%lld}", (long long)(c->watermark_us / 1000));
+}
+
+int tl_live_health_json(tl_live *l, tl_buf *out) {
+    pthread_mutex_lock(&l->mu);
+    tl_buf_printf(out,
+                  "{\"now_ms\":%lld,\"uptime_s\":%lld,\"symbols\":%zu,\"ticks\":%llu,"
+                  "\"ingest_rate\":%.1f,\"lag\":",
+                  (long long)(tl_now_us() / 1000),
+                  (long long)(tl_now_us() / 1000 - l->started_ms) / 1000, tl_strmap_count(l->index),
+                  (unsigned long long)l->ticks, tl_live_rate_locked(l));
+    if (l->lag < 0)
+        tl_buf_puts(out, "null");
+    else
+        tl_buf_printf(out, "%lld", (long long)l->lag);
+    if (l->have_counters)
+        counters_json(out, &l->counters);
+    else
+        tl_buf_puts(out, ",\"stream\":null");
+    tl_buf_printf(out,
+                  ",\"lake\":{\"version\":%lld,\"last_commit_ms\":", (long long)l->lake_version);
+    if (l->lake_commit_ms > 0)
+        tl_buf_printf(out, "%lld", (long long)l->lake_commit_ms);
+    else
+        tl_buf_puts(out, "null");
+    tl_buf_printf(out, ",\"files\":%zu,\"partitions\":[", l->lake_files);
+    for (size_t i = 0; i < l->nparts; i++)
+        tl_buf_printf(out, "%s{\"hour\":\"%s\",\"files\":%zu}", i ? "," : "", l->part_names[i],
+                      l->part_files[i]);
+    tl_buf_puts(out, "]}");
+    job_json(out, "compaction", &l->compaction);
+    job_json(out, "models", &l->models);
+    job_json(out, "vacuum", &l->vacuum);
+    int rc = tl_buf_puts(out, "}");
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+int tl_live_days_json(tl_live *l, tl_buf *out) {
+    pthread_mutex_lock(&l->mu);
+    tl_buf_puts(out, "{\"days\":[");
+    for (size_t i = 0; i < l->ndays; i++)
+        tl_buf_printf(out, "%s\"%s\"", i ? "," : "", l->days[i]);
+    int rc = tl_buf_puts(out, "]}");
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+static void metric(tl_buf *b, const char *name, const char *type, const char *help, double v) {
+    tl_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+}
+
+static const char *const reason_names[] = {
+    "ok",
+    "not_json",
+    "not_object",
+    "too_large",
+    "missing_field",
+    "bad_type",
+    "bad_symbol",
+    "bad_ts",
+    "bad_price",
+    "bad_size",
+    "bad_bid",
+    "bad_ask",
+    "crossed_quote",
+    "bad_exchange",
+    "bad_seq",
+    "duplicate_field",
+    "future_ts",
+};
+
+static void stream_metrics(tl_buf *b, const tl_stream_counters *c) {
+    metric(b, "tl_stream_received_total", "counter", "messages read from the source",
+           (double)c->received);
+    metric(b, "tl_stream_accepted_total", "counter", "rows buffered for the lake",
+           (double)c->accepted);
+    metric(b, "tl_stream_late_total", "counter", "accepted rows behind the watermark",
+           (double)c->late);
+    metric(b, "tl_stream_duplicates_total", "counter", "repeated (symbol, seq) dropped",
+           (double)c->duplicates);
+    metric(b, "tl_stream_skipped_total", "counter", "messages already in the lake",
+           (double)c->skipped);
+    tl_buf_puts(b, "# HELP tl_stream_rejected_total dead-lettered messages by reason\n"
+                   "# TYPE tl_stream_rejected_total counter\n");
+    size_t nr = sizeof c->rejected_by_reason / sizeof c->rejected_by_reason[0];
+    for (size_t i = 1; i < nr && i < sizeof reason_names / sizeof *reason_names; i++)
+        tl_buf_printf(b, "tl_stream_rejected_total{reason=\"%s\"} %llu\n", reason_names[i],
+                      (unsigned long long)c->rejected_by_reason[i]);
+    metric(b, "tl_stream_files_written_total", "counter", "Parquet files written",
+           (double)c->files_written);
+    metric(b, "tl_stream_bytes_written_total", "counter", "Parquet bytes written",
+           (double)c->bytes_written);
+    metric(b, "tl_stream_commits_total", "counter", "lake commits", (double)c->commits);
+    metric(b, "tl_stream_commit_seconds_last", "gauge", "duration of the last commit",
+           (double)c->commit_us_last / 1e6);
+    metric(b, "tl_stream_commit_seconds_max", "gauge", "longest commit",
+           (double)c->commit_us_max / 1e6);
+    metric(b, "tl_stream_buffered_rows", "gauge", "rows waiting for the next flush",
+           (double)c->buffered_rows);
+    metric(b, "tl_stream_dedupe_entries", "gauge", "(symbol, seq) pairs remembered",
+           (double)c->dedupe_entries);
+    if (c->watermark_us != INT64_MIN)
+        metric(b, "tl_stream_watermark_seconds", "gauge", "event-time watermark",
+               (double)c->watermark_us / 1e6);
+}
+
+int tl_live_metrics_text(tl_live *l, tl_buf *out) {
+    pthread_mutex_lock(&l->mu);
+    if (l->have_counters)
+        stream_metrics(out, &l->counters);
+    metric(out, "tl_live_ticks_total", "counter", "ticks seen by the dashboard's live state",
+           (double)l->ticks);
+    metric(out, "tl_live_symbols", "gauge", "symbols tracked", (double)tl_strmap_count(l->index));
+    metric(out, "tl_live_ingest_rate", "gauge", "ticks per second, last seconds",
+           tl_live_rate_locked(l));
+    if (l->lag >= 0)
+        metric(out, "tl_consumer_lag_messages", "gauge", "produced but not yet consumed",
+               (double)l->lag);
+    metric(out, "tl_lake_version", "gauge", "ticks table version", (double)l->lake_version);
+    metric(out, "tl_lake_files", "gauge", "live files of the ticks table", (double)l->lake_files);
+    int rc = tl_buf_puts(out, "");
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}

@@ -1,0 +1,141 @@
+/* web: ranges the live state does not cover (a past day, "today" after a
+ * restart) are answered from the lake through DuckDB views over the
+ * current snapshot. The views are rebuilt only when the lake's version
+ * moved (a snapshot refresh is one probe of the log), so a request reads
+ * the Parquet files DuckDB needs for it, nothing more. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "duck/duck.h"
+#include "lake/lake.h"
+#include "query/views.h"
+#include "tables/tables.h"
+#include "web/web_int.h"
+
+struct tl_web_lake {
+    pthread_mutex_t mu; /* one DuckDB handle: one query at a time */
+    tl_store *store;
+    tl_duck *duck;
+    tl_lake_snapshot *snap;
+    int64_t views_version; /* -2: never registered */
+};
+
+tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err) {
+    tl_web_lake *q = calloc(1, sizeof *q);
+    if (!q) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&q->mu, NULL);
+    q->store = store;
+    q->views_version = -2;
+    if (!(q->duck = tl_duck_open(NULL, 0, err))) {
+        tl_web_lake_destroy(q);
+        return NULL;
+    }
+    return q;
+}
+
+void tl_web_lake_destroy(tl_web_lake *q) {
+    if (!q)
+        return;
+    tl_duck_close(q->duck);
+    tl_lake_snapshot_free(q->snap);
+    pthread_mutex_destroy(&q->mu);
+    free(q);
+}
+
+/* Called with mu held. */
+static int ensure_views(tl_web_lake *q, tl_err *err) {
+    int rc = q->snap ? tl_lake_snapshot_refresh(q->store, q->snap, err)
+                     : tl_lake_snapshot_load(q->store, TL_TICKS_TABLE, &q->snap, err);
+    if (rc)
+        return rc;
+    int64_t v = tl_lake_snapshot_version(q->snap);
+    if (v == q->views_version)
+        return 0;
+    if ((rc = tl_views_register(q->duck, q->store, NULL, err)) == 0)
+        q->views_version = v;
+    return rc;
+}
+
+typedef struct bars_ctx {
+    tl_buf *out;
+    long n;
+} bars_ctx;
+
+static int bar_row(void *ud, int ncols, const char *const *v) {
+    bars_ctx *c = ud;
+    if (ncols < 6 || !v[0])
+        return 0;
+    int64_t p[4];
+    for (int i = 0; i < 4; i++)
+        if (!v[i + 1] || tl_decimal_parse(v[i + 1], strlen(v[i + 1]), &p[i]) != 0)
+            return 0;
+    char s[4][40];
+    for (int i = 0; i < 4; i++)
+        tl_live_fmt_price(p[i], s[i], sizeof s[i]);
+    tl_buf_printf(c->out, "%s[%s,%s,%s,%s,%s,%s]", c->n ? "," : "", v[0], s[0], s[1], s[2], s[3],
+                  v[5] ? v[5] : "0");
+    c->n++;
+    return c->n >= TL_WEB_MAX_BARS;
+}
+
+int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
+                     int64_t interval_s, tl_buf *out, long *count, tl_err *err) {
+    char sym[64], sql[1024];
+    tl_duck_quote(symbol, sym, sizeof sym);
+    snprintf(sql, sizeof sql,
+             "SELECT epoch(time_bucket(INTERVAL %lld SECOND, ts))::BIGINT AS t, "
+             "arg_min(price, ts)::VARCHAR, max(price)::VARCHAR, min(price)::VARCHAR, "
+             "arg_max(price, ts)::VARCHAR, coalesce(sum(size), 0)::VARCHAR FROM ticks "
+             "WHERE symbol = '%s' AND ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
+             "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ GROUP BY 1 ORDER BY 1",
+             (long long)interval_s, sym, (long long)from_us, (long long)to_us);
+    bars_ctx c = {out, 0};
+    pthread_mutex_lock(&q->mu);
+    int rc = ensure_views(q, err);
+    if (rc == 0)
+        rc = tl_duck_query_each(q->duck, sql, bar_row, &c, err);
+    pthread_mutex_unlock(&q->mu);
+    *count = c.n;
+    return rc > 0 ? 0 : rc;
+}
+
+static int stats_row(void *ud, int ncols, const char *const *v) {
+    tl_live_stats *s = ud;
+    if (ncols < 6 || !v[0])
+        return 0;
+    s->count = strtoll(v[0], NULL, 10);
+    if (s->count == 0)
+        return 0;
+    if (tl_decimal_parse(v[1], strlen(v[1]), &s->min) != 0 ||
+        tl_decimal_parse(v[2], strlen(v[2]), &s->max) != 0 ||
+        tl_decimal_parse(v[3], strlen(v[3]), &s->sum_p) != 0)
+        return -1;
+    s->volume = v[4] ? strtoll(v[4], NULL, 10) : 0;
+    s->sum_pv = v[5] ? strtod(v[5], NULL) * 1e6 : 0;
+    return 0;
+}
+
+int tl_web_lake_stats(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
+                      tl_live_stats *out, tl_err *err) {
+    char sym[64], sql[1024];
+    tl_duck_quote(symbol, sym, sizeof sym);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*), min(price)::VARCHAR, max(price)::VARCHAR, sum(price)::VARCHAR, "
+             "coalesce(sum(size), 0), sum(price * coalesce(size, 0))::DOUBLE FROM ticks "
+             "WHERE symbol = '%s' AND ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
+             "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ",
+             sym, (long long)from_us, (long long)to_us);
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&q->mu);
+    int rc = ensure_views(q, err);
+    if (rc == 0)
+        rc = tl_duck_query_each(q->duck, sql, stats_row, out, err);
+    pthread_mutex_unlock(&q->mu);
+    if (rc == -1)
+        return tl_err_set(err, TL_ERR_CORRUPT, "unexpected statistics from the lake");
+    return rc;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# ticklake up: the whole pipeline in one process. Runs for 20 s in a temp
+# folder; /api/health must answer while it runs (with the stream's counters
+# moving), it must exit 0 on its own, and the lake must hold every tick the
+# stream accepted.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+
+"$TICKLAKE" up --duration 20 --listen 127.0.0.1:0 --symbols 20 --rate 500 >up.out 2>up.err &
+UP=$!
+PIDS+=($UP)
+URL=""
+for _ in $(seq 100); do
+  URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+[ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
+case "$URL" in http://127.0.0.1:*) ;; *) fail "dashboard not on loopback: $URL" ;; esac
+
+# /api/health while it runs: answered, and the stream's counters move
+seen=""
+for _ in $(seq 60); do
+  curl -sf "${URL}api/health" >health.json || fail "/api/health did not answer"
+  acc=$(python3 -c 'import json; h=json.load(open("health.json")); print((h["stream"] or {}).get("accepted", 0))')
+  if [ "$acc" -gt 0 ] && [ -n "$seen" ] && [ "$acc" -gt "$seen" ]; then break; fi
+  [ "$acc" -gt 0 ] && seen=${seen:-$acc}
+  sleep 0.5
+done
+[ -n "$seen" ] && [ "$acc" -gt "$seen" ] || fail "accepted did not grow while up ran (last $acc)"
+echo "ok: /api/health answered; accepted grew $seen -> $acc" >&2
+curl -sf "${URL}metrics" | grep -q '^tl_stream_accepted_total [1-9]' || fail "/metrics lacks the stream's counters"
+
+rc=0
+wait "$UP" || rc=$?
+expect_eq "up exit code" "$rc" 0
+grep -q "stopped cleanly" up.err || fail "no clean-stop line: $(tail -3 up.err)"
+
+ticks=$(q ./lake "SELECT count(*) FROM ticks")
+accepted=$(sed -n 's/^ticklake stream: received [0-9]*, accepted \([0-9]*\),.*/\1/p' up.err)
+[ "$ticks" -gt 1000 ] || fail "lake has only $ticks ticks"
+expect_eq "ticks in the lake = accepted by the stream" "$ticks" "$accepted"
+expect_eq "symbols in the lake" "$(q ./lake "SELECT count(DISTINCT symbol) FROM ticks")" 20

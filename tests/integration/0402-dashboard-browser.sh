@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: Debian's Chromium driven by playwright-core
+# (tests/browser/dashboard.mjs) against `ticklake up --duration 30`. The
+# table fills, the chart's last price moves, the overlays show what
+# /api/stats answered, keyboard and mouse switch the chart, a narrow window
+# still works. Screenshots: $TL_BUILD_DIR/dashboard*.png.
+source "$(dirname "$0")/lib.sh"
+BROWSER_DIR="$TL_SOURCE_DIR/tests/browser"
+SHOTS=${TL_BUILD_DIR:-$WORK}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || fail "no Chromium at $CHROMIUM: install Debian's chromium (scripts/bootstrap)"
+[ -d "$BROWSER_DIR/node_modules/playwright-core" ] \
+  || fail "playwright-core missing: (cd tests/browser && npm ci), as scripts/bootstrap does"
+cd "$WORK"
+
+"$TICKLAKE" up --duration 30 --listen 127.0.0.1:0 --symbols 40 --rate 2000 >up.out 2>up.err &
+UP=$!
+PIDS+=($UP)
+URL=""
+for _ in $(seq 100); do
+  URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+[ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
+
+CHROMIUM="$CHROMIUM" node "$BROWSER_DIR/dashboard.mjs" "$URL" "$SHOTS" || fail "browser checks"
+rc=0
+wait "$UP" || rc=$?
+expect_eq "up exit code" "$rc" 0
+echo "screenshots: $SHOTS/dashboard.png $SHOTS/dashboard-5m.png $SHOTS/dashboard-narrow.png" >&2

@@ -1,0 +1,402 @@
+/* The web module: routing, parameters and their 400s, the JSON endpoints
+ * against a live state with known ticks, static files and their caching,
+ * the bearer token, the SSE hub's coalescing and slow-client drop, and the
+ * real libmicrohttpd server over a socket (libcurl as the client). */
+#define _GNU_SOURCE /* memmem */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "live/live.h"
+#include "util/clock.h"
+#include "web/sse.h"
+#include "web/web.h"
+
+#define MIN_US 60000000LL
+static const int64_t T0 = 1795550400LL * 1000000; /* 2026-11-24 20:00:00 UTC */
+
+typedef struct fx {
+    tl_live *live;
+    tl_web *web;
+} fx;
+
+static int setup_with(void **state, const char *token) {
+    fx *f = calloc(1, sizeof *f);
+    f->live = tl_live_new(NULL);
+    tl_live_set_since(f->live, T0);
+    /* AAPL: minute 0 at 10, 12, 8; minute 2 at 11 */
+    tl_live_add(f->live, "AAPL", T0 + 1, 10000000, 100);
+    tl_live_add(f->live, "AAPL", T0 + 2, 12000000, 100);
+    tl_live_add(f->live, "AAPL", T0 + 3, 8000000, 200);
+    tl_live_add(f->live, "AAPL", T0 + 2 * MIN_US, 11000000, 100);
+    tl_live_add(f->live, "BRK.B", T0, 400000000, 1);
+    tl_web_opts o = {.listen = "127.0.0.1:0", .token = token, .live = f->live};
+    tl_err err;
+    f->web = tl_web_new(&o, &err);
+    *state = f;
+    return f->web ? 0 : -1;
+}
+static int setup(void **state) {
+    return setup_with(state, NULL);
+}
+static int setup_token(void **state) {
+    return setup_with(state, "s3cret");
+}
+
+static int teardown(void **state) {
+    fx *f = *state;
+    tl_web_destroy(f->web);
+    tl_live_destroy(f->live);
+    free(f);
+    return 0;
+}
+
+/* GET url; returns the status, body in *body (caller frees the resp). */
+static int get(fx *f, const char *url, tl_web_resp *r) {
+    tl_web_handle(f->web, "GET", url, NULL, r);
+    return r->status;
+}
+
+static const char *body(tl_web_resp *r) {
+    return r->body.data ? r->body.data : "";
+}
+
+static void expect(fx *f, const char *url, int status, const char *needle) {
+    tl_web_resp r;
+    int got = get(f, url, &r);
+    if (got != status || !strstr(body(&r), needle))
+        fail_msg("%s: got %d %s, want %d with %s", url, got, body(&r), status, needle);
+    tl_web_resp_free(&r);
+}
+
+static void test_symbols(void **state) {
+    fx *f = *state;
+    tl_web_resp r;
+    assert_int_equal(get(f, "/api/symbols", &r), 200);
+    assert_string_equal(r.content_type, "application/json; charset=utf-8");
+    assert_string_equal(r.cache_control, "no-store");
+    assert_non_null(strstr(body(&r), "{\"s\":\"AAPL\",\"last\":11,\"chg\":10.00,\"min\":8,"
+                                     "\"max\":12,\"avg\":10.25,"));
+    assert_non_null(strstr(body(&r), "\"s\":\"BRK.B\""));
+    tl_web_resp_free(&r);
+}
+
+static void test_bars(void **state) {
+    fx *f = *state;
+    char url[256];
+    snprintf(url, sizeof url, "/api/bars?symbol=AAPL&from=%lld&to=%lld", (long long)(T0 / 1000000),
+             (long long)(T0 / 1000000 + 600));
+    expect(
+        f, url, 200,
+        "\"source\":\"live\",\"bars\":[[1795550400,10,12,8,8,400],[1795550520,11,11,11,11,100]]");
+    snprintf(url, sizeof url, "/api/bars?symbol=AAPL&from=%lld&to=%lld&interval=5m",
+             (long long)(T0 / 1000000), (long long)(T0 / 1000000 + 600));
+    expect(f, url, 200, "\"interval\":300,");
+    expect(f, url, 200, "\"bars\":[[1795550400,10,12,8,11,500]]");
+    /* RFC 3339 works as well as Unix seconds */
+    expect(f, "/api/bars?symbol=AAPL&from=2026-11-24T20:00:00Z&to=2026-11-24T20:01:00Z", 200,
+           "\"bars\":[[1795550400,10,12,8,8,400]]");
+    expect(f, "/api/bars?symbol=ZZZ&from=2026-11-24T20:00:00Z", 200, "\"bars\":[]");
+}
+
+static void test_stats(void **state) {
+    fx *f = *state;
+    expect(f, "/api/stats?symbol=AAPL&from=2026-11-24T20:00:00Z&to=2026-11-24T20:10:00Z", 200,
+           "\"source\":\"live\",\"count\":4,\"min\":8,\"max\":12,\"avg\":10.25,\"vwap\":9.8,"
+           "\"volume\":500}");
+    expect(f, "/api/stats?symbol=AAPL&from=2026-11-24T21:00:00Z&to=2026-11-24T22:00:00Z", 200,
+           "\"count\":0,\"min\":null,\"max\":null,\"avg\":null,\"vwap\":null,\"volume\":0}");
+}
+
+static void test_bad_parameters(void **state) {
+    fx *f = *state;
+    expect(f, "/api/bars", 400, "{\"error\":\"symbol= is required");
+    expect(f, "/api/stats?symbol=", 400, "symbol= is required");
+    expect(f, "/api/bars?symbol=A%22B", 400, "symbol=A\\\"B: expected");
+    expect(f, "/api/bars?symbol=TOOLONGSYMBOL1", 400, "expected 1-12");
+    expect(f, "/api/bars?symbol=AAPL&from=yesterday", 400, "from=yesterday: expected Unix");
+    expect(f, "/api/stats?symbol=AAPL&to=12x", 400, "to=12x");
+    expect(f, "/api/stats?symbol=AAPL&from=200&to=100", 400, "from must be before to");
+    expect(f, "/api/bars?symbol=AAPL&from=0&to=100000000", 400, "more than 400 days");
+    expect(f, "/api/bars?symbol=AAPL&interval=90", 400, "interval=90: expected");
+    expect(f, "/api/bars?symbol=AAPL&interval=2d", 400, "interval=2d");
+    expect(f, "/api/bars?symbol=AAPL&interval=abc", 400, "interval=abc");
+    expect(f, "/api/bars?symbol=AAPL&from=0&to=31536000&interval=60", 400, "more than 20000 bars");
+}
+
+static void test_routes_and_paths(void **state) {
+    fx *f = *state;
+    expect(f, "/api/nothing", 404, "no such page");
+    expect(f, "/etc/passwd", 404, "no such page");
+    expect(f, "/../etc/passwd", 400, "bad path");
+    expect(f, "/vendor/..%2Findex.html", 400, "bad path");
+    expect(f, "//index.html", 400, "bad path");
+    tl_web_resp r;
+    tl_web_handle(f->web, "POST", "/api/symbols", NULL, &r);
+    assert_int_equal(r.status, 405);
+    tl_web_resp_free(&r);
+    char longurl[3000];
+    memset(longurl, 'a', sizeof longurl - 1);
+    longurl[0] = '/';
+    longurl[sizeof longurl - 1] = '\0';
+    tl_web_handle(f->web, "GET", longurl, NULL, &r);
+    assert_int_equal(r.status, 414);
+    tl_web_resp_free(&r);
+}
+
+static void test_static_files(void **state) {
+    fx *f = *state;
+    tl_web_resp r;
+    assert_int_equal(get(f, "/", &r), 200);
+    assert_string_equal(r.content_type, "text/html; charset=utf-8");
+    assert_string_equal(r.cache_control, "no-cache");
+    assert_non_null(r.static_body);
+    assert_non_null(memmem(r.static_body, r.static_len, "<title>ticklake", 15));
+    char etag[32];
+    snprintf(etag, sizeof etag, "%s", r.etag);
+    assert_true(etag[0] == '"');
+    tl_web_resp_free(&r);
+
+    tl_web_req req = {.method = "GET", .path = "/index.html", .if_none_match = etag};
+    tl_web_dispatch(f->web, &req, &r);
+    assert_int_equal(r.status, 304);
+    assert_null(r.static_body);
+    tl_web_resp_free(&r);
+
+    assert_int_equal(get(f, "/app.js", &r), 200);
+    assert_string_equal(r.content_type, "text/javascript; charset=utf-8");
+    tl_web_resp_free(&r);
+    assert_int_equal(get(f, "/app.css", &r), 200);
+    assert_string_equal(r.content_type, "text/css; charset=utf-8");
+    tl_web_resp_free(&r);
+    assert_int_equal(get(f, "/vendor/lightweight-charts.js", &r), 200);
+    assert_string_equal(r.cache_control, "public, max-age=86400");
+    /* the real library (not the stub for a build without npm packages) */
+    assert_true(r.static_len > 100000);
+    assert_non_null(memmem(r.static_body, r.static_len, "createChart", 11));
+    tl_web_resp_free(&r);
+}
+
+static void test_token(void **state) {
+    fx *f = *state;
+    tl_web_resp r;
+    tl_web_handle(f->web, "GET", "/api/health", NULL, &r);
+    assert_int_equal(r.status, 401);
+    tl_web_resp_free(&r);
+    tl_web_handle(f->web, "GET", "/api/health", "Bearer wrong!", &r);
+    assert_int_equal(r.status, 401);
+    tl_web_resp_free(&r);
+    tl_web_handle(f->web, "GET", "/metrics", "Bearer s3cre", &r);
+    assert_int_equal(r.status, 401);
+    tl_web_resp_free(&r);
+    tl_web_handle(f->web, "GET", "/api/health", "Bearer s3cret", &r);
+    assert_int_equal(r.status, 200);
+    tl_web_resp_free(&r);
+    tl_web_handle(f->web, "GET", "/api/events?token=s3cret", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.stream);
+    tl_web_resp_free(&r);
+    tl_web_handle(f->web, "GET", "/", NULL, &r); /* the page itself holds no data */
+    assert_int_equal(r.status, 200);
+    tl_web_resp_free(&r);
+}
+
+static void test_metrics_and_health(void **state) {
+    fx *f = *state;
+    tl_web_resp r;
+    assert_int_equal(get(f, "/metrics", &r), 200);
+    assert_string_equal(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    assert_non_null(strstr(body(&r), "\ntl_live_ticks_total 5\n"));
+    assert_non_null(strstr(body(&r), "\ntl_web_sse_clients 0\n"));
+    tl_web_resp_free(&r);
+    expect(f, "/api/health", 200, "\"symbols\":2,\"ticks\":5,");
+    expect(f, "/api/health", 200, "\"web\":{\"clients\":0,");
+    expect(f, "/api/days", 200, "{\"days\":[]}");
+}
+
+/* ---- SSE hub -------------------------------------------------------------------- */
+
+static ssize_t take(tl_sse_client *c, char *buf, size_t cap) {
+    ssize_t total = 0, n;
+    while ((size_t)total < cap - 1 &&
+           (n = tl_sse_client_read(c, buf + total, cap - 1 - (size_t)total, 0)) > 0)
+        total += n;
+    buf[total > 0 ? total : 0] = '\0';
+    return n < 0 && total == 0 ? -1 : total;
+}
+
+static void test_sse_coalesces(void **state) {
+    fx *f = *state;
+    tl_sse_opts o = {.interval_ms = 200, .stall_ms = 1000, .heartbeat_ms = 5000};
+    tl_sse_hub *h = tl_sse_hub_new(f->live, &o);
+    tl_sse_client *c = tl_sse_client_new(h);
+    static char buf[1 << 16];
+    tl_sse_hub_pump(h, 1000);
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "retry: 2000\nevent: update\ndata: {\"full\":true,"));
+    assert_non_null(strstr(buf, "\"s\":\"AAPL\"") && strstr(buf, "\"s\":\"BRK.B\""));
+    assert_non_null(strstr(buf, "\"health\":{"));
+    assert_non_null(strstr(buf, "}\n\n"));
+
+    tl_sse_hub_pump(h, 1100); /* before the interval: nothing */
+    assert_int_equal(take(c, buf, sizeof buf), 0);
+    tl_sse_hub_pump(h, 1300); /* nothing changed, no health due: nothing */
+    assert_int_equal(take(c, buf, sizeof buf), 0);
+
+    for (int i = 0; i < 50; i++)
+        tl_live_add(f->live, "AAPL", T0 + 3 * MIN_US + i, 13000000 + i, 1);
+    tl_sse_hub_pump(h, 1500);
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"full\":false,\"symbols\":[{\"s\":\"AAPL\",\"last\":13.000049,"));
+    assert_null(strstr(buf, "BRK.B"));
+    assert_non_null(strstr(buf, "\"bar\":[1795550580,13,13.000049,13,13.000049,50]"));
+
+    tl_sse_hub_pump(h, 7000); /* quiet for longer than the heartbeat; health due */
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"symbols\":[],\"health\":"));
+    tl_sse_stats st;
+    tl_sse_hub_stats(h, &st);
+    assert_int_equal(st.clients, 1);
+    assert_int_equal(st.messages, 3);
+    assert_int_equal(st.dropped, 0);
+    tl_sse_client_close(c);
+    tl_sse_hub_destroy(h);
+}
+
+static void test_sse_drops_slow_client(void **state) {
+    fx *f = *state;
+    tl_sse_opts o = {.interval_ms = 100, .stall_ms = 1000, .max_clients = 2};
+    tl_sse_hub *h = tl_sse_hub_new(f->live, &o);
+    tl_sse_client *slow = tl_sse_client_new(h), *fast = tl_sse_client_new(h);
+    assert_null(tl_sse_client_new(h)); /* the hub is full */
+    static char buf[1 << 16];
+    for (int64_t t = 0; t <= 3000; t += 100) {
+        tl_live_add(f->live, "AAPL", T0 + 3 * MIN_US + t, 13000000 + t, 1);
+        tl_sse_hub_pump(h, 10000 + t);
+        take(fast, buf, sizeof buf); /* the fast one reads everything */
+    }
+    /* the slow one never read: one message pending, never more, then dropped */
+    assert_true(tl_sse_client_dropped(slow));
+    assert_false(tl_sse_client_dropped(fast));
+    assert_int_equal(tl_sse_client_read(slow, buf, sizeof buf, 0), -1);
+    tl_sse_stats st;
+    tl_sse_hub_stats(h, &st);
+    assert_int_equal(st.dropped, 1);
+    tl_sse_client_close(slow);
+    tl_sse_client *again = tl_sse_client_new(h); /* room again */
+    assert_non_null(again);
+    tl_sse_hub_shutdown(h);
+    assert_int_equal(tl_sse_client_read(fast, buf, sizeof buf, 0), -1);
+    tl_sse_client_close(again);
+    tl_sse_client_close(fast);
+    tl_sse_hub_destroy(h);
+}
+
+/* ---- the real server ---------------------------------------------------------------- */
+
+typedef struct sink {
+    char data[1 << 16];
+    size_t len;
+    const char *stop_at; /* abort the transfer once this arrived */
+} sink;
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud) {
+    sink *s = ud;
+    size_t k = size * n;
+    if (s->len + k >= sizeof s->data)
+        k = sizeof s->data - 1 - s->len;
+    memcpy(s->data + s->len, p, k);
+    s->len += k;
+    s->data[s->len] = '\0';
+    if (s->stop_at && strstr(s->data, s->stop_at))
+        return 0; /* enough: abort */
+    return size * n;
+}
+
+static long http(const char *url, const char *post, sink *s) {
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    if (post)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+    curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+static void test_server(void **state) {
+    fx *f = *state;
+    tl_err err;
+    assert_int_equal(tl_web_start(f->web, &err), 0);
+    const char *base = tl_web_url(f->web);
+    assert_non_null(strstr(base, "http://127.0.0.1:"));
+    char url[256];
+    static sink s;
+
+    memset(&s, 0, sizeof s);
+    snprintf(url, sizeof url, "%sapi/stats?symbol=AAPL&from=2026-11-24T20:00:00Z", base);
+    assert_int_equal(http(url, NULL, &s), 200);
+    assert_non_null(strstr(s.data, "\"count\":4,"));
+
+    memset(&s, 0, sizeof s);
+    snprintf(url, sizeof url, "%sapi/bars?symbol=%%20", base);
+    assert_int_equal(http(url, NULL, &s), 400);
+    assert_non_null(strstr(s.data, "\"error\""));
+
+    memset(&s, 0, sizeof s);
+    snprintf(url, sizeof url, "%sapi/symbols", base);
+    assert_int_equal(http(url, "x=1", &s), 413); /* bodies are refused */
+
+    memset(&s, 0, sizeof s);
+    s.stop_at = "}\n\n";
+    snprintf(url, sizeof url, "%sapi/events", base);
+    http(url, NULL, &s);
+    assert_non_null(
+        strstr(s.data, "event: update\ndata: {\"full\":true,\"symbols\":[{\"s\":\"AAPL\""));
+}
+
+static void test_bad_listen(void **state) {
+    fx *f = *state;
+    tl_web_opts o = {.listen = "nowhere:80", .live = f->live};
+    tl_err err;
+    tl_web *w = tl_web_new(&o, &err);
+    assert_non_null(w);
+    assert_int_equal(tl_web_start(w, &err), TL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "not an IPv4 address"));
+    tl_web_destroy(w);
+    o.listen = "127.0.0.1";
+    w = tl_web_new(&o, &err);
+    assert_int_equal(tl_web_start(w, &err), TL_ERR_INVALID);
+    tl_web_destroy(w);
+}
+
+int main(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_symbols, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bars, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_parameters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_routes_and_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_static_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token, setup_token, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_and_health, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sse_coalesces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sse_drops_slow_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
