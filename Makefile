@@ -39,7 +39,7 @@ asan:
 
 valgrind: build
 	cd $(BUILD) && ctest --output-on-failure -L unit -T memcheck \
-	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=99 --errors-for-leak-kinds=definite"
+	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=99 --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
 
 fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DTL_FUZZ=ON -DTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
