@@ -8,9 +8,30 @@
 #   moto.sh stop DIR           stop the server started with DIR
 #   moto.sh mb URL BUCKET      create a bucket
 #
+# Sourced by an integration test (after lib.sh), it defines start_moto
+# [BUCKET]: starts moto in $WORK/moto (killed by lib.sh's cleanup), creates
+# BUCKET (default "lake") and exports MOTO_URL, dummy AWS credentials,
+# TICKLAKE_S3_ENDPOINT and TICKLAKE_CACHE_DIR for ticklake and the AWS CLI.
+#
 # S3_UPLOAD_PART_MIN_SIZE in the environment lowers moto's minimum multipart
 # part size (5 MiB, as on AWS), so tests can upload in small parts.
 set -euo pipefail
+MOTO_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/moto.sh
+
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  start_moto() {
+    local out
+    out=$("$MOTO_SH" start "$WORK/moto") || fail "cannot start moto_server (pip install 'moto[server]')"
+    eval "$out"
+    PIDS+=("$MOTO_PID")
+    "$MOTO_SH" mb "$MOTO_URL" "${1:-lake}"
+    export MOTO_URL AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+    export AWS_DEFAULT_REGION=us-east-1 TICKLAKE_S3_ENDPOINT=$MOTO_URL
+    export TICKLAKE_CACHE_DIR=$WORK/cache
+    unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
+  }
+  return 0
+fi
 
 need_moto() {
   if ! command -v moto_server > /dev/null 2>&1; then
