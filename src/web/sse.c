@@ -136,8 +136,9 @@ static void deadline(struct timespec *ts, int64_t ms) {
 
 static void *pump_main(void *arg) {
     tl_sse_hub *h = arg;
-    /* half the interval, so each client's interval is kept within ~50% */
-    int64_t tick = h->o.interval_ms / 2 > 10 ? h->o.interval_ms / 2 : 10;
+    /* a quarter of the interval: each client gets a message at most
+     * interval_ms + tick after its last one (200 ms -> 4-5 a second) */
+    int64_t tick = h->o.interval_ms / 4 > 10 ? h->o.interval_ms / 4 : 10;
     pthread_mutex_lock(&h->mu);
     while (!h->shutdown) {
         pthread_mutex_unlock(&h->mu);
