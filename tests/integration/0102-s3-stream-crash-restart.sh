@@ -46,9 +46,12 @@ say "final run until the end"
   "${KX[@]}" 2>> "$WORK/stream.err" || { tail -20 "$WORK/stream.err"; fail "final stream failed"; }
 
 sent=$(json "$WORK/sim.json" sent); bad=$(json "$WORK/sim.json" bad)
-dup=$(json "$WORK/sim.json" dup); late=$(json "$WORK/sim.json" late)
+dup=$(json "$WORK/sim.json" dup)
 expect_eq "rows in ticks" "$(q "$L" 'SELECT count(*) FROM ticks')" $((sent - bad - dup))
 expect_eq "(symbol, seq) repeated" "$(q "$L" 'SELECT count(*) FROM (SELECT symbol, seq FROM ticks GROUP BY ALL HAVING count(*) > 1)')" 0
 expect_eq "dead letters" "$(q "$L" 'SELECT count(*) FROM deadletter')" "$bad"
 expect_eq "dead letters once per offset" "$(q "$L" 'SELECT count(*) FROM (SELECT DISTINCT src_partition, src_offset FROM deadletter)')" "$bad"
-expect_eq "late rows" "$(q "$L" 'SELECT count(*) FROM ticks WHERE late')" "$late"
+# No "late rows = simulator's late" check here: after a restart, partitions
+# that lag behind the one recovered furthest are judged against the
+# watermark recovered from the lake, so the late count depends on how the
+# kills fell (a stream-engine property, reported; not an S3 one).
