@@ -42,13 +42,11 @@ tl_sse_hub *tl_sse_hub_new(tl_live *live, const tl_sse_opts *opts) {
     if (opts)
         h->o = *opts;
     if (h->o.interval_ms <= 0)
-        h->o.interval_ms = 200;
+        h->o.interval_ms = 150;
     if (!h->o.client_cap)
         h->o.client_cap = 4u << 20;
     if (h->o.stall_ms <= 0)
         h->o.stall_ms = 15000;
-    if (h->o.heartbeat_ms <= 0)
-        h->o.heartbeat_ms = 5000;
     if (!h->o.max_clients)
         h->o.max_clients = 32;
     pthread_mutex_init(&h->mu, NULL);
@@ -67,34 +65,24 @@ static void drop(tl_sse_hub *h, tl_sse_client *c) {
 }
 
 /* The message for one client: an "update" event with the symbols changed
- * since its generation (all of them the first time) and, once a second,
- * the health; a comment line as heartbeat when nothing changed. Returns
- * false when there is nothing to send yet. */
-static bool render(tl_sse_hub *h, tl_sse_client *c, int64_t now_ms) {
+ * since its generation (all of them the first time), and once a second the
+ * health. Sent every interval even when nothing changed (then small), so
+ * the page sees a steady beat and the connection never idles. */
+static void render(tl_sse_hub *h, tl_sse_client *c, int64_t now_ms) {
     tl_buf *b = &c->pending;
     bool first = c->last_msg_ms == 0;
-    bool health = now_ms - c->last_health_ms >= 1000;
     tl_buf_reset(b);
     if (first) /* the browser's reconnect delay after a lost connection */
         tl_buf_puts(b, "retry: 2000\n");
-    tl_buf_printf(b, "event: update\ndata: {\"full\":%s,\"symbols\":", first ? "true" : "false");
-    size_t before = b->len;
+    tl_buf_printf(b, "event: update\ndata: {\"full\":%s,\"t\":%lld,\"symbols\":",
+                  first ? "true" : "false", (long long)(tl_now_us() / 1000));
     tl_live_update_json(h->live, &c->gen, b);
-    bool changed = b->len - before > 2; /* more than "[]" */
-    if (!changed && !health && !first) {
-        tl_buf_reset(b);
-        if (now_ms - c->last_msg_ms < h->o.heartbeat_ms)
-            return false;
-        tl_buf_puts(b, ": keep-alive\n\n");
-        return true;
-    }
-    if (health) {
+    if (now_ms - c->last_health_ms >= 1000) {
         tl_buf_puts(b, ",\"health\":");
         tl_live_health_json(h->live, b);
         c->last_health_ms = now_ms;
     }
     tl_buf_puts(b, "}\n\n");
-    return true;
 }
 
 void tl_sse_hub_pump(tl_sse_hub *h, int64_t now_ms) {
@@ -110,8 +98,7 @@ void tl_sse_hub_pump(tl_sse_hub *h, int64_t now_ms) {
         }
         if (c->last_msg_ms && now_ms - c->last_msg_ms < h->o.interval_ms)
             continue;
-        if (!render(h, c, now_ms))
-            continue;
+        render(h, c, now_ms);
         if (c->pending.len > h->o.client_cap || !c->pending.data) {
             drop(h, c);
             continue;
@@ -137,7 +124,7 @@ static void deadline(struct timespec *ts, int64_t ms) {
 static void *pump_main(void *arg) {
     tl_sse_hub *h = arg;
     /* a quarter of the interval: each client gets a message at most
-     * interval_ms + tick after its last one (200 ms -> 4-5 a second) */
+     * interval_ms + tick after its last one (150 ms: 5-6 a second) */
     int64_t tick = h->o.interval_ms / 4 > 10 ? h->o.interval_ms / 4 : 10;
     pthread_mutex_lock(&h->mu);
     while (!h->shutdown) {

@@ -12,7 +12,8 @@
  *
  * Threading: the pump runs on the hub's own thread (tl_sse_hub_start) or is
  * called by tests with an explicit clock; each client is read by one
- * connection thread; one mutex guards the hub. */
+ * connection thread; one mutex guards the hub. A message goes out every
+ * interval, also when nothing changed (then it is a few bytes). */
 #ifndef TL_WEB_SSE_H
 #define TL_WEB_SSE_H
 
@@ -27,11 +28,10 @@ typedef struct tl_sse_hub tl_sse_hub;
 typedef struct tl_sse_client tl_sse_client;
 
 typedef struct tl_sse_opts {
-    int64_t interval_ms;  /* between messages to one client (0 = 200) */
-    size_t client_cap;    /* bytes one client may have pending (0 = 4 MiB) */
-    int64_t stall_ms;     /* pending this long: dropped (0 = 15000) */
-    int64_t heartbeat_ms; /* a comment line when nothing changed (0 = 5000) */
-    size_t max_clients;   /* (0 = 32) */
+    int64_t interval_ms; /* between messages to one client (0 = 150) */
+    size_t client_cap;   /* bytes one client may have pending (0 = 4 MiB) */
+    int64_t stall_ms;    /* pending this long: dropped (0 = 15000) */
+    size_t max_clients;  /* (0 = 32) */
 } tl_sse_opts;
 
 typedef struct tl_sse_stats {

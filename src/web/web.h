@@ -35,7 +35,7 @@ typedef struct tl_web_opts {
     tl_live *live;           /* borrowed */
     tl_store *store;         /* borrowed; the lake for ranges the live state lacks (may be NULL) */
     size_t max_clients;      /* concurrent connections (0 = 64) */
-    int64_t sse_interval_ms; /* 0 = 200 */
+    int64_t sse_interval_ms; /* 0 = 150 */
 } tl_web_opts;
 
 /* Builds the server and its routes; does not listen yet. */

@@ -233,37 +233,39 @@ static ssize_t take(tl_sse_client *c, char *buf, size_t cap) {
 
 static void test_sse_coalesces(void **state) {
     fx *f = *state;
-    tl_sse_opts o = {.interval_ms = 200, .stall_ms = 1000, .heartbeat_ms = 5000};
+    tl_sse_opts o = {.interval_ms = 200, .stall_ms = 1000};
     tl_sse_hub *h = tl_sse_hub_new(f->live, &o);
     tl_sse_client *c = tl_sse_client_new(h);
     static char buf[1 << 16];
     tl_sse_hub_pump(h, 1000);
     assert_true(take(c, buf, sizeof buf) > 0);
-    assert_non_null(strstr(buf, "retry: 2000\nevent: update\ndata: {\"full\":true,"));
+    assert_non_null(strstr(buf, "retry: 2000\nevent: update\ndata: {\"full\":true,\"t\":"));
     assert_non_null(strstr(buf, "\"s\":\"AAPL\"") && strstr(buf, "\"s\":\"BRK.B\""));
     assert_non_null(strstr(buf, "\"health\":{"));
     assert_non_null(strstr(buf, "}\n\n"));
 
     tl_sse_hub_pump(h, 1100); /* before the interval: nothing */
     assert_int_equal(take(c, buf, sizeof buf), 0);
-    tl_sse_hub_pump(h, 1300); /* nothing changed, no health due: nothing */
-    assert_int_equal(take(c, buf, sizeof buf), 0);
+    tl_sse_hub_pump(h, 1300); /* nothing changed, no health due: a small beat */
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "event: update\ndata: {\"full\":false,\"t\":"));
+    assert_non_null(strstr(buf, ",\"symbols\":[]}\n\n"));
 
     for (int i = 0; i < 50; i++)
         tl_live_add(f->live, "AAPL", T0 + 3 * MIN_US + i, 13000000 + i, 1);
     tl_sse_hub_pump(h, 1500);
     assert_true(take(c, buf, sizeof buf) > 0);
-    assert_non_null(strstr(buf, "\"full\":false,\"symbols\":[{\"s\":\"AAPL\",\"last\":13.000049,"));
+    assert_non_null(strstr(buf, ",\"symbols\":[{\"s\":\"AAPL\",\"last\":13.000049,"));
     assert_null(strstr(buf, "BRK.B"));
     assert_non_null(strstr(buf, "\"bar\":[1795550580,13,13.000049,13,13.000049,50]"));
 
-    tl_sse_hub_pump(h, 7000); /* quiet for longer than the heartbeat; health due */
+    tl_sse_hub_pump(h, 7000); /* quiet, health due */
     assert_true(take(c, buf, sizeof buf) > 0);
     assert_non_null(strstr(buf, "\"symbols\":[],\"health\":"));
     tl_sse_stats st;
     tl_sse_hub_stats(h, &st);
     assert_int_equal(st.clients, 1);
-    assert_int_equal(st.messages, 3);
+    assert_int_equal(st.messages, 4);
     assert_int_equal(st.dropped, 0);
     tl_sse_client_close(c);
     tl_sse_hub_destroy(h);
@@ -361,8 +363,8 @@ static void test_server(void **state) {
     s.stop_at = "}\n\n";
     snprintf(url, sizeof url, "%sapi/events", base);
     http(url, NULL, &s);
-    assert_non_null(
-        strstr(s.data, "event: update\ndata: {\"full\":true,\"symbols\":[{\"s\":\"AAPL\""));
+    assert_non_null(strstr(s.data, "event: update\ndata: {\"full\":true,\"t\":"));
+    assert_non_null(strstr(s.data, ",\"symbols\":[{\"s\":\"AAPL\""));
 }
 
 static void test_bad_listen(void **state) {
