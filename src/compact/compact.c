@@ -121,12 +121,36 @@ typedef struct uploaded {
     size_t n;
 } uploaded;
 
-static void uploaded_undo(tl_store *s, uploaded *u, bool delete_them) {
+static bool snapshot_has(const tl_lake_snapshot *snap, const char *path) {
+    size_t lo = 0, hi = tl_lake_snapshot_num_files(snap);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(tl_lake_snapshot_file(snap, mid)->path, path);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* After a failed commit: delete the outputs, unless the log references
+ * them after all (a commit whose reply was lost, e.g. an S3 timeout, may
+ * still have landed). When in doubt they stay, for vacuum. */
+static void uploaded_undo(run_ctx *c, uploaded *u, bool failed) {
+    tl_lake_snapshot *snap = NULL;
+    if (failed && u->n && tl_lake_snapshot_load(c->s, c->table, &snap, NULL) != 0)
+        snap = NULL;
+    size_t tlen = strlen(c->table) + 1;
     for (size_t i = 0; i < u->n; i++) {
-        if (delete_them && tl_store_del(s, u->keys[i], NULL) != 0)
+        if (failed && snap && !snapshot_has(snap, u->keys[i] + tlen) &&
+            tl_store_del(c->s, u->keys[i], NULL) != 0)
             tl_warn("compact", "could not delete uncommitted output %s (vacuum will)", u->keys[i]);
         free(u->keys[i]);
     }
+    tl_lake_snapshot_free(snap);
     free(u->keys);
     memset(u, 0, sizeof *u);
 }
@@ -213,7 +237,7 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
     if (!rc)
         rc = tl_lake_commit(c->s, c->table, tx, read_version, committed, err);
 out:
-    uploaded_undo(c->s, &u, rc != 0);
+    uploaded_undo(c, &u, rc != 0);
     for (size_t k = 0; k < nout; k++) {
         unlink(outs[k]);
         free(outs[k]);
