@@ -56,10 +56,10 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
     s->topic = opts->topic ? strdup(opts->topic) : NULL;
     s->group = opts->group ? strdup(opts->group) : NULL;
     s->source_id = opts->source_id ? strdup(opts->source_id) : NULL;
-    s->max_event_us = INT64_MIN;
+    s->frontier_us = INT64_MIN;
     s->c.watermark_us = INT64_MIN;
     s->c.last_commit_version = -1;
-    s->last_flush_ms = tl_mono_ms();
+    s->last_flush_ms = s->batch_now_ms = tl_mono_ms();
     s->parser = tl_tick_parser_new(opts->ts_unit, opts->max_message_bytes);
     s->dedupe = tl_dedupe_new();
     if (!s->parser || !s->dedupe) {
@@ -152,6 +152,8 @@ tl_part *tl_stream_part(tl_stream *s, int32_t partition) {
         if (p->dl_in_lake < p->in_lake)
             p->dl_in_lake = p->in_lake; /* dead letters commit first: covered */
         p->consumed = p->sealed = p->in_lake;
+        p->max_event_us = INT64_MIN;
+        p->last_msg_ms = tl_mono_ms();
         p->known = true;
         if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
             s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
@@ -195,7 +197,24 @@ void tl_stream_forget_partition(tl_stream *s, int32_t partition) {
 /* ---- ingest -------------------------------------------------------------------- */
 
 int64_t tl_stream_watermark(const tl_stream *s) {
-    return s->max_event_us == INT64_MIN ? INT64_MIN : s->max_event_us - s->opts.allowed_lateness_us;
+    return s->frontier_us == INT64_MIN ? INT64_MIN : s->frontier_us - s->opts.allowed_lateness_us;
+}
+
+void tl_stream_frontier_update(tl_stream *s) {
+    int64_t now = tl_mono_ms(), active = INT64_MAX, any = INT64_MIN;
+    for (size_t i = 0; i < s->nparts; i++) {
+        const tl_part *p = &s->parts[i];
+        if (!p->known || p->max_event_us == INT64_MIN)
+            continue;
+        if (p->max_event_us > any)
+            any = p->max_event_us;
+        if (now - p->last_msg_ms < TL_IDLE_MS && p->max_event_us < active)
+            active = p->max_event_us;
+    }
+    /* all idle: nothing holds event time back. A partition that joins
+     * behind the others may pull the frontier back: its ticks are judged by
+     * its own progress, not by the others'. */
+    s->frontier_us = active != INT64_MAX ? active : any;
 }
 
 static tl_bucket *bucket_for(tl_stream *s, int64_t hour_us, int32_t partition) {
@@ -272,6 +291,7 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
     tl_part *p = tl_stream_part(s, partition);
     if (!p)
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory (partition %d)", (int)partition);
+    p->last_msg_ms = s->batch_now_ms;
     if (offset <= p->in_lake) {
         s->c.skipped++;
         return 0;
@@ -296,8 +316,11 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
         rc = reject(s, p, partition, offset, TL_REASON_FUTURE, "future_ts", msg, data, len);
         goto out;
     }
+    /* a tick that moves its partition's event time forward is not late;
+     * others, and a partition's first tick, are judged by the watermark */
     int64_t wm = tl_stream_watermark(s);
-    row.late = wm != INT64_MIN && row.tick.ts_us < wm;
+    bool advances = p->max_event_us != INT64_MIN && row.tick.ts_us > p->max_event_us;
+    row.late = !advances && wm != INT64_MIN && row.tick.ts_us < wm;
     if (row.tick.has & TL_TICK_HAS_SEQ) {
         /* a late tick is remembered for one horizon from now, not from its
          * own (old) event time, so its resend is caught too */
@@ -310,8 +333,12 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
             goto out;
         }
     }
-    if (row.tick.ts_us > s->max_event_us)
-        s->max_event_us = row.tick.ts_us;
+    if (row.tick.ts_us > p->max_event_us) {
+        int64_t before = p->max_event_us;
+        p->max_event_us = row.tick.ts_us;
+        if (before == INT64_MIN || before <= s->frontier_us)
+            tl_stream_frontier_update(s); /* this partition may have held it back */
+    }
     row.src_partition = partition;
     row.src_offset = offset;
     row.ingest_ts_us = now;
@@ -339,6 +366,8 @@ bool tl_stream_positions_moved(const tl_stream *s) {
 }
 
 int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
+    s->batch_now_ms = tl_mono_ms();
+    tl_stream_frontier_update(s); /* partitions fall idle with time, too */
     int committed = tl_stream_poll_inflight(s, err);
     if (committed < 0)
         return committed;

@@ -340,7 +340,7 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
         if (s->committed_fn)
             s->committed_fn(s->committed_ud, (int32_t)i - 1, p->in_lake);
     }
-    if (s->max_event_us != INT64_MIN) /* horizon: one more lateness behind the watermark */
+    if (s->frontier_us != INT64_MIN) /* horizon: one more lateness behind the watermark */
         tl_dedupe_evict(s->dedupe, tl_stream_watermark(s) - s->opts.allowed_lateness_us);
     tl_debug("stream", "committed epoch %" PRIu64 " as version %" PRId64, bt->epoch,
              s->ticks_version);

@@ -35,11 +35,13 @@ typedef struct tl_dead {
 
 /* Where one source partition stands. in_lake <= sealed <= consumed. */
 typedef struct tl_part {
-    bool known;         /* position loaded from the lake */
-    int64_t in_lake;    /* last offset the ticks table's txn covers, -1 none */
-    int64_t dl_in_lake; /* same for the dead-letter table */
-    int64_t sealed;     /* last offset handed to a flush batch */
-    int64_t consumed;   /* last offset taken by ingest, -1 none */
+    bool known;           /* position loaded from the lake */
+    int64_t in_lake;      /* last offset the ticks table's txn covers, -1 none */
+    int64_t dl_in_lake;   /* same for the dead-letter table */
+    int64_t sealed;       /* last offset handed to a flush batch */
+    int64_t consumed;     /* last offset taken by ingest, -1 none */
+    int64_t max_event_us; /* newest event time seen in this partition */
+    int64_t last_msg_ms;  /* monotonic time of its last message (idleness) */
 } tl_part;
 
 /* One flush: the buffers taken at a moment, written to Parquet by a worker
@@ -83,9 +85,15 @@ struct tl_stream {
     size_t ndead, cap_dead;
     size_t buffered; /* rows + dead letters */
 
-    tl_batch *inflight; /* being written by a worker thread, or NULL */
+    tl_batch *inflight;   /* being written by a worker thread, or NULL */
+    int64_t batch_now_ms; /* monotonic clock, refreshed once per source batch */
 
-    int64_t max_event_us; /* INT64_MIN until the first tick */
+    /* Event-time frontier: the smallest of the active partitions' newest
+     * event times (a partition is idle, and does not hold the frontier back,
+     * after TL_IDLE_MS without messages). watermark = frontier - lateness.
+     * Per-partition, as Flink does, so a partition catching up after a
+     * restart is not judged by another partition's progress. */
+    int64_t frontier_us; /* INT64_MIN until the first tick */
     int64_t last_flush_ms;
     uint64_t flush_epoch;
 
@@ -100,6 +108,8 @@ tl_part *tl_stream_part(tl_stream *s, int32_t partition);
 void tl_stream_app_id(const tl_stream *s, int32_t partition, char *out, size_t cap);
 void tl_stream_src_name(const tl_stream *s, int32_t partition, char *out, size_t cap);
 int64_t tl_stream_watermark(const tl_stream *s);
+void tl_stream_frontier_update(tl_stream *s);
+#define TL_IDLE_MS 30000
 bool tl_stream_positions_moved(const tl_stream *s);
 
 int tl_stream_recover(tl_stream *s, tl_err *err);

@@ -21,10 +21,20 @@ typedef struct recover_ctx {
     uint64_t loaded;
 } recover_ctx;
 
+/* One row per source partition: its newest event time in the lake. */
 static int on_max(void *ud, int ncols, const char *const *v) {
     recover_ctx *r = ud;
-    if (ncols >= 1 && v[0])
-        r->max_ts = strtoll(v[0], NULL, 10);
+    if (ncols < 2 || !v[0] || !v[1])
+        return 0;
+    int32_t partition = (int32_t)strtol(v[0], NULL, 10);
+    if ((partition < 0) != (r->s->topic == NULL))
+        return 0; /* rows from the other kind of source */
+    tl_part *p = tl_stream_part(r->s, partition);
+    if (!p)
+        return -1;
+    p->max_event_us = strtoll(v[1], NULL, 10);
+    if (p->max_event_us > r->max_ts)
+        r->max_ts = p->max_event_us;
     return 0;
 }
 
@@ -89,12 +99,14 @@ int tl_stream_recover(tl_stream *s, tl_err *err) {
     size_t nfiles = recent_files(s, &files);
     if (nfiles == 0)
         goto out;
-    tl_buf_printf(&sql, "SELECT epoch_us(max(ts)) FROM read_parquet(%s)", files.data);
+    tl_buf_printf(&sql,
+                  "SELECT src_partition, epoch_us(max(ts)) FROM read_parquet(%s) GROUP BY ALL",
+                  files.data);
     if ((rc = tl_duck_query_each(s->duck, sql.data, on_max, &r, err)))
         goto out;
     if (r.max_ts == INT64_MIN)
         goto out;
-    s->max_event_us = r.max_ts;
+    tl_stream_frontier_update(s);
     int64_t wm = tl_stream_watermark(s), horizon = wm - s->opts.allowed_lateness_us;
     /* late rows are remembered from the watermark of their arrival, as ingest does */
     tl_buf_reset(&sql);
@@ -106,7 +118,7 @@ int tl_stream_recover(tl_stream *s, tl_err *err) {
     if ((rc = tl_duck_query_each(s->duck, sql.data, on_row, &r, err)))
         goto out;
     tl_info("stream",
-            "recovered from the lake: watermark at max event time - lateness, %" PRIu64
+            "recovered from the lake: per-partition event times and %" PRIu64
             " recent (symbol, seq) pairs from %zu files",
             r.loaded, nfiles);
 out:

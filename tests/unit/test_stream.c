@@ -168,11 +168,46 @@ static void test_flush_triggers(void **state) {
     struct timespec ts = {0, 5 * 1000000};
     nanosleep(&ts, NULL);
     assert_int_equal(tl_stream_maybe_flush(s, &err), 1); /* sealed, being written */
-    assert_int_equal(tl_stream_flush(s, &err), 0);        /* waits and commits */
+    assert_int_equal(tl_stream_flush(s, &err), 0);       /* waits and commits */
     assert_int_equal(tl_stream_resume_offset(s, -1), 13);
     tl_stream_destroy(s);
     assert_int_equal(scalar(f, "SELECT count(*) FROM deadletter"), 1);
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 11);
+}
+
+/* The watermark follows the slowest partition: a partition behind the
+ * others (catching up after a restart) is not flagged late wholesale. */
+static void test_watermark_per_partition(void **state) {
+    fixture *f = *state;
+    tl_err err;
+    f->opts.source_id = NULL;
+    f->opts.topic = "t";
+    f->opts.group = "g";
+    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(s);
+    long long now = tl_now_us() / 1000;
+    static const struct {
+        int partition;
+        long long ago_ms;
+        int late_after;
+    } steps[] = {
+        {0, 100000, 0},                /* first ticks: judged by the watermark, none yet */
+        {1, 95000, 0},                 /* within the horizon of partition 0 */
+        {0, 0, 0},                     /* partition 0 runs ahead; partition 1 holds the frontier */
+        {1, 90000, 0},  {0, 97000, 0}, /* behind its own partition, not behind the slowest one */
+        {1, 200000, 1},                /* behind everything: late */
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        char msg[256];
+        int n =
+            snprintf(msg, sizeof msg, "{\"symbol\":\"S%d\",\"ts\":%lld,\"price\":1,\"seq\":%zu}",
+                     steps[i].partition, now - steps[i].ago_ms, i);
+        assert_int_equal(tl_stream_ingest(s, steps[i].partition, (int64_t)i, msg, (size_t)n, &err),
+                         0);
+        assert_int_equal(tl_stream_counters_get(s)->late, steps[i].late_after);
+    }
+    assert_int_equal(tl_stream_counters_get(s)->watermark_us, (now - 90000 - 10000) * 1000);
+    tl_stream_destroy(s);
 }
 
 static void test_dedupe_horizon(void **state) {
@@ -194,6 +229,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_validate_late_dupe_future, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_skips_and_remembers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watermark_per_partition, setup, teardown),
         cmocka_unit_test(test_dedupe_horizon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
