@@ -12,8 +12,6 @@
 
 #include "util/log.h"
 
-#define MAX_OPTS 64
-
 /* ---- setting one value -------------------------------------------------- */
 
 static const char *type_name(tl_conf_type t) {
@@ -225,8 +223,8 @@ typedef struct flag_value {
 
 enum { OPT_HELP = 'h', OPT_CONFIG = 'c', OPT_KAFKA = 'X', OPT_TABLE_BASE = 1000 };
 
-static int build_options(unsigned groups, struct option *opts, char *shorts,
-                         const tl_conf_entry **map) {
+/* opts holds tl_conf_table_len + 3 entries, shorts 3 * tl_conf_table_len + 8 bytes. */
+static int build_options(unsigned groups, struct option *opts, char *shorts) {
     int n = 0;
     char *s = shorts;
     *s++ = ':'; /* report missing arguments as ':' */
@@ -235,13 +233,12 @@ static int build_options(unsigned groups, struct option *opts, char *shorts,
     s += sprintf(s, "hc:");
     if (groups & TL_CG_KAFKA)
         s += sprintf(s, "X:");
-    for (size_t i = 0; i < tl_conf_table_len && n < MAX_OPTS - 1; i++) {
+    for (size_t i = 0; i < tl_conf_table_len; i++) {
         const tl_conf_entry *e = &tl_conf_table[i];
         if (!e->flag || !(e->groups & (groups | TL_CG_GLOBAL)))
             continue;
         int has_arg = e->type == TL_CT_BOOL ? no_argument : required_argument;
         int val = e->short_flag ? e->short_flag : OPT_TABLE_BASE + (int)i;
-        map[i] = e;
         opts[n++] = (struct option){e->flag, has_arg, NULL, val};
         if (e->short_flag)
             s += sprintf(s, "%c%s", e->short_flag, has_arg ? ":" : "");
@@ -270,16 +267,20 @@ static int set_defaults(tl_config *cfg) {
 
 int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *first_arg,
                  void (*print_help)(FILE *out)) {
-    struct option opts[MAX_OPTS];
-    char shorts[256];
-    const tl_conf_entry *map[128] = {0};
+    struct option *opts = calloc(tl_conf_table_len + 3, sizeof *opts);
+    char *shorts = calloc(3 * tl_conf_table_len + 8, 1);
     flag_value *flags = calloc((size_t)argc + 1, sizeof *flags);
     size_t nflags = 0;
     const char *config_path = NULL;
     int rc = 0;
 
     memset(cfg, 0, sizeof *cfg);
-    build_options(groups, opts, shorts, map);
+    if (!opts || !shorts || !flags) {
+        fprintf(stderr, "ticklake: out of memory\n");
+        rc = 2;
+        goto out;
+    }
+    build_options(groups, opts, shorts);
     optind = 0; /* full reset of getopt state: commands may parse again in tests */
     opterr = 0;
     for (;;) {
@@ -312,8 +313,8 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
             rc = 2;
             goto out;
         } else {
-            const tl_conf_entry *e =
-                c >= OPT_TABLE_BASE ? map[c - OPT_TABLE_BASE] : entry_for_short(groups, c);
+            const tl_conf_entry *e = c >= OPT_TABLE_BASE ? &tl_conf_table[c - OPT_TABLE_BASE]
+                                                         : entry_for_short(groups, c);
             flag_value *fv = &flags[nflags++];
             fv->entry = e;
             fv->value = e->type == TL_CT_BOOL ? "true" : optarg;
@@ -347,6 +348,8 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
         tl_log_set_level(level);
 out:
     free(flags);
+    free(opts);
+    free(shorts);
     return rc;
 }
 

@@ -164,6 +164,29 @@ static void test_positional_and_bool(void **state) {
     tl_conf_free(&cfg);
 }
 
+/* Every flag in the table is accepted by the commands it belongs to (this
+ * once overflowed a fixed-size option array as the table grew). */
+static void test_every_flag_parses(void **state) {
+    (void)state;
+    for (size_t i = 0; i < tl_conf_table_len; i++) {
+        const tl_conf_entry *e = &tl_conf_table[i];
+        if (!e->flag)
+            continue;
+        char flag[96];
+        snprintf(flag, sizeof flag, "--%s", e->flag);
+        const char *value = e->def && *e->def ? e->def : e->type == TL_CT_STRING ? "x" : "1";
+        if (e->choices)
+            value = e->def;
+        const char *argv[] = {"cmd", flag, value};
+        int argc = e->type == TL_CT_BOOL ? 2 : 3;
+        tl_config cfg;
+        int rc = load(&cfg, e->groups, argc, argv);
+        if (rc != 0)
+            fail_msg("flag %s (%s) was refused", flag, e->key);
+        tl_conf_free(&cfg);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
@@ -173,6 +196,7 @@ int main(void) {
         cmocka_unit_test(test_bad_file),
         cmocka_unit_test(test_kafka_passthrough),
         cmocka_unit_test(test_positional_and_bool),
+        cmocka_unit_test(test_every_flag_parses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
