@@ -47,7 +47,7 @@ const tl_conf_entry tl_conf_table[] = {
      TL_CG_TICK, "messages longer than this are rejected as too_large", NULL, true},
 
     {"lake.path", "lake", 'l', TL_CT_STRING, "./lake", F(lake), TL_CG_LAKE,
-     "the lake: a local directory", NULL, false},
+     "the lake: a local directory or s3://bucket/prefix", NULL, false},
 
     {"stream.from", "from", 'f', TL_CT_STRING, NULL, F(from), TL_CG_STREAM,
      "ingest a JSONL file ('-' = stdin) instead of Kafka", NULL, false},
