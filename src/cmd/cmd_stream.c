@@ -21,8 +21,7 @@ static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
 }
 
 static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, size_t cap) {
-    memset(o, 0, sizeof *o);
-    if (tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit) != 0) {
+    if (tl_stream_opts_from_config(o, cfg) != 0) {
         fprintf(stderr, "ticklake stream: bad tick.ts_unit '%s'\n", cfg->ts_unit);
         return -1;
     }
@@ -36,12 +35,6 @@ static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, 
         o->topic = cfg->topic;
         o->group = cfg->group;
     }
-    o->max_message_bytes = (size_t)cfg->max_message_bytes;
-    o->flush_rows = cfg->flush_rows;
-    o->flush_interval_ms = cfg->flush_interval_ms;
-    o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
-    o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
-    o->max_buffered_rows = cfg->max_buffered_rows;
     return 0;
 }
 

@@ -145,16 +145,9 @@ static int stream_loop(up *u, tl_stream *st, tl_source *src, tl_err *err) {
 }
 
 static void stream_opts(const tl_config *cfg, up *u, tl_stream_opts *o) {
-    memset(o, 0, sizeof *o);
-    tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
+    tl_stream_opts_from_config(o, cfg); /* ts_unit was validated by the settings table */
     o->topic = u->kcfg.topic;
     o->group = u->kcfg.group;
-    o->max_message_bytes = (size_t)cfg->max_message_bytes;
-    o->flush_rows = cfg->flush_rows;
-    o->flush_interval_ms = cfg->flush_interval_ms;
-    o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
-    o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
-    o->max_buffered_rows = cfg->max_buffered_rows;
 }
 
 static void *stream_main(void *arg) {

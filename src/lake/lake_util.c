@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lake/lake_internal.h"
+#include "util/buf.h"
 
 /* RFC 2396 path characters that stay literal: unreserved ("-_.!~*'()" and
  * alphanumerics) plus the pchar extras ";:@&=+$," and the separator '/'.
@@ -39,16 +40,6 @@ char *tl_lake_path_encode(const char *path) {
     return out;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* '+' is not a space in a URI path (that is form encoding): kept as is. */
 char *tl_lake_path_decode(const char *uri_path) {
     size_t n = strlen(uri_path);
@@ -60,7 +51,7 @@ char *tl_lake_path_decode(const char *uri_path) {
             *o++ = *p;
             continue;
         }
-        int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+        int hi = tl_hex_value(p[1]), lo = hi < 0 ? -1 : tl_hex_value(p[2]);
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             free(out);
             return NULL;

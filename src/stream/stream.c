@@ -45,6 +45,17 @@ static int open_tables(tl_stream *s, tl_err *err) {
     return 0;
 }
 
+int tl_stream_opts_from_config(tl_stream_opts *o, const tl_config *cfg) {
+    memset(o, 0, sizeof *o);
+    o->max_message_bytes = (size_t)cfg->max_message_bytes;
+    o->flush_rows = cfg->flush_rows;
+    o->flush_interval_ms = cfg->flush_interval_ms;
+    o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
+    o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
+    o->max_buffered_rows = cfg->max_buffered_rows;
+    return tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
+}
+
 tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err) {
     tl_stream *s = calloc(1, sizeof *s);
     if (!s) {

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "conf/conf.h"
 #include "store/store.h"
 #include "tick/tick.h"
 #include "util/err.h"
@@ -44,6 +45,10 @@ typedef struct tl_stream_opts {
     int64_t max_future_skew_us;  /* beyond now + this: dead letter */
     int64_t max_buffered_rows;   /* across all buffers */
 } tl_stream_opts;
+
+/* Fill opts from the settings (codec, flush policy, event time). Naming
+ * (topic/group/source_id) is left to the caller. -1 on a bad ts_unit. */
+int tl_stream_opts_from_config(tl_stream_opts *opts, const tl_config *cfg);
 
 /* What the stream has done: printed on exit and on SIGUSR1, exposed as
  * /metrics by the dashboard. */

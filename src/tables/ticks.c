@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tables/tables.h"
+#include "util/civil.h"
 
 #define FIELD(name, type, nullable)                                                                \
     "{\"name\":\"" name "\",\"type\":\"" type "\",\"nullable\":" nullable ",\"metadata\":{}}"
@@ -32,40 +33,20 @@ const char *const tl_ticks_schema_json = "{\"type\":\"struct\",\"fields\":["
 
 const char *const tl_ticks_partition_columns[4] = {"year", "month", "day", "hour"};
 
-/* Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm, re-derived). */
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 tl_civil tl_civil_from_us(int64_t ts_us) {
     const int64_t day_us = 86400LL * 1000000;
     int64_t days = ts_us >= 0 ? ts_us / day_us : -((-ts_us + day_us - 1) / day_us);
     int64_t rem = ts_us - days * day_us;
     tl_civil c;
-    civil_from_days(days, &c.year, &c.month, &c.day);
+    int64_t year;
+    tl_civil_from_days(days, &year, &c.month, &c.day);
+    c.year = (int)year;
     c.hour = (int)(rem / (3600LL * 1000000));
     return c;
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t tl_us_from_civil(tl_civil c) {
-    return (days_from_civil(c.year, c.month, c.day) * 24 + c.hour) * 3600LL * 1000000;
+    return (tl_days_from_civil(c.year, c.month, c.day) * 24 + c.hour) * 3600LL * 1000000;
 }
 
 int tl_ticks_file_hour(const tl_lake_kv *pv, size_t n, int64_t *hour_us) {

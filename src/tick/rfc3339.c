@@ -9,30 +9,10 @@
 
 #include <string.h>
 
+#include "util/civil.h"
+
 #define US_PER_SEC 1000000LL
 #define SEC_PER_DAY 86400LL
-
-/* Days from 1970-01-01 to y-m-d; valid for any year the parser accepts. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2; /* count the year from March so the leap day comes last */
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                   /* [0, 399] */
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
 
 static bool is_leap(int y) {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -97,7 +77,7 @@ int tl_rfc3339_parse(const char *s, size_t len, int64_t *us) {
     int64_t frac_us, offset_sec;
     if (parse_tail(s, len, &frac_us, &offset_sec) != 0)
         return -1;
-    int64_t secs = days_from_civil(y, mo, d) * SEC_PER_DAY + h * 3600 + mi * 60 + sec;
+    int64_t secs = tl_days_from_civil(y, mo, d) * SEC_PER_DAY + h * 3600 + mi * 60 + sec;
     int64_t v = (secs - offset_sec) * US_PER_SEC + frac_us;
     /* An offset can move 0000-01-01 or 9999-12-31 out of the 4-digit years
      * that format can write back. */
@@ -127,7 +107,7 @@ size_t tl_rfc3339_format(int64_t us, char *buf, size_t cap) {
     }
     int64_t y, secs = rem / US_PER_SEC;
     int m, d;
-    civil_from_days(days, &y, &m, &d);
+    tl_civil_from_days(days, &y, &m, &d);
     char *p = put_digits(tmp, y, 4);
     *p++ = '-';
     p = put_digits(p, m, 2);

@@ -20,6 +20,17 @@ int tl_buf_printf(tl_buf *b, const char *fmt, ...) __attribute__((format(printf,
  * UTF-8 are written as \u00XX so the output is always valid JSON. */
 int tl_buf_json_string(tl_buf *b, const char *s, size_t n);
 void tl_buf_reset(tl_buf *b);
+
+/* The value of one hex digit, or -1 (percent-decoding of paths and URLs). */
+static inline int tl_hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
 void tl_buf_free(tl_buf *b);
 
 #endif

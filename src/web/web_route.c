@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "web/sse.h"
+#include "util/buf.h"
 #include "web/web_int.h"
 
 const char *tl_web_arg(const tl_web_req *req, const char *key) {
@@ -69,22 +70,12 @@ void tl_web_dispatch(tl_web *w, const tl_web_req *req, tl_web_resp *resp) {
     tl_web_error(resp, 404, "no such page: %.200s", req->path);
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decoding in place ('+' is a space in a query). */
 static void url_decode(char *s) {
     char *o = s;
     for (; *s; s++) {
-        if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
-            *o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+        if (*s == '%' && tl_hex_value(s[1]) >= 0 && tl_hex_value(s[2]) >= 0) {
+            *o++ = (char)(tl_hex_value(s[1]) * 16 + tl_hex_value(s[2]));
             s += 2;
         } else {
             *o++ = *s == '+' ? ' ' : *s;
