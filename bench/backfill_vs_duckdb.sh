@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Backfill throughput: `ticklake stream --from f.jsonl` (parse, validate,
+# dedupe, Parquet, Delta commit) against DuckDB's own JSON -> zstd Parquet
+# COPY of the same file, side by side in one run. Prints the ratio
+# (> 1 means ticklake is faster). N=2000000 ticks by default.
+source "$(dirname "$0")/lib.sh"
+N=${N:-2000000}
+
+"$TICKLAKE" simulate --output - --count "$N" --rate 0 --seed 1 > "$WORK/f.jsonl" 2>/dev/null
+size=$(du -m "$WORK/f.jsonl" | cut -f1)
+echo "input: $N ticks, ${size} MB JSONL; best of $RUNS runs each"
+
+run_ticklake() {
+  rm -rf "$WORK/lake"
+  "$TICKLAKE" stream --from "$WORK/f.jsonl" --lake "$WORK/lake" 2>/dev/null
+}
+run_duckdb() {
+  rm -f "$WORK/out.parquet"
+  "$TICKLAKE" query --lake "$WORK/empty" --format csv \
+    "COPY (SELECT * FROM read_json('$WORK/f.jsonl', format='newline_delimited')) TO '$WORK/out.parquet' (FORMAT parquet, COMPRESSION zstd)" >/dev/null
+}
+t_tl=$(best_of "$RUNS" run_ticklake)
+t_db=$(best_of "$RUNS" run_duckdb)
+echo "ticklake stream --from : ${t_tl} s  ($(echo "$N / $t_tl" | bc) ticks/s)"
+echo "duckdb COPY read_json  : ${t_db} s  ($(echo "$N / $t_db" | bc) ticks/s)"
+echo "ratio (duckdb time / ticklake time): $(echo "scale=2; $t_db / $t_tl" | bc)x   target >= 1.5x"
