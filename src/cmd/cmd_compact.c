@@ -58,7 +58,7 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
     if (isatty(STDERR_FILENO))
         o.progress = on_progress;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    tl_store *store = tl_store_open(cfg->lake, &err);
+    tl_store *store = tl_store_open_cfg(cfg, &err);
     tl_compact_stats st = {0};
     int rc = store ? tl_compact_run(store, &o, &st, &err) : -1;
     if (rc != 0)
