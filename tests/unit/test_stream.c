@@ -222,6 +222,18 @@ static void test_dedupe_horizon(void **state) {
     assert_int_equal(tl_dedupe_seen(d, "AAPL", 42, 42), 0); /* forgotten, so new again */
     assert_int_equal(tl_dedupe_seen(d, "AAPL", 4500, 4500), 1);
     tl_dedupe_destroy(d);
+
+    /* symbols are keys, exactly: near-identical ones never collide */
+    static const char *const syms[] = {"A",     "AA",    "A.",           "A-",
+                                       "B",     "AB",    "BA",           "0",
+                                       "Z9.-",  "Z9-.",  "ZZZZZZZZZZZZ", "------------",
+                                       "BRK.B", "BRK-B", "999999999999", "ZZZZZZZZZZZY"};
+    d = tl_dedupe_new();
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
+            for (int seq = 0; seq < 3; seq++)
+                assert_int_equal(tl_dedupe_seen(d, syms[i], seq, 0), round);
+    tl_dedupe_destroy(d);
 }
 
 int main(void) {
