@@ -92,6 +92,16 @@ void tl_stream_dead_free(tl_dead *d) {
     free(d->raw);
 }
 
+void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap) {
+    if (rows && s->nspare < sizeof s->spare / sizeof s->spare[0]) {
+        s->spare[s->nspare].rows = rows;
+        s->spare[s->nspare].cap = cap;
+        s->nspare++;
+    } else {
+        free(rows);
+    }
+}
+
 void tl_stream_destroy(tl_stream *s) {
     if (!s)
         return;
@@ -99,6 +109,8 @@ void tl_stream_destroy(tl_stream *s) {
     for (size_t i = 0; i < s->nbuckets; i++)
         free(s->buckets[i].rows);
     free(s->buckets);
+    for (size_t i = 0; i < s->nspare; i++)
+        free(s->spare[i].rows);
     for (size_t i = 0; i < s->ndead; i++)
         tl_stream_dead_free(&s->dead[i]);
     free(s->dead);
@@ -242,6 +254,11 @@ static tl_bucket *bucket_for(tl_stream *s, int64_t hour_us, int32_t partition) {
     }
     tl_bucket *b = &s->buckets[s->nbuckets++];
     memset(b, 0, sizeof *b);
+    if (s->nspare > 0) {
+        s->nspare--;
+        b->rows = s->spare[s->nspare].rows;
+        b->cap = s->spare[s->nspare].cap;
+    }
     b->hour_us = hour_us;
     b->partition = partition;
     return b;

@@ -207,7 +207,7 @@ static void batch_free(tl_batch *bt) {
     if (!bt)
         return;
     for (size_t i = 0; i < bt->nbuckets; i++)
-        free(bt->buckets[i].rows);
+        tl_stream_rows_release(bt->owner, bt->buckets[i].rows, bt->buckets[i].cap);
     free(bt->buckets);
     for (size_t i = 0; i < bt->ndead; i++)
         tl_stream_dead_free(&bt->dead[i]);
@@ -226,6 +226,7 @@ static tl_batch *seal(tl_stream *s, tl_err *err) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory (flush)");
         return NULL;
     }
+    bt->owner = s;
     bt->epoch = ++s->flush_epoch;
     bt->buckets = s->buckets;
     bt->nbuckets = s->nbuckets;
@@ -380,7 +381,6 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
     tl_batch *bt = seal(s, err);
     if (!bt)
         return TL_ERR_NOMEM;
-    bt->owner = s;
     batch_write(s, bt);
     rc = batch_commit(s, bt, err);
     batch_free(bt);
@@ -394,7 +394,6 @@ int tl_stream_flush_async(tl_stream *s, tl_err *err) {
     tl_batch *bt = seal(s, err);
     if (!bt)
         return TL_ERR_NOMEM;
-    bt->owner = s;
     if (pthread_create(&bt->thread, NULL, batch_thread, bt) != 0) {
         batch_write(s, bt); /* no thread: write here */
         rc = batch_commit(s, bt, err);

@@ -81,6 +81,13 @@ struct tl_stream {
 
     tl_bucket *buckets;
     size_t nbuckets, cap_buckets;
+    /* Row arrays of flushed buckets, kept for the next ones: reusing them
+     * saves the page faults of fresh large allocations on every flush. */
+    struct {
+        tl_tick_row *rows;
+        size_t cap;
+    } spare[8];
+    size_t nspare;
     tl_dead *dead;
     size_t ndead, cap_dead;
     size_t buffered; /* rows + dead letters */
@@ -114,6 +121,8 @@ bool tl_stream_positions_moved(const tl_stream *s);
 
 int tl_stream_recover(tl_stream *s, tl_err *err);
 void tl_stream_dead_free(tl_dead *d);
+/* Give a bucket's row array back for reuse (or free it). */
+void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap);
 /* Wait for an in-flight batch and drop it without committing (shutdown). */
 void tl_stream_abandon_inflight(tl_stream *s);
 /* Seal the buffers and write them on a worker thread (after committing the
