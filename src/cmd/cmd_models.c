@@ -15,6 +15,7 @@ static int models_main(const tl_config *cfg, int argc, char **argv) {
     tl_models_opts o = {
         .project = cfg->models_project,
         .lake = cfg->lake,
+        .cfg = cfg,
         .warehouse = cfg->warehouse,
         .select = cfg->models_select,
         .exclude = cfg->models_exclude,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lake/lake.h"
 #include "source/source.h"
 #include "store/store.h"
 #include "stream/stream.h"
@@ -118,6 +119,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     tl_store *store = NULL;
     tl_stream *st = NULL;
     tl_source *src = NULL;
+    tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     if (!(store = tl_store_open_cfg(cfg, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
     src = cfg->from ? tl_source_file_new(cfg->from, st, &err)

@@ -18,6 +18,7 @@
 
 #include "cmd/cmd.h"
 #include "kafka/kafka.h"
+#include "lake/lake.h"
 #include "live/live.h"
 #include "live/live_follow.h"
 #include "sim/sim.h"
@@ -226,6 +227,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     u.kcfg = *cfg; /* shallow: the strings stay cfg's */
     u.kcfg.brokers = (char *)tl_kafka_mock_bootstraps(broker);
     u.kcfg.group = u.group;
+    tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     if (!(u.store = tl_store_open_cfg(cfg, &err)) || !(u.live = tl_live_new(NULL))) {
         if (!err.msg[0])
             tl_err_set(&err, TL_ERR_NOMEM, "out of memory");

@@ -72,14 +72,15 @@ static int session_load(tl_session *s, const tl_models_opts *o, tl_err *err) {
 
 /* In-memory DuckDB with the lake views (when needed), the warehouse file
  * attached as "wh" and made the default catalog. */
-static int session_connect(tl_session *s, const char *lake, const char *wh_file, int read_only,
-                           int need_lake, tl_err *err) {
+static int session_connect(tl_session *s, const tl_models_opts *o, const char *wh_file,
+                           int read_only, int need_lake, tl_err *err) {
+    const char *lake = o->lake;
     char q[4096];
     tl_buf sql = TL_BUF_INIT;
     if (!(s->d = tl_duck_open(NULL, 0, err)))
         return err ? err->code : TL_ERR_DUCKDB;
     if (need_lake) {
-        tl_store *store = tl_store_open(lake, err);
+        tl_store *store = o->cfg ? tl_store_open_cfg(o->cfg, err) : tl_store_open(lake, err);
         int rc = store ? tl_views_register(s->d, store, &s->lake, err) : TL_ERR_IO;
         tl_store_destroy(store);
         if (rc)
@@ -233,7 +234,7 @@ int tl_models_run(const tl_models_opts *o, tl_models_summary *sum, tl_err *err) 
     if (rc == 0)
         rc = tl_warehouse_stage(&w, err);
     if (rc == 0)
-        rc = session_connect(&s, o->lake, w.staged, 0, 1, err);
+        rc = session_connect(&s, o, w.staged, 0, 1, err);
     if (rc == 0)
         rc = tl_results_ensure_history(s.d, err);
     if (rc == 0)
@@ -304,7 +305,7 @@ int tl_models_test(const tl_models_opts *o, tl_models_summary *sum, tl_err *err)
                         o->warehouse);
         goto out;
     }
-    if ((rc = session_connect(&s, o->lake, o->warehouse, 1, needs_lake(&s, tsel), err)) != 0)
+    if ((rc = session_connect(&s, o, o->warehouse, 1, needs_lake(&s, tsel), err)) != 0)
         goto out;
     for (size_t i = 0; i < s.p->n_tests; i++) {
         if (!tsel[i])

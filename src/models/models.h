@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "conf/conf.h"
 #include "util/err.h"
 
 typedef struct tl_models_opts {
@@ -32,7 +33,8 @@ typedef struct tl_models_opts {
     const char *warehouse; /* DuckDB file */
     const char *select, *exclude;
     bool full_refresh;
-    FILE *out; /* progress and results (stdout) */
+    FILE *out;            /* progress and results (stdout) */
+    const tl_config *cfg; /* store settings (S3 endpoint, ...); NULL = defaults */
 } tl_models_opts;
 
 typedef struct tl_models_summary {
