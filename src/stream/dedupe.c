@@ -19,6 +19,7 @@ struct tl_dedupe {
     slot *slots;
     size_t cap; /* power of two */
     size_t count;
+    int64_t min_keep; /* smallest keep_until_us in the table: evict is free below it */
 };
 
 #define MIN_CAP 1024
@@ -52,6 +53,7 @@ tl_dedupe *tl_dedupe_new(void) {
     if (!d)
         return NULL;
     d->cap = MIN_CAP;
+    d->min_keep = INT64_MAX;
     d->slots = calloc(d->cap, sizeof *d->slots);
     if (!d->slots) {
         free(d);
@@ -80,12 +82,16 @@ static int rebuild(tl_dedupe *d, size_t new_cap, int64_t horizon_us) {
     if (!fresh)
         return -1;
     size_t count = 0;
+    int64_t min_keep = INT64_MAX;
     for (size_t i = 0; i < d->cap; i++) {
         if (d->slots[i].sym && d->slots[i].keep_until_us >= horizon_us) {
             place(fresh, new_cap, &d->slots[i]);
             count++;
+            if (d->slots[i].keep_until_us < min_keep)
+                min_keep = d->slots[i].keep_until_us;
         }
     }
+    d->min_keep = min_keep;
     free(d->slots);
     d->slots = fresh;
     d->cap = new_cap;
@@ -111,10 +117,14 @@ int tl_dedupe_seen(tl_dedupe *d, const char *symbol, int64_t seq, int64_t keep_u
     }
     d->slots[i] = (slot){sym, seq, keep_until_us};
     d->count++;
+    if (keep_until_us < d->min_keep)
+        d->min_keep = keep_until_us;
     return 0;
 }
 
 void tl_dedupe_evict(tl_dedupe *d, int64_t horizon_us) {
+    if (horizon_us <= d->min_keep)
+        return; /* nothing has expired: no pass over the table */
     size_t cap = d->cap;
     while (cap > MIN_CAP && d->count * 8 < cap) /* shrink when mostly empty */
         cap /= 2;
