@@ -35,6 +35,10 @@ static const tl_kafka_prop consumer_defaults[] = {
     {"auto.offset.reset", "earliest"},
     {"session.timeout.ms", "10000"},
     {"heartbeat.interval.ms", "1000"},
+    /* prefetch deeper than the default 100000 messages a partition: catching
+     * up on a backlog ran at ~180k msgs/s with it and ~450k/s without (the
+     * byte bound queued.max.messages.kbytes still caps the memory) */
+    {"queued.min.messages", "1000000"},
     {"client.id", "ticklake-consumer"},
     {NULL, NULL},
 };
