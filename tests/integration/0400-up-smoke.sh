@@ -6,6 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
+# create the files first: the background shell opens them asynchronously
+: >up.out
+: >up.err
 "$TICKLAKE" up --duration 20 --listen 127.0.0.1:0 --symbols 20 --rate 500 >up.out 2>up.err &
 UP=$!
 PIDS+=($UP)

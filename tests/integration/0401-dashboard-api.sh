@@ -17,6 +17,7 @@ python3 "$PY" gen "$WORK" "$now"
 # start_dashboard LOGFILE [env...] -> sets URL
 start_dashboard() {
   local log=$1; shift
+  : >"$log" # exists before sed reads it: the background shell opens it asynchronously
   env "$@" "$TICKLAKE" dashboard --lake ./lake --listen 127.0.0.1:0 >"$log" 2>"$log.err" &
   PIDS+=($!)
   URL=""

@@ -13,6 +13,8 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
   || fail "playwright-core missing: (cd tests/browser && npm ci), as scripts/bootstrap does"
 cd "$WORK"
 
+: >up.out
+: >up.err
 "$TICKLAKE" up --duration 30 --listen 127.0.0.1:0 --symbols 40 --rate 2000 >up.out 2>up.err &
 UP=$!
 PIDS+=($UP)
