@@ -53,6 +53,12 @@ start_broker b1
 grep -q '"sent":100000,"valid":100000,"bad":0' "$tmp/s1.json" || fail "stats: $(cat "$tmp/s1.json")"
 consume ticks "$tmp/k1.jsonl"
 $CHECK "$tmp/k1.jsonl" --expect 100000
+# every payload kcat read is accepted by ticklake's own codec
+kcat -C -b "$BROKER" -t ticks -e -o beginning -q -f '%s\n' \
+    | "$TICKLAKE" stream --from - --source-id kcat --lake "$tmp/codec-lake" \
+        --stats-json "$tmp/codec.json" 2>"$tmp/codec.err" || fail "stream --from -: $(cat "$tmp/codec.err")"
+grep -q '"received":100000,"accepted":100000,"rejected":0' "$tmp/codec.json" \
+    || fail "the codec did not accept every message: $(cat "$tmp/codec.json")"
 stop_broker
 
 echo "== scenario 2: faults bad=0.05,dup=0.02"
