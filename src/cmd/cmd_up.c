@@ -83,8 +83,12 @@ static int sim_loop(up *u, tl_sim *sim, tl_kafka_producer *p, tl_err *err) {
 
 static void *sim_main(void *arg) {
     up *u = arg;
-    tl_sim_opts o = {
-        .symbols = u->cfg->symbols, .seed = (uint64_t)u->cfg->seed, .rate = u->cfg->rate};
+    /* seq continues across runs on the same lake (base: the start second
+     * x 1e6), so a restarted `up` is not mistaken for a resend of the last */
+    tl_sim_opts o = {.symbols = u->cfg->symbols,
+                     .seed = (uint64_t)u->cfg->seed,
+                     .rate = u->cfg->rate,
+                     .seq_base = tl_now_us() / 1000000 * 1000000};
     tl_sim *sim = NULL;
     tl_kafka_producer *p = NULL;
     int rc = tl_sim_faults_parse(DEMO_FAULTS, &o.faults, &u->sim_err);

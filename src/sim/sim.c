@@ -63,6 +63,7 @@ static void init_symbol(tl_sim *s, size_t i) {
     double price;
     tl_sim_ticker(i, y->name, &price);
     y->name_len = strlen(y->name);
+    y->seq = s->o.seq_base;
     if (price <= 0) /* generated names: log-uniform from $0.50 to $800 */
         price = exp(log(0.5) + tl_rng_unit(&s->rng) * (log(800.0) - log(0.5)));
     y->logp = log(price);
@@ -169,7 +170,7 @@ static int64_t pick_size(tl_rng *r) {
 static void step_price(tl_sim *s, sym *y, int64_t now_us, tl_tick *t) {
     double dt = (double)(now_us - y->last_sim_us) / TRADING_YEAR_US;
     double sigma = y->sigma * (s->burst_left > 0 && y == &s->syms[s->burst_sym] ? 3.0 : 1.0);
-    if (y->seq > 0 && dt > 0)
+    if (y->seq > s->o.seq_base && dt > 0) /* not the symbol's first tick */
         y->logp += -0.5 * sigma * sigma * dt + sigma * sqrt(dt) * tl_rng_normal(&s->rng);
     if (y->logp < log(0.01)) /* a floor: penny stocks do not vanish */
         y->logp = log(0.01);

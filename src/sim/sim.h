@@ -29,6 +29,7 @@ typedef struct tl_sim_opts {
     uint64_t seed;
     int64_t rate;     /* ticks/s of the simulated clock; <= 0 means 1000 */
     int64_t start_us; /* event time of the first tick; 0 = follow the wall clock */
+    int64_t seq_base; /* every symbol's first seq is seq_base + 1 (0: seq starts at 1) */
     tl_sim_faults faults;
 } tl_sim_opts;
 

@@ -239,6 +239,31 @@ static void test_bad_options(void **state) {
 }
 
 /* Wall-clock mode: ts follows the clock, everything else follows the seed. */
+/* seq_base: every symbol's seq starts right after it and then counts up. */
+static void test_seq_base(void **state) {
+    (void)state;
+    tl_err err;
+    tl_sim_opts o = {.symbols = 3, .seed = 5, .rate = 1000, .start_us = 1, .seq_base = 1000000};
+    tl_sim *sim = tl_sim_new(&o, &err);
+    assert_non_null(sim);
+    tl_tick_parser *p = tl_tick_parser_new(TL_TS_UNIT_MS, 65536);
+    int64_t last[3] = {1000000, 1000000, 1000000};
+    for (int i = 0; i < 300; i++) {
+        tl_sim_msg m;
+        tl_tick t;
+        tl_tick_error e;
+        tl_sim_next(sim, &m);
+        assert_int_equal(tl_tick_parse(p, m.payload, m.len, &t, &e), 0);
+        size_t k = 0;
+        while (strcmp(tl_sim_symbol(sim, k), t.symbol) != 0)
+            k++;
+        assert_int_equal(t.seq, last[k] + 1);
+        last[k] = t.seq;
+    }
+    tl_tick_parser_destroy(p);
+    tl_sim_destroy(sim);
+}
+
 static void test_wall_clock(void **state) {
     (void)state;
     tl_sim_opts o = {.symbols = 5, .seed = 9, .rate = 100};
@@ -262,7 +287,7 @@ int main(void) {
         cmocka_unit_test(test_faults_parse),  cmocka_unit_test(test_symbol_universe),
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_valid_ticks),
         cmocka_unit_test(test_faults),        cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_wall_clock),
+        cmocka_unit_test(test_wall_clock),    cmocka_unit_test(test_seq_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
