@@ -308,7 +308,7 @@ fail:
 }
 
 static int parse_protocol(yajl_val o, lake_protocol *p, tl_err *err) {
-    int64_t r, w;
+    int64_t r = 0, w = 0;
     int rc = get_int(o, "protocol", "minReaderVersion", true, 0, &r, err);
     if (!rc)
         rc = get_int(o, "protocol", "minWriterVersion", true, 0, &w, err);
