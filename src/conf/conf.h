@@ -32,6 +32,7 @@ enum {
     TL_CG_COMPACT = 1u << 10,
     TL_CG_VACUUM = 1u << 11,
     TL_CG_WEB = 1u << 12, /* the dashboard's HTTP server (dashboard, up) */
+    TL_CG_SCHEDULE = 1u << 13, /* the scheduler (schedule, and up for its schedules) */
 };
 
 typedef struct tl_kv {
@@ -118,6 +119,14 @@ typedef struct tl_config {
     /* web: the dashboard (ticklake dashboard, ticklake up) */
     char *web_listen; /* "127.0.0.1:8080" */
     char *web_token;  /* bearer token for /api and /metrics; a secret: file or env only */
+
+    /* schedule: ticklake schedule and the scheduler in ticklake up (src/sched).
+     * Cron expressions in UTC or @hourly/@daily/@every 30s; "" = job disabled. */
+    char *schedule_compact;
+    char *schedule_models; /* runs after compaction when both are due */
+    char *schedule_vacuum;
+    bool schedule_once; /* run every job once in dependency order, then exit */
+    bool schedule_list; /* print the jobs and their next fire times, then exit */
 } tl_config;
 
 typedef enum {

@@ -137,6 +137,23 @@ const tl_conf_entry tl_conf_table[] = {
      TL_CG_WEB | TL_CG_UP, "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
     {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
      "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
+
+    /* schedule: ticklake schedule, and the scheduler inside ticklake up
+     * (src/sched). One default for both: every 5 minutes, aligned to the
+     * clock, is cheap when there is nothing to do (an open hour is only
+     * compacted at compact.min_files small files). */
+    {"schedule.compact", "schedule-compact", 0, TL_CT_STRING, "*/5 * * * *", F(schedule_compact),
+     TL_CG_SCHEDULE | TL_CG_UP,
+     "when compaction runs: cron (UTC), @hourly, @daily or @every 30s; '' = never", NULL, false},
+    {"schedule.models", "schedule-models", 0, TL_CT_STRING, "*/5 * * * *", F(schedule_models),
+     TL_CG_SCHEDULE | TL_CG_UP, "when models run (after compaction when both are due); '' = never",
+     NULL, false},
+    {"schedule.vacuum", "schedule-vacuum", 0, TL_CT_STRING, "@daily", F(schedule_vacuum),
+     TL_CG_SCHEDULE | TL_CG_UP, "when vacuum runs; '' = never", NULL, false},
+    {"schedule.once", "once", 0, TL_CT_BOOL, "false", F(schedule_once), TL_CG_SCHEDULE,
+     "run every job once, in dependency order, and exit (for cron or CI)", NULL, false},
+    {"schedule.list", "list", 0, TL_CT_BOOL, "false", F(schedule_list), TL_CG_SCHEDULE,
+     "print the jobs and their next fire times, and exit", NULL, false},
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
