@@ -1,0 +1,426 @@
+/* The scheduler's event loop: jobs with next fire times, run in order on
+ * one thread, outcomes recorded (see sched.h). */
+#include "sched/sched.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/signals.h"
+
+/* How long the loop sleeps at most, so a stop request, a signal or a
+ * jump of the wall clock is noticed within a second. */
+#define MAX_SLEEP_MS 1000
+/* Counting missed fire times stops here (an @every 1s job stuck for days). */
+#define MAX_MISSED 100000
+
+typedef struct job {
+    char *name, *schedule, *after;
+    tl_cron cron;
+    bool enabled;
+    size_t *up, nup; /* indices of upstream jobs */
+    tl_sched_job_fn run;
+    void *ud;
+    void (*free_ud)(void *ud);
+    int64_t next_ms;
+    uint64_t runs, failures, skips;
+    tl_sched_result last; /* TL_SCHED_RUNNING = never ran */
+    int64_t last_start_ms, last_duration_ms;
+    char detail[512];
+    tl_sched_result round; /* this round's outcome; TL_SCHED_RUNNING = not run */
+} job;
+
+struct tl_sched {
+    tl_sched_opts o;
+    int64_t anchor_ms;
+    job *jobs;
+    size_t n, cap;
+    pthread_mutex_t mu; /* guards stop */
+    pthread_cond_t cv;
+    bool stop;
+    pthread_t thread;
+    bool started;
+};
+
+static int64_t wall_ms(void *ud) {
+    (void)ud;
+    return tl_now_us() / 1000;
+}
+
+static void real_sleep(void *ud, int64_t ms) {
+    tl_sched *s = ud;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ns = ts.tv_nsec + ms * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_mutex_lock(&s->mu);
+    if (!s->stop)
+        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static int64_t now_ms(tl_sched *s) {
+    return s->o.clock(s->o.clock_ud);
+}
+
+static bool stopping(tl_sched *s) {
+    pthread_mutex_lock(&s->mu);
+    bool stop = s->stop;
+    pthread_mutex_unlock(&s->mu);
+    return stop || tl_stop_requested();
+}
+
+const char *tl_sched_result_name(tl_sched_result r) {
+    switch (r) {
+    case TL_SCHED_RUNNING: return "running";
+    case TL_SCHED_OK: return "ok";
+    case TL_SCHED_FAILED: return "failed";
+    case TL_SCHED_SKIPPED: return "skipped";
+    }
+    return "?";
+}
+
+tl_sched *tl_sched_new(const tl_sched_opts *opts) {
+    tl_sched *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (opts)
+        s->o = *opts;
+    if (!s->o.clock)
+        s->o.clock = wall_ms;
+    if (!s->o.sleep) {
+        s->o.sleep = real_sleep;
+        s->o.sleep_ud = s;
+    }
+    if (!s->o.on_event)
+        s->o.on_event = tl_sched_log_event;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->anchor_ms = now_ms(s);
+    return s;
+}
+
+static void job_free(job *j) {
+    if (j->free_ud)
+        j->free_ud(j->ud);
+    free(j->name);
+    free(j->schedule);
+    free(j->after);
+    free(j->up);
+}
+
+void tl_sched_destroy(tl_sched *s) {
+    if (!s)
+        return;
+    if (s->started) {
+        tl_sched_stop(s);
+        pthread_join(s->thread, NULL);
+    }
+    for (size_t i = 0; i < s->n; i++)
+        job_free(&s->jobs[i]);
+    free(s->jobs);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}
+
+static job *find(tl_sched *s, const char *name, size_t len) {
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->jobs[i].name) == len && !strncmp(s->jobs[i].name, name, len))
+            return &s->jobs[i];
+    return NULL;
+}
+
+/* "compact, models" -> indices of jobs added before. */
+static int resolve_after(tl_sched *s, job *j, tl_err *err) {
+    const char *p = j->after;
+    while (*p) {
+        p += strspn(p, " ,");
+        size_t len = strcspn(p, " ,");
+        if (!len)
+            break;
+        job *u = find(s, p, len);
+        if (!u)
+            return tl_err_set(err, TL_ERR_INVALID,
+                              "job '%s': upstream job '%.*s' does not exist (add upstream jobs "
+                              "first)",
+                              j->name, (int)len, p);
+        size_t *up = realloc(j->up, (j->nup + 1) * sizeof *up);
+        if (!up)
+            return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        j->up = up;
+        j->up[j->nup++] = (size_t)(u - s->jobs);
+        p += len;
+    }
+    return 0;
+}
+
+static int job_init(tl_sched *s, job *j, const tl_sched_job *def, tl_err *err) {
+    const char *sched = def->schedule ? def->schedule : "";
+    j->name = strdup(def->name);
+    j->schedule = strdup(sched);
+    j->after = strdup(def->after ? def->after : "");
+    if (!j->name || !j->schedule || !j->after)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    j->enabled = sched[strspn(sched, " \t")] != '\0';
+    j->next_ms = -1;
+    if (j->enabled) {
+        if (tl_cron_parse(sched, &j->cron, err) != 0)
+            return tl_err_wrap(err, "job '%s'", def->name);
+        j->next_ms = tl_cron_next(&j->cron, s->anchor_ms, s->anchor_ms);
+    }
+    j->run = def->run;
+    j->last = j->round = TL_SCHED_RUNNING;
+    return resolve_after(s, j, err);
+}
+
+int tl_sched_add(tl_sched *s, const tl_sched_job *def, tl_err *err) {
+    if (!def->name || !def->name[0] || !def->run)
+        return tl_err_set(err, TL_ERR_INVALID, "a job needs a name and a run function");
+    if (find(s, def->name, strlen(def->name)))
+        return tl_err_set(err, TL_ERR_INVALID, "job '%s' is defined twice", def->name);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 4;
+        job *jobs = realloc(s->jobs, cap * sizeof *jobs);
+        if (!jobs)
+            return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        s->jobs = jobs;
+        s->cap = cap;
+    }
+    job *j = &s->jobs[s->n];
+    memset(j, 0, sizeof *j);
+    j->ud = def->ud;
+    j->free_ud = def->free_ud;
+    int rc = job_init(s, j, def, err);
+    if (rc) {
+        job_free(j); /* frees an owned ud too: it was handed over with the call */
+        return rc;
+    }
+    s->n++;
+    return 0;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+/* After a run for `due` that ended at `end`: the fire times it covered
+ * are coalesced, the next is the first one after both. */
+static void schedule_next(tl_sched *s, job *j, int64_t due, int64_t end, size_t *missed) {
+    *missed = 0;
+    if (!j->enabled)
+        return;
+    int64_t f = tl_cron_next(&j->cron, s->anchor_ms, due);
+    while (f >= 0 && f <= end && *missed < MAX_MISSED) {
+        (*missed)++;
+        f = tl_cron_next(&j->cron, s->anchor_ms, f);
+    }
+    if (f >= 0 && f <= end)
+        f = tl_cron_next(&j->cron, s->anchor_ms, end);
+    j->next_ms = f;
+}
+
+/* Why j cannot run this round, or false. */
+static bool upstream_blocks(const tl_sched *s, const job *j, char *why, size_t cap) {
+    for (size_t i = 0; i < j->nup; i++) {
+        const job *u = &s->jobs[j->up[i]];
+        if (u->round == TL_SCHED_FAILED || u->round == TL_SCHED_SKIPPED) {
+            snprintf(why, cap, "upstream job '%s' %s in this round", u->name,
+                     u->round == TL_SCHED_FAILED ? "failed" : "was skipped");
+            return true;
+        }
+    }
+    return false;
+}
+
+static void finish(tl_sched *s, job *j, tl_sched_result r, int64_t due, int64_t start,
+                   int64_t end) {
+    tl_sched_event ev = {.job = j->name,
+                         .result = r,
+                         .due_ms = due,
+                         .start_ms = start,
+                         .end_ms = end,
+                         .detail = j->detail};
+    schedule_next(s, j, due, end > due ? end : due, &ev.missed);
+    ev.next_ms = j->next_ms;
+    j->round = j->last = r;
+    j->last_start_ms = start;
+    j->last_duration_ms = end - start;
+    if (r == TL_SCHED_SKIPPED)
+        j->skips++;
+    else
+        j->runs++;
+    if (r == TL_SCHED_FAILED)
+        j->failures++;
+    s->o.on_event(s->o.event_ud, &ev);
+}
+
+static tl_sched_result run_job(tl_sched *s, job *j, int64_t due) {
+    if (upstream_blocks(s, j, j->detail, sizeof j->detail)) {
+        int64_t now = now_ms(s);
+        finish(s, j, TL_SCHED_SKIPPED, due, now, now);
+        return TL_SCHED_SKIPPED;
+    }
+    int64_t start = now_ms(s);
+    tl_sched_event ev = {.job = j->name,
+                         .result = TL_SCHED_RUNNING,
+                         .due_ms = due,
+                         .start_ms = start,
+                         .detail = "",
+                         .next_ms = -1};
+    s->o.on_event(s->o.event_ud, &ev);
+    tl_err err = {0};
+    char out[sizeof j->detail] = "";
+    int rc = j->run(j->ud, out, sizeof out, &err);
+    if (rc == 0)
+        snprintf(j->detail, sizeof j->detail, "%s", out);
+    else if (err.msg[0])
+        snprintf(j->detail, sizeof j->detail, "%s", err.msg);
+    else
+        snprintf(j->detail, sizeof j->detail, "failed (%s)", tl_err_code_name((tl_err_code)rc));
+    tl_sched_result r = rc == 0 ? TL_SCHED_OK : TL_SCHED_FAILED;
+    finish(s, j, r, due, start, now_ms(s));
+    return r;
+}
+
+static void new_round(tl_sched *s) {
+    for (size_t i = 0; i < s->n; i++)
+        s->jobs[i].round = TL_SCHED_RUNNING;
+}
+
+size_t tl_sched_tick(tl_sched *s) {
+    int64_t now = now_ms(s);
+    size_t runs = 0;
+    new_round(s);
+    for (size_t i = 0; i < s->n && !stopping(s); i++) {
+        job *j = &s->jobs[i];
+        if (j->enabled && j->next_ms >= 0 && j->next_ms <= now) {
+            run_job(s, j, j->next_ms);
+            runs++;
+        }
+    }
+    return runs;
+}
+
+size_t tl_sched_run_all(tl_sched *s) {
+    size_t bad = 0;
+    new_round(s);
+    for (size_t i = 0; i < s->n && !stopping(s); i++)
+        if (s->jobs[i].enabled && run_job(s, &s->jobs[i], now_ms(s)) != TL_SCHED_OK)
+            bad++;
+    return bad;
+}
+
+static int64_t earliest(const tl_sched *s) {
+    int64_t next = -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->jobs[i].enabled && s->jobs[i].next_ms >= 0 &&
+            (next < 0 || s->jobs[i].next_ms < next))
+            next = s->jobs[i].next_ms;
+    return next;
+}
+
+void tl_sched_loop(tl_sched *s) {
+    while (!stopping(s)) {
+        int64_t now = now_ms(s), next = earliest(s);
+        if (next >= 0 && next <= now) {
+            tl_sched_tick(s);
+            continue;
+        }
+        int64_t wait = next < 0 || next - now > MAX_SLEEP_MS ? MAX_SLEEP_MS : next - now;
+        s->o.sleep(s->o.sleep_ud, wait);
+    }
+}
+
+static void *loop_main(void *arg) {
+    tl_sched_loop(arg);
+    return NULL;
+}
+
+int tl_sched_start(tl_sched *s, tl_err *err) {
+    if (s->started)
+        return tl_err_set(err, TL_ERR_INVALID, "the scheduler is already running");
+    if (pthread_create(&s->thread, NULL, loop_main, s) != 0)
+        return tl_err_set(err, TL_ERR_IO, "cannot start the scheduler thread");
+    s->started = true;
+    return 0;
+}
+
+void tl_sched_stop(tl_sched *s) {
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- reporting ------------------------------------------------------------ */
+
+size_t tl_sched_job_count(const tl_sched *s) {
+    return s->n;
+}
+
+int tl_sched_job_get(const tl_sched *s, size_t i, tl_sched_job_info *out) {
+    if (i >= s->n)
+        return -1;
+    const job *j = &s->jobs[i];
+    *out = (tl_sched_job_info){
+        .name = j->name,
+        .schedule = j->enabled ? j->schedule : "",
+        .after = j->after,
+        .enabled = j->enabled,
+        .next_ms = j->enabled ? j->next_ms : -1,
+        .runs = j->runs,
+        .failures = j->failures,
+        .skips = j->skips,
+        .last = j->last,
+        .last_start_ms = j->last_start_ms,
+        .last_duration_ms = j->last_duration_ms,
+        .last_detail = j->detail,
+    };
+    return 0;
+}
+
+void tl_sched_log_event(void *ud, const tl_sched_event *ev) {
+    (void)ud;
+    char due[32], next[32] = "never";
+    tl_cron_format_time(ev->due_ms, due, sizeof due);
+    if (ev->next_ms >= 0)
+        tl_cron_format_time(ev->next_ms, next, sizeof next);
+    double secs = (double)(ev->end_ms - ev->start_ms) / 1e3;
+    char missed[64] = "";
+    if (ev->missed)
+        snprintf(missed, sizeof missed, " (%zu fire time%s passed while it ran)", ev->missed,
+                 ev->missed == 1 ? "" : "s");
+    switch (ev->result) {
+    case TL_SCHED_RUNNING: tl_info("schedule", "%s started (due %s)", ev->job, due); break;
+    case TL_SCHED_OK:
+        tl_info("schedule", "%s ok in %.2f s: %s; next %s%s", ev->job, secs, ev->detail, next,
+                missed);
+        break;
+    case TL_SCHED_FAILED:
+        tl_error("schedule", "%s failed after %.2f s: %s; retry at %s%s", ev->job, secs, ev->detail,
+                 next, missed);
+        break;
+    case TL_SCHED_SKIPPED:
+        tl_warn("schedule", "%s skipped: %s; next %s", ev->job, ev->detail, next);
+        break;
+    }
+}
+
+void tl_sched_print(const tl_sched *s, FILE *out) {
+    fprintf(out, "%-10s %-20s %-10s %s\n", "JOB", "SCHEDULE", "AFTER", "NEXT (UTC)");
+    for (size_t i = 0; i < s->n; i++) {
+        const job *j = &s->jobs[i];
+        char next[32] = "-";
+        if (j->enabled && j->next_ms >= 0)
+            tl_cron_format_time(j->next_ms, next, sizeof next);
+        fprintf(out, "%-10s %-20s %-10s %s\n", j->name, j->enabled ? j->schedule : "(disabled)",
+                j->after[0] ? j->after : "-", next);
+    }
+}

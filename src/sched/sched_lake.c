@@ -1,0 +1,157 @@
+/* The lake's jobs for the scheduler: compaction, models, vacuum, each a
+ * call into the library the standalone commands use (see sched_lake.h). */
+#include "sched/sched_lake.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compact/compact.h"
+#include "lake/lake.h"
+#include "models/models.h"
+#include "tables/tables.h"
+#include "util/log.h"
+
+typedef struct lake_ctx {
+    tl_sched_lake_opts o;
+    tl_sched_opts base;
+} lake_ctx;
+
+static int compact_job(void *ud, char *out, size_t cap, tl_err *err) {
+    const lake_ctx *c = ud;
+    const tl_config *cfg = c->o.cfg;
+    tl_compact_opts o = {
+        .min_files = cfg->min_files,
+        .target_file_size = cfg->target_file_size,
+        .lateness_ms = cfg->allowed_lateness_ms,
+    };
+    tl_compact_stats st = {0};
+    int rc = tl_compact_run(c->o.store, &o, &st, err);
+    if (rc == 0 && st.partitions == 0)
+        snprintf(out, cap, "nothing to compact");
+    else if (rc == 0)
+        snprintf(out, cap, "%zu partition%s: %zu -> %zu files, %lld rows, %zu conflicts retried",
+                 st.partitions, st.partitions == 1 ? "" : "s", st.files_before, st.files_after,
+                 (long long)st.rows, st.conflicts);
+    return rc;
+}
+
+static int models_job(void *ud, char *out, size_t cap, tl_err *err) {
+    const lake_ctx *c = ud;
+    const tl_config *cfg = c->o.cfg;
+    FILE *sink = c->o.models_out ? c->o.models_out : fopen("/dev/null", "w");
+    if (!sink)
+        return tl_err_set(err, TL_ERR_IO, "cannot open /dev/null for the models' output");
+    tl_models_opts o = {
+        .project = cfg->models_project,
+        .lake = cfg->lake,
+        .warehouse = cfg->warehouse,
+        .select = cfg->models_select,
+        .exclude = cfg->models_exclude,
+        .full_refresh = cfg->full_refresh,
+        .out = sink,
+        .cfg = cfg,
+    };
+    tl_models_summary sum = {0};
+    int rc = tl_models_run(&o, &sum, err);
+    if (sink != c->o.models_out)
+        fclose(sink);
+    else
+        fflush(sink);
+    if (rc != 0)
+        return rc;
+    int total = sum.ok + sum.failed + sum.skipped;
+    if (sum.failed > 0)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "%d of %d models failed, %d skipped (see %s/target/run_results.json)",
+                          sum.failed, total, sum.skipped, cfg->models_project);
+    snprintf(out, cap, "%d models built into %s", sum.ok, cfg->warehouse);
+    return 0;
+}
+
+static int vacuum_job(void *ud, char *out, size_t cap, tl_err *err) {
+    const lake_ctx *c = ud;
+    static const char *const tables[] = {TL_TICKS_TABLE, TL_DEADLETTER_TABLE};
+    tl_vacuum_opts o = {.retain_ms = c->o.cfg->vacuum_retain_ms};
+    tl_vacuum_stats st = {0};
+    size_t logs = 0;
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        size_t n = 0;
+        int rc = tl_vacuum_table(c->o.store, tables[i], &o, &st, err);
+        if (rc == 0)
+            rc = tl_lake_log_cleanup(c->o.store, tables[i], c->o.cfg->log_retention_ms, &n, err);
+        if (rc != 0)
+            return tl_err_wrap(err, "table %s", tables[i]);
+        logs += n;
+    }
+    snprintf(out, cap,
+             "deleted %zu files (%.1f MB), kept %zu unreferenced inside the retention, "
+             "%zu expired log files",
+             st.files, (double)st.bytes / 1e6, st.kept_recent, logs);
+    return 0;
+}
+
+/* The dashboard calls the compact job "compaction". */
+static void report_live(tl_live *live, const tl_sched_event *ev) {
+    char status[256];
+    double secs = (double)(ev->end_ms - ev->start_ms) / 1e3;
+    if (ev->result == TL_SCHED_OK)
+        snprintf(status, sizeof status, "ok in %.1f s: %s", secs, ev->detail);
+    else
+        snprintf(status, sizeof status, "%s: %s", tl_sched_result_name(ev->result), ev->detail);
+    tl_live_set_job(live, strcmp(ev->job, "compact") ? ev->job : "compaction", ev->end_ms, status);
+}
+
+static void on_event(void *ud, const tl_sched_event *ev) {
+    lake_ctx *c = ud;
+    tl_sched_log_event(NULL, ev);
+    if (c->o.live && ev->result != TL_SCHED_RUNNING)
+        report_live(c->o.live, ev);
+    if (c->base.on_event)
+        c->base.on_event(c->base.event_ud, ev);
+}
+
+static const char *models_schedule(const tl_sched_lake_opts *o) {
+    if (!o->models || !o->models[0] || !o->models_optional)
+        return o->models;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dbt_project.yml", o->cfg->models_project);
+    if (access(path, R_OK) == 0)
+        return o->models;
+    tl_info("schedule", "models disabled: no %s (set models.project)", path);
+    return NULL;
+}
+
+tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *base, tl_err *err) {
+    lake_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    c->o = *o;
+    if (base)
+        c->base = *base;
+    tl_sched_opts so = c->base;
+    so.on_event = on_event;
+    so.event_ud = c;
+    tl_sched *s = tl_sched_new(&so);
+    if (!s) {
+        free(c);
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    /* The first job owns the context (freed with the scheduler, or by a
+     * failed add); the others borrow it. */
+    const tl_sched_job jobs[] = {
+        {"compact", o->compact, NULL, compact_job, c, free},
+        {"models", models_schedule(o), "compact", models_job, c, NULL},
+        {"vacuum", o->vacuum, NULL, vacuum_job, c, NULL},
+    };
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++)
+        if (tl_sched_add(s, &jobs[i], err) != 0) {
+            tl_err_wrap(err, "schedule.%s", jobs[i].name);
+            tl_sched_destroy(s);
+            return NULL;
+        }
+    return s;
+}

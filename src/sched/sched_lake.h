@@ -1,0 +1,44 @@
+/* sched_lake — the lake's scheduled jobs, in-process, on a tl_sched:
+ *
+ *   compact ──► models        vacuum
+ *
+ * compact   tl_compact_run on the ticks table (compact.min_files,
+ *           compact.target_file_size, stream.allowed_lateness)
+ * models    tl_models_run of models.project into models.warehouse, after
+ *           compact: when both are due, models read the compacted lake,
+ *           and a failed compaction skips that round's models run
+ * vacuum    tl_vacuum_table on ticks and deadletter (vacuum.retain), then
+ *           the log cleanup behind the newest checkpoint (lake.log_retention)
+ *
+ * Used by `ticklake schedule` and by `ticklake up` (which passes its
+ * tl_live, so the dashboard's health panel shows each job's last run). */
+#ifndef TL_SCHED_SCHED_LAKE_H
+#define TL_SCHED_SCHED_LAKE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conf/conf.h"
+#include "live/live.h"
+#include "sched/sched.h"
+#include "store/store.h"
+
+typedef struct tl_sched_lake_opts {
+    const tl_config *cfg; /* settings as above; borrowed, must outlive the scheduler */
+    tl_store *store;      /* the open lake; borrowed, likewise */
+    /* Schedules (cron.h); NULL or "" leaves the job disabled. */
+    const char *compact, *models, *vacuum;
+    FILE *models_out; /* the models run's progress lines; NULL = discarded */
+    /* When the project folder has no dbt_project.yml, leave models disabled
+     * with a log line instead of failing every run (`up` from any folder). */
+    bool models_optional;
+    tl_live *live; /* each outcome goes to tl_live_set_job too; NULL = only logged */
+} tl_sched_lake_opts;
+
+/* A scheduler holding the three jobs (disabled ones too, for --list).
+ * base may set the clock and sleep (tests); its on_event is called after
+ * the standard log line. TL_ERR_INVALID for a bad schedule, naming the
+ * job and the setting. */
+tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *base, tl_err *err);
+
+#endif
