@@ -6,8 +6,11 @@
  *                                                            │ tl_stream_on_row
  *                                                            ▼
  *                                   live state ──► web server (HTTP + SSE)
+ *                                        ▲ tl_live_set_job
+ *                       scheduler thread: compaction, models, vacuum (src/sched)
  *
- * Shutdown (Ctrl-C or --duration): the simulator stops and flushes its
+ * Shutdown (Ctrl-C or --duration): the scheduler stops (a running job
+ * finishes first), the simulator stops and flushes its
  * producer, the stream reads what was delivered (bounded wait), flushes and
  * commits, leaves its group; then the web server, the broker. */
 #include <inttypes.h>
@@ -21,6 +24,7 @@
 #include "lake/lake.h"
 #include "live/live.h"
 #include "live/live_follow.h"
+#include "sched/sched_lake.h"
 #include "sim/sim.h"
 #include "source/source.h"
 #include "store/store.h"
@@ -218,6 +222,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     tl_kafka_mock *broker = NULL;
     tl_live_follow *follow = NULL;
     tl_web *web = NULL;
+    tl_sched *sched = NULL;
     pthread_t sim_t, stream_t;
     bool sim_started = false, stream_started = false;
     int rc = TL_EXIT_FAILURE;
@@ -238,6 +243,20 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     }
     tl_live_set_since(u.live, tl_now_us());
+    /* The scheduler: its jobs run on the lake the stream writes, and each
+     * outcome shows in the dashboard's health panel. Models only when the
+     * project folder exists (up runs from any folder). */
+    tl_sched_lake_opts so = {.cfg = cfg,
+                             .store = u.store,
+                             .compact = cfg->schedule_compact,
+                             .models = cfg->schedule_models,
+                             .vacuum = cfg->schedule_vacuum,
+                             .models_optional = true,
+                             .live = u.live};
+    if (!(sched = tl_sched_lake_new(&so, NULL, &err))) {
+        rc = err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
+        goto out;
+    }
     if (!(follow = tl_live_follow_new(u.live, u.store, false, &err)) ||
         tl_live_follow_start(follow, 1000, &err) != 0)
         goto out;
@@ -255,8 +274,8 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     }
     sim_started = true;
-    /* The scheduler (compaction, models) joins here: it gets u.store and
-     * reports each run with tl_live_set_job(u.live, "compaction", ...). */
+    if (tl_sched_start(sched, &err) != 0)
+        goto out;
     printf("ticklake up: dashboard at %s\n", tl_web_url(web));
     printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %lld ticks/s%s\n",
            u.kcfg.brokers, cfg->topic, cfg->lake, (long long)cfg->symbols, (long long)cfg->rate,
@@ -265,6 +284,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     wait_running(&u, cfg->duration_ms);
     rc = atomic_load(&u.failed) ? TL_EXIT_FAILURE : TL_EXIT_OK;
 out:
+    tl_sched_destroy(sched); /* waits for a running job */
     atomic_store(&u.sim_stop, true);
     if (sim_started)
         pthread_join(sim_t, NULL);
@@ -295,10 +315,12 @@ const tl_command tl_cmd_up = {
     .description =
         "Starts in one process a development Kafka broker, the simulator (with a few\n"
         "malformed, late, duplicate and out-of-order ticks), the stream writing the lake,\n"
-        "and the dashboard, then prints the dashboard's URL. Ctrl-C, or the end of\n"
-        "--duration, stops it cleanly: the simulator stops, the stream reads what was\n"
-        "sent, flushes and commits, and the command exits 0. The lake stays for\n"
-        "`ticklake query` and `ticklake dashboard`.",
+        "the scheduler (compaction, models when models.project exists, vacuum; see\n"
+        "`ticklake schedule --help`) and the dashboard, then prints the dashboard's URL.\n"
+        "Ctrl-C, or the end of --duration, stops it cleanly: the scheduler lets a running\n"
+        "job finish, the simulator stops, the stream reads what was sent, flushes and\n"
+        "commits, and the command exits 0. The lake stays for `ticklake query` and\n"
+        "`ticklake dashboard`.",
     .groups = TL_CG_UP | TL_CG_LAKE | TL_CG_WEB,
     .run = run,
 };
