@@ -3,7 +3,8 @@
 # schedule is a usage error naming the setting; --once on a lake of many
 # small files compacts it (no row lost), builds the models after the
 # compaction, and vacuums the removed files but never a live one; a failed
-# compaction skips that round's models run (and says why), exit 1.
+# compaction skips that round's models run (and says why), exit 1; the
+# loop runs on its schedule and exits 0 on SIGTERM.
 source "$(dirname "$0")/lib.sh"
 L="$WORK/lake"; P="$WORK/analytics"; WH="$WORK/wh.duckdb"
 cp -r "$TL_SOURCE_DIR/analytics" "$P"; rm -rf "$P/target"
@@ -75,4 +76,21 @@ grep -q "schedule: models skipped: upstream job 'compact' failed in this round" 
   || fail "models not skipped with a reason"
 grep -q "vacuum" "$WORK/fail.err" && fail "the disabled vacuum ran"
 [ ! -e "$WORK/wh2.duckdb" ] || fail "models built a warehouse after a failed compaction"
-echo "ok: schedule --once" >&2
+say "the loop: runs on schedule, SIGTERM stops it, exit 0"
+: > "$WORK/loop.err"
+"$TICKLAKE" schedule --lake "$L" --project "$P" --warehouse "$WH" --schedule-compact '@every 1s' \
+  --schedule-models '' --schedule-vacuum '' > /dev/null 2> "$WORK/loop.err" &
+S=$!
+PIDS+=($S)
+for _ in $(seq 100); do
+  [ "$(grep -c 'schedule: compact ok' "$WORK/loop.err")" -ge 2 ] && break
+  sleep 0.1
+done
+[ "$(grep -c 'schedule: compact ok' "$WORK/loop.err")" -ge 2 ] || fail "no two compaction runs: $(cat "$WORK/loop.err")"
+grep -q "compact ok in [0-9.]* s: nothing to compact" "$WORK/loop.err" || fail "re-run was not a no-op"
+kill -TERM "$S"
+rc=0
+wait "$S" || rc=$?
+expect_eq "exit code after SIGTERM" "$rc" 0
+grep -q "schedule: stopped" "$WORK/loop.err" || fail "no stop line"
+echo "ok: schedule --once and the loop" >&2
