@@ -16,6 +16,7 @@
 #include "source/source.h"
 
 #define BLOCK (1 << 20)
+#define FILL_INTERRUPTED (-1000) /* not a tl_err_code */
 
 typedef struct file_source {
     tl_source base;
@@ -70,6 +71,8 @@ static ssize_t fill(file_source *f, tl_err *err) {
             f->end += (size_t)n;
             return n;
         }
+        if (errno == EINTR && !f->own_fd)
+            return FILL_INTERRUPTED; /* a signal on a pipe: the caller checks for stop */
         if (errno != EINTR)
             return tl_err_set(err, TL_ERR_IO, "cannot read %s: %s", f->path, strerror(errno));
     }
@@ -106,10 +109,13 @@ static int file_read(tl_source *src, tl_source_msg *out, size_t max, int timeout
             return TL_SOURCE_END;
         if (!f->own_fd) { /* a pipe may stay quiet: let the stream flush meanwhile */
             struct pollfd pfd = {f->fd, POLLIN, 0};
-            if (poll(&pfd, 1, timeout_ms) == 0)
-                return 0;
+            int ready = poll(&pfd, 1, timeout_ms);
+            if (ready == 0 || (ready < 0 && errno == EINTR))
+                return 0; /* quiet, or a signal: back to the loop, which checks for stop */
         }
         ssize_t got = fill(f, err);
+        if (got == FILL_INTERRUPTED)
+            return 0;
         if (got < 0)
             return (int)got;
         if (got == 0)

@@ -45,7 +45,7 @@ static part_pos *pos_of(kafka_source *k, int32_t p) {
 
 static int64_t on_start(void *ud, int32_t partition) {
     kafka_source *k = ud;
-    int64_t resume = tl_stream_resume_offset(k->base.stream, partition);
+    int64_t resume = tl_stream_assign_partition(k->base.stream, partition);
     part_pos *pp = pos_of(k, partition);
     if (pp) {
         tl_err err;
@@ -54,6 +54,13 @@ static int64_t on_start(void *ud, int32_t partition) {
         pp->next = resume >= 0 ? resume : 0;
         if (tl_kafka_consumer_watermarks(k->consumer, partition, &low, &high, 10000, &err) == 0) {
             pp->end_at_assign = high;
+            if (resume > high) { /* the lake is ahead of the topic */
+                tl_err_set(&err, TL_ERR_INVALID,
+                           "partition %d: the lake holds up to offset %lld but the topic ends at "
+                           "%lld: was the topic recreated? Use a new lake (or group)",
+                           (int)partition, (long long)resume - 1, (long long)high);
+                tl_stream_fail(k->base.stream, &err);
+            }
             if (pp->next < low) {
                 if (resume >= 0) /* retention removed messages the lake never got */
                     tl_error("source",
@@ -67,7 +74,7 @@ static int64_t on_start(void *ud, int32_t partition) {
         } else {
             tl_warn("source", "partition %d: cannot read its end offset: %s", (int)partition,
                     err.msg);
-            pp->end_at_assign = -1;
+            pp->end_at_assign = INT64_MAX; /* unknown: --until-end must not stop on it */
         }
     }
     k->ever_assigned = true;
@@ -81,11 +88,12 @@ static void on_revoke(void *ud, int32_t partition) {
     kafka_source *k = ud;
     tl_err err;
     /* everything read so far goes into the lake before the partition moves */
-    if (tl_stream_flush(k->base.stream, &err) != 0)
-        tl_error("source",
-                 "flush on revoke of partition %d failed: %s (the next owner resumes "
-                 "from the lake)",
-                 (int)partition, err.msg);
+    if (tl_stream_flush(k->base.stream, &err) != 0) {
+        /* fatal: rows read but not written must not be covered by a later
+         * commit; the stream stops and a restart resumes from the lake */
+        tl_err_wrap(&err, "flush on revoke of partition %d", (int)partition);
+        tl_stream_fail(k->base.stream, &err);
+    }
     tl_stream_forget_partition(k->base.stream, partition);
     part_pos *pp = pos_of(k, partition);
     if (pp)
@@ -99,12 +107,15 @@ static void on_eof(void *ud, int32_t partition, int64_t offset) {
 }
 
 static bool reached_end(kafka_source *k) {
-    if (!k->ever_assigned)
-        return false;
-    for (size_t i = 0; i < k->npos; i++)
-        if (k->pos[i].assigned && k->pos[i].next < k->pos[i].end_at_assign)
+    size_t assigned = 0;
+    for (size_t i = 0; i < k->npos; i++) {
+        if (!k->pos[i].assigned)
+            continue;
+        assigned++;
+        if (k->pos[i].next < k->pos[i].end_at_assign)
             return false;
-    return true;
+    }
+    return assigned > 0; /* between a revoke and the next assignment: not yet */
 }
 
 static void kafka_release(tl_source *src) {

@@ -55,9 +55,9 @@ static int s3_put_file(tl_store *st, const char *key, const char *local_path, tl
     return rc;
 }
 
-/* After a lost put-if-absent that followed an ambiguous failure (reset,
- * timeout, 5xx), the object there may be our own first attempt: it is ours
- * exactly when it holds our bytes (commits carry timestamps and differ). */
+/* After a put-if-absent found the key taken, the object there may be our
+ * own earlier attempt whose answer was lost: it is ours exactly when it
+ * holds our bytes (commits carry a txnId and a timestamp, so others differ). */
 static bool object_is(s3_store *s, const char *full, const void *data, size_t len) {
     tl_buf b = TL_BUF_INIT;
     s3_request rq = {.method = "GET", .key = full, .out = &b, .out_fd = -1};
@@ -79,7 +79,10 @@ static int s3_put_if_absent(tl_store *st, const char *key, const void *data, siz
     s3_request rq = {.method = "PUT", .key = full, .headers = hdrs, .body = &body, .out_fd = -1};
     s3_response rs;
     int rc = s3_perform(s, &rq, &rs, err);
-    if (rc == TL_ERR_CONFLICT && rs.ambiguous && object_is(s, full, data, len)) {
+    /* Always look, not only after a failure we saw: libcurl itself resends a
+     * request whose reused connection died before the answer, so our first
+     * attempt can have landed without any sign of it here. */
+    if (rc == TL_ERR_CONFLICT && object_is(s, full, data, len)) {
         tl_info("s3", "put-if-absent %s: an earlier attempt had landed; it is ours", key);
         tl_err_clear(err);
         rc = 0;

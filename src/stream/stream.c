@@ -12,18 +12,30 @@
 #include "util/clock.h"
 #include "util/log.h"
 
+/* A temp folder of this process's own (several streams may share a lake,
+ * even with the same pid in different containers): on the lake's file
+ * system when it has one, so put_file is a rename. */
 static int make_tmp_dir(tl_stream *s, tl_err *err) {
     char *local = tl_store_local_path(s->store, "_tmp");
-    if (local) { /* same filesystem as the lake: put_file becomes a rename */
-        snprintf(s->tmp_dir, sizeof s->tmp_dir, "%s", local);
+    char base[900], host[64] = "host";
+    if (local) {
+        snprintf(base, sizeof base, "%s", local);
         free(local);
     } else {
         const char *t = getenv("TMPDIR");
-        snprintf(s->tmp_dir, sizeof s->tmp_dir, "%s/ticklake-%d", t ? t : "/tmp", (int)getpid());
+        snprintf(base, sizeof base, "%s/ticklake-tmp", t && *t ? t : "/tmp");
     }
-    if (mkdir(s->tmp_dir, 0755) != 0 && errno != EEXIST)
-        return tl_err_set(err, TL_ERR_IO, "cannot create temp folder %s: %s", s->tmp_dir,
+    if (mkdir(base, 0755) != 0 && errno != EEXIST)
+        return tl_err_set(err, TL_ERR_IO, "cannot create temp folder %s: %s", base,
                           strerror(errno));
+    gethostname(host, sizeof host - 1);
+    snprintf(s->tmp_dir, sizeof s->tmp_dir, "%s/%s-%d-XXXXXX", base, host, (int)getpid());
+    if (!mkdtemp(s->tmp_dir)) {
+        int e = errno;
+        s->tmp_dir[0] = '\0';
+        return tl_err_set(err, TL_ERR_IO, "cannot create a temp folder under %s: %s", base,
+                          strerror(e));
+    }
     return 0;
 }
 
@@ -121,7 +133,7 @@ void tl_stream_destroy(tl_stream *s) {
     tl_dedupe_destroy(s->dedupe);
     tl_tick_parser_destroy(s->parser);
     if (s->tmp_dir[0])
-        rmdir(s->tmp_dir); /* only succeeds when empty, as it should be */
+        rmdir(s->tmp_dir); /* ours alone; only succeeds when empty, as it should be */
     free(s->topic);
     free(s->group);
     free(s->source_id);
@@ -146,9 +158,37 @@ void tl_stream_src_name(const tl_stream *s, int32_t partition, char *out, size_t
 
 /* ---- partitions ---------------------------------------------------------------- */
 
-/* The position of a partition, loaded from the lake the first time it is
- * seen (the snapshot is refreshed, so partitions assigned later see commits
- * other consumers made meanwhile). NULL when out of memory. */
+/* Load a partition's position from the lake (refreshing the snapshot, so
+ * it sees what other consumers committed meanwhile). A lake that cannot be
+ * read makes the stream fail: resuming from an old position would write
+ * ticks twice. */
+static int part_load(tl_stream *s, tl_part *p, int32_t partition) {
+    char app[512];
+    tl_err err;
+    tl_stream_app_id(s, partition, app, sizeof app);
+    if (tl_lake_snapshot_refresh(s->store, s->ticks_snap, &err) != 0 ||
+        tl_lake_snapshot_refresh(s->store, s->dl_snap, &err) != 0) {
+        tl_err_wrap(&err, "reading partition %d's position from the lake", (int)partition);
+        tl_stream_fail(s, &err);
+        return -1;
+    }
+    p->in_lake = tl_lake_snapshot_txn_version(s->ticks_snap, app);
+    p->dl_in_lake = tl_lake_snapshot_txn_version(s->dl_snap, app);
+    if (p->dl_in_lake < p->in_lake)
+        p->dl_in_lake = p->in_lake; /* dead letters commit first: covered */
+    p->consumed = p->sealed = p->in_lake;
+    p->last_msg_ms = tl_mono_ms();
+    p->known = true;
+    if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
+        s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
+    s->c.last_commit_version = s->ticks_version;
+    if (tl_lake_snapshot_version(s->dl_snap) > s->dl_version)
+        s->dl_version = tl_lake_snapshot_version(s->dl_snap);
+    return 0;
+}
+
+/* The state of a partition, its position loaded from the lake the first
+ * time it is seen. NULL when out of memory or the lake cannot be read. */
 tl_part *tl_stream_part(tl_stream *s, int32_t partition) {
     size_t idx = (size_t)(partition + 1);
     if (partition < -1)
@@ -159,36 +199,35 @@ tl_part *tl_stream_part(tl_stream *s, int32_t partition) {
         if (!p)
             return NULL;
         memset(p + s->nparts, 0, (n - s->nparts) * sizeof *p);
+        for (size_t i = s->nparts; i < n; i++)
+            p[i].max_event_us = INT64_MIN;
         s->parts = p;
         s->nparts = n;
     }
     tl_part *p = &s->parts[idx];
-    if (!p->known) {
-        char app[512];
-        tl_err err;
-        tl_stream_app_id(s, partition, app, sizeof app);
-        if (tl_lake_snapshot_refresh(s->store, s->ticks_snap, &err) != 0 ||
-            tl_lake_snapshot_refresh(s->store, s->dl_snap, &err) != 0)
-            tl_warn("stream", "could not refresh the lake snapshot: %s", err.msg);
-        p->in_lake = tl_lake_snapshot_txn_version(s->ticks_snap, app);
-        p->dl_in_lake = tl_lake_snapshot_txn_version(s->dl_snap, app);
-        if (p->dl_in_lake < p->in_lake)
-            p->dl_in_lake = p->in_lake; /* dead letters commit first: covered */
-        p->consumed = p->sealed = p->in_lake;
-        p->max_event_us = INT64_MIN;
-        p->last_msg_ms = tl_mono_ms();
-        p->known = true;
-        if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
-            s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
-        s->c.last_commit_version = s->ticks_version;
-        if (tl_lake_snapshot_version(s->dl_snap) > s->dl_version)
-            s->dl_version = tl_lake_snapshot_version(s->dl_snap);
-    }
+    if (!p->known && part_load(s, p, partition) != 0)
+        return NULL;
     return p;
 }
 
+int64_t tl_stream_assign_partition(tl_stream *s, int32_t partition) {
+    size_t idx = (size_t)(partition + 1);
+    if (idx < s->nparts && s->parts[idx].known && s->parts[idx].consumed == s->parts[idx].sealed &&
+        s->parts[idx].sealed == s->parts[idx].in_lake)
+        s->parts[idx].known = false; /* nothing of ours in flight: re-read the lake */
+    return tl_stream_resume_offset(s, partition);
+}
+
+void tl_stream_fail(tl_stream *s, const tl_err *err) {
+    if (s->failed)
+        return;
+    s->failed = true;
+    s->fail_err = *err;
+    tl_error("stream", "stopping: %s", err->msg);
+}
+
 int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition) {
-    tl_part *p = tl_stream_part(s, partition);
+    tl_part *p = tl_stream_part(s, partition); /* NULL: the stream has failed */
     return p && p->in_lake >= 0 ? p->in_lake + 1 : -1;
 }
 
@@ -316,9 +355,13 @@ static int reject(tl_stream *s, tl_part *p, int32_t partition, int64_t offset, i
 
 int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,
                      tl_err *err) {
+    if (s->failed)
+        return tl_stream_failed_err(s, err);
     tl_part *p = tl_stream_part(s, partition);
     if (!p)
-        return tl_err_set(err, TL_ERR_NOMEM, "out of memory (partition %d)", (int)partition);
+        return s->failed
+                   ? tl_stream_failed_err(s, err)
+                   : tl_err_set(err, TL_ERR_NOMEM, "out of memory (partition %d)", (int)partition);
     p->last_msg_ms = s->batch_now_ms;
     if (offset <= p->in_lake) {
         s->c.skipped++;
@@ -352,7 +395,7 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
     if (row.tick.has & TL_TICK_HAS_SEQ) {
         /* a late tick is remembered for one horizon from now, not from its
          * own (old) event time, so its resend is caught too */
-        int64_t keep = row.late ? wm : row.tick.ts_us;
+        int64_t keep = wm != INT64_MIN && row.tick.ts_us < wm ? wm : row.tick.ts_us;
         int seen = tl_dedupe_seen(s->dedupe, row.tick.symbol, row.tick.seq, keep);
         if (seen < 0)
             return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dedupe state)");
@@ -393,7 +436,15 @@ bool tl_stream_positions_moved(const tl_stream *s) {
     return false;
 }
 
+int tl_stream_failed_err(const tl_stream *s, tl_err *err) {
+    if (err)
+        *err = s->fail_err;
+    return s->fail_err.code ? s->fail_err.code : TL_ERR_IO;
+}
+
 int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
+    if (s->failed)
+        return tl_stream_failed_err(s, err);
     s->batch_now_ms = tl_mono_ms();
     tl_stream_frontier_update(s); /* partitions fall idle with time, too */
     int committed = tl_stream_poll_inflight(s, err);

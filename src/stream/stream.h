@@ -81,6 +81,16 @@ void tl_stream_destroy(tl_stream *s);
  * lake holds, or -1 when it holds nothing of this partition yet. */
 int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition);
 
+/* A partition was (re)assigned to this consumer: forget what we knew of it
+ * (another consumer may have committed more meanwhile), re-read its
+ * position from the lake and return where to resume, as resume_offset. */
+int64_t tl_stream_assign_partition(tl_stream *s, int32_t partition);
+
+/* Mark the stream failed (e.g. a flush on revoke failed): every later
+ * ingest, flush or commit returns this error, so the process exits and a
+ * restart resumes from the lake. */
+void tl_stream_fail(tl_stream *s, const tl_err *err);
+
 /* Take one message. Offsets at or below what the lake already holds are
  * skipped (counted). Returns 0, or <0 on a fatal error (out of memory). */
 int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,

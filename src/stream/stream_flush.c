@@ -141,6 +141,12 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         rc = tl_err_set(err, TL_ERR_IO, "cannot write %s", json);
         goto out;
     }
+    char qjson[2600], qlocal[2600];
+    if (tl_duck_quote(json, qjson, sizeof qjson) != 0 ||
+        tl_duck_quote(local, qlocal, sizeof qlocal) != 0) {
+        rc = tl_err_set(err, TL_ERR_INVALID, "temp path too long: %s", json);
+        goto out;
+    }
     tl_buf_printf(&sql,
                   "COPY (SELECT reason, message, raw, raw_base64, source, src_partition, "
                   "src_offset, received_ts FROM read_json('%s', format='newline_delimited', "
@@ -148,7 +154,7 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
                   "raw_base64:'VARCHAR', source:'VARCHAR', src_partition:'INTEGER', "
                   "src_offset:'BIGINT', received_ts:'TIMESTAMPTZ'})) TO '%s' "
                   "(FORMAT parquet, COMPRESSION zstd)",
-                  json, local);
+                  qjson, qlocal);
     if ((rc = tl_duck_exec(s->duck, sql.data, err)))
         goto out;
     unlink(json);
@@ -312,23 +318,57 @@ static int commit(tl_stream *s, const tl_batch *bt, const char *table, tl_lake_t
     return 0;
 }
 
+/* The fence: no one else may have advanced a partition we are about to
+ * commit (a consumer that held it before a rebalance, a zombie). Compares
+ * the log's txn versions with what we believe is in the lake. */
+static int check_fence(tl_stream *s, const tl_batch *bt, tl_err *err) {
+    int rc = tl_lake_snapshot_refresh(s->store, s->ticks_snap, err);
+    if (rc)
+        return tl_err_wrap(err, "re-reading the ticks log before a commit");
+    if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
+        s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
+    for (size_t i = 0; i < bt->nparts; i++) {
+        if (bt->upto[i] < 0)
+            continue;
+        char app[512];
+        tl_stream_app_id(s, (int32_t)i - 1, app, sizeof app);
+        int64_t have = tl_lake_snapshot_txn_version(s->ticks_snap, app);
+        if (have != s->parts[i].in_lake)
+            return tl_err_set(err, TL_ERR_CONFLICT,
+                              "%s: the lake holds offset %lld but this stream expected %lld: "
+                              "another writer committed this partition (a rebalance or a "
+                              "second stream); stopping without committing",
+                              app, (long long)have, (long long)s->parts[i].in_lake);
+    }
+    return 0;
+}
+
 /* Commit a written batch (dead letters first), then tell the source. */
 static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     if (bt->rc) {
         if (err)
             *err = bt->err;
+        tl_stream_fail(s, &bt->err);
         return bt->rc;
     }
-    int rc = 0;
+    int rc = check_fence(s, bt, err);
+    if (rc) {
+        tl_stream_fail(s, err);
+        return rc;
+    }
     s->c.files_written += bt->files;
     s->c.bytes_written += bt->bytes;
     s->c.dl_files_written += bt->dl_files;
     if (bt->dl_tx && ((rc = set_txns(s, bt, bt->dl_tx, true, err)) ||
-                      (rc = commit(s, bt, TL_DEADLETTER_TABLE, bt->dl_tx, &s->dl_version, err))))
+                      (rc = commit(s, bt, TL_DEADLETTER_TABLE, bt->dl_tx, &s->dl_version, err)))) {
+        tl_stream_fail(s, err);
         return rc;
+    }
     if ((rc = set_txns(s, bt, bt->ticks_tx, false, err)) ||
-        (rc = commit(s, bt, TL_TICKS_TABLE, bt->ticks_tx, &s->ticks_version, err)))
+        (rc = commit(s, bt, TL_TICKS_TABLE, bt->ticks_tx, &s->ticks_version, err))) {
+        tl_stream_fail(s, err);
         return rc;
+    }
     s->c.last_commit_version = s->ticks_version;
     s->c.last_commit_unix_ms = tl_now_us() / 1000;
     for (size_t i = 0; i < bt->nparts; i++) {
@@ -373,6 +413,8 @@ static bool has_work(const tl_stream *s) {
 }
 
 int tl_stream_flush(tl_stream *s, tl_err *err) {
+    if (s->failed)
+        return tl_stream_failed_err(s, err);
     int rc = finish_inflight(s, err);
     if (rc || !has_work(s)) {
         s->last_flush_ms = tl_mono_ms();
@@ -388,6 +430,8 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
 }
 
 int tl_stream_flush_async(tl_stream *s, tl_err *err) {
+    if (s->failed)
+        return tl_stream_failed_err(s, err);
     int rc = finish_inflight(s, err);
     if (rc || !has_work(s))
         return rc;

@@ -104,6 +104,9 @@ struct tl_stream {
     int64_t last_flush_ms;
     uint64_t flush_epoch;
 
+    bool failed; /* a fatal error: no more ingest or commits */
+    tl_err fail_err;
+
     tl_stream_committed_fn committed_fn;
     void *committed_ud;
     tl_stream_row_fn row_fn;
@@ -120,6 +123,7 @@ void tl_stream_frontier_update(tl_stream *s);
 bool tl_stream_positions_moved(const tl_stream *s);
 
 int tl_stream_recover(tl_stream *s, tl_err *err);
+int tl_stream_failed_err(const tl_stream *s, tl_err *err);
 void tl_stream_dead_free(tl_dead *d);
 /* Give a bucket's row array back for reuse (or free it). */
 void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap);

@@ -64,6 +64,8 @@ static size_t recent_files(tl_stream *s, tl_buf *sql) {
             max_mod = f->modification_time;
     }
     int64_t horizon_us = 2 * s->opts.allowed_lateness_us;
+    if (max_hour == INT64_MIN) /* no file with hour partition values */
+        max_hour = 0;
     int64_t min_hour = tl_hour_floor_us(max_hour - horizon_us) - HOUR_US;
     int64_t min_mod = max_mod - (horizon_us / 1000 > 120000 ? horizon_us / 1000 : 120000);
     char cache[1024];
