@@ -122,7 +122,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     if (!(store = tl_store_open_cfg(cfg, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
-    src = cfg->from ? tl_source_file_new(cfg->from, st, &err)
+    src = cfg->from ? tl_source_file_new(cfg->from, (size_t)cfg->max_message_bytes, st, &err)
                     : tl_source_kafka_new(cfg, st, cfg->until_end, &err);
     if (!src)
         goto out;

@@ -49,7 +49,10 @@ struct tl_source {
  * already has. For "-" (stdin) the id is "stdin-<unix ms>", new each run. */
 void tl_source_file_id(const char *path, char *out, size_t cap);
 
-tl_source *tl_source_file_new(const char *path, tl_stream *stream, tl_err *err);
+/* Lines longer than max_line bytes (0: no limit) are cut after max_line + 1
+ * bytes, which the codec rejects as too_large; the rest is skipped, so
+ * memory stays bounded whatever the input. */
+tl_source *tl_source_file_new(const char *path, size_t max_line, tl_stream *stream, tl_err *err);
 /* until_end: read() returns TL_SOURCE_END once every assigned partition
  * reached the end offset it had when it was assigned. */
 tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool until_end,

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ typedef struct file_source {
     char *buf;
     size_t cap, start, end; /* unread bytes: buf[start..end) */
     int64_t line;
+    size_t max_line; /* a longer line is cut here: the codec rejects it as too_large */
+    bool skipping;   /* dropping the rest of a line that was cut */
 } file_source;
 
 void tl_source_file_id(const char *path, char *out, size_t cap) {
@@ -92,9 +95,22 @@ static int file_read(tl_source *src, tl_source_msg *out, size_t max, int timeout
         while (n < max && f->start < f->end) {
             char *p = f->buf + f->start;
             char *nl = memchr(p, '\n', f->end - f->start);
-            if (!nl && !f->eof)
+            if (f->skipping) { /* the tail of a cut line: already dead-lettered */
+                f->start = nl ? (size_t)(nl - f->buf) + 1 : f->end;
+                f->skipping = !nl;
+                continue;
+            }
+            if (!nl && !f->eof && f->end - f->start <= f->max_line)
                 break; /* incomplete line: read more */
             size_t len = nl ? (size_t)(nl - p) : f->end - f->start;
+            if (len > f->max_line) { /* bounded memory whatever the input */
+                len = f->max_line + 1;
+                f->start += len;
+                f->skipping = !nl || (size_t)(nl - p) >= len;
+                f->line++;
+                out[n++] = (tl_source_msg){-1, f->line, p, len};
+                continue;
+            }
             f->start += len + (nl ? 1 : 0);
             f->line++;
             if (len && p[len - 1] == '\r')
@@ -145,7 +161,7 @@ static void file_destroy(tl_source *src) {
 static const tl_source_ops file_ops = {"file",         file_read,  file_release,
                                        file_committed, file_close, file_destroy};
 
-tl_source *tl_source_file_new(const char *path, tl_stream *stream, tl_err *err) {
+tl_source *tl_source_file_new(const char *path, size_t max_line, tl_stream *stream, tl_err *err) {
     file_source *f = calloc(1, sizeof *f);
     if (!f || !(f->buf = malloc(BLOCK)) || !(f->path = strdup(path))) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
@@ -153,6 +169,7 @@ tl_source *tl_source_file_new(const char *path, tl_stream *stream, tl_err *err) 
     }
     f->base = (tl_source){&file_ops, stream};
     f->cap = BLOCK;
+    f->max_line = max_line ? max_line : SIZE_MAX / 4;
     if (strcmp(path, "-") == 0) {
         f->fd = STDIN_FILENO;
     } else if ((f->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {

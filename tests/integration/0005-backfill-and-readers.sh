@@ -42,3 +42,11 @@ for line in sys.stdin:
 expect_eq "rows read by hyparquet" "$(wc -l < "$WORK/hyparquet.txt")" "$(q "$WORK/lake3" 'SELECT count(*) FROM ticks')"
 cmp -s "$WORK/hyparquet.txt" "$WORK/duckdb.txt" || { diff "$WORK/hyparquet.txt" "$WORK/duckdb.txt" | head >&2; fail "hyparquet and DuckDB disagree"; }
 echo "ok: hyparquet and DuckDB agree on every row" >&2
+
+say "a 300 KB line is cut and dead-lettered as too_large; the lines around it are kept"
+{ echo '{"symbol":"CUT","ts":"2026-11-24T10:00:00Z","price":1,"seq":1}'
+  python3 -c 'print("x" * 300000, end="")'; echo
+  echo '{"symbol":"CUT","ts":"2026-11-24T10:00:01Z","price":2,"seq":2}'; } > "$WORK/long.jsonl"
+"$TICKLAKE" stream --from "$WORK/long.jsonl" --lake "$WORK/lake4" 2> /dev/null
+expect_eq "rows around the long line" "$(q "$WORK/lake4" 'SELECT count(*) FROM ticks')" 2
+expect_eq "the long line, dead-lettered" "$(q "$WORK/lake4" "SELECT reason || ':' || src_offset FROM deadletter")" "too_large:2"
