@@ -195,24 +195,30 @@ static char *write_temp(const char *final, const void *data, size_t len, int src
     return tmp;
 }
 
-static int fs_put(tl_store *s, const char *key, const void *data, size_t len, tl_err *err) {
-    int rc;
-    char *path = full_path(s, key, err), *tmp = NULL;
-    if (!path)
+/* The first half of every put: the object's full path, its folders, and
+ * the data written and fsynced to a temp file beside it. */
+static int stage(tl_store *s, const char *key, const void *data, size_t len, char **path,
+                 char **tmp, tl_err *err) {
+    *tmp = NULL;
+    if (!(*path = full_path(s, key, err)))
         return err ? err->code : TL_ERR_INVALID;
-    if ((rc = mkdir_parents(path, err)) != 0)
-        goto out;
-    if (!(tmp = write_temp(path, data ? data : "", len, -1, err))) {
+    int rc = mkdir_parents(*path, err);
+    if (rc == 0 && !(*tmp = write_temp(*path, data ? data : "", len, -1, err)))
         rc = err ? err->code : TL_ERR_IO;
+    return rc;
+}
+
+static int fs_put(tl_store *s, const char *key, const void *data, size_t len, tl_err *err) {
+    char *path, *tmp;
+    int rc = stage(s, key, data, len, &path, &tmp, err);
+    if (rc)
         goto out;
-    }
     if (rename(tmp, path) != 0) {
         rc = io_fail(err, "rename into place", path);
         unlink(tmp);
         goto out;
     }
     fsync_parent_dir(path);
-    rc = 0;
 out:
     free(tmp);
     free(path);
@@ -275,16 +281,10 @@ static int publish_exclusive(const char *tmp, const char *path) {
 
 static int fs_put_if_absent(tl_store *s, const char *key, const void *data, size_t len,
                             tl_err *err) {
-    int rc;
-    char *path = full_path(s, key, err), *tmp = NULL;
-    if (!path)
-        return err ? err->code : TL_ERR_INVALID;
-    if ((rc = mkdir_parents(path, err)) != 0)
+    char *path, *tmp;
+    int rc = stage(s, key, data, len, &path, &tmp, err);
+    if (rc)
         goto out;
-    if (!(tmp = write_temp(path, data ? data : "", len, -1, err))) {
-        rc = err ? err->code : TL_ERR_IO;
-        goto out;
-    }
     if (publish_exclusive(tmp, path) != 0) {
         if (errno == EEXIST)
             rc = tl_err_set(err, TL_ERR_CONFLICT, "store fs: '%s' already exists", path);
@@ -295,7 +295,6 @@ static int fs_put_if_absent(tl_store *s, const char *key, const void *data, size
     }
     unlink(tmp); /* no-op error after a renameat2 fallback: tmp is gone */
     fsync_parent_dir(path);
-    rc = 0;
 out:
     free(tmp);
     free(path);
@@ -423,10 +422,10 @@ static int vec_push(entry_vec *ev, const char *key, const struct stat *st) {
     char *k = strdup(key);
     if (!k)
         return -1;
-    ev->v[ev->n++] = (tl_store_entry){
-        .key = k,
-        .size = st->st_size,
-        .mtime_ms = (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000};
+    ev->v[ev->n++] = (tl_store_entry){.key = k,
+                                      .size = st->st_size,
+                                      .mtime_ms = (int64_t)st->st_mtim.tv_sec * 1000 +
+                                                  st->st_mtim.tv_nsec / 1000000};
     return 0;
 }
 
