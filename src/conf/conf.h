@@ -31,7 +31,7 @@ enum {
     TL_CG_MODELS = 1u << 9, /* models run|test|ls */
     TL_CG_COMPACT = 1u << 10,
     TL_CG_VACUUM = 1u << 11,
-    TL_CG_WEB = 1u << 12, /* the dashboard's HTTP server (dashboard, up) */
+    TL_CG_WEB = 1u << 12,      /* the dashboard's HTTP server (dashboard, up) */
     TL_CG_SCHEDULE = 1u << 13, /* the scheduler (schedule, and up for its schedules) */
 };
 
@@ -80,7 +80,7 @@ typedef struct tl_config {
     int64_t allowed_lateness_ms;
     int64_t max_future_skew_ms;
     int64_t max_buffered_rows;
-    char *source_id;        /* file input: the id its txn is recorded under */
+    char *source_id;         /* file input: the id its txn is recorded under */
     char *stream_stats_json; /* counters as JSON on exit */
 
     /* query */

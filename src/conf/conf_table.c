@@ -67,10 +67,9 @@ const tl_conf_entry tl_conf_table[] = {
      true},
 
     {"stream.source_id", "source-id", 0, TL_CT_STRING, NULL, F(source_id), TL_CG_STREAM,
-     "file input: the id its progress is recorded under (default: name + path hash)", NULL,
-     false},
-    {"stream.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stream_stats_json),
-     TL_CG_STREAM, "write the counters as JSON to this file on exit", NULL, false},
+     "file input: the id its progress is recorded under (default: name + path hash)", NULL, false},
+    {"stream.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stream_stats_json), TL_CG_STREAM,
+     "write the counters as JSON to this file on exit", NULL, false},
 
     {"query.format", "format", 0, TL_CT_STRING, "table", F(format), TL_CG_QUERY, "output format",
      "table|csv|json", false},
@@ -92,8 +91,8 @@ const tl_conf_entry tl_conf_table[] = {
      "only this hour, e.g. year=2026,month=11,day=24,hour=20", NULL, false},
     {"compact.min_files", "min-files", 0, TL_CT_INT, "8", F(min_files), TL_CG_COMPACT,
      "compact an open hour once it has this many small files", NULL, true},
-    {"compact.target_file_size", "target-file-size", 0, TL_CT_SIZE, "128MiB",
-     F(target_file_size), TL_CG_COMPACT, "size of the files compaction writes", NULL, true},
+    {"compact.target_file_size", "target-file-size", 0, TL_CT_SIZE, "128MiB", F(target_file_size),
+     TL_CG_COMPACT, "size of the files compaction writes", NULL, true},
     {"compact.dry_run", "dry-run", 0, TL_CT_BOOL, "false", F(compact_dry_run), TL_CG_COMPACT,
      "show what would be compacted, change nothing", NULL, false},
     {"compact.json", "json", 0, TL_CT_BOOL, "false", F(compact_json), TL_CG_COMPACT,
@@ -109,8 +108,7 @@ const tl_conf_entry tl_conf_table[] = {
     /* s3: --lake s3://bucket/prefix (store_s3.c). The credentials have no
      * flag and no default, so neither --help nor an error ever shows one. */
     {"s3.endpoint", "s3-endpoint", 0, TL_CT_STRING, NULL, F(s3_endpoint), TL_CG_LAKE,
-     "S3 endpoint, e.g. http://127.0.0.1:9000 (default: $AWS_ENDPOINT_URL, else AWS)", NULL,
-     false},
+     "S3 endpoint, e.g. http://127.0.0.1:9000 (default: $AWS_ENDPOINT_URL, else AWS)", NULL, false},
     {"s3.region", "s3-region", 0, TL_CT_STRING, NULL, F(s3_region), TL_CG_LAKE,
      "S3 region (default: $AWS_REGION, else us-east-1)", NULL, false},
     {"s3.path_style", "s3-path-style", 0, TL_CT_STRING, "auto", F(s3_path_style), TL_CG_LAKE,
@@ -122,8 +120,7 @@ const tl_conf_entry tl_conf_table[] = {
     {"s3.session_token", NULL, 0, TL_CT_STRING, NULL, F(s3_session_token), TL_CG_LAKE,
      "S3 session token (AWS_SESSION_TOKEN wins)", NULL, false},
     {"s3.multipart_threshold", "s3-multipart-threshold", 0, TL_CT_SIZE, "16MiB",
-     F(s3_multipart_threshold), TL_CG_LAKE, "objects larger than this upload in parts", NULL,
-     true},
+     F(s3_multipart_threshold), TL_CG_LAKE, "objects larger than this upload in parts", NULL, true},
     {"s3.part_size", "s3-part-size", 0, TL_CT_SIZE, "8MiB", F(s3_part_size), TL_CG_LAKE,
      "size of multipart upload parts (S3 wants at least 5MiB)", NULL, true},
     {"s3.timeout", "s3-timeout", 0, TL_CT_DURATION, "30s", F(s3_timeout_ms), TL_CG_LAKE,
@@ -133,8 +130,8 @@ const tl_conf_entry tl_conf_table[] = {
 
     /* web: the dashboard's HTTP server (ticklake dashboard, ticklake up). The
      * token has no flag, so it never shows in a process listing. */
-    {"web.listen", "listen", 0, TL_CT_STRING, "127.0.0.1:8080", F(web_listen),
-     TL_CG_WEB | TL_CG_UP, "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
+    {"web.listen", "listen", 0, TL_CT_STRING, "127.0.0.1:8080", F(web_listen), TL_CG_WEB | TL_CG_UP,
+     "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
     {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
      "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
 
