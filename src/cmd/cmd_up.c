@@ -44,6 +44,7 @@ typedef struct up {
     const tl_config *cfg;
     tl_config kcfg; /* cfg with the dev broker, topic and this run's group */
     char group[64];
+    char topic[128];
     tl_store *store;
     tl_live *live;
     atomic_bool sim_stop, stream_stop;
@@ -227,15 +228,20 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     bool sim_started = false, stream_started = false;
     int rc = TL_EXIT_FAILURE;
 
-    /* A group of its own each run: the dev broker is new and empty every
-     * time, so positions recorded in the lake by an earlier run (Delta txn
-     * per group/topic/partition) must not apply to its offsets. */
-    snprintf(u.group, sizeof u.group, "ticklake-up-%lld", (long long)(tl_now_us() / 1000));
-    if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, cfg->topic, &err)))
+    /* A topic and group of their own each run: the dev broker is new and
+     * empty every time, its offsets start at 0 again, so neither the
+     * positions an earlier run recorded in the lake (Delta txn per
+     * group/topic/partition) nor its file names (part-<topic>-<partition>-
+     * <first>-<last>) may apply to this run's offsets. */
+    long long run_id = (long long)(tl_now_us() / 1000);
+    snprintf(u.group, sizeof u.group, "ticklake-up-%lld", run_id);
+    snprintf(u.topic, sizeof u.topic, "%s-up%lld", cfg->topic, run_id);
+    if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, u.topic, &err)))
         goto out;
     u.kcfg = *cfg; /* shallow: the strings stay cfg's */
     u.kcfg.brokers = (char *)tl_kafka_mock_bootstraps(broker);
     u.kcfg.group = u.group;
+    u.kcfg.topic = u.topic;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     if (!(u.store = tl_store_open_cfg(cfg, &err)) || !(u.live = tl_live_new(NULL))) {
         if (!err.msg[0])
@@ -278,7 +284,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     printf("ticklake up: dashboard at %s\n", tl_web_url(web));
     printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %lld ticks/s%s\n",
-           u.kcfg.brokers, cfg->topic, cfg->lake, (long long)cfg->symbols, (long long)cfg->rate,
+           u.kcfg.brokers, u.topic, cfg->lake, (long long)cfg->symbols, (long long)cfg->rate,
            cfg->duration_ms > 0 ? "" : "; Ctrl-C stops");
     fflush(stdout);
     wait_running(&u, cfg->duration_ms);

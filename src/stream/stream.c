@@ -68,6 +68,30 @@ int tl_stream_opts_from_config(tl_stream_opts *o, const tl_config *cfg) {
     return tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
 }
 
+/* One consumer group per topic per lake: a second group would write every
+ * tick again, under the same file names. */
+static int check_single_group(tl_stream *s, tl_err *err) {
+    size_t n = tl_lake_snapshot_num_txns(s->ticks_snap), tlen = strlen(s->topic);
+    for (size_t i = 0; i < n; i++) {
+        const char *app;
+        int64_t version, updated;
+        tl_lake_snapshot_txn(s->ticks_snap, i, &app, &version, &updated);
+        const char *slash = strchr(app, '/'); /* "<group>/<topic>/<partition>" */
+        if (!slash || strncmp(app, "file/", 5) == 0)
+            continue;
+        size_t glen = (size_t)(slash - app);
+        bool same_topic = strncmp(slash + 1, s->topic, tlen) == 0 && slash[1 + tlen] == '/';
+        bool same_group = glen == strlen(s->group) && strncmp(app, s->group, glen) == 0;
+        if (same_topic && !same_group)
+            return tl_err_set(err, TL_ERR_INVALID,
+                              "the lake already holds topic '%s' from consumer group '%.*s'; "
+                              "group '%s' would write every tick again. Use --group %.*s, or "
+                              "another lake",
+                              s->topic, (int)glen, app, s->group, (int)glen, app);
+    }
+    return 0;
+}
+
 tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err) {
     tl_stream *s = calloc(1, sizeof *s);
     if (!s) {
@@ -91,7 +115,8 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
     }
     if (!(s->duck = tl_duck_open(NULL, 0, err)))
         goto fail;
-    if (make_tmp_dir(s, err) || open_tables(s, err) || tl_stream_recover(s, err))
+    if (make_tmp_dir(s, err) || open_tables(s, err) || (s->topic && check_single_group(s, err)) ||
+        tl_stream_recover(s, err))
         goto fail;
     return s;
 fail:

@@ -63,3 +63,8 @@ kill -INT "$pid"
 rc=0; wait "$pid" || rc=$?
 expect_eq "exit code after SIGINT" "$rc" 0
 expect_eq "rows after SIGINT" "$(q "$L" 'SELECT count(*) FROM ticks')" $((before + 3000))
+
+say "a second consumer group into the same lake is refused (it would write every tick again)"
+rc=0; "$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --group other --lake "$L" --until-end 2> "$WORK/other.err" || rc=$?
+expect_eq "exit code for a second group" "$rc" 1
+grep -q "from consumer group 'ticklake'" "$WORK/other.err" || { cat "$WORK/other.err" >&2; fail "the error does not name the lake's group"; }

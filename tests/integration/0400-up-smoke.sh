@@ -44,3 +44,11 @@ accepted=$(sed -n 's/^ticklake stream: received [0-9]*, accepted \([0-9]*\),.*/\
 [ "$ticks" -gt 1000 ] || fail "lake has only $ticks ticks"
 expect_eq "ticks in the lake = accepted by the stream" "$ticks" "$accepted"
 expect_eq "symbols in the lake" "$(q ./lake "SELECT count(DISTINCT symbol) FROM ticks")" 20
+
+say "a second up on the same lake adds its own ticks and keeps the first run's"
+"$TICKLAKE" up --duration 8 --listen 127.0.0.1:0 --symbols 20 --rate 500 >up2.out 2>up2.err \
+  || { tail -5 up2.err >&2; fail "second up failed"; }
+accepted2=$(sed -n 's/^ticklake stream: received [0-9]*, accepted \([0-9]*\),.*/\1/p' up2.err)
+expect_eq "ticks after two runs" "$(q ./lake "SELECT count(*) FROM ticks")" $((accepted + accepted2))
+expect_eq "files written twice under one name" \
+  "$(q ./lake "SELECT count(*) - count(DISTINCT path) FROM lake_files WHERE table_name = 'ticks'")" 0
