@@ -1,11 +1,27 @@
 /* ticklake query: SQL over the lake's current snapshot. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "duck/duck.h"
 #include "query/views.h"
 #include "store/store.h"
+
+/* The models' warehouse, read-only, so `SELECT * FROM bars_1m` works next
+ * to the lake's views (those are found first). Absent file: nothing to do. */
+static int attach_warehouse(tl_duck *d, const char *path, tl_err *err) {
+    char quoted[2048], sql[4400];
+    if (!path || !*path || access(path, R_OK) != 0)
+        return 0;
+    if (tl_duck_quote(path, quoted, sizeof quoted) != 0)
+        return tl_err_set(err, TL_ERR_INVALID, "warehouse path too long: %s", path);
+    snprintf(sql, sizeof sql,
+             "ATTACH '%s' AS warehouse (READ_ONLY); SET search_path = 'memory.main,warehouse.main'",
+             quoted);
+    int rc = tl_duck_exec(d, sql, err);
+    return rc ? tl_err_wrap(err, "attaching the warehouse %s", path) : 0;
+}
 
 static int query_run(const tl_config *cfg, int argc, char **argv) {
     if (argc != 1) {
@@ -23,6 +39,8 @@ static int query_run(const tl_config *cfg, int argc, char **argv) {
     int rc = TL_EXIT_FAILURE;
     if (!(store = tl_store_open_cfg(cfg, &err)) || !(d = tl_duck_open(NULL, 0, &err)) ||
         tl_views_register(d, store, NULL, &err) != 0)
+        goto out;
+    if (attach_warehouse(d, cfg->warehouse, &err) != 0)
         goto out;
     if (tl_duck_query_print(d, argv[0], fmt, stdout, &err) != 0)
         goto out;
@@ -48,6 +66,8 @@ const tl_command tl_cmd_query = {
         "              received_ts, date\n"
         "  lake_files  table_name, path, size, modification_time, num_records: the live\n"
         "              files of both tables in the snapshot\n"
+        "and, when the models' warehouse file exists (--warehouse), its tables and views\n"
+        "(bars_1m, daily_summary, ...), attached read-only.\n"
         "Example: ticklake query 'SELECT reason, count(*) FROM deadletter GROUP BY 1'",
     .groups = TL_CG_LAKE | TL_CG_QUERY,
     .run = query_run,

@@ -125,4 +125,7 @@ rc=$?
 set -e
 expect_eq "models test exit code" "$rc" 1
 grep -q "FAIL   assert_no_ticks: 50000 failing rows" "$WORK/test2.out" || { cat "$WORK/test2.out"; fail "failure not listed"; }
+say "ticklake query --warehouse sees the models next to the lake"
+expect_eq "bars_1m ticks through query --warehouse" \
+  "$("$TICKLAKE" query --lake "$L" --warehouse "$WH" --format csv 'SELECT (SELECT sum(tick_count) FROM bars_1m) - (SELECT count(*) FROM ticks)' | sed -n 2p)" 0
 echo "PASS" >&2
