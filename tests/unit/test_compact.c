@@ -22,6 +22,7 @@
 #include "duck/duck.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "tl_test.h"
 #include "tables/tables.h"
 #include "util/clock.h"
 
@@ -40,11 +41,9 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
-    snprintf(fx->root, sizeof fx->root, "/tmp/tl-compact-test-XXXXXX");
-    if (!mkdtemp(fx->root))
-        return -1;
     tl_err err = {0};
-    fx->s = tl_store_open(fx->root, &err);
+    if (tl_test_store(fx->root, sizeof fx->root, "compact-test", &fx->s) != 0)
+        return -1;
     fx->d = tl_duck_open(NULL, 0, &err);
     if (!fx->s || !fx->d ||
         tl_lake_create(fx->s, TL_TICKS_TABLE, tl_ticks_schema_json, tl_ticks_partition_columns, 4,
@@ -57,12 +56,9 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *fx = *state;
     tl_duck_close(fx->d);
-    tl_store_destroy(fx->s);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->root);
-    int rc = system(cmd);
+    int rc = tl_test_store_free(fx->root, fx->s);
     free(fx);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Commit one file of n ticks (symbols S0..S4, times spread over the hour,

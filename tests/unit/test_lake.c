@@ -19,6 +19,7 @@
 #include "duck/duck.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "tl_test.h"
 
 #define SCHEMA                                                                                     \
     "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,"       \
@@ -31,23 +32,15 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
-    snprintf(fx->root, sizeof fx->root, "/tmp/tl-lake-test-XXXXXX");
-    if (!mkdtemp(fx->root))
-        return -1;
-    tl_err err = {0};
-    fx->s = tl_store_open(fx->root, &err);
     *state = fx;
-    return fx->s ? 0 : -1;
+    return tl_test_store(fx->root, sizeof fx->root, "lake-test", &fx->s);
 }
 
 static int teardown(void **state) {
     fixture *fx = *state;
-    tl_store_destroy(fx->s);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->root);
-    int rc = system(cmd);
+    int rc = tl_test_store_free(fx->root, fx->s);
     free(fx);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static const char *shared_dir(void) {

@@ -12,6 +12,7 @@
 #include "duck/duck.h"
 #include "query/views.h"
 #include "store/store.h"
+#include "tl_test.h"
 #include "stream/dedupe.h"
 #include "stream/stream.h"
 #include "util/clock.h"
@@ -24,11 +25,8 @@ typedef struct fixture {
 
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tl_stream_XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (tl_test_store(f->dir, sizeof f->dir, "stream-test", &f->store) != 0)
         return -1;
-    tl_err err;
-    f->store = tl_store_open(f->dir, &err);
     f->opts = (tl_stream_opts){.source_id = "unit",
                                .ts_unit = TL_TS_UNIT_MS,
                                .max_message_bytes = 4096,
@@ -43,10 +41,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *f = *state;
-    char cmd[128];
-    tl_store_destroy(f->store);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = tl_test_store_free(f->dir, f->store);
     free(f);
     return rc;
 }
