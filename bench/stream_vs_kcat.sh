@@ -19,6 +19,10 @@ run_ticklake() {
   g=$((g + 1)); rm -rf "$WORK/lake"
   "$TICKLAKE" stream --brokers "$B" --topic ticks --group "bench-$g-$$" --lake "$WORK/lake" --until-end 2>/dev/null
 }
+run_ticklake_assign() {
+  g=$((g + 1)); rm -rf "$WORK/lake"
+  "$TICKLAKE" stream --brokers "$B" --topic ticks --group "bench-$g-$$" --lake "$WORK/lake" --until-end --assign-all 2>/dev/null
+}
 run_kcat() {
   kcat -C -b "$B" -t ticks -e -o beginning -q -f '%s\n' > /dev/null
 }
@@ -29,9 +33,12 @@ run_kcat_group() {
   kcat -b "$B" -G "kbench-$g-$$" -X queued.min.messages=1000000 -o beginning -e -q -f '%s\n' ticks > /dev/null
 }
 t_tl=$(best_of "$RUNS" run_ticklake)
+t_ta=$(best_of "$RUNS" run_ticklake_assign)
 t_kc=$(best_of "$RUNS" run_kcat)
 t_kg=$(best_of "$RUNS" run_kcat_group)
 echo "ticklake stream --until-end : ${t_tl} s  ($(echo "$N / $t_tl" | bc) msgs/s)  consume+parse+Parquet+Delta"
+echo "ticklake ... --assign-all   : ${t_ta} s  ($(echo "$N / $t_ta" | bc) msgs/s)  same, partitions assigned directly (no group join)"
 echo "kcat -C -e > /dev/null      : ${t_kc} s  ($(echo "$N / $t_kc" | bc) msgs/s)  no group, no processing"
 echo "kcat -G (group) > /dev/null : ${t_kg} s  ($(echo "$N / $t_kg" | bc) msgs/s)  group consumer, no processing"
 echo "ratio vs kcat -C: $(echo "scale=2; $t_kc / $t_tl" | bc)x (target >= 0.8x); vs kcat -G: $(echo "scale=2; $t_kg / $t_tl" | bc)x"
+echo "ratio --assign-all vs kcat -C: $(echo "scale=2; $t_kc / $t_ta" | bc)x"

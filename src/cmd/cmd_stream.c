@@ -123,7 +123,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     if (!(store = tl_store_open_cfg(cfg, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
     src = cfg->from ? tl_source_file_new(cfg->from, (size_t)cfg->max_message_bytes, st, &err)
-                    : tl_source_kafka_new(cfg, st, cfg->until_end, &err);
+                    : tl_source_kafka_new(cfg, st, cfg->until_end, cfg->assign_all, &err);
     if (!src)
         goto out;
     tl_stream_on_committed(st, on_committed, src);

@@ -170,7 +170,7 @@ static void *stream_main(void *arg) {
     int rc = st ? 0 : -1;
     if (rc == 0) {
         tl_stream_on_row(st, tl_live_on_row, u->live);
-        if (!(src = tl_source_kafka_new(&u->kcfg, st, false, err)))
+        if (!(src = tl_source_kafka_new(&u->kcfg, st, false, false, err)))
             rc = -1;
     }
     if (rc == 0) {

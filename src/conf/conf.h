@@ -81,6 +81,7 @@ typedef struct tl_config {
     int64_t max_future_skew_ms;
     int64_t max_buffered_rows;
     char *source_id;         /* file input: the id its txn is recorded under */
+    bool assign_all;         /* read every partition without joining the group */
     char *stream_stats_json; /* counters as JSON on exit */
 
     /* query */

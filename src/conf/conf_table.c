@@ -66,6 +66,10 @@ const tl_conf_entry tl_conf_table[] = {
      TL_CG_STREAM, "cap on rows buffered across all hour partitions; the oldest flush first", NULL,
      true},
 
+    {"stream.assign_all", "assign-all", 0, TL_CT_BOOL, "false", F(assign_all), TL_CG_STREAM,
+     "read every partition directly instead of joining the group (no rebalance wait; one "
+     "stream per topic, e.g. a catch-up run)",
+     NULL, false},
     {"stream.source_id", "source-id", 0, TL_CT_STRING, NULL, F(source_id), TL_CG_STREAM,
      "file input: the id its progress is recorded under (default: name + path hash)", NULL, false},
     {"stream.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stream_stats_json), TL_CG_STREAM,

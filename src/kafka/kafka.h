@@ -78,6 +78,10 @@ typedef struct tl_kafka_consumer_cbs {
      * to be written). Called each time the consumer reaches the end. May be NULL. */
     void (*on_eof)(void *ud, int32_t partition, int64_t offset);
     void *ud;
+    /* Assign every partition of the topic directly (at the first consume)
+     * instead of joining the group: no rebalance wait, no on_revoke; the
+     * group id is still used for offset commits. One consumer per topic. */
+    bool assign_all;
 } tl_kafka_consumer_cbs;
 
 typedef struct tl_kafka_msg {

@@ -25,6 +25,7 @@ struct tl_kafka_consumer {
     size_t *batch_n;
     bool lost;
     bool closed;
+    bool assign_pending; /* assign_all: partitions not assigned yet */
 };
 
 /* session.timeout.ms: Kafka's 45 s default makes a restarted stream wait
@@ -194,6 +195,10 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
     }
     conf = NULL; /* rd_kafka_new took ownership */
     rd_kafka_poll_set_consumer(c->rk);
+    if (c->cbs.assign_all) { /* assigned at the first consume, once the caller holds c */
+        c->assign_pending = true;
+        return c;
+    }
     sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, c->topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, sub);
@@ -238,8 +243,42 @@ static int handle_event(tl_kafka_consumer *c, rd_kafka_message_t *m, bool *eof, 
     return 0;
 }
 
+/* assign_all: every partition of the topic, each from where start says. */
+static int assign_all(tl_kafka_consumer *c, tl_err *err) {
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, c->topic, NULL);
+    if (!rkt)
+        return tl_err_set(err, TL_ERR_KAFKA, "topic %s: %s", c->topic,
+                          rd_kafka_err2str(rd_kafka_last_error()));
+    rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 0, rkt, &md, 10000);
+    rd_kafka_topic_destroy(rkt);
+    if (e || md->topic_cnt != 1 || md->topics[0].err) {
+        int rc = tl_err_set(err, TL_ERR_KAFKA, "reading the partitions of %s: %s", c->topic,
+                            rd_kafka_err2str(e               ? e
+                                             : md->topic_cnt ? md->topics[0].err
+                                                             : e));
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        return rc;
+    }
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+    for (int i = 0; i < md->topics[0].partition_cnt; i++)
+        rd_kafka_topic_partition_list_add(parts, c->topic, md->topics[0].partitions[i].id);
+    rd_kafka_metadata_destroy(md);
+    on_assign(c, c->rk, parts, false);
+    rd_kafka_topic_partition_list_destroy(parts);
+    c->assign_pending = false;
+    return 0;
+}
+
 int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int timeout_ms,
                      tl_err *err) {
+    if (c->assign_pending) {
+        int rc = assign_all(c, err);
+        if (rc)
+            return rc;
+    }
     size_t n = 0;
     int rc = 0;
     bool eof = false;

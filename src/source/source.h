@@ -56,7 +56,7 @@ tl_source *tl_source_file_new(const char *path, size_t max_line, tl_stream *stre
 /* until_end: read() returns TL_SOURCE_END once every assigned partition
  * reached the end offset it had when it was assigned. */
 tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool until_end,
-                               tl_err *err);
+                               bool assign_all, tl_err *err);
 
 static inline void tl_source_destroy(tl_source *s) {
     if (s)

@@ -175,7 +175,7 @@ static const tl_source_ops kafka_ops = {"kafka",         kafka_read,  kafka_rele
                                         kafka_committed, kafka_close, kafka_destroy};
 
 tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool until_end,
-                               tl_err *err) {
+                               bool assign_all, tl_err *err) {
     kafka_source *k = calloc(1, sizeof *k);
     if (!k) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
@@ -183,7 +183,7 @@ tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool unt
     }
     k->base = (tl_source){&kafka_ops, stream};
     k->until_end = until_end;
-    tl_kafka_consumer_cbs cbs = {on_start, on_revoke, on_eof, k};
+    tl_kafka_consumer_cbs cbs = {on_start, on_revoke, on_eof, k, assign_all};
     if (!(k->consumer = tl_kafka_consumer_new(cfg, &cbs, err))) {
         free(k);
         return NULL;

@@ -68,3 +68,10 @@ say "a second consumer group into the same lake is refused (it would write every
 rc=0; "$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --group other --lake "$L" --until-end 2> "$WORK/other.err" || rc=$?
 expect_eq "exit code for a second group" "$rc" 1
 grep -q "from consumer group 'ticklake'" "$WORK/other.err" || { cat "$WORK/other.err" >&2; fail "the error does not name the lake's group"; }
+
+say "--assign-all (no group join) gives the same lake"
+"$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --lake "$WORK/lake-assign" --until-end --assign-all \
+  2> "$WORK/assign.err" || { tail -5 "$WORK/assign.err" >&2; fail "stream --assign-all failed"; }
+for sql in 'SELECT count(*) FROM ticks' 'SELECT count(*) FROM deadletter' 'SELECT sum(price)::VARCHAR FROM ticks'; do
+  expect_eq "$sql (assign-all = group)" "$(q "$WORK/lake-assign" "$sql")" "$(q "$L" "$sql")"
+done

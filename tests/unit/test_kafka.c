@@ -188,7 +188,7 @@ static void test_produce_and_consume_from_beginning(void **state) {
     cfg = make_cfg("g-all", NULL, NULL);
     seen s;
     seen_init(&s);
-    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
     tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
     assert_non_null(c);
     int64_t until[NPART];
@@ -224,7 +224,7 @@ static void test_commit_and_resume(void **state) {
     tl_config cfg = make_cfg("g-resume", NULL, NULL);
     seen s;
     seen_init(&s);
-    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
     tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
     assert_non_null(c);
     consume_all(c, &s, part_count);
@@ -261,7 +261,7 @@ static void test_start_offset_callback(void **state) {
         s.start[q] = q == 3 ? TL_KAFKA_OFFSET_END : q * 7;
         expect += q == 3 ? 0 : part_count[q] - q * 7;
     }
-    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
     tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
     assert_non_null(c);
     consume_all(c, &s, part_count);
@@ -280,7 +280,7 @@ static void test_cooperative(void **state) {
     seen s;
     seen_init(&s);
     s.start[1] = 5;
-    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s};
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
     tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
     assert_non_null(c);
     consume_all(c, &s, part_count);
@@ -291,6 +291,28 @@ static void test_cooperative(void **state) {
         assert_int_equal(s.revoked[q], 1);
 }
 
+/* assign_all: every partition directly, no group join, start offsets from
+ * the callback, no revoke (there is no rebalance). */
+static void test_assign_all(void **state) {
+    (void)state;
+    tl_err err;
+    tl_config cfg = make_cfg("g-assign", NULL, NULL);
+    seen s;
+    seen_init(&s);
+    s.start[2] = 7;
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, true};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    consume_all(c, &s, part_count);
+    assert_int_equal(s.first_offset[2], 7);
+    assert_int_equal(s.total, NMSG - 7);
+    int32_t parts[NPART];
+    assert_int_equal(tl_kafka_consumer_assignment(c, parts, NPART), NPART);
+    tl_kafka_consumer_destroy(c);
+    for (int q = 0; q < NPART; q++)
+        assert_int_equal(s.revoked[q], 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mock_listen_rules),
@@ -299,6 +321,7 @@ int main(void) {
         cmocka_unit_test(test_commit_and_resume),
         cmocka_unit_test(test_start_offset_callback),
         cmocka_unit_test(test_cooperative),
+        cmocka_unit_test(test_assign_all), /* after the produce test filled the topic */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
