@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -29,6 +31,7 @@ typedef struct file_source {
     int64_t line;
     size_t max_line; /* a longer line is cut here: the codec rejects it as too_large */
     bool skipping;   /* dropping the rest of a line that was cut */
+    bool mapped;     /* buf is the whole file, mmap'ed: no read copies */
 } file_source;
 
 void tl_source_file_id(const char *path, char *out, size_t cap) {
@@ -153,9 +156,29 @@ static void file_destroy(tl_source *src) {
     file_source *f = (file_source *)src;
     if (f->own_fd && f->fd >= 0)
         close(f->fd);
-    free(f->buf);
+    if (f->mapped)
+        munmap(f->buf, f->cap);
+    else
+        free(f->buf);
     free(f->path);
     free(f);
+}
+
+/* A regular file is mapped whole: lines are handed out in place and the
+ * kernel pages it in, without copying every byte through read(). */
+static void try_map(file_source *f) {
+    struct stat st;
+    if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return;
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+    if (m == MAP_FAILED)
+        return; /* fall back to read() */
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    free(f->buf);
+    f->buf = m;
+    f->cap = f->end = (size_t)st.st_size;
+    f->eof = true; /* everything is in the buffer already */
+    f->mapped = true;
 }
 
 static const tl_source_ops file_ops = {"file",         file_read,  file_release,
@@ -177,6 +200,7 @@ tl_source *tl_source_file_new(const char *path, size_t max_line, tl_stream *stre
         goto fail;
     } else {
         f->own_fd = true;
+        try_map(f);
     }
     return &f->base;
 fail:

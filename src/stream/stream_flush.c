@@ -8,6 +8,7 @@
  * it once written, before it seals the next one, so commits stay in order
  * and every callback runs on the stream's thread. At most one batch is in
  * flight, so at most twice the row cap is buffered. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "stream/stream_int.h"
 
 #include <inttypes.h>
@@ -279,6 +280,7 @@ out:
 
 static void *batch_thread(void *arg) {
     tl_batch *bt = arg;
+    pthread_setname_np(pthread_self(), "tl-flush"); /* tells it apart in top and perf */
     batch_write(bt->owner, bt);
     return NULL;
 }
