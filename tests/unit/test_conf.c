@@ -37,6 +37,13 @@ static int setup(void **state) {
     return chdir(tmpdir); /* no stray ./ticklake.yml from the caller */
 }
 
+static int teardown(void **state) {
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 static void test_defaults(void **state) {
     (void)state;
     tl_config cfg;
@@ -198,5 +205,5 @@ int main(void) {
         cmocka_unit_test(test_positional_and_bool),
         cmocka_unit_test(test_every_flag_parses),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
