@@ -61,13 +61,14 @@ int tl_duck_query_print(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *o
  *   symbol VARCHAR, ts TIMESTAMPTZ (µs), price DECIMAL(18,6), size BIGINT,
  *   bid DECIMAL(18,6), ask DECIMAL(18,6), exchange VARCHAR, seq BIGINT,
  *   late BOOLEAN, src_partition INTEGER, src_offset BIGINT, ingest_ts TIMESTAMPTZ
- * Absent optional fields (see tl_tick.has) are NULL. Appends whole data
- * chunks (duckdb_append_data_chunk), not value by value. Row-group stats on.
+ * Absent optional fields (see tl_tick.has) are NULL. Hands DuckDB whole data
+ * chunks (vectors filled directly) through a table function, not value by
+ * value, and stores nothing in the database. Row-group stats on.
  * The file size in bytes is stored in *size_out when non-NULL.
  * n == 0 writes a valid file with the schema and no rows. Symbol and exchange
- * must be UTF-8 (TL_ERR_INVALID otherwise, nothing written). Uses its own
- * transaction: fails if the caller has one open on this handle. A failed
- * write leaves the handle ready for the next. */
+ * must be UTF-8 (TL_ERR_INVALID otherwise, nothing written). Works inside
+ * or outside a caller's transaction. A failed write leaves the handle ready
+ * for the next. Not reentrant: one write at a time per handle. */
 int tl_duck_write_ticks(tl_duck *d, const tl_tick_row *rows, size_t n, const char *path,
                         int64_t *size_out, tl_err *err);
 

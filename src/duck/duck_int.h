@@ -15,9 +15,9 @@
 /* The tick writer's reusable state: a temp table, an appender on it and one
  * data chunk, all prepared on the first write and kept for the handle's life. */
 typedef struct tl_duck_writer {
-    duckdb_appender app; /* NULL until the first write, or after a failed one */
-    duckdb_data_chunk chunk;
-    int table_ready;
+    int fn_ready;            /* the tl_tick_rows() table function is registered */
+    const tl_tick_row *rows; /* the rows being written, read by tl_tick_rows() */
+    size_t n, pos;
 } tl_duck_writer;
 
 struct tl_duck {

@@ -1,11 +1,10 @@
 /* duck_write: tick rows -> one zstd Parquet file.
  *
- * Rows go into DuckDB as whole data chunks (vectors filled directly, no
- * per-value calls) through an appender on a temp table, inside a transaction;
- * one COPY writes the file and a ROLLBACK empties the table for the next
- * batch. The temp table, the
- * appender and the chunk are made on the first write and reused, since the
- * stream processor calls this for every file it flushes. */
+ * The rows reach DuckDB's Parquet writer as whole data chunks (vectors
+ * filled directly, no per-value calls) from a table function of our own,
+ * tl_tick_rows(), scanned by one `COPY (SELECT * FROM tl_tick_rows()) TO`.
+ * Nothing is materialised in between: no temp table, no appender. The
+ * function is registered on the connection at the first write. */
 #include "duck/duck_int.h"
 
 #include <stdlib.h>
@@ -13,8 +12,6 @@
 #include <sys/stat.h>
 
 #include "util/log.h"
-
-#define TICK_TABLE "temp.main.tl_tick_batch"
 
 /* Column order of the lake's tick schema (see duck.h). */
 enum {
@@ -33,12 +30,9 @@ enum {
     NCOLS
 };
 
-static const char TICK_DDL[] =
-    "CREATE OR REPLACE TEMP TABLE tl_tick_batch ("
-    "symbol VARCHAR, ts TIMESTAMPTZ, price DECIMAL(18,6), size BIGINT, "
-    "bid DECIMAL(18,6), ask DECIMAL(18,6), exchange VARCHAR, seq BIGINT, "
-    "late BOOLEAN, src_partition INTEGER, src_offset BIGINT, "
-    "ingest_ts TIMESTAMPTZ)";
+static const char *const col_names[NCOLS] = {
+    "symbol",   "ts",  "price", "size",          "bid",        "ask",
+    "exchange", "seq", "late",  "src_partition", "src_offset", "ingest_ts"};
 
 static duckdb_logical_type col_type(int col) {
     switch (col) {
@@ -55,63 +49,7 @@ static duckdb_logical_type col_type(int col) {
     }
 }
 
-static int make_chunk(tl_duck_writer *w, tl_err *err) {
-    duckdb_logical_type types[NCOLS];
-    for (int i = 0; i < NCOLS; i++)
-        types[i] = col_type(i);
-    w->chunk = duckdb_create_data_chunk(types, NCOLS);
-    for (int i = 0; i < NCOLS; i++)
-        duckdb_destroy_logical_type(&types[i]);
-    if (!w->chunk)
-        return tl_err_set(err, TL_ERR_NOMEM, "duck: cannot create the tick data chunk");
-    return 0;
-}
-
-static int writer_prepare(tl_duck *d, tl_err *err) {
-    tl_duck_writer *w = &d->w;
-    if (!w->table_ready) {
-        if (tl_duck_exec(d, TICK_DDL, err) != 0)
-            return tl_err_wrap(err, "duck: creating the tick batch table");
-        w->table_ready = 1;
-    }
-    if (!w->app) {
-        if (duckdb_appender_create_ext(d->con, "temp", "main", "tl_tick_batch", &w->app) ==
-            DuckDBError) {
-            int rc = tl_duck__fail(err, DUCKDB_ERROR_INVALID, "duck: appender",
-                                   duckdb_appender_error(w->app), TICK_TABLE);
-            duckdb_appender_destroy(&w->app);
-            w->app = NULL;
-            return rc;
-        }
-    }
-    if (!w->chunk)
-        return make_chunk(w, err);
-    return 0;
-}
-
-/* End a write: ROLLBACK discards the batch, so the table is empty again
- * without DELETE leaving dead rows behind (which made every later COPY slower
- * and memory grow). After a failure the appender is dropped too, as it may
- * hold a half-appended batch or an error. */
-static void writer_end(tl_duck *d, int in_txn, int failed) {
-    if (failed && d->w.app) {
-        duckdb_appender_destroy(&d->w.app);
-        d->w.app = NULL;
-    }
-    if (in_txn && tl_duck_exec(d, "ROLLBACK", NULL) != 0) {
-        tl_warn("duck", "cannot roll back the tick batch; recreating the batch table");
-        if (d->w.app)
-            duckdb_appender_destroy(&d->w.app);
-        d->w.app = NULL;
-        d->w.table_ready = 0; /* CREATE OR REPLACE on the next write */
-    }
-}
-
 void tl_duck__writer_free(tl_duck *d) {
-    if (d->w.app)
-        duckdb_appender_destroy(&d->w.app);
-    if (d->w.chunk)
-        duckdb_destroy_data_chunk(&d->w.chunk);
     memset(&d->w, 0, sizeof d->w);
 }
 
@@ -198,18 +136,41 @@ static void fill_chunk(duckdb_data_chunk chunk, const tl_tick_row *rows, idx_t n
     duckdb_data_chunk_set_size(chunk, n);
 }
 
-static int append_rows(tl_duck *d, const tl_tick_row *rows, size_t n, tl_err *err) {
-    idx_t cap = duckdb_vector_size();
-    for (size_t off = 0; off < n; off += cap) {
-        idx_t m = n - off < cap ? n - off : cap;
-        fill_chunk(d->w.chunk, rows + off, m);
-        if (duckdb_append_data_chunk(d->w.app, d->w.chunk) == DuckDBError)
-            return tl_duck__fail(err, DUCKDB_ERROR_INVALID, "duck: appending ticks",
-                                 duckdb_appender_error(d->w.app), TICK_TABLE);
+/* ---- the tl_tick_rows() table function ---------------------------------- */
+
+static void rows_bind(duckdb_bind_info info) {
+    for (int c = 0; c < NCOLS; c++) {
+        duckdb_logical_type t = col_type(c);
+        duckdb_bind_add_result_column(info, col_names[c], t);
+        duckdb_destroy_logical_type(&t);
     }
-    if (duckdb_appender_flush(d->w.app) == DuckDBError)
-        return tl_duck__fail(err, DUCKDB_ERROR_INVALID, "duck: flushing ticks",
-                             duckdb_appender_error(d->w.app), TICK_TABLE);
+}
+
+/* One scan thread: the cursor in the handle is not shared. */
+static void rows_init(duckdb_init_info info) {
+    duckdb_init_set_max_threads(info, 1);
+}
+
+static void rows_scan(duckdb_function_info info, duckdb_data_chunk out) {
+    tl_duck *d = duckdb_function_get_extra_info(info);
+    size_t left = d->w.n - d->w.pos, cap = duckdb_vector_size();
+    idx_t m = left < cap ? left : cap;
+    fill_chunk(out, d->w.rows + d->w.pos, m); /* size 0 ends the scan */
+    d->w.pos += m;
+}
+
+static int register_rows_fn(tl_duck *d, tl_err *err) {
+    duckdb_table_function tf = duckdb_create_table_function();
+    duckdb_table_function_set_name(tf, "tl_tick_rows");
+    duckdb_table_function_set_extra_info(tf, d, NULL);
+    duckdb_table_function_set_bind(tf, rows_bind);
+    duckdb_table_function_set_init(tf, rows_init);
+    duckdb_table_function_set_function(tf, rows_scan);
+    duckdb_state st = duckdb_register_table_function(d->con, tf);
+    duckdb_destroy_table_function(&tf);
+    if (st == DuckDBError)
+        return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot register tl_tick_rows()");
+    d->w.fn_ready = 1;
     return 0;
 }
 
@@ -219,7 +180,9 @@ static int copy_to(tl_duck *d, const char *path, tl_err *err) {
     tl_buf sql = TL_BUF_INIT;
     int rc;
     if (!quoted || tl_duck_quote(path, quoted, cap) != 0 ||
-        tl_buf_printf(&sql, "COPY " TICK_TABLE " TO '%s' (FORMAT parquet, COMPRESSION zstd)",
+        tl_buf_printf(&sql,
+                      "COPY (SELECT * FROM tl_tick_rows()) TO '%s' "
+                      "(FORMAT parquet, COMPRESSION zstd)",
                       quoted) != 0)
         rc = tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory writing %s", path);
     else if ((rc = tl_duck_exec(d, sql.data, err)) != 0)
@@ -237,18 +200,14 @@ int tl_duck_write_ticks(tl_duck *d, const tl_tick_row *rows, size_t n, const cha
         return tl_err_set(err, TL_ERR_INVALID, "duck: write_ticks needs a handle, rows and path");
     if ((rc = check_rows(rows, n, err)) != 0)
         return rc;
-    if ((rc = writer_prepare(d, err)) != 0)
+    if (!d->w.fn_ready && (rc = register_rows_fn(d, err)) != 0)
         return rc;
-    /* The batch lives only inside this transaction; see writer_end. */
-    if ((rc = tl_duck_exec(d, "BEGIN TRANSACTION", err)) != 0) {
-        /* the caller's open transaction may also roll back our table */
-        tl_duck__writer_free(d);
-        return tl_err_wrap(err, "duck: write_ticks (is a transaction already open?)");
-    }
-    rc = append_rows(d, rows, n, err);
-    if (rc == 0)
-        rc = copy_to(d, path, err);
-    writer_end(d, 1, rc != 0);
+    d->w.rows = rows;
+    d->w.n = n;
+    d->w.pos = 0;
+    rc = copy_to(d, path, err);
+    d->w.rows = NULL;
+    d->w.n = d->w.pos = 0;
     if (rc != 0)
         return rc;
     if (stat(path, &st) != 0)
