@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,27 +14,13 @@
 
 #include "models/dag.h"
 #include "models/project.h"
+#include "tl_test.h"
 
 static char root[64];
 
-static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 /* Write root/rel (creating folders). */
 static void put(const char *rel, const char *text) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    for (char *s = strchr(path + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(path, 0777);
-        *s = '/';
-    }
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tl_test_write_file(root, rel, text), 0);
 }
 
 static int setup(void **state) {
@@ -46,7 +31,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    nftw(root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    tl_test_rm_tree(root);
     return 0;
 }
 

@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,27 +21,13 @@
 
 #include "duck/duck.h"
 #include "models/models.h"
+#include "tl_test.h"
 
 static char root[64], proj[128], lake[128], wh[128], wh2[128];
 static FILE *out;
 
-static int rm_cb(const char *p, const struct stat *s, int f, struct FTW *w) {
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 static void put(const char *rel, const char *text) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", proj, rel);
-    for (char *s = strchr(path + strlen(proj) + 1, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(path, 0777);
-        *s = '/';
-    }
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tl_test_write_file(proj, rel, text), 0);
 }
 
 static int setup(void **state) {
@@ -63,7 +48,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     fclose(out);
-    nftw(root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    tl_test_rm_tree(root);
     return 0;
 }
 
