@@ -6,20 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
-# create the files first: the background shell opens them asynchronously
-: >up.out
-: >up.err
-"$TICKLAKE" up --duration 20 --listen 127.0.0.1:0 --symbols 20 --rate 500 >up.out 2>up.err &
-UP=$!
-PIDS+=($UP)
-URL=""
-for _ in $(seq 100); do
-  URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
-case "$URL" in http://127.0.0.1:*) ;; *) fail "dashboard not on loopback: $URL" ;; esac
+start_up --duration 20 --symbols 20 --rate 500
 
 # /api/health while it runs: answered, and the stream's counters move
 seen=""

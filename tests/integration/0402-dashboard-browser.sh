@@ -13,18 +13,7 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
   || fail "playwright-core missing: (cd tests/browser && npm ci), as scripts/bootstrap does"
 cd "$WORK"
 
-: >up.out
-: >up.err
-"$TICKLAKE" up --duration 30 --listen 127.0.0.1:0 --symbols 40 --rate 2000 >up.out 2>up.err &
-UP=$!
-PIDS+=($UP)
-URL=""
-for _ in $(seq 100); do
-  URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
+start_up --duration 30 --symbols 40 --rate 2000
 
 CHROMIUM="$CHROMIUM" node "$BROWSER_DIR/dashboard.mjs" "$URL" "$SHOTS" || fail "browser checks"
 rc=0

@@ -8,20 +8,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 cp -r "$TL_SOURCE_DIR/analytics" analytics; rm -rf analytics/target
 
-: >up.out
-: >up.err
-"$TICKLAKE" up --duration 25 --listen 127.0.0.1:0 --symbols 20 --rate 500 \
-  --schedule-compact '@every 5s' --schedule-models '@every 5s' --schedule-vacuum '' \
-  >up.out 2>up.err &
-UP=$!
-PIDS+=($UP)
-URL=""
-for _ in $(seq 100); do
-  URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
+start_up --duration 25 --symbols 20 --rate 500 \
+  --schedule-compact '@every 5s' --schedule-models '@every 5s' --schedule-vacuum ''
 
 # poll the health panel until it shows a compaction that rewrote files and a
 # models run (each job reports its last outcome there)

@@ -41,3 +41,22 @@ expect_eq() { # name got want
   [ "$2" = "$3" ] || fail "$1: got $2, want $3"
   echo "ok: $1 = $2" >&2
 }
+
+# start_up ARGS... -> runs `ticklake up --listen 127.0.0.1:0 ARGS` in the
+# background in the current folder (output in up.out / up.err); sets UP (its
+# pid) and URL (the dashboard's address, checked to be on loopback)
+start_up() {
+  : >up.out # exist before sed reads them: the background shell opens them asynchronously
+  : >up.err
+  "$TICKLAKE" up --listen 127.0.0.1:0 "$@" >up.out 2>up.err &
+  UP=$!
+  PIDS+=($UP)
+  URL=""
+  for _ in $(seq 100); do
+    URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
+    [ -n "$URL" ] && break
+    sleep 0.1
+  done
+  [ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
+  case "$URL" in http://127.0.0.1:*) ;; *) fail "dashboard not on loopback: $URL" ;; esac
+}
