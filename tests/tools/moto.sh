@@ -21,7 +21,7 @@ MOTO_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/moto.sh
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then
   start_moto() {
     local out
-    out=$("$MOTO_SH" start "$WORK/moto") || fail "cannot start moto_server (pip install 'moto[server]')"
+    out=$("$MOTO_SH" start "$WORK/moto") || fail "cannot start moto_server (scripts/pyenv tools installs it)"
     eval "$out"
     PIDS+=("$MOTO_PID")
     "$MOTO_SH" mb "$MOTO_URL" "${1:-lake}"
@@ -33,12 +33,14 @@ if [ "${BASH_SOURCE[0]}" != "$0" ]; then
   return 0
 fi
 
+# moto_server comes from the project's pinned 'tools' venv (scripts/pyenv,
+# which scripts/bootstrap fills); MOTO_SERVER overrides it.
 need_moto() {
-  if ! command -v moto_server > /dev/null 2>&1; then
-    echo "moto.sh: moto_server not found. The S3 tests need moto's server mode;" \
-      "install it with: pip install 'moto[server]'" >&2
-    exit 127
+  if [ -z "${MOTO_SERVER:-}" ]; then
+    MOTO_SERVER=$("$(dirname "$MOTO_SH")/../../scripts/pyenv" tools)/bin/moto_server \
+      || { echo "moto.sh: cannot set up the pinned Python tools (scripts/pyenv tools)" >&2; exit 127; }
   fi
+  [ -x "$MOTO_SERVER" ] || { echo "moto.sh: $MOTO_SERVER is not executable" >&2; exit 127; }
 }
 
 free_port() {
@@ -51,7 +53,7 @@ start() {
   mkdir -p "$dir"
   for _ in 1 2 3; do # a free port can be taken between the probe and the bind
     port=$(free_port)
-    moto_server -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 < /dev/null &
+    "$MOTO_SERVER" -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 < /dev/null &
     pid=$!
     for _ in $(seq 300); do
       if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then

@@ -42,7 +42,7 @@ static int group_setup(void **state) {
         return -1;
     setenv("S3_UPLOAD_PART_MIN_SIZE", "1024", 1); /* small parts for quick multipart tests */
     if (run("'%s' start '%s' > /dev/null", work, "") != 0) {
-        fprintf(stderr, "cannot start moto_server (install: pip install 'moto[server]')\n");
+        fprintf(stderr, "cannot start moto_server (scripts/pyenv tools installs it)\n");
         return -1;
     }
     char path[300];
