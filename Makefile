@@ -31,6 +31,9 @@ unit: build
 integration: build
 	cd $(BUILD) && ctest --output-on-failure -L integration
 
+# The embedded default needs no Java or Python: skip the test tools' install
+# (target-specific, so it reaches `deps` through `build`).
+up: export TL_BOOTSTRAP_TOOLS = 0
 up: build
 	scripts/up $(ARGS)
 
