@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "util/log.h"
+#include "util/utf8.h"
 
 /* Column order of the lake's tick schema (see duck.h). */
 enum {
@@ -53,25 +54,6 @@ void tl_duck__writer_free(tl_duck *d) {
     memset(&d->w, 0, sizeof d->w);
 }
 
-/* VARCHAR must be valid UTF-8 or DuckDB misbehaves later. */
-static int utf8_valid(const unsigned char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
-        if (c >= 0xF8 || (c >= 0x80 && c < 0xC2) || i + len > n)
-            return 0;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) ||
-            (c == 0xF0 && s[i + 1] < 0x90) || c > 0xF4 || (c == 0xF4 && s[i + 1] >= 0x90))
-            return 0; /* overlong, surrogate or beyond U+10FFFF */
-        i += len;
-    }
-    return 1;
-}
-
 static int check_rows(const tl_tick_row *rows, size_t n, tl_err *err) {
     for (size_t i = 0; i < n; i++) {
         const tl_tick *t = &rows[i].tick;
@@ -82,8 +64,9 @@ static int check_rows(const tl_tick_row *rows, size_t n, tl_err *err) {
                               "duck: row %zu: symbol or exchange not "
                               "NUL-terminated",
                               i);
-        if (!utf8_valid((const unsigned char *)t->symbol, sl) ||
-            !utf8_valid((const unsigned char *)t->exchange, el))
+        /* The parser dead-letters these per record (bad_utf8:<field>);
+         * this is the last line of defence for rows from elsewhere. */
+        if (!tl_utf8_valid(t->symbol, sl) || !tl_utf8_valid(t->exchange, el))
             return tl_err_set(err, TL_ERR_INVALID,
                               "duck: row %zu (symbol \"%s\"): symbol or exchange is not UTF-8", i,
                               t->symbol);

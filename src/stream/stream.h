@@ -56,7 +56,7 @@ typedef struct tl_stream_counters {
     uint64_t received; /* messages read from the source (not skipped) */
     uint64_t accepted; /* rows buffered for the lake */
     uint64_t rejected; /* dead-lettered, any reason */
-    uint64_t rejected_by_reason[TL_TICK_DUP_FIELD + 2]; /* index: tl_tick_reason; last = future */
+    uint64_t rejected_by_reason[TL_TICK_REASON_COUNT + 1]; /* index: tl_tick_reason; last = future */
     uint64_t late;                                      /* accepted with late = true */
     uint64_t duplicates;                                /* dropped as a repeated (symbol, seq) */
     uint64_t skipped;                                   /* already in the lake (replayed input) */

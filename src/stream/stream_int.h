@@ -12,7 +12,7 @@
 #include "stream/dedupe.h"
 #include "stream/stream.h"
 
-#define TL_REASON_FUTURE (TL_TICK_DUP_FIELD + 1) /* counters index for future_ts */
+#define TL_REASON_FUTURE TL_TICK_REASON_COUNT /* counters index for future_ts */
 
 /* Rows of one UTC hour from one source partition: one Parquet file a flush. */
 typedef struct tl_bucket {

@@ -14,6 +14,8 @@
 
 #define TL_SYMBOL_MAX 12
 #define TL_EXCHANGE_MAX 16
+/* price, bid and ask are DECIMAL(18,6) in the lake: at most 18 digits. */
+#define TL_MONEY_MAX_MICROS 999999999999999999LL
 #define TL_MICROS 1000000LL /* one price unit in micro-units */
 
 enum {
@@ -75,6 +77,8 @@ typedef enum {
     TL_TICK_BAD_EXCHANGE,  /* "bad_exchange" */
     TL_TICK_BAD_SEQ,       /* "bad_seq" */
     TL_TICK_DUP_FIELD,     /* "duplicate_field:<name>" */
+    TL_TICK_BAD_UTF8,      /* "bad_utf8:<name>": a string field that is not strict UTF-8 */
+    TL_TICK_REASON_COUNT
 } tl_tick_reason;
 
 /* The stable code's stem: "bad_price", "missing_field", "duplicate_field"... */

@@ -21,6 +21,8 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "util/utf8.h"
+
 #define ARENA_BYTES 8192 /* a fresh yajl handle for a ~100-byte tick takes < 5 KiB */
 #define VALUE_SHOWN 24   /* bytes of an offending value quoted in a message */
 
@@ -172,6 +174,7 @@ const char *tl_tick_reason_name(tl_tick_reason reason) {
         [TL_TICK_BAD_EXCHANGE] = "bad_exchange",
         [TL_TICK_BAD_SEQ] = "bad_seq",
         [TL_TICK_DUP_FIELD] = "duplicate_field",
+        [TL_TICK_BAD_UTF8] = "bad_utf8",
     };
     if ((unsigned)reason >= sizeof names / sizeof names[0])
         return "unknown";
@@ -188,7 +191,7 @@ __attribute__((format(printf, 4, 5))) static int fail(tl_tick_parser *p, tl_tick
     tl_tick_error *e = p->err;
     e->reason = reason;
     bool named = reason == TL_TICK_MISSING_FIELD || reason == TL_TICK_BAD_TYPE ||
-                 reason == TL_TICK_DUP_FIELD;
+                 reason == TL_TICK_DUP_FIELD || reason == TL_TICK_BAD_UTF8;
     if (named && field != F_NONE)
         snprintf(e->code, sizeof e->code, "%s:%s", tl_tick_reason_name(reason), field_names[field]);
     else
@@ -249,6 +252,12 @@ static bool symbol_ok(const unsigned char *s, size_t len) {
 
 static int on_string_field(tl_tick_parser *p, field_id f, const unsigned char *s, size_t len) {
     char shown[SHOWN_CAP];
+    /* yajl lets through overlong forms and lone surrogates ("\udc00"), which
+     * the Parquet writer and every reader refuse: such a record must be
+     * dead-lettered here, never reach a batch it would poison. */
+    if (!tl_utf8_valid(s, len))
+        return fail(p, TL_TICK_BAD_UTF8, f, "%s %s is not valid UTF-8", field_names[f],
+                    show(shown, sizeof shown, s, len, true));
     switch (f) {
     case F_SYMBOL:
         if (!symbol_ok(s, len))
@@ -300,7 +309,7 @@ static int on_count(tl_tick_parser *p, field_id f, const char *s, size_t len, in
     return 1;
 }
 
-/* price, bid, ask: > 0, exact in micro-units. */
+/* price, bid, ask: > 0, exact in micro-units, within the lake's DECIMAL(18,6). */
 static int on_money(tl_tick_parser *p, field_id f, const char *s, size_t len, int64_t *dst,
                     unsigned has) {
     char shown[SHOWN_CAP];
@@ -314,6 +323,9 @@ static int on_money(tl_tick_parser *p, field_id f, const char *s, size_t len, in
     if (v <= 0)
         return fail(p, r, f, "%s %s must be > 0", field_names[f],
                     show(shown, sizeof shown, s, len, false));
+    if (v > TL_MONEY_MAX_MICROS)
+        return fail(p, r, f, "%s %s is above 999999999999.999999, the most DECIMAL(18,6) holds",
+                    field_names[f], show(shown, sizeof shown, s, len, false));
     *dst = v;
     p->t.has |= has;
     p->present |= 1u << f;

@@ -1,5 +1,7 @@
 #include "util/buf.h"
 
+#include "util/utf8.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,37 +50,6 @@ int tl_buf_printf(tl_buf *b, const char *fmt, ...) {
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n) {
-    unsigned char c = p[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        cp = c & 0x07;
-    } else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 int tl_buf_json_string(tl_buf *b, const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s;
     if (tl_buf_reserve(b, n + 2) != 0)
@@ -97,7 +68,7 @@ int tl_buf_json_string(tl_buf *b, const char *s, size_t n) {
             if (tl_buf_printf(b, "\\u%04x", c))
                 return -1;
             i++;
-        } else if ((sl = utf8_seq_len(p + i, n - i)) == 0) {
+        } else if ((sl = tl_utf8_seq_len(p + i, n - i)) == 0) {
             if (tl_buf_printf(b, "\\u%04x", c))
                 return -1; /* raw byte as U+00XX */
             i++;

@@ -142,6 +142,12 @@ static const reject_case rejects[] = {
     {"{\"symbol\":\"A\",\"ts\":1,\"price\":9223372036854.775808}", TL_TICK_BAD_PRICE, "bad_price",
      ""},
     {"{\"symbol\":\"A\",\"ts\":1,\"price\":1e-7}", TL_TICK_BAD_PRICE, "bad_price", ""},
+    /* beyond DECIMAL(18,6), though within int64 micro-units (issue 10, item 6) */
+    {"{\"symbol\":\"A\",\"ts\":1,\"price\":1000000000000}", TL_TICK_BAD_PRICE, "bad_price",
+     "the most DECIMAL(18,6) holds"},
+    {"{\"symbol\":\"A\",\"ts\":1,\"price\":9223372036854.775807}", TL_TICK_BAD_PRICE,
+     "bad_price", ""},
+    {MSG(",\"ask\":1000000000000.5"), TL_TICK_BAD_ASK, "bad_ask", "DECIMAL(18,6)"},
     /* size, seq: non-negative integers written as integers */
     {MSG(",\"size\":-1"), TL_TICK_BAD_SIZE, "bad_size", "size -1"},
     {MSG(",\"size\":1.5"), TL_TICK_BAD_SIZE, "bad_size", "without fraction or exponent"},
@@ -160,6 +166,16 @@ static const reject_case rejects[] = {
     {MSG(",\"exchange\":\"ABCDEFGHIJKLMNOPQ\""), TL_TICK_BAD_EXCHANGE, "bad_exchange",
      "ABCDEFGHIJKLMNOPQ"},
     {MSG(",\"exchange\":\"X\\u0000\""), TL_TICK_BAD_EXCHANGE, "bad_exchange", ""},
+    /* strings that are not strict UTF-8: the writer and every reader refuse
+     * them, so they are dead-lettered here, per record (issue 10, item 1) */
+    {MSG(",\"exchange\":\"\\udc00x\""), TL_TICK_BAD_UTF8, "bad_utf8:exchange",
+     "exchange \"\\xed\\xb0\\x80x\" is not valid UTF-8"},
+    {MSG(",\"exchange\":\"\xc0\xafX\""), TL_TICK_BAD_UTF8, "bad_utf8:exchange", ""}, /* overlong */
+    {MSG(",\"exchange\":\"\xed\xa0\x80\""), TL_TICK_BAD_UTF8, "bad_utf8:exchange", ""},
+    {MSG(",\"exchange\":\"\xf4\x90\x80\x80\""), TL_TICK_BAD_UTF8, "bad_utf8:exchange",
+     ""}, /* above U+10FFFF */
+    {"{\"symbol\":\"\\udc00\",\"ts\":1,\"price\":1}", TL_TICK_BAD_UTF8, "bad_utf8:symbol", ""},
+    {"{\"symbol\":\"A\",\"ts\":\"\xc0\xaf\",\"price\":1}", TL_TICK_BAD_UTF8, "bad_utf8:ts", ""},
     /* duplicates: also when one of them is null */
     {MSG(",\"price\":189.25"), TL_TICK_DUP_FIELD, "duplicate_field:price", "\"price\""},
     {MSG(",\"size\":null,\"size\":1"), TL_TICK_DUP_FIELD, "duplicate_field:size", ""},
@@ -193,14 +209,23 @@ static void test_reject_table(void **state) {
 /* Every reason code in the enum is produced by at least one case above. */
 static void test_every_reason_covered(void **state) {
     (void)state;
-    bool seen[TL_TICK_DUP_FIELD + 1] = {false};
+    bool seen[TL_TICK_REASON_COUNT] = {false};
     seen[TL_TICK_OK] = true;
     seen[TL_TICK_TOO_LARGE] = true; /* test_too_large */
     for (size_t i = 0; i < N(rejects); i++)
         seen[rejects[i].reason] = true;
-    for (int r = 0; r <= TL_TICK_DUP_FIELD; r++)
+    for (int r = 0; r < TL_TICK_REASON_COUNT; r++)
         if (!seen[r])
             fail_msg("no case produces %s", tl_tick_reason_name((tl_tick_reason)r));
+}
+
+/* The largest price DECIMAL(18,6) holds is accepted and kept exactly. */
+static void test_max_price(void **state) {
+    tl_tick t;
+    tl_tick_error e;
+    assert_int_equal(parse(*state, "{\"symbol\":\"A\",\"ts\":1,\"price\":999999999999.999999}", &t, &e),
+                     0);
+    assert_true(t.price == TL_MONEY_MAX_MICROS);
 }
 
 static void test_too_large(void **state) {
@@ -399,9 +424,9 @@ static const format_case formats[] = {
      "\"bid\":189.24,\"ask\":189.26,\"exchange\":\"XNAS\",\"seq\":42}"},
     {" {\"seq\":0,\"price\":1e2,\"ts\":\"2026-11-25T01:45:03.1234569+05:30\",\"symbol\":\"X\"}\n",
      "{\"symbol\":\"X\",\"ts\":\"2026-11-24T20:15:03.123456Z\",\"price\":100,\"seq\":0}"},
-    {"{\"symbol\":\"A-1\",\"ts\":-1,\"price\":0.000001,\"ask\":9223372036854.775807}",
+    {"{\"symbol\":\"A-1\",\"ts\":-1,\"price\":0.000001,\"ask\":999999999999.999999}",
      "{\"symbol\":\"A-1\",\"ts\":\"1969-12-31T23:59:59.999000Z\",\"price\":0.000001,"
-     "\"ask\":9223372036854.775807}"},
+     "\"ask\":999999999999.999999}"},
     {"{\"symbol\":\"A\",\"ts\":0,\"price\":1.5E-3,\"bid\":1.5e-3,\"ask\":0.0015,"
      "\"exchange\":\"q\\\"b\\\\s\\u0001\\u00e9\"}",
      "{\"symbol\":\"A\",\"ts\":\"1970-01-01T00:00:00.000000Z\",\"price\":0.0015,\"bid\":0.0015,"
@@ -457,6 +482,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reject_table, setup, teardown),
         cmocka_unit_test(test_every_reason_covered),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test_setup_teardown(test_max_price, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_optional_is_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_and_nested_fields_ignored, setup, teardown),
         cmocka_unit_test(test_spill_beyond_arena),
