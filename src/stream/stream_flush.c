@@ -21,18 +21,39 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/random.h"
 #include "util/signals.h"
 
-/* Move a finished local file into the store at table/key and describe it in tx. */
-static int publish(tl_stream *s, const char *table, const char *key, const char *local,
-                   const tl_lake_kv *pv, size_t npv, const char *stats, tl_lake_tx *tx,
-                   int64_t size, tl_err *err) {
+/* Remember a key this batch put in the store (see discard_published). */
+static int note_published(tl_batch *bt, const char *full, bool dead_table) {
+    char **keys = realloc(bt->published, (bt->npublished + 1) * sizeof *keys);
+    if (keys)
+        bt->published = keys;
+    bool *dl = realloc(bt->published_dl, (bt->npublished + 1) * sizeof *dl);
+    if (dl)
+        bt->published_dl = dl;
+    char *copy = keys && dl ? strdup(full) : NULL;
+    if (!copy)
+        return -1;
+    bt->published[bt->npublished] = copy;
+    bt->published_dl[bt->npublished++] = dead_table;
+    return 0;
+}
+
+/* Move a finished local file into the store at table/key and describe it in
+ * tx. The key carries the batch's attempt id, so it is new: nothing
+ * committed is ever written over. */
+static int publish(tl_stream *s, tl_batch *bt, const char *table, const char *key,
+                   const char *local, const tl_lake_kv *pv, size_t npv, const char *stats,
+                   tl_lake_tx *tx, int64_t size, tl_err *err) {
     char full[1024];
     snprintf(full, sizeof full, "%s/%s", table, key);
     int rc = tl_store_put_file(s->store, full, local, err);
     unlink(local); /* gone already when put_file moved it */
     if (rc)
         return rc;
+    if (note_published(bt, full, strcmp(table, TL_DEADLETTER_TABLE) == 0) != 0)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory (published keys)");
     tl_lake_file f = {.path = key,
                       .partition_values = pv,
                       .n_partition_values = npv,
@@ -55,7 +76,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     }
     char src[256], key[512], local[1280], vals[4][8];
     tl_stream_src_name(s, b->partition, src, sizeof src);
-    tl_ticks_file_name(src, b->hour_us, first, last, key, sizeof key);
+    tl_ticks_file_name(src, b->hour_us, first, last, bt->attempt, key, sizeof key);
     snprintf(local, sizeof local, "%s/ticks-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
              bt->epoch);
     int64_t size = 0;
@@ -69,7 +90,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     tl_lake_kv pv[4];
     for (int i = 0; i < 4; i++)
         pv[i] = (tl_lake_kv){tl_ticks_partition_columns[i], vals[i]};
-    rc = publish(s, TL_TICKS_TABLE, key, local, pv, 4, stats->data, tx, size, err);
+    rc = publish(s, bt, TL_TICKS_TABLE, key, local, pv, 4, stats->data, tx, size, err);
     if (rc == 0) {
         bt->files++;
         bt->bytes += (uint64_t)size;
@@ -127,7 +148,7 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
     dead_date(d0, date, sizeof date);
     tl_stream_src_name(s, d0->partition, src, sizeof src);
     int64_t first = d0->offset, last = bt->dead[to - 1].offset;
-    tl_deadletter_file_name(src, date, first, last, key, sizeof key);
+    tl_deadletter_file_name(src, date, first, last, bt->attempt, key, sizeof key);
     snprintf(json, sizeof json, "%s/dead-%d-%" PRIu64 ".jsonl", s->tmp_dir, (int)getpid(),
              bt->epoch);
     snprintf(local, sizeof local, "%s/dead-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
@@ -166,8 +187,8 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
     }
     tl_buf_printf(&stats, "{\"numRecords\":%zu}", to - from);
     tl_lake_kv pv[1] = {{"date", date}};
-    rc = publish(s, TL_DEADLETTER_TABLE, key, local, pv, 1, stats.data, tx, (int64_t)st.st_size,
-                 err);
+    rc = publish(s, bt, TL_DEADLETTER_TABLE, key, local, pv, 1, stats.data, tx,
+                 (int64_t)st.st_size, err);
     if (rc == 0)
         bt->dl_files++;
 out:
@@ -220,6 +241,10 @@ static void batch_free(tl_batch *bt) {
         tl_stream_dead_free(&bt->dead[i]);
     free(bt->dead);
     free(bt->upto);
+    for (size_t i = 0; i < bt->npublished; i++)
+        free(bt->published[i]);
+    free(bt->published);
+    free(bt->published_dl);
     tl_lake_tx_destroy(bt->ticks_tx);
     tl_lake_tx_destroy(bt->dl_tx);
     free(bt);
@@ -235,6 +260,7 @@ static tl_batch *seal(tl_stream *s, tl_err *err) {
     }
     bt->owner = s;
     bt->epoch = ++s->flush_epoch;
+    tl_random_id(bt->attempt);
     bt->buckets = s->buckets;
     bt->nbuckets = s->nbuckets;
     bt->dead = s->dead;
@@ -345,16 +371,40 @@ static int check_fence(tl_stream *s, const tl_batch *bt, tl_err *err) {
     return 0;
 }
 
+/* Take back the files of a batch that will not be committed: only its own
+ * (their keys carry its attempt id), and only when it is certain that no
+ * commit references them — a failed write, the fence, or a conflict (the
+ * commit file was never created). After an ambiguous commit error (a
+ * timeout) they stay: vacuum removes them if they are not in the log. */
+static void discard_published(tl_stream *s, const tl_batch *bt, bool ticks_only) {
+    for (size_t i = 0; i < bt->npublished; i++) {
+        if (ticks_only && bt->published_dl[i])
+            continue;
+        tl_err e = {0};
+        if (tl_store_del(s->store, bt->published[i], &e) != 0)
+            tl_warn("stream", "cannot remove uncommitted %s: %s (vacuum will)", bt->published[i],
+                    e.msg);
+    }
+}
+
+/* A commit that failed with a conflict created nothing; other errors may
+ * have landed (an S3 timeout after the PUT succeeded). */
+static bool surely_not_committed(int rc) {
+    return rc == TL_ERR_CONFLICT;
+}
+
 /* Commit a written batch (dead letters first), then tell the source. */
 static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     if (bt->rc) {
         if (err)
             *err = bt->err;
+        discard_published(s, bt, false);
         tl_stream_fail(s, &bt->err);
         return bt->rc;
     }
     int rc = check_fence(s, bt, err);
     if (rc) {
+        discard_published(s, bt, false);
         tl_stream_fail(s, err);
         return rc;
     }
@@ -363,11 +413,15 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     s->c.dl_files_written += bt->dl_files;
     if (bt->dl_tx && ((rc = set_txns(s, bt, bt->dl_tx, true, err)) ||
                       (rc = commit(s, bt, TL_DEADLETTER_TABLE, bt->dl_tx, &s->dl_version, err)))) {
+        if (surely_not_committed(rc))
+            discard_published(s, bt, false);
         tl_stream_fail(s, err);
         return rc;
     }
     if ((rc = set_txns(s, bt, bt->ticks_tx, false, err)) ||
         (rc = commit(s, bt, TL_TICKS_TABLE, bt->ticks_tx, &s->ticks_version, err))) {
+        if (surely_not_committed(rc))
+            discard_published(s, bt, true);
         tl_stream_fail(s, err);
         return rc;
     }

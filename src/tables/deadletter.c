@@ -20,7 +20,7 @@ const char *const tl_deadletter_schema_json =
 const char *const tl_deadletter_partition_columns[1] = {"date"};
 
 void tl_deadletter_file_name(const char *src, const char *date, int64_t first, int64_t last,
-                             char *out, size_t cap) {
-    snprintf(out, cap, "date=%s/dl-%s-%lld-%lld.zstd.parquet", date, src, (long long)first,
-             (long long)last);
+                             const char *attempt, char *out, size_t cap) {
+    snprintf(out, cap, "date=%s/dl-%s-%lld-%lld-%s.zstd.parquet", date, src, (long long)first,
+             (long long)last, attempt);
 }

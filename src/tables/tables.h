@@ -46,11 +46,14 @@ void tl_ticks_partition_dir(int64_t hour_us, char *out, size_t cap);
  * as parallel key/value arrays (values written into vals, 8 bytes each). */
 void tl_ticks_partition_values(int64_t hour_us, char vals[4][8]);
 
-/* Data file key relative to the table root. */
-void tl_ticks_file_name(const char *src, int64_t hour_us, int64_t first, int64_t last, char *out,
-                        size_t cap);
+/* Data file key relative to the table root: the source, its offset range and
+ * the writer attempt (a random id per flush), so two writers of the same
+ * range (a fenced zombie, a rebalance, a second `stream --from`) never write
+ * over each other's bytes; only the one whose commit lands is referenced. */
+void tl_ticks_file_name(const char *src, int64_t hour_us, int64_t first, int64_t last,
+                        const char *attempt, char *out, size_t cap);
 void tl_deadletter_file_name(const char *src, const char *date, int64_t first, int64_t last,
-                             char *out, size_t cap);
+                             const char *attempt, char *out, size_t cap);
 
 /* Delta per-file statistics (numRecords, minValues, maxValues, nullCount)
  * of rows, as a JSON object appended to out. 0 ok, -1 out of memory. */

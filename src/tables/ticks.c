@@ -74,12 +74,12 @@ void tl_ticks_partition_values(int64_t hour_us, char vals[4][8]) {
     snprintf(vals[3], 8, "%d", c.hour);
 }
 
-void tl_ticks_file_name(const char *src, int64_t hour_us, int64_t first, int64_t last, char *out,
-                        size_t cap) {
+void tl_ticks_file_name(const char *src, int64_t hour_us, int64_t first, int64_t last,
+                        const char *attempt, char *out, size_t cap) {
     char dir[64];
     tl_ticks_partition_dir(hour_us, dir, sizeof dir);
-    snprintf(out, cap, "%s/part-%s-%lld-%lld.zstd.parquet", dir, src, (long long)first,
-             (long long)last);
+    snprintf(out, cap, "%s/part-%s-%lld-%lld-%s.zstd.parquet", dir, src, (long long)first,
+             (long long)last, attempt);
 }
 
 /* ---- statistics ------------------------------------------------------------ */
