@@ -8,6 +8,12 @@
  * user can override anything except the few consumer settings the wrapper's
  * correctness depends on (listed at tl_kafka_consumer_new).
  *
+ * Authentication: a broker that rejects the SASL login (wrong password,
+ * unknown user or mechanism) makes the handle's calls fail with
+ * TL_ERR_KAFKA and a message naming the broker, the mechanism and the user,
+ * instead of librdkafka's endless retries: the producer's produce and flush,
+ * and tl_kafka_consume.
+ *
  * Threads: each handle is used from one thread. librdkafka runs its own
  * threads inside; every callback below runs on the caller's thread, inside
  * tl_kafka_produce/_poll/_flush or tl_kafka_consume/_close. */
@@ -34,7 +40,7 @@ typedef struct tl_kafka_producer_stats {
 
 /* A producer for `topic` (NULL = cfg->topic). Defaults, overridable with -X:
  * linger.ms=5, batch.num.messages=10000, queue.buffering.max.messages=200000
- * (the in-flight bound), compression.codec=zstd. */
+ * (the in-flight bound), compression.codec=zstd, enable.idempotence=true. */
 tl_kafka_producer *tl_kafka_producer_new(const tl_config *cfg, const char *topic, tl_err *err);
 
 /* Queue one message (payload and key are copied), partitioned by the key's

@@ -2,6 +2,7 @@
  * property passes straight through, librdkafka validates it). */
 #include "kafka/kafka_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/log.h"
@@ -13,10 +14,52 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
         tl_log(l, "kafka", "%s: %s: %s", rd_kafka_name(rk), fac, buf);
 }
 
+/* librdkafka before 2.6.1 builds SCRAM's client-final message with the
+ * client nonce appended twice; Kafka 4 brokers check the nonce strictly
+ * (RFC 5802) and reject every proof (fixed in librdkafka PR #4895). */
+#define TL_RDKAFKA_SCRAM_FIXED 0x020601ff
+
+void tl_kafka_auth_message(char *out, size_t cap, const char *reason, const char *mechanism,
+                           const char *username, int rdkafka_version) {
+    char hint[160] = "";
+    if (strncmp(mechanism, "SCRAM", 5) == 0 && rdkafka_version < TL_RDKAFKA_SCRAM_FIXED)
+        snprintf(hint, sizeof hint,
+                 "; librdkafka %d.%d.%d (before 2.6.1) cannot use SCRAM with Kafka 4 brokers: use "
+                 "PLAIN (over TLS) or a newer librdkafka",
+                 (rdkafka_version >> 24) & 0xff, (rdkafka_version >> 16) & 0xff,
+                 (rdkafka_version >> 8) & 0xff);
+    /* the reason last: in a bounded message, its tail matters least */
+    snprintf(out, cap,
+             "Kafka authentication failed (SASL mechanism %s, user '%s'; check sasl.username, "
+             "sasl.password, sasl.mechanisms in kafka: or -X)%s: %s",
+             mechanism, username, hint, reason);
+}
+
+int tl_kafka_health_check(const tl_kafka_health *h, tl_err *err) {
+    if (!h->auth_error[0])
+        return 0;
+    return tl_err_set(err, TL_ERR_KAFKA, "%s", h->auth_error);
+}
+
+static void conf_str(rd_kafka_t *rk, const char *key, char *out, size_t cap) {
+    size_t n = cap;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), key, out, &n) != RD_KAFKA_CONF_OK || !out[0])
+        snprintf(out, cap, "(none)");
+}
+
 /* Broker connection trouble and the like: librdkafka retries by itself, so
- * these are warnings unless fatal. */
+ * these are warnings unless fatal, or a rejected login (see tl_kafka_health). */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-    (void)opaque;
+    tl_kafka_health *h = opaque;
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && h && !h->auth_error[0]) {
+        char mech[64], user[128];
+        conf_str(rk, "sasl.mechanisms", mech, sizeof mech);
+        conf_str(rk, "sasl.username", user, sizeof user);
+        tl_kafka_auth_message(h->auth_error, sizeof h->auth_error, reason, mech, user,
+                              rd_kafka_version());
+        tl_error("kafka", "%s: %s", rd_kafka_name(rk), h->auth_error);
+        return;
+    }
     if (err == RD_KAFKA_RESP_ERR__FATAL)
         tl_error("kafka", "%s: fatal: %s", rd_kafka_name(rk), reason);
     else

@@ -16,6 +16,7 @@
 #include "util/signals.h"
 
 struct tl_kafka_consumer {
+    tl_kafka_health health; /* first: the opaque the error callback sees */
     rd_kafka_t *rk;
     char *topic;
     tl_kafka_consumer_cbs cbs;
@@ -290,6 +291,12 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
         /* Wait only for the first message, in slices so a stop is seen. */
         int wait = n > 0 || left <= 0 ? 0 : left > 100 ? 100 : (int)left;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait);
+        if (c->health.auth_error[0]) {
+            if (m)
+                rd_kafka_message_destroy(m);
+            rc = tl_kafka_health_check(&c->health, err);
+            break;
+        }
         if (!m) {
             if (n > 0 || left <= 0 || tl_stop_requested())
                 break;

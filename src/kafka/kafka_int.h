@@ -8,6 +8,27 @@
 #include "conf/conf.h"
 #include "util/err.h"
 
+/* What the error callback learnt about a handle that the caller must act on.
+ * The first member of tl_kafka_producer and tl_kafka_consumer, whose
+ * address is the librdkafka opaque, so the callback finds it. */
+typedef struct tl_kafka_health {
+    /* Set (once) when a broker rejected our credentials: librdkafka would
+     * retry forever, but a wrong password does not heal, so the wrapper's
+     * calls fail with this message instead of waiting (as Java clients
+     * treat SaslAuthenticationException). Empty = none. */
+    char auth_error[512]; /* a tl_err message holds 512 */
+} tl_kafka_health;
+
+/* TL_ERR_KAFKA with the authentication error, or 0 when there is none. */
+int tl_kafka_health_check(const tl_kafka_health *h, tl_err *err);
+
+/* The message for an authentication failure (exposed for the unit tests):
+ * librdkafka's reason (which names the broker) with the configured
+ * mechanism and user, and a hint when the linked librdkafka (version in
+ * rd_kafka_version() form) cannot do SCRAM with Kafka 4 brokers. */
+void tl_kafka_auth_message(char *out, size_t cap, const char *reason, const char *mechanism,
+                           const char *username, int rdkafka_version);
+
 /* One property: a default or forced value, set around the user's. */
 typedef struct tl_kafka_prop {
     const char *key;
@@ -16,7 +37,10 @@ typedef struct tl_kafka_prop {
 
 /* A configuration from: `defaults` (NULL-key terminated, may be NULL),
  * bootstrap.servers = cfg->brokers (when set), cfg->kafka_props in order,
- * then `forced` (may be NULL). Routes librdkafka's logs to tl_log.
+ * then `forced` (may be NULL). Routes librdkafka's logs to tl_log; the
+ * caller must set the opaque to a struct whose first member is a
+ * tl_kafka_health (the error callback records authentication failures
+ * there), or leave it NULL.
  * Errors name the property and the value. */
 rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *defaults,
                                    const tl_kafka_prop *forced, tl_err *err);

@@ -5,10 +5,12 @@
 
 #include "kafka/kafka.h"
 #include "kafka/kafka_int.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/signals.h"
 
 struct tl_kafka_producer {
+    tl_kafka_health health; /* first: the opaque the error callback sees */
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
     tl_kafka_producer_stats stats;
@@ -22,6 +24,10 @@ static const tl_kafka_prop producer_defaults[] = {
      * development broker keeps only 5 MiB of batches per partition, so
      * compression is what lets it hold ~900k ticks on 4 partitions. */
     {"compression.codec", "zstd"},
+    /* No duplicates from the producer's own retries, and per-partition
+     * order kept across them (implies acks=all): a broker that fails over
+     * mid-batch must not make the stream see a tick twice. */
+    {"enable.idempotence", "true"},
     {"client.id", "ticklake-producer"},
     {NULL, NULL},
 };
@@ -31,7 +37,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     tl_kafka_producer *p = opaque;
     if (m->err) {
-        if (p->stats.failed == 0)
+        if (p->stats.failed == 0 && !p->health.auth_error[0]) /* that one is reported */
             tl_error("kafka", "delivery to %s [%d] failed: %s", rd_kafka_topic_name(m->rkt),
                      (int)m->partition, rd_kafka_err2str(m->err));
         p->stats.failed++;
@@ -84,6 +90,8 @@ fail:
 
 int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, const void *payload,
                      size_t len, tl_err *err) {
+    if (tl_kafka_health_check(&p->health, err))
+        return TL_ERR_KAFKA;
     for (;;) {
         if (rd_kafka_produce(p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)payload,
                              len, key, key_len, NULL) == 0) {
@@ -98,6 +106,8 @@ int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, cons
         if (tl_stop_requested())
             return tl_err_set(err, TL_ERR_STOPPED, "stopped while the producer queue was full");
         rd_kafka_poll(p->rk, 10);
+        if (tl_kafka_health_check(&p->health, err))
+            return TL_ERR_KAFKA;
     }
 }
 
@@ -105,8 +115,21 @@ void tl_kafka_producer_poll(tl_kafka_producer *p, int timeout_ms) {
     rd_kafka_poll(p->rk, timeout_ms);
 }
 
+/* rd_kafka_flush in slices, so a rejected login ends the wait. */
+static void flush_sliced(tl_kafka_producer *p, int timeout_ms) {
+    int64_t deadline = tl_mono_ms() + timeout_ms;
+    while (rd_kafka_outq_len(p->rk) > 0 && !p->health.auth_error[0]) {
+        int64_t left = deadline - tl_mono_ms();
+        if (left <= 0)
+            break;
+        rd_kafka_flush(p->rk, left > 100 ? 100 : (int)left);
+    }
+}
+
 int tl_kafka_producer_flush(tl_kafka_producer *p, int timeout_ms, tl_err *err) {
-    rd_kafka_flush(p->rk, timeout_ms);
+    flush_sliced(p, timeout_ms);
+    if (tl_kafka_health_check(&p->health, err))
+        return TL_ERR_KAFKA;
     int left = rd_kafka_outq_len(p->rk);
     if (left > 0)
         return tl_err_set_retriable(err, TL_ERR_KAFKA,
@@ -127,9 +150,13 @@ void tl_kafka_producer_stats_get(const tl_kafka_producer *p, tl_kafka_producer_s
 void tl_kafka_producer_destroy(tl_kafka_producer *p) {
     if (!p)
         return;
-    rd_kafka_flush(p->rk, 30000);
+    flush_sliced(p, 30000);
+    if (p->health.auth_error[0]) { /* nothing will be delivered: do not wait for it */
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(p->rk, 0); /* the purged messages' delivery reports */
+    }
     int left = rd_kafka_outq_len(p->rk);
-    if (left > 0)
+    if (left > 0 && !p->health.auth_error[0])
         tl_error("kafka", "closing the producer with %d messages undelivered", left);
     rd_kafka_topic_destroy(p->rkt);
     rd_kafka_destroy(p->rk);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kafka/kafka.h"
+#include "kafka/kafka_int.h"
 
 #define NPART 4
 #define NMSG 2000
@@ -313,10 +314,80 @@ static void test_assign_all(void **state) {
         assert_int_equal(s.revoked[q], 0);
 }
 
+
+/* The message of a rejected login names the mechanism, the user and the
+ * broker (in librdkafka's reason), and for SCRAM on a librdkafka before
+ * 2.6.1 says that the library, not the password, is the problem. */
+static void test_auth_message(void **state) {
+    (void)state;
+    char m[512];
+    const char *reason = "sasl_plaintext://127.0.0.1:9/bootstrap: SASL authentication error";
+    tl_kafka_auth_message(m, sizeof m, reason, "PLAIN", "alice", 0x020002ff);
+    assert_non_null(strstr(m, "SASL mechanism PLAIN"));
+    assert_non_null(strstr(m, "user 'alice'"));
+    assert_non_null(strstr(m, "127.0.0.1:9"));
+    assert_null(strstr(m, "2.6.1"));
+    tl_kafka_auth_message(m, sizeof m, reason, "SCRAM-SHA-256", "alice", 0x020002ff);
+    assert_non_null(strstr(m, "librdkafka 2.0.2 (before 2.6.1) cannot use SCRAM"));
+    assert_non_null(strstr(m, "127.0.0.1:9"));
+    tl_kafka_auth_message(m, sizeof m, reason, "SCRAM-SHA-512", "alice", 0x020601ff);
+    assert_null(strstr(m, "2.6.1"));
+}
+
+/* A login the broker refuses (the mock broker knows no SASL at all, which
+ * librdkafka reports as the same authentication error as a wrong password)
+ * fails the producer's flush and the consumer's consume with that message,
+ * instead of librdkafka retrying until the timeout. */
+static tl_kv sasl_props[4];
+
+static tl_config sasl_cfg(const char *group) {
+    tl_config cfg = make_cfg(group, NULL, NULL);
+    sasl_props[0] = (tl_kv){(char *)"security.protocol", (char *)"SASL_PLAINTEXT"};
+    sasl_props[1] = (tl_kv){(char *)"sasl.mechanisms", (char *)"PLAIN"};
+    sasl_props[2] = (tl_kv){(char *)"sasl.username", (char *)"alice"};
+    sasl_props[3] = (tl_kv){(char *)"sasl.password", (char *)"wrong"};
+    cfg.kafka_props = sasl_props;
+    cfg.n_kafka_props = 4;
+    return cfg;
+}
+
+static void test_auth_failure_ends_the_wait(void **state) {
+    (void)state;
+    tl_err err = {0};
+    tl_config cfg = sasl_cfg("g-auth");
+    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, NULL, &err);
+    assert_non_null(p);
+    assert_int_equal(tl_kafka_produce(p, "k", 1, "k:1", 3, &err), 0);
+    /* a long timeout: without the auth check this returns "still
+     * undelivered" only after it, with no word of the mechanism */
+    assert_int_equal(tl_kafka_producer_flush(p, 120000, &err), TL_ERR_KAFKA);
+    assert_non_null(strstr(err.msg, "authentication failed"));
+    assert_non_null(strstr(err.msg, "SASL mechanism PLAIN"));
+    assert_non_null(strstr(err.msg, "127.0.0.1:"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(tl_kafka_produce(p, "k", 1, "k:2", 3, &err), TL_ERR_KAFKA);
+    assert_non_null(strstr(err.msg, "SASL mechanism PLAIN"));
+    tl_kafka_producer_destroy(p);
+
+    tl_kafka_consumer_cbs cbs = {0};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    tl_kafka_msg msgs[16];
+    int n = 0;
+    for (int round = 0; round < 1200 && n >= 0; round++) /* bounded: 1200 x 100 ms */
+        n = tl_kafka_consume(c, msgs, 16, 100, &err);
+    assert_int_equal(n, TL_ERR_KAFKA);
+    assert_non_null(strstr(err.msg, "SASL mechanism PLAIN"));
+    assert_non_null(strstr(err.msg, "user 'alice'"));
+    tl_kafka_consumer_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mock_listen_rules),
         cmocka_unit_test(test_bad_property_named),
+        cmocka_unit_test(test_auth_message),
+        cmocka_unit_test(test_auth_failure_ends_the_wait),
         cmocka_unit_test(test_produce_and_consume_from_beginning),
         cmocka_unit_test(test_commit_and_resume),
         cmocka_unit_test(test_start_offset_callback),
