@@ -43,8 +43,8 @@
 typedef struct up {
     const tl_config *cfg;
     tl_config kcfg; /* cfg with the dev broker, topic and this run's group */
-    char group[64];
-    char topic[128];
+    char group[256];
+    char topic[256];
     tl_store *store;
     tl_live *live;
     atomic_bool sim_stop, stream_stop;
@@ -228,18 +228,26 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     bool sim_started = false, stream_started = false;
     int rc = TL_EXIT_FAILURE;
 
-    /* A topic and group of their own each run: the dev broker is new and
-     * empty every time, its offsets start at 0 again, so neither the
-     * positions an earlier run recorded in the lake (Delta txn per
-     * group/topic/partition) nor its file names (part-<topic>-<partition>-
-     * <first>-<last>) may apply to this run's offsets. */
-    long long run_id = (long long)(tl_now_us() / 1000);
-    snprintf(u.group, sizeof u.group, "ticklake-up-%lld", run_id);
-    snprintf(u.topic, sizeof u.topic, "%s-up%lld", cfg->topic, run_id);
-    if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, u.topic, &err)))
-        goto out;
     u.kcfg = *cfg; /* shallow: the strings stay cfg's */
-    u.kcfg.brokers = (char *)tl_kafka_mock_bootstraps(broker);
+    if (cfg->brokers && *cfg->brokers) {
+        /* An external Kafka (--brokers): its offsets persist, so the
+         * configured topic and group, and a restarted `up` resumes where
+         * the lake says, like `stream`. */
+        snprintf(u.group, sizeof u.group, "%s", cfg->group);
+        snprintf(u.topic, sizeof u.topic, "%s", cfg->topic);
+    } else {
+        /* The dev broker. A topic and group of their own each run: it is new
+         * and empty every time, its offsets start at 0 again, so neither the
+         * positions an earlier run recorded in the lake (Delta txn per
+         * group/topic/partition) nor its file names (part-<topic>-<partition>-
+         * <first>-<last>) may apply to this run's offsets. */
+        long long run_id = (long long)(tl_now_us() / 1000);
+        snprintf(u.group, sizeof u.group, "ticklake-up-%lld", run_id);
+        snprintf(u.topic, sizeof u.topic, "%s-up%lld", cfg->topic, run_id);
+        if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, u.topic, &err)))
+            goto out;
+        u.kcfg.brokers = (char *)tl_kafka_mock_bootstraps(broker);
+    }
     u.kcfg.group = u.group;
     u.kcfg.topic = u.topic;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
@@ -317,9 +325,12 @@ out:
 const tl_command tl_cmd_up = {
     .name = "up",
     .summary = "everything on one machine: dev broker, simulator, stream, lake, dashboard",
-    .usage = "[--lake ./lake] [--listen 127.0.0.1:8080] [--duration S] [--symbols N] [--rate R]",
+    .usage = "[--lake ./lake] [--listen 127.0.0.1:8080] [--duration S] [--symbols N] [--rate R]\n"
+             "       [--brokers HOST:PORT [--topic T] [-X key=value]...]",
     .description =
-        "Starts in one process a development Kafka broker, the simulator (with a few\n"
+        "Starts in one process a development Kafka broker (or, with --brokers, uses that\n"
+        "Kafka cluster: the topic --topic and the group kafka.group, whose offsets persist,\n"
+        "so a restart resumes where the lake says), the simulator (with a few\n"
         "malformed, late, duplicate and out-of-order ticks), the stream writing the lake,\n"
         "the scheduler (compaction, models when models.project exists, vacuum; see\n"
         "`ticklake schedule --help`) and the dashboard, then prints the dashboard's URL.\n"
@@ -327,6 +338,6 @@ const tl_command tl_cmd_up = {
         "job finish, the simulator stops, the stream reads what was sent, flushes and\n"
         "commits, and the command exits 0. The lake stays for `ticklake query` and\n"
         "`ticklake dashboard`.",
-    .groups = TL_CG_UP | TL_CG_LAKE | TL_CG_WEB,
+    .groups = TL_CG_UP | TL_CG_LAKE | TL_CG_WEB | TL_CG_KAFKA,
     .run = run,
 };
