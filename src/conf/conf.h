@@ -78,6 +78,7 @@ typedef struct tl_config {
     int64_t flush_rows;
     int64_t flush_interval_ms;
     int64_t allowed_lateness_ms;
+    int64_t dedupe_horizon_ms;
     int64_t max_future_skew_ms;
     int64_t max_buffered_rows;
     char *source_id;         /* file input: the id its txn is recorded under */

@@ -60,6 +60,9 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.allowed_lateness", "allowed-lateness", 0, TL_CT_DURATION, "10s",
      F(allowed_lateness_ms), TL_CG_STREAM | TL_CG_COMPACT, "watermark = max event time seen - this",
      NULL, false},
+    {"stream.dedupe_horizon", "dedupe-horizon", 0, TL_CT_DURATION, "1h", F(dedupe_horizon_ms),
+     TL_CG_STREAM, "a repeated (symbol, seq) is dropped if its first copy came within this much "
+     "event time (across restarts too; longer for rising seqs)", NULL, true},
     {"stream.max_future_skew", "max-future-skew", 0, TL_CT_DURATION, "60s", F(max_future_skew_ms),
      TL_CG_STREAM, "ticks further ahead of the wall clock go to the dead letter", NULL, false},
     {"stream.max_buffered_rows", "max-buffered-rows", 0, TL_CT_INT, "1000000", F(max_buffered_rows),

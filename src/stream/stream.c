@@ -63,6 +63,7 @@ int tl_stream_opts_from_config(tl_stream_opts *o, const tl_config *cfg) {
     o->flush_rows = cfg->flush_rows;
     o->flush_interval_ms = cfg->flush_interval_ms;
     o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
+    o->dedupe_horizon_us = cfg->dedupe_horizon_ms * 1000;
     o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
     o->max_buffered_rows = cfg->max_buffered_rows;
     return tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
@@ -282,6 +283,10 @@ void tl_stream_forget_partition(tl_stream *s, int32_t partition) {
 }
 
 /* ---- ingest -------------------------------------------------------------------- */
+
+int64_t tl_stream_dedupe_horizon(const tl_stream *s) {
+    return s->opts.dedupe_horizon_us > 0 ? s->opts.dedupe_horizon_us : s->opts.allowed_lateness_us;
+}
 
 int64_t tl_stream_watermark(const tl_stream *s) {
     return s->frontier_us == INT64_MIN ? INT64_MIN : s->frontier_us - s->opts.allowed_lateness_us;

@@ -437,8 +437,9 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
         if (s->committed_fn)
             s->committed_fn(s->committed_ud, (int32_t)i - 1, p->in_lake);
     }
-    if (s->frontier_us != INT64_MIN) /* horizon: one more lateness behind the watermark */
-        tl_dedupe_evict(s->dedupe, tl_stream_watermark(s) - s->opts.allowed_lateness_us);
+    if (s->frontier_us != INT64_MIN)
+        tl_dedupe_evict(s->dedupe, tl_stream_watermark(s) - tl_stream_dedupe_horizon(s),
+                        tl_stream_dedupe_horizon(s) / 16);
     tl_debug("stream", "committed epoch %" PRIu64 " as version %" PRId64, bt->epoch,
              s->ticks_version);
     return 0;

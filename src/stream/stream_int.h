@@ -122,6 +122,9 @@ tl_part *tl_stream_part(tl_stream *s, int32_t partition);
 void tl_stream_app_id(const tl_stream *s, int32_t partition, char *out, size_t cap);
 void tl_stream_src_name(const tl_stream *s, int32_t partition, char *out, size_t cap);
 int64_t tl_stream_watermark(const tl_stream *s);
+/* How far behind the watermark (symbol, seq) pairs are remembered: the
+ * dedupe_horizon option, or the allowed lateness when it is unset (0). */
+int64_t tl_stream_dedupe_horizon(const tl_stream *s);
 void tl_stream_frontier_update(tl_stream *s);
 #define TL_IDLE_MS 30000
 bool tl_stream_positions_moved(const tl_stream *s);

@@ -1,8 +1,12 @@
 /* Recovery at start: the watermark and the dedupe state are rebuilt from
  * the rows the lake already holds, so a restart neither lets a resent tick
- * through nor forgets how far event time had come. Only recent files are
- * read: those in the newest hours (event time) and those added last
- * (processing time, for late ticks that landed in old hours). */
+ * through nor forgets how far event time had come. Only the files of the
+ * dedupe horizon are read: those in the newest hours (event time) and those
+ * added within the horizon (processing time, for late ticks that landed in
+ * old hours; compaction keeps both hours and rows, so its outputs count the
+ * same). DuckDB folds their (symbol, seq) pairs into runs of consecutive
+ * seqs, the dedupe state's own shape, so a start loads one row per run, not
+ * one per tick. */
 #include "stream/stream_int.h"
 
 #include <inttypes.h>
@@ -38,12 +42,13 @@ static int on_max(void *ud, int ncols, const char *const *v) {
     return 0;
 }
 
-static int on_row(void *ud, int ncols, const char *const *v) {
+/* One run of consecutive seqs of a symbol: symbol, first, last, keep. */
+static int on_run(void *ud, int ncols, const char *const *v) {
     recover_ctx *r = ud;
-    if (ncols < 3 || !v[0] || !v[1] || !v[2])
+    if (ncols < 4 || !v[0] || !v[1] || !v[2] || !v[3])
         return 0;
-    int64_t keep = strtoll(v[2], NULL, 10);
-    if (tl_dedupe_seen(r->s->dedupe, v[0], strtoll(v[1], NULL, 10), keep) < 0)
+    if (tl_dedupe_add_range(r->s->dedupe, v[0], strtoll(v[1], NULL, 10),
+                            strtoll(v[2], NULL, 10), strtoll(v[3], NULL, 10)) < 0)
         return -1;
     r->loaded++;
     return 0;
@@ -63,7 +68,7 @@ static size_t recent_files(tl_stream *s, tl_buf *sql) {
         if (f->modification_time > max_mod)
             max_mod = f->modification_time;
     }
-    int64_t horizon_us = 2 * s->opts.allowed_lateness_us;
+    int64_t horizon_us = tl_stream_dedupe_horizon(s) + s->opts.allowed_lateness_us;
     if (max_hour == INT64_MIN) /* no file with hour partition values */
         max_hour = 0;
     int64_t min_hour = tl_hour_floor_us(max_hour - horizon_us) - HOUR_US;
@@ -109,20 +114,27 @@ int tl_stream_recover(tl_stream *s, tl_err *err) {
     if (r.max_ts == INT64_MIN)
         goto out;
     tl_stream_frontier_update(s);
-    int64_t wm = tl_stream_watermark(s), horizon = wm - s->opts.allowed_lateness_us;
-    /* late rows are remembered from the watermark of their arrival, as ingest does */
+    int64_t wm = tl_stream_watermark(s);
+    /* Late rows are remembered from the watermark of their arrival, as
+     * ingest does. seq - row_number() is constant along a run of consecutive
+     * seqs (gaps and islands), so grouping by it yields the runs. */
     tl_buf_reset(&sql);
-    tl_buf_printf(
-        &sql,
-        "SELECT symbol, seq, CASE WHEN late THEN %" PRId64 " ELSE epoch_us(ts) END "
-        "FROM read_parquet(%s) WHERE seq IS NOT NULL AND (late OR epoch_us(ts) >= %" PRId64 ")",
-        wm, files.data, horizon);
-    if ((rc = tl_duck_query_each(s->duck, sql.data, on_row, &r, err)))
+    tl_buf_printf(&sql,
+                  "SELECT symbol, min(seq), max(seq), max(keep) FROM ("
+                  " SELECT symbol, seq, keep,"
+                  "  seq - row_number() OVER (PARTITION BY symbol ORDER BY seq) AS run"
+                  " FROM (SELECT symbol, seq,"
+                  "  max(CASE WHEN late THEN %" PRId64 " ELSE epoch_us(ts) END) AS keep"
+                  "  FROM read_parquet(%s) WHERE seq IS NOT NULL GROUP BY symbol, seq))"
+                  " GROUP BY symbol, run",
+                  wm, files.data);
+    if ((rc = tl_duck_query_each(s->duck, sql.data, on_run, &r, err)))
         goto out;
+    tl_dedupe_evict(s->dedupe, wm - tl_stream_dedupe_horizon(s), 0); /* as a stream would */
     tl_info("stream",
-            "recovered from the lake: per-partition event times and %" PRIu64
-            " recent (symbol, seq) pairs from %zu files",
-            r.loaded, nfiles);
+            "recovered from the lake: per-partition event times and %zu runs of (symbol, seq) "
+            "of %zu symbols from %zu files (%" PRIu64 " runs read)",
+            tl_dedupe_count(s->dedupe), tl_dedupe_symbols(s->dedupe), nfiles, r.loaded);
 out:
     tl_buf_free(&files);
     tl_buf_free(&sql);

@@ -210,14 +210,71 @@ static void test_dedupe_horizon(void **state) {
     tl_dedupe *d = tl_dedupe_new();
     for (int i = 0; i < 5000; i++)
         assert_int_equal(tl_dedupe_seen(d, "AAPL", i, i), 0);
+    assert_int_equal(tl_dedupe_count(d), 1); /* a rising seq is one range */
     assert_int_equal(tl_dedupe_seen(d, "AAPL", 42, 42), 1);
     assert_int_equal(tl_dedupe_seen(d, "MSFT", 42, 42), 0);
-    tl_dedupe_evict(d, 4000); /* forget keep_until < 4000 */
-    assert_int_equal(tl_dedupe_count(d), 1000);
-    assert_int_equal(tl_dedupe_seen(d, "AAPL", 42, 42), 0); /* forgotten, so new again */
-    assert_int_equal(tl_dedupe_seen(d, "AAPL", 4500, 4500), 1);
-    tl_dedupe_destroy(d);
+    tl_dedupe_evict(d, 4000, 0); /* forget ranges untouched since 4000 */
+    assert_int_equal(tl_dedupe_symbols(d), 1); /* MSFT went, AAPL is still extended */
+    /* beyond the horizon, yet inside the run still growing: still caught */
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 42, 4999), 1);
+    assert_int_equal(tl_dedupe_seen(d, "MSFT", 42, 4999), 0); /* forgotten, so new again */
 
+    /* a gap (a seq that never came) splits the run; a range left behind it
+     * is forgotten once untouched for the horizon, the newest one is not */
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 5001, 6000), 0);
+    assert_int_equal(tl_dedupe_count(d), 3);
+    tl_dedupe_evict(d, 5500, 0);
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 100, 6000), 0); /* old run forgotten */
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 5001, 6000), 1);
+    /* the missing seq arrives late: the two runs around it become one */
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 5000, 6000), 0);
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 4999, 6000), 0);
+    /* with slack, nothing is forgotten until something is older than it */
+    tl_dedupe_evict(d, 7000, 2000); /* ranges kept since 6000 > 7000 - 2000 */
+    assert_int_equal(tl_dedupe_seen(d, "AAPL", 5001, 6000), 1);
+    tl_dedupe_evict(d, 8500, 2000); /* 6000 < 6500: a pass, everything < 8500 goes */
+    assert_int_equal(tl_dedupe_count(d), 0);
+    tl_dedupe_destroy(d);
+}
+
+/* Against a plain bitmap: any order, any symbol mix, recovery ranges. */
+static void test_dedupe_exact(void **state) {
+    (void)state;
+    enum { SYMS = 5, SEQS = 3000 };
+    static const char *const syms[SYMS] = {"A", "B", "BRK.B", "Z9", "MSFT"};
+    static unsigned char seen[SYMS][SEQS];
+    memset(seen, 0, sizeof seen);
+    tl_dedupe *d = tl_dedupe_new();
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 60000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int sym = (int)(x % SYMS), seq = (int)((x >> 8) % SEQS);
+        if (i % 1000 == 999) { /* now and then a range, as recovery adds */
+            int hi = seq + (int)((x >> 24) % 50);
+            if (hi >= SEQS)
+                hi = SEQS - 1;
+            assert_int_equal(tl_dedupe_add_range(d, syms[sym], seq, hi, 0), 0);
+            for (int k = seq; k <= hi; k++)
+                seen[sym][k] = 1;
+            continue;
+        }
+        int want = seen[sym][seq];
+        seen[sym][seq] = 1;
+        if (tl_dedupe_seen(d, syms[sym], seq, 0) != want)
+            fail_msg("step %d: %s %d: want %d", i, syms[sym], seq, want);
+    }
+    /* every seq ends in a range: the count is the number of runs */
+    size_t runs = 0;
+    for (int k = 0; k < SYMS; k++)
+        for (int q = 0; q < SEQS; q++)
+            runs += seen[k][q] && (q == 0 || !seen[k][q - 1]);
+    assert_int_equal(tl_dedupe_count(d), runs);
+    tl_dedupe_destroy(d);
+}
+
+static void test_dedupe_symbols_exact(void **state) {
+    (void)state;
+    tl_dedupe *d;
     /* symbols are keys, exactly: near-identical ones never collide */
     static const char *const syms[] = {"A",     "AA",    "A.",           "A-",
                                        "B",     "AB",    "BA",           "0",
@@ -238,6 +295,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watermark_per_partition, setup, teardown),
         cmocka_unit_test(test_dedupe_horizon),
+        cmocka_unit_test(test_dedupe_exact),
+        cmocka_unit_test(test_dedupe_symbols_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
