@@ -3,6 +3,7 @@
  * cannot name files that never made it into a commit (crashed writers,
  * killed compactions), and those must go too. */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,36 @@ static int collect(tl_store *s, const char *table, const tl_lake_snapshot *snap,
     return 0;
 }
 
+/* The VACUUM START commit (arg: the retention in ms; n files, bytes to
+ * delete) or the VACUUM END commit (arg: 1 if every delete succeeded;
+ * n files deleted), with Delta's operationParameters and operationMetrics. */
+static int vacuum_log(tl_store *s, const char *table, const tl_lake_snapshot *snap, bool start,
+                      int64_t arg, size_t n, int64_t bytes, tl_err *err) {
+    char a[32], b[32];
+    tl_lake_tx *tx = tl_lake_tx_new(start ? "VACUUM START" : "VACUUM END", err);
+    if (!tx)
+        return TL_ERR_NOMEM;
+    int rc;
+    if (start) {
+        snprintf(a, sizeof a, "%" PRId64, arg);
+        snprintf(b, sizeof b, "%zu", n);
+        rc = tl_lake_tx_param(tx, "retentionCheckEnabled", "false", err) ||
+             tl_lake_tx_param(tx, "specifiedRetentionMillis", a, err) ||
+             tl_lake_tx_metric(tx, "numFilesToDelete", b, err);
+        snprintf(a, sizeof a, "%" PRId64, bytes);
+        rc = rc || tl_lake_tx_metric(tx, "sizeOfDataToDelete", a, err);
+    } else {
+        snprintf(b, sizeof b, "%zu", n);
+        rc = tl_lake_tx_param(tx, "status", arg ? "COMPLETED" : "FAILED", err) ||
+             tl_lake_tx_metric(tx, "numDeletedFiles", b, err) ||
+             tl_lake_tx_metric(tx, "numVacuumedDirectories", "0", err);
+    }
+    rc = rc ? TL_ERR_NOMEM
+            : tl_lake_commit(s, table, tx, tl_lake_snapshot_version(snap), NULL, err);
+    tl_lake_tx_destroy(tx);
+    return rc;
+}
+
 int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_vacuum_stats *st,
                     tl_err *err) {
     tl_lake_snapshot *snap = NULL;
@@ -116,15 +147,41 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
      * replaying a file name after a crash): look again right before. */
     if (nc && (rc = tl_lake_snapshot_refresh(s, snap, err)) != 0)
         goto out;
+    size_t ndel = 0;
+    int64_t del_bytes = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (find(snap, c[i].path, false)) {
+            free(c[i].key);
+            c[i].key = NULL; /* re-added since: keep */
+            continue;
+        }
+        ndel++;
+        del_bytes += c[i].size > 0 ? c[i].size : 0;
+    }
+    /* Like Delta's VACUUM, the deletion is bracketed by two commitInfo-only
+     * commits, so the table's history shows it; only when there is
+     * something to delete, so a scheduled vacuum leaves no empty commits. */
+    if (ndel && !o->dry_run &&
+        (rc = vacuum_log(s, table, snap, true, o->retain_ms, ndel, del_bytes, err)) != 0)
+        goto out;
+    size_t deleted = 0;
     for (size_t i = 0; i < nc && rc == 0; i++) {
-        if (find(snap, c[i].path, false))
+        if (!c[i].key)
             continue;
         if (!o->dry_run && (rc = tl_store_del(s, c[i].key, err)) != 0)
             break;
+        deleted++;
         st->files++;
         st->bytes += c[i].size > 0 ? c[i].size : 0;
         if (o->on_file)
             o->on_file(o->ud, table, c[i].path, c[i].size, c[i].why);
+    }
+    if (ndel && !o->dry_run) {
+        /* after a failed delete: still log the end, but report the delete */
+        int end_rc =
+            vacuum_log(s, table, snap, false, rc == 0, deleted, 0, rc == 0 ? err : NULL);
+        if (rc == 0)
+            rc = end_rc;
     }
     /* scratch folders of killed compactions (local stores only) */
     char *dir = rc == 0 ? tl_store_local_path(s, table) : NULL;

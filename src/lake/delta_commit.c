@@ -23,6 +23,7 @@
 struct tl_lake_tx {
     char *operation;
     tl_buf params;      /* operationParameters members, comma separated */
+    tl_buf metrics;     /* operationMetrics members set by the caller, if any */
     tl_buf files;       /* remove and add lines */
     tl_buf table;       /* protocol + metaData lines (table creation only) */
     tl_strmap *txn;     /* appId -> int64_t * version */
@@ -50,6 +51,7 @@ void tl_lake_tx_destroy(tl_lake_tx *tx) {
         return;
     free(tx->operation);
     tl_buf_free(&tx->params);
+    tl_buf_free(&tx->metrics);
     tl_buf_free(&tx->files);
     tl_buf_free(&tx->table);
     tl_strmap_destroy(tx->txn);
@@ -154,8 +156,7 @@ int tl_lake_tx_set_txn(tl_lake_tx *tx, const char *app_id, int64_t version, tl_e
     return 0;
 }
 
-int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err *err) {
-    tl_buf *b = &tx->params;
+static int tx_kv(tl_buf *b, const char *key, const char *value, tl_err *err) {
     size_t mark = b->len;
     if ((b->len ? tl_buf_puts(b, ",") : 0) || json_str(b, key) || tl_buf_puts(b, ":") ||
         json_str(b, value)) {
@@ -163,6 +164,14 @@ int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err 
         return tx_nomem(err);
     }
     return 0;
+}
+
+int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err *err) {
+    return tx_kv(&tx->params, key, value, err);
+}
+
+int tl_lake_tx_metric(tl_lake_tx *tx, const char *key, const char *value, tl_err *err) {
+    return tx_kv(&tx->metrics, key, value, err);
 }
 
 /* The whole commit file for one attempt. */
@@ -179,10 +188,16 @@ static int tx_render(const tl_lake_tx *tx, int64_t read_version, tl_buf *out) {
         rc = tl_buf_printf(out, ",\"readVersion\":%" PRId64, read_version);
     rc = rc || tl_buf_printf(out,
                              ",\"isolationLevel\":\"Serializable\",\"isBlindAppend\":%s"
-                             ",\"operationMetrics\":{\"numAddedFiles\":\"%zu\","
-                             "\"numRemovedFiles\":\"%zu\"},\"engineInfo\":\"ticklake/" TL_VERSION
-                             "\",\"txnId\":\"%s\"}}\n",
-                             tx->nremoves == 0 ? "true" : "false", tx->nadds, tx->nremoves, uuid);
+                             ",\"operationMetrics\":{",
+                             tx->nremoves == 0 ? "true" : "false");
+    if (!rc && tx->metrics.len)
+        rc = tl_buf_append(out, tx->metrics.data, tx->metrics.len);
+    else if (!rc)
+        rc = tl_buf_printf(out, "\"numAddedFiles\":\"%zu\",\"numRemovedFiles\":\"%zu\"",
+                           tx->nadds, tx->nremoves);
+    rc = rc || tl_buf_printf(out,
+                             "},\"engineInfo\":\"ticklake/" TL_VERSION "\",\"txnId\":\"%s\"}}\n",
+                             uuid);
     if (!rc && tx->table.len)
         rc = tl_buf_append(out, tx->table.data, tx->table.len);
     /* txn lines in app id order: deterministic output for equal input */

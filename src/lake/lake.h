@@ -122,7 +122,9 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
 /* A commit under construction (Delta's "optimistic transaction"). */
 typedef struct tl_lake_tx tl_lake_tx;
 
-/* operation names the commit in commitInfo ("STREAMING UPDATE", "OPTIMIZE"). */
+/* operation names the commit in commitInfo as Delta does ("CREATE TABLE",
+ * "STREAMING UPDATE", "OPTIMIZE", "VACUUM START", "VACUUM END"). A tx with
+ * no add, remove or txn is a commitInfo-only commit (what VACUUM writes). */
 tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err);
 void tl_lake_tx_destroy(tl_lake_tx *tx);
 
@@ -138,6 +140,9 @@ int tl_lake_tx_remove(tl_lake_tx *tx, const tl_lake_file *f, bool data_change,
 int tl_lake_tx_set_txn(tl_lake_tx *tx, const char *app_id, int64_t version, tl_err *err);
 /* A commitInfo operationParameters entry (string value). */
 int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err *err);
+/* A commitInfo operationMetrics entry (string value, as Delta writes them).
+ * Without any, the metrics are numAddedFiles and numRemovedFiles. */
+int tl_lake_tx_metric(tl_lake_tx *tx, const char *key, const char *value, tl_err *err);
 
 /* Write tx as version read_version+1 of the table (read_version: the
  * snapshot version the caller based its work on, -1 for none). If another

@@ -371,6 +371,37 @@ static void age(fixture *fx, const char *rel, int64_t secs) {
     assert_int_equal(utime(p, &ub), 0);
 }
 
+static int64_t table_version(fixture *fx) {
+    tl_lake_snapshot *snap;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, &snap, &err), 0);
+    int64_t v = tl_lake_snapshot_version(snap);
+    tl_lake_snapshot_free(snap);
+    return v;
+}
+
+/* Does commit v of the ticks table contain every one of the strings? */
+static void assert_commit_has(fixture *fx, int64_t v, ...) {
+    char key[256];
+    tl_buf text = TL_BUF_INIT;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_log_key(TL_TICKS_TABLE, v, key, sizeof key), 0);
+    assert_int_equal(tl_store_get(fx->s, key, &text, &err), 0);
+    va_list ap;
+    va_start(ap, v);
+    for (const char *want; (want = va_arg(ap, const char *));) {
+        if (!strstr(text.data, want))
+            fail_msg("commit %" PRId64 " lacks %s:\n%s", v, want, text.data);
+    }
+    va_end(ap);
+    /* commitInfo only: no add, remove or txn line */
+    assert_null(strstr(text.data, "\"add\""));
+    assert_null(strstr(text.data, "\"remove\""));
+    assert_null(strstr(text.data, "\"txn\""));
+    assert_int_equal(strchr(text.data, '\n') - text.data + 1, (ptrdiff_t)text.len);
+    tl_buf_free(&text);
+}
+
 static void test_vacuum_rules(void **state) {
     fixture *fx = *state;
     for (int i = 0; i < 3; i++)
@@ -388,9 +419,11 @@ static void test_vacuum_rules(void **state) {
     tl_vacuum_opts vo = {.retain_ms = 3600 * 1000, .on_file = on_vacuumed, .ud = &log};
     tl_vacuum_stats vs = {0};
     /* removed 0 s ago, orphan fresh: 1h retention keeps all */
+    int64_t v0 = table_version(fx);
     assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
     assert_int_equal(vs.files, 0);
     assert_int_equal(vs.kept_recent, 4);
+    assert_int_equal(table_version(fx), v0); /* nothing deleted: no commit */
     /* retention 0: the removed inputs go; the fresh orphan stays (1h floor) */
     vo.retain_ms = 0;
     vo.dry_run = true;
@@ -401,16 +434,28 @@ static void test_vacuum_rules(void **state) {
     snprintf(cmd, sizeof cmd, "test $(ls '%s/ticks/year=2026/month=11/day=24/hour=10' | wc -l) = 5",
              fx->root);
     assert_int_equal(system(cmd), 0); /* dry run deleted nothing */
+    assert_int_equal(table_version(fx), v0); /* and committed nothing */
     vo.dry_run = false;
     memset(&vs, 0, sizeof vs);
     assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
     assert_int_equal(vs.files, 3);
+    /* Delta's VACUUM START / VACUUM END commits around the deletion, as
+     * Spark and delta-rs write them (history() shows them) */
+    assert_int_equal(table_version(fx), v0 + 2);
+    assert_commit_has(fx, v0 + 1, "\"operation\":\"VACUUM START\"",
+                      "\"specifiedRetentionMillis\":\"0\"", "\"numFilesToDelete\":\"3\"",
+                      "\"sizeOfDataToDelete\":\"", NULL);
+    assert_commit_has(fx, v0 + 2, "\"operation\":\"VACUUM END\"", "\"status\":\"COMPLETED\"",
+                      "\"numDeletedFiles\":\"3\"", NULL);
     age(fx, "year=2026/month=11/day=24/hour=10/orphan.parquet", 2 * 3600);
     memset(&vs, 0, sizeof vs);
     tl_buf_reset(&log);
     assert_int_equal(tl_vacuum_table(fx->s, TL_TICKS_TABLE, &vo, &vs, &err), 0);
     assert_int_equal(vs.files, 1);
     assert_string_equal(log.data, "orphan:orphan.parquet\n");
+    assert_int_equal(table_version(fx), v0 + 4);
+    assert_commit_has(fx, v0 + 4, "\"operation\":\"VACUUM END\"", "\"numDeletedFiles\":\"1\"",
+                      NULL);
     /* the live file is still there and readable */
     char *n = query_live(fx, "SELECT count(*) FROM t");
     assert_string_equal(n, "60\n");
