@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "live/live.h"
 #include "live/live_follow.h"
 #include "store/store.h"
@@ -31,8 +32,8 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     if (!(follow = tl_live_follow_new(live, store, true, &err)) ||
         tl_live_follow_poll(follow, &err) != 0 || tl_live_follow_start(follow, 1000, &err) != 0)
         goto out;
-    tl_web_opts wo = {
-        .listen = cfg->web_listen, .token = cfg->web_token, .live = live, .store = store};
+    tl_web_opts wo;
+    tl_cmd_web_opts(&wo, cfg, live, store);
     if (!(web = tl_web_new(&wo, &err)))
         goto out;
     if (tl_web_start(web, &err) != 0) {
@@ -68,7 +69,10 @@ const tl_command tl_cmd_dashboard = {
         "JSON: /api/symbols, /api/bars?symbol=&from=&to=&interval=, /api/stats?symbol=&\n"
         "from=&to=, /api/health, /api/days; events: /api/events; Prometheus: /metrics.\n"
         "Binds 127.0.0.1 by default; set web.token (TICKLAKE_WEB_TOKEN) to require\n"
-        "'Authorization: Bearer <token>' on /api and /metrics (the page takes ?token=).",
+        "'Authorization: Bearer <token>' on /api and /metrics (the page takes ?token=).\n"
+        "A non-loopback --listen needs the token (or --insecure). One client address holds\n"
+        "at most --max-connections-per-client connections, silent ones close after\n"
+        "--idle-timeout, so idle clients cannot starve /api/health or /metrics.",
     .groups = TL_CG_WEB | TL_CG_LAKE,
     .run = run,
 };

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "kafka/kafka.h"
 #include "lake/lake.h"
 #include "live/live.h"
@@ -274,8 +275,8 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     if (!(follow = tl_live_follow_new(u.live, u.store, false, &err)) ||
         tl_live_follow_start(follow, 1000, &err) != 0)
         goto out;
-    tl_web_opts wo = {
-        .listen = cfg->web_listen, .token = cfg->web_token, .live = u.live, .store = u.store};
+    tl_web_opts wo;
+    tl_cmd_web_opts(&wo, cfg, u.live, u.store);
     if (!(web = tl_web_new(&wo, &err)))
         goto out;
     if (tl_web_start(web, &err) != 0) {

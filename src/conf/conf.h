@@ -121,6 +121,10 @@ typedef struct tl_config {
     /* web: the dashboard (ticklake dashboard, ticklake up) */
     char *web_listen; /* "127.0.0.1:8080" */
     char *web_token;  /* bearer token for /api and /metrics; a secret: file or env only */
+    bool web_insecure;
+    int64_t web_max_connections;
+    int64_t web_max_per_client;
+    int64_t web_idle_timeout_ms;
 
     /* schedule: ticklake schedule and the scheduler in ticklake up (src/sched).
      * Cron expressions in UTC or @hourly/@daily/@every 30s; "" = job disabled. */

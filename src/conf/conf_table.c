@@ -142,6 +142,16 @@ const tl_conf_entry tl_conf_table[] = {
      "dashboard address, HOST:PORT (port 0 = any free port)", NULL, false},
     {"web.token", NULL, 0, TL_CT_STRING, NULL, F(web_token), TL_CG_WEB | TL_CG_UP,
      "bearer token required by /api/* and /metrics (TICKLAKE_WEB_TOKEN)", NULL, false},
+    {"web.insecure", "insecure", 0, TL_CT_BOOL, "false", F(web_insecure), TL_CG_WEB | TL_CG_UP,
+     "allow a non-loopback --listen without web.token (the API and /metrics open to the network)",
+     NULL, false},
+    {"web.max_connections", "max-connections", 0, TL_CT_INT, "256", F(web_max_connections),
+     TL_CG_WEB | TL_CG_UP, "open connections in total; more are refused", NULL, true},
+    {"web.max_connections_per_client", "max-connections-per-client", 0, TL_CT_INT, "32",
+     F(web_max_per_client), TL_CG_WEB | TL_CG_UP,
+     "open connections per client address, so one client cannot starve the others", NULL, true},
+    {"web.idle_timeout", "idle-timeout", 0, TL_CT_DURATION, "10s", F(web_idle_timeout_ms),
+     TL_CG_WEB | TL_CG_UP, "close a connection that sends nothing for this long", NULL, true},
 
     /* schedule: ticklake schedule, and the scheduler inside ticklake up
      * (src/sched). One default for both: every 5 minutes, aligned to the

@@ -180,15 +180,27 @@ int tl_web_start(tl_web *w, tl_err *err) {
     int rc = parse_listen(w->listen, &sa, err);
     if (rc)
         return rc;
+    bool loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+    if (!loopback && !w->token && !w->o.insecure)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "refusing to serve the API and /metrics on %s to the network without a "
+                          "token: set web.token (TICKLAKE_WEB_TOKEN), or pass --insecure",
+                          w->listen);
     if ((rc = tl_sse_hub_start(w->hub, err)) != 0)
         return rc;
-    unsigned max = w->o.max_clients ? (unsigned)w->o.max_clients : 64;
+    /* Idle connections each hold a thread and a slot: a per-address limit
+     * keeps one client from taking every slot, and the idle timeout frees
+     * the slots of clients that connect and send nothing. */
+    unsigned max = w->o.max_clients ? (unsigned)w->o.max_clients : 256;
+    unsigned per_ip = w->o.max_per_client ? (unsigned)w->o.max_per_client : 32;
+    unsigned idle_s = w->o.idle_timeout_ms > 0 ? (unsigned)((w->o.idle_timeout_ms + 999) / 1000) : 10;
     w->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC,
+        0, NULL,
         NULL, on_request, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, max, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        idle_s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
     if (!w->daemon)
         return tl_err_set(err, TL_ERR_IO,
                           "cannot listen on %s (address in use? try --listen 127.0.0.1:0)",
@@ -198,9 +210,9 @@ int tl_web_start(tl_web *w, tl_err *err) {
     inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
     snprintf(w->url, sizeof w->url, "http://%s:%u/", host,
              info ? (unsigned)info->port : (unsigned)ntohs(sa.sin_port));
-    if (sa.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
+    if (!loopback)
         tl_warn("web", "listening on %s: reachable from other machines%s", w->listen,
-                w->token ? "" : " without a token (set web.token)");
+                w->token ? "" : " without a token (--insecure)");
     return 0;
 }
 

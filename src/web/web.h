@@ -34,7 +34,10 @@ typedef struct tl_web_opts {
     const char *token;       /* bearer token, NULL or "" = none */
     tl_live *live;           /* borrowed */
     tl_store *store;         /* borrowed; the lake for ranges the live state lacks (may be NULL) */
-    size_t max_clients;      /* concurrent connections (0 = 64) */
+    size_t max_clients;      /* concurrent connections in total (0 = 256) */
+    size_t max_per_client;   /* concurrent connections per client address (0 = 32) */
+    int64_t idle_timeout_ms; /* close a silent connection after this (0 = 10 s) */
+    bool insecure;           /* allow a non-loopback address without a token */
     int64_t sse_interval_ms; /* 0 = 150 */
 } tl_web_opts;
 

@@ -10,11 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "live/live.h"
 #include "util/clock.h"
+#include "util/signals.h"
 #include "web/sse.h"
 #include "web/web.h"
 
@@ -321,8 +328,19 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud) {
     return size * n;
 }
 
-static long http(const char *url, const char *post, sink *s) {
+/* GET or POST url from source address from (NULL: any), with a bearer token. */
+static long http_from(const char *url, const char *post, sink *s, const char *from,
+                      const char *token) {
     CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char auth[128];
+    if (from)
+        curl_easy_setopt(c, CURLOPT_INTERFACE, from);
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
@@ -333,7 +351,112 @@ static long http(const char *url, const char *post, sink *s) {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
+    curl_slist_free_all(h);
     return status;
+}
+
+static long http(const char *url, const char *post, sink *s) {
+    return http_from(url, post, s, NULL, NULL);
+}
+
+/* A TCP connection to the server's port that sends nothing; -1 if refused. */
+static int idle_connection(const char *base) {
+    int port = atoi(strrchr(base, ':') + 1);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Whether the server closed fd (it refused the connection after accept). */
+static bool closed_by_server(int fd) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c;
+    return poll(&p, 1, 200) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+/* Issue 10, item 5: 64 idle connections made /api/health unreachable. Now
+ * one client address holds at most max_per_client slots, the idle ones are
+ * closed after the idle timeout, and /api/health and /metrics answer a
+ * second client meanwhile, with or without a token. */
+static void starve(const char *token) {
+    tl_live *live = tl_live_new(NULL);
+    tl_web_opts o = {.listen = "127.0.0.1:0",
+                     .token = token,
+                     .live = live,
+                     .max_per_client = 8,
+                     .idle_timeout_ms = 3000};
+    tl_err err;
+    tl_web *w = tl_web_new(&o, &err);
+    assert_non_null(w);
+    assert_int_equal(tl_web_start(w, &err), 0);
+    const char *base = tl_web_url(w);
+    int fds[64], accepted = 0;
+    for (int i = 0; i < 64; i++) {
+        fds[i] = idle_connection(base);
+        if (fds[i] >= 0 && !closed_by_server(fds[i]))
+            accepted++;
+    }
+    assert_int_equal(accepted, 8); /* the per-client limit, not the server's */
+    char url[256];
+    static sink s;
+    for (int k = 0; k < 2; k++) {
+        memset(&s, 0, sizeof s);
+        snprintf(url, sizeof url, "%s%s", base, k ? "metrics" : "api/health");
+        assert_int_equal(http_from(url, NULL, &s, "host!127.0.0.2", token), 200);
+    }
+    /* the idle ones are closed after the idle timeout: the first client
+     * gets in again */
+    tl_sleep_ms(4500);
+    int still = 0;
+    for (int i = 0; i < 64; i++)
+        still += fds[i] >= 0 && !closed_by_server(fds[i]);
+    assert_int_equal(still, 0);
+    memset(&s, 0, sizeof s);
+    snprintf(url, sizeof url, "%sapi/health", base);
+    assert_int_equal(http_from(url, NULL, &s, "host!127.0.0.1", token), 200);
+    for (int i = 0; i < 64; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    tl_web_destroy(w);
+    tl_live_destroy(live);
+}
+
+static void test_idle_connections_cannot_starve(void **state) {
+    (void)state;
+    starve(NULL);
+    starve("s3cret");
+}
+
+/* A non-loopback address needs a token, or --insecure to say it is meant. */
+static void test_network_listen_needs_token(void **state) {
+    fx *f = *state;
+    tl_web_opts o = {.listen = "0.0.0.0:0", .live = f->live};
+    tl_err err;
+    tl_web *w = tl_web_new(&o, &err);
+    assert_int_equal(tl_web_start(w, &err), TL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "without a token"));
+    assert_non_null(strstr(err.msg, "--insecure"));
+    tl_web_destroy(w);
+    o.insecure = true;
+    w = tl_web_new(&o, &err);
+    assert_int_equal(tl_web_start(w, &err), 0);
+    tl_web_destroy(w);
+    o.insecure = false;
+    o.token = "s3cret";
+    w = tl_web_new(&o, &err);
+    assert_int_equal(tl_web_start(w, &err), 0);
+    tl_web_destroy(w);
+    o.token = NULL;
+    o.listen = "127.0.0.5:0"; /* all of 127/8 is loopback */
+    w = tl_web_new(&o, &err);
+    assert_int_equal(tl_web_start(w, &err), 0);
+    tl_web_destroy(w);
 }
 
 static void test_server(void **state) {
@@ -397,6 +520,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sse_drops_slow_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
+        cmocka_unit_test(test_idle_connections_cannot_starve),
+        cmocka_unit_test_setup_teardown(test_network_listen_needs_token, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
