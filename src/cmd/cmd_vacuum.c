@@ -54,6 +54,10 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
            "%zu expired log files deleted\n",
            o.dry_run ? "would delete" : "deleted", st.files, (double)st.bytes / 1e6, st.kept_recent,
            logs);
+    if (st.scratch_dirs || st.staging || st.tmp_dirs)
+        printf("removed leftovers of killed writers: %zu compaction scratch folders, %zu staging "
+               "files, %zu stream temp folders\n",
+               st.scratch_dirs, st.staging, st.tmp_dirs);
     tl_store_destroy(store);
     return rc == 0 && fflush(stdout) == 0 ? TL_EXIT_OK : TL_EXIT_FAILURE;
 }

@@ -95,13 +95,15 @@ typedef struct tl_vacuum_stats {
     int64_t bytes;
     size_t kept_recent;  /* unreferenced but inside the retention */
     size_t scratch_dirs; /* scratch folders of killed compactions removed */
+    size_t staging;      /* staging files of interrupted puts removed */
+    size_t tmp_dirs;     /* temp folders of killed streams removed (lake/_tmp) */
 } tl_vacuum_stats;
 
 /* Files written by a writer that has not committed yet look exactly like
  * orphans; files not in the log are therefore kept at least this long,
  * whatever the retention (stream flushes and compactions finish well
  * within it). */
-#define TL_VACUUM_ORPHAN_MIN_AGE_MS (3600LL * 1000)
+#define TL_VACUUM_ORPHAN_MIN_AGE_MS TL_STORE_LEFTOVER_AGE_MS
 
 /* Delete the data files of `table` that its current snapshot does not
  * reference and that either were removed (tombstone) more than retain_ms

@@ -187,10 +187,17 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     char *dir = rc == 0 ? tl_store_local_path(s, table) : NULL;
     int64_t age =
         o->retain_ms > TL_VACUUM_ORPHAN_MIN_AGE_MS ? o->retain_ms : TL_VACUUM_ORPHAN_MIN_AGE_MS;
-    if (dir && !o->dry_run)
-        st->scratch_dirs +=
-            compact_sweep_scratch(dir, age, o->now_ms ? o->now_ms : tl_now_us() / 1000);
+    int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;
+    if (dir && !o->dry_run) {
+        st->scratch_dirs += compact_sweep_scratch(dir, age, now_ms);
+        st->staging += tl_store_fs_sweep_staging(dir, age, now_ms);
+    }
     free(dir);
+    /* and the streams' temp folders beside the tables */
+    char *tmp = rc == 0 && !o->dry_run ? tl_store_local_path(s, "_tmp") : NULL;
+    if (tmp)
+        st->tmp_dirs += tl_store_fs_sweep_tmp_dirs(tmp, age, now_ms);
+    free(tmp);
 out:
     for (size_t i = 0; i < nc; i++)
         free(c[i].key);

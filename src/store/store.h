@@ -73,6 +73,19 @@ void tl_store_entries_free(tl_store_entry *e, size_t n);
 
 /* Backends */
 tl_store *tl_store_fs_new(const char *root, tl_err *err);
+
+/* Leftovers of killed writers on a local lake (store_fs_sweep.c). Each
+ * returns how many it removed. A writer that has not finished yet leaves
+ * the same traces, so nobody else's are touched before this age (flushes
+ * and compactions finish well within it). */
+#define TL_STORE_LEFTOVER_AGE_MS (3600LL * 1000)
+/* Staging files (".tl-tmp.*") anywhere under dir, last modified more than
+ * older_than_ms before now_ms. */
+size_t tl_store_fs_sweep_staging(const char *dir, int64_t older_than_ms, int64_t now_ms);
+/* The streams' per-process temp folders in tmp_base ("<host>-<pid>-XXXXXX"):
+ * at once when the process ran on this host and is gone, else once
+ * untouched for older_than_ms. */
+size_t tl_store_fs_sweep_tmp_dirs(const char *tmp_base, int64_t older_than_ms, int64_t now_ms);
 /* tl_store_s3_new and its options: store/store_s3.h */
 
 /* A local file with the content of key, for readers that need one (DuckDB):

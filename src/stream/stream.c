@@ -28,6 +28,10 @@ static int make_tmp_dir(tl_stream *s, tl_err *err) {
     if (mkdir(base, 0755) != 0 && errno != EEXIST)
         return tl_err_set(err, TL_ERR_IO, "cannot create temp folder %s: %s", base,
                           strerror(errno));
+    /* what killed streams left (partial Parquet files) */
+    size_t swept = tl_store_fs_sweep_tmp_dirs(base, TL_STORE_LEFTOVER_AGE_MS, tl_now_us() / 1000);
+    if (swept)
+        tl_info("stream", "removed %zu temp folder(s) of stopped streams from %s", swept, base);
     gethostname(host, sizeof host - 1);
     snprintf(s->tmp_dir, sizeof s->tmp_dir, "%s/%s-%d-XXXXXX", base, host, (int)getpid());
     if (!mkdtemp(s->tmp_dir)) {

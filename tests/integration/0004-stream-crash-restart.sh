@@ -48,3 +48,6 @@ expect_eq "(symbol, seq) repeated" "$(q "$L" 'SELECT count(*) FROM (SELECT symbo
 expect_eq "dead letters" "$(q "$L" 'SELECT count(*) FROM deadletter')" "$bad"
 expect_eq "dead letters once per offset" "$(q "$L" 'SELECT count(*) FROM (SELECT DISTINCT src_partition, src_offset FROM deadletter)')" "$bad"
 expect_eq "late rows" "$(q "$L" 'SELECT count(*) FROM ticks WHERE late')" "$late"
+# the killed streams' temp folders (partial Parquet files) went at the next start
+expect_eq "temp folders left in lake/_tmp" "$(find "$L/_tmp" -mindepth 1 | wc -l)" 0
+expect_eq "staging files left" "$(find "$L" -name '.tl-tmp.*' | wc -l)" 0

@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -217,6 +221,66 @@ static void test_put_if_absent_race(void **state) {
     tl_buf_free(&b);
 }
 
+/* A file at root/rel with content "x", its mtime age_s seconds in the past. */
+static void leftover(const char *rel, int age_s) {
+    char path[600], cmd[700];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && echo x > '%s'", path, path);
+    assert_int_equal(system(cmd), 0);
+    struct timespec t[2] = {{time(NULL) - age_s, 0}, {time(NULL) - age_s, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool exists(const char *rel) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    return access(path, F_OK) == 0;
+}
+
+static void age_dir(const char *rel, int age_s) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    struct timespec t[2] = {{time(NULL) - age_s, 0}, {time(NULL) - age_s, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* Issue 10, item 7: leftovers of killed writers are swept; a running
+ * writer's are not. */
+static void test_sweep_leftovers(void **state) {
+    (void)state;
+    int64_t now = (int64_t)time(NULL) * 1000, hour = 3600 * 1000;
+    leftover("ticks/year=2026/.tl-tmp.old", 7200);
+    leftover("ticks/year=2026/.tl-tmp.new", 10);
+    leftover("ticks/year=2026/part-1.parquet", 7200); /* data: vacuum's business, not this */
+    assert_int_equal(tl_store_fs_sweep_staging(root, hour, now), 1);
+    assert_false(exists("ticks/year=2026/.tl-tmp.old"));
+    assert_true(exists("ticks/year=2026/.tl-tmp.new"));
+    assert_true(exists("ticks/year=2026/part-1.parquet"));
+
+    char host[64] = "host", dead[128], mine[128], rel[300];
+    gethostname(host, sizeof host - 1);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0); /* a pid that is surely gone */
+    snprintf(dead, sizeof dead, "_tmp/%s-%d-AAAAAA", host, (int)child);
+    snprintf(mine, sizeof mine, "_tmp/%s-%d-BBBBBB", host, (int)getpid());
+    snprintf(rel, sizeof rel, "%s/ticks-1.parquet", dead);
+    leftover(rel, 10);
+    snprintf(rel, sizeof rel, "%s/ticks-1.parquet", mine);
+    leftover(rel, 10);
+    leftover("_tmp/otherhost-1-CCCCCC/x", 7200);
+    age_dir("_tmp/otherhost-1-CCCCCC", 7200);
+    leftover("_tmp/otherhost-2-DDDDDD/x", 10);
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s/_tmp", root);
+    assert_int_equal(tl_store_fs_sweep_tmp_dirs(tmp, hour, now), 2);
+    assert_false(exists(dead));
+    assert_true(exists(mine));
+    assert_false(exists("_tmp/otherhost-1-CCCCCC"));
+    assert_true(exists("_tmp/otherhost-2-DDDDDD"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_get_head_del, setup, teardown),
@@ -225,6 +289,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_put_file_and_get_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_if_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_if_absent_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_leftovers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
