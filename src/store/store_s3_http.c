@@ -257,13 +257,24 @@ static int on_seek(void *ud, curl_off_t off, int origin) {
 
 /* ---- one attempt -------------------------------------------------------------- */
 
+/* Whether this libcurl leaves a header that the request removes ("Name:")
+ * out of SigV4's SignedHeaders. Before 8.3.0 it names it there although it
+ * does not send it (curl issue 11664), and a server that checks signatures
+ * answers SignatureDoesNotMatch to every request. */
+bool s3_curl_signs_removed_headers(void) {
+    return curl_version_info(CURLVERSION_NOW)->version_num < 0x080300;
+}
+
 static struct curl_slist *build_headers(const s3_store *s, const s3_request *rq) {
     struct curl_slist *h = NULL, *t;
     /* The payload is not hashed: curl could not hash a streamed upload, and
-     * S3 accepts UNSIGNED-PAYLOAD (TLS protects integrity in transit). */
+     * S3 accepts UNSIGNED-PAYLOAD (TLS protects integrity in transit).
+     * "Expect:" stops libcurl's 100-continue round trip for large bodies,
+     * where that removal stays out of the signature. */
     const char *fixed[] = {
         "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-        "Expect:", strcmp(rq->method, "POST") == 0 ? "Content-Type: application/xml" : NULL};
+        s3_curl_signs_removed_headers() ? NULL : "Expect:",
+        strcmp(rq->method, "POST") == 0 ? "Content-Type: application/xml" : NULL};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (fixed[i] && (t = curl_slist_append(h, fixed[i])))
             h = t;

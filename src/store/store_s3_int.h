@@ -67,6 +67,7 @@ int s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err);
 /* Retry classification (pure; unit-tested). code: S3 error Code or NULL. */
 bool s3_status_retriable(long status, const char *code);
 bool s3_curl_retriable(CURLcode cc);
+bool s3_curl_signs_removed_headers(void);
 /* Backoff before attempt n (1-based): exponential with jitter, ms. */
 int64_t s3_backoff_ms(int n, uint64_t *rng);
 
