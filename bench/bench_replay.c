@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
     }
     tl_err err = {0};
     tl_store *s = tl_store_open(root, &err);
-    if (!s || tl_lake_create(s, TABLE, tl_ticks_schema_json, tl_ticks_partition_columns, 4, &err))
+    if (!s || tl_table_create(s, &tl_ticks_table, &err))
         die("create", &err);
     tl_lake_set_checkpoint_interval(0);
     tl_lake_snapshot *snap;

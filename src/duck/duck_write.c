@@ -11,10 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tables/tables.h"
 #include "util/log.h"
 #include "util/utf8.h"
 
-/* Column order of the lake's tick schema (see duck.h). */
+/* Column order of the lake's tick schema: tl_ticks_table's data columns
+ * (src/tables/ticks.c), which gives their names and types; this enum only
+ * says which slot fill_chunk puts each value in (checked when registered). */
 enum {
     COL_SYMBOL,
     COL_TS,
@@ -31,23 +34,16 @@ enum {
     NCOLS
 };
 
-static const char *const col_names[NCOLS] = {
-    "symbol",   "ts",  "price", "size",          "bid",        "ask",
-    "exchange", "seq", "late",  "src_partition", "src_offset", "ingest_ts"};
-
 static duckdb_logical_type col_type(int col) {
-    switch (col) {
-    case COL_SYMBOL:
-    case COL_EXCHANGE: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-    case COL_TS:
-    case COL_INGEST_TS: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP_TZ);
-    case COL_PRICE:
-    case COL_BID:
-    case COL_ASK: return duckdb_create_decimal_type(18, 6);
-    case COL_LATE: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
-    case COL_SRC_PARTITION: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
-    default: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    switch (tl_ticks_table.cols[col].type) {
+    case TL_COL_STRING: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    case TL_COL_TIMESTAMP: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP_TZ);
+    case TL_COL_DECIMAL: return duckdb_create_decimal_type(18, 6);
+    case TL_COL_BOOL: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+    case TL_COL_INT: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case TL_COL_LONG: break;
     }
+    return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
 }
 
 void tl_duck__writer_free(tl_duck *d) {
@@ -124,7 +120,7 @@ static void fill_chunk(duckdb_data_chunk chunk, const tl_tick_row *rows, idx_t n
 static void rows_bind(duckdb_bind_info info) {
     for (int c = 0; c < NCOLS; c++) {
         duckdb_logical_type t = col_type(c);
-        duckdb_bind_add_result_column(info, col_names[c], t);
+        duckdb_bind_add_result_column(info, tl_ticks_table.cols[c].name, t);
         duckdb_destroy_logical_type(&t);
     }
 }
@@ -143,6 +139,10 @@ static void rows_scan(duckdb_function_info info, duckdb_data_chunk out) {
 }
 
 static int register_rows_fn(tl_duck *d, tl_err *err) {
+    if (tl_ticks_table.ncols != NCOLS)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "duck: the ticks table has %zu columns but the writer fills %d",
+                          tl_ticks_table.ncols, (int)NCOLS);
     duckdb_table_function tf = duckdb_create_table_function();
     duckdb_table_function_set_name(tf, "tl_tick_rows");
     duckdb_table_function_set_extra_info(tf, d, NULL);

@@ -7,36 +7,6 @@
 #include "tables/tables.h"
 #include "util/buf.h"
 
-typedef struct view_def {
-    const char *name;  /* view and table name */
-    const char *cols;  /* column list, partition columns included */
-    const char *empty; /* a typed, empty SELECT for a table without files */
-    const char *hive_types;
-} view_def;
-
-static const view_def ticks_view = {
-    TL_TICKS_TABLE,
-    "symbol, ts, price, size, bid, ask, exchange, seq, late, src_partition, src_offset, "
-    "ingest_ts, year, month, day, hour",
-    "SELECT NULL::VARCHAR AS symbol, NULL::TIMESTAMPTZ AS ts, NULL::DECIMAL(18,6) AS price, "
-    "NULL::BIGINT AS size, NULL::DECIMAL(18,6) AS bid, NULL::DECIMAL(18,6) AS ask, "
-    "NULL::VARCHAR AS exchange, NULL::BIGINT AS seq, NULL::BOOLEAN AS late, "
-    "NULL::INTEGER AS src_partition, NULL::BIGINT AS src_offset, NULL::TIMESTAMPTZ AS ingest_ts, "
-    "NULL::INTEGER AS year, NULL::INTEGER AS month, NULL::INTEGER AS day, NULL::INTEGER AS hour "
-    "WHERE false",
-    "{'year': INTEGER, 'month': INTEGER, 'day': INTEGER, 'hour': INTEGER}",
-};
-
-static const view_def deadletter_view = {
-    TL_DEADLETTER_TABLE,
-    "reason, message, raw, raw_base64, source, src_partition, src_offset, received_ts, date",
-    "SELECT NULL::VARCHAR AS reason, NULL::VARCHAR AS message, NULL::VARCHAR AS raw, "
-    "NULL::VARCHAR AS raw_base64, NULL::VARCHAR AS source, NULL::INTEGER AS src_partition, "
-    "NULL::BIGINT AS src_offset, NULL::TIMESTAMPTZ AS received_ts, NULL::VARCHAR AS date "
-    "WHERE false",
-    "{'date': VARCHAR}",
-};
-
 /* Rows of lake_files for one table's live files: table, path, size, mtime,
  * and the record count from the file's statistics. */
 static int files_rows(tl_duck *d, const char *table, const tl_lake_snapshot *snap, tl_err *err) {
@@ -70,7 +40,9 @@ static int files_rows(tl_duck *d, const char *table, const tl_lake_snapshot *sna
     return rc;
 }
 
-static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t *version,
+/* One view per table, its columns from the table's definition: the live
+ * files through read_parquet, or a typed empty SELECT before the first. */
+static int register_one(tl_duck *d, tl_store *store, const tl_table *v, int64_t *version,
                         size_t *nfiles, tl_err *err) {
     tl_lake_snapshot *snap = NULL;
     tl_buf sql = TL_BUF_INIT;
@@ -84,9 +56,11 @@ static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t 
     *nfiles = n;
     tl_buf_printf(&sql, "CREATE OR REPLACE VIEW %s AS ", v->name);
     if (n == 0) {
-        tl_buf_puts(&sql, v->empty);
+        tl_table_empty_select(v, &sql);
     } else {
-        tl_buf_printf(&sql, "SELECT %s FROM read_parquet([", v->cols);
+        tl_buf_puts(&sql, "SELECT ");
+        tl_table_column_list(v, true, &sql);
+        tl_buf_puts(&sql, " FROM read_parquet([");
         for (size_t i = 0; i < n; i++) {
             const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
             char key[1024], quoted[2048];
@@ -100,7 +74,9 @@ static int register_one(tl_duck *d, tl_store *store, const view_def *v, int64_t 
             free(local);
             tl_buf_printf(&sql, "%s'%s'", i ? "," : "", quoted);
         }
-        tl_buf_printf(&sql, "], hive_partitioning = true, hive_types = %s)", v->hive_types);
+        tl_buf_puts(&sql, "], hive_partitioning = true, hive_types = ");
+        tl_table_hive_types(v, &sql);
+        tl_buf_puts(&sql, ")");
     }
     rc = tl_duck_exec(d, sql.data, err);
     if (rc == 0)
@@ -121,9 +97,9 @@ int tl_views_register(tl_duck *d, tl_store *store, tl_views_info *info, tl_err *
                           "size BIGINT, modification_time TIMESTAMP, num_records BIGINT)",
                           err);
     if (rc == 0)
-        rc = register_one(d, store, &ticks_view, &info->ticks_version, &info->ticks_files, err);
+        rc = register_one(d, store, &tl_ticks_table, &info->ticks_version, &info->ticks_files, err);
     if (rc == 0)
-        rc = register_one(d, store, &deadletter_view, &info->deadletter_version,
+        rc = register_one(d, store, &tl_deadletter_table, &info->deadletter_version,
                           &info->deadletter_files, err);
     return rc;
 }

@@ -44,11 +44,9 @@ static int make_tmp_dir(tl_stream *s, tl_err *err) {
 }
 
 static int open_tables(tl_stream *s, tl_err *err) {
-    int rc = tl_lake_create(s->store, TL_TICKS_TABLE, tl_ticks_schema_json,
-                            tl_ticks_partition_columns, 4, err);
+    int rc = tl_table_create(s->store, &tl_ticks_table, err);
     if (rc == 0)
-        rc = tl_lake_create(s->store, TL_DEADLETTER_TABLE, tl_deadletter_schema_json,
-                            tl_deadletter_partition_columns, 1, err);
+        rc = tl_table_create(s->store, &tl_deadletter_table, err);
     if (rc == 0)
         rc = tl_lake_snapshot_load(s->store, TL_TICKS_TABLE, &s->ticks_snap, err);
     if (rc == 0)

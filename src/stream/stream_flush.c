@@ -89,7 +89,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     tl_ticks_partition_values(b->hour_us, vals);
     tl_lake_kv pv[4];
     for (int i = 0; i < 4; i++)
-        pv[i] = (tl_lake_kv){tl_ticks_partition_columns[i], vals[i]};
+        pv[i] = (tl_lake_kv){tl_ticks_table.parts[i].name, vals[i]};
     rc = publish(s, bt, TL_TICKS_TABLE, key, local, pv, 4, stats->data, tx, size, err);
     if (rc == 0) {
         bt->files++;
@@ -169,14 +169,12 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         rc = tl_err_set(err, TL_ERR_INVALID, "temp path too long: %s", json);
         goto out;
     }
-    tl_buf_printf(&sql,
-                  "COPY (SELECT reason, message, raw, raw_base64, source, src_partition, "
-                  "src_offset, received_ts FROM read_json('%s', format='newline_delimited', "
-                  "columns={reason:'VARCHAR', message:'VARCHAR', raw:'VARCHAR', "
-                  "raw_base64:'VARCHAR', source:'VARCHAR', src_partition:'INTEGER', "
-                  "src_offset:'BIGINT', received_ts:'TIMESTAMPTZ'})) TO '%s' "
-                  "(FORMAT parquet, COMPRESSION zstd)",
-                  qjson, qlocal);
+    /* the columns and their types come from the table's definition */
+    tl_buf_puts(&sql, "COPY (SELECT ");
+    tl_table_column_list(&tl_deadletter_table, false, &sql);
+    tl_buf_printf(&sql, " FROM read_json('%s', format='newline_delimited', columns=", qjson);
+    tl_table_json_columns(&tl_deadletter_table, &sql);
+    tl_buf_printf(&sql, ")) TO '%s' (FORMAT parquet, COMPRESSION zstd)", qlocal);
     if ((rc = tl_duck_exec(s->duck, sql.data, err)))
         goto out;
     unlink(json);

@@ -5,19 +5,17 @@
 
 #include "tables/tables.h"
 
-const char *const tl_deadletter_schema_json =
-    "{\"type\":\"struct\",\"fields\":["
-    "{\"name\":\"reason\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"message\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"raw\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"raw_base64\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"source\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"src_partition\",\"type\":\"integer\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"src_offset\",\"type\":\"long\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"received_ts\",\"type\":\"timestamp\",\"nullable\":false,\"metadata\":{}},"
-    "{\"name\":\"date\",\"type\":\"string\",\"nullable\":false,\"metadata\":{}}]}";
-
-const char *const tl_deadletter_partition_columns[1] = {"date"};
+/* The columns, in the data files' order (stream_flush.c writes them by name
+ * from JSON lines with read_json's column spec derived from this). */
+static const tl_column dl_cols[] = {
+    {"reason", TL_COL_STRING, false},     {"message", TL_COL_STRING, false},
+    {"raw", TL_COL_STRING, false},        {"raw_base64", TL_COL_STRING, false},
+    {"source", TL_COL_STRING, false},     {"src_partition", TL_COL_INT, false},
+    {"src_offset", TL_COL_LONG, false},   {"received_ts", TL_COL_TIMESTAMP, false},
+};
+static const tl_column dl_parts[] = {{"date", TL_COL_STRING, false}};
+const tl_table tl_deadletter_table = {TL_DEADLETTER_TABLE, dl_cols, sizeof dl_cols / sizeof *dl_cols,
+                                      dl_parts, sizeof dl_parts / sizeof *dl_parts};
 
 void tl_deadletter_file_name(const char *src, const char *date, int64_t first, int64_t last,
                              const char *attempt, char *out, size_t cap) {

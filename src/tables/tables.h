@@ -1,14 +1,16 @@
-/* tables — the lake's two Delta tables and how their files are laid out.
+/* tables — the lake's two Delta tables: their columns (one definition each,
+ * from which the Delta schema, DuckDB's types, the views and the readers are
+ * all derived: table.c) and how their files are laid out.
  *
- *   <lake>/ticks/year=YYYY/month=MM/day=DD/hour=HH/part-<src>-<first>-<last>.zstd.parquet
- *   <lake>/deadletter/date=YYYY-MM-DD/dl-<src>-<first>-<last>.zstd.parquet
+ *   <lake>/ticks/year=YYYY/month=MM/day=DD/hour=HH/part-<src>-<first>-<last>-<attempt>.zstd.parquet
+ *   <lake>/deadletter/date=YYYY-MM-DD/dl-<src>-<first>-<last>-<attempt>.zstd.parquet
  *
  * <src> is "<topic>-<partition>" for Kafka and "<source id>" for file input
- * (first/last are then line numbers). Names come from the source position, so
- * a replay after a crash writes the same names and never doubles a file. */
+ * (first/last are then line numbers); <attempt> is random per flush. */
 #ifndef TL_TABLES_TABLES_H
 #define TL_TABLES_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,11 +21,47 @@
 #define TL_TICKS_TABLE "ticks"
 #define TL_DEADLETTER_TABLE "deadletter"
 
-/* Delta schemaString and partition columns of each table. */
-extern const char *const tl_ticks_schema_json;
-extern const char *const tl_ticks_partition_columns[4]; /* year, month, day, hour */
-extern const char *const tl_deadletter_schema_json;
-extern const char *const tl_deadletter_partition_columns[1]; /* date */
+/* Column types, each with its Delta and DuckDB spelling. */
+typedef enum tl_col_type {
+    TL_COL_STRING,
+    TL_COL_TIMESTAMP, /* µs, UTC: Delta timestamp, DuckDB TIMESTAMPTZ */
+    TL_COL_DECIMAL,   /* DECIMAL(18,6): exact prices */
+    TL_COL_LONG,
+    TL_COL_INT,
+    TL_COL_BOOL,
+} tl_col_type;
+
+typedef struct tl_column {
+    const char *name;
+    tl_col_type type;
+    bool nullable;
+} tl_column;
+
+typedef struct tl_table {
+    const char *name;       /* folder under the lake, view name */
+    const tl_column *cols;  /* the data files' columns, in file order */
+    size_t ncols;
+    const tl_column *parts; /* partition columns: folder names and the log only */
+    size_t nparts;
+} tl_table;
+
+extern const tl_table tl_ticks_table;      /* partitions: year, month, day, hour */
+extern const tl_table tl_deadletter_table; /* partition: date */
+
+const char *tl_col_delta_type(tl_col_type t); /* "decimal(18,6)" */
+const char *tl_col_duck_type(tl_col_type t);  /* "DECIMAL(18,6)" */
+
+/* Everything derived from a definition (each appends to out; 0, or -1 when
+ * out of memory). */
+int tl_table_schema_json(const tl_table *t, tl_buf *out); /* Delta schemaString */
+/* "symbol, ts, ..., ingest_ts" and, with partitions, "..., year, month, day, hour" */
+int tl_table_column_list(const tl_table *t, bool with_partitions, tl_buf *out);
+/* SELECT NULL::VARCHAR AS symbol, ... WHERE false: the view of a table without files. */
+int tl_table_empty_select(const tl_table *t, tl_buf *out);
+int tl_table_hive_types(const tl_table *t, tl_buf *out);   /* {'year': INTEGER, ...} */
+int tl_table_json_columns(const tl_table *t, tl_buf *out); /* read_json's {reason:'VARCHAR', ...} */
+/* Create the table's log (version 0) unless it exists. */
+int tl_table_create(tl_store *s, const tl_table *t, tl_err *err);
 
 /* The UTC hour an event time falls in, as µs at the start of the hour. */
 static inline int64_t tl_hour_floor_us(int64_t ts_us) {

@@ -6,32 +6,24 @@
 #include "tables/tables.h"
 #include "util/civil.h"
 
-#define FIELD(name, type, nullable)                                                                \
-    "{\"name\":\"" name "\",\"type\":\"" type "\",\"nullable\":" nullable ",\"metadata\":{}}"
-
-/* Delta schema: the Parquet columns, then the partition columns. */
-// clang-format off
-const char *const tl_ticks_schema_json = "{\"type\":\"struct\",\"fields\":["
-    FIELD("symbol", "string", "false") ","
-    FIELD("ts", "timestamp", "false") ","
-    FIELD("price", "decimal(18,6)", "false") ","
-    FIELD("size", "long", "true") ","
-    FIELD("bid", "decimal(18,6)", "true") ","
-    FIELD("ask", "decimal(18,6)", "true") ","
-    FIELD("exchange", "string", "true") ","
-    FIELD("seq", "long", "true") ","
-    FIELD("late", "boolean", "false") ","
-    FIELD("src_partition", "integer", "false") ","
-    FIELD("src_offset", "long", "false") ","
-    FIELD("ingest_ts", "timestamp", "false") ","
-    FIELD("year", "integer", "false") ","
-    FIELD("month", "integer", "false") ","
-    FIELD("day", "integer", "false") ","
-    FIELD("hour", "integer", "false")
-    "]}";
-// clang-format on
-
-const char *const tl_ticks_partition_columns[4] = {"year", "month", "day", "hour"};
+/* The columns, in the data files' order (the writer in src/duck fills them
+ * in this order: duck_write.c checks it). */
+static const tl_column ticks_cols[] = {
+    {"symbol", TL_COL_STRING, false},    {"ts", TL_COL_TIMESTAMP, false},
+    {"price", TL_COL_DECIMAL, false},    {"size", TL_COL_LONG, true},
+    {"bid", TL_COL_DECIMAL, true},       {"ask", TL_COL_DECIMAL, true},
+    {"exchange", TL_COL_STRING, true},   {"seq", TL_COL_LONG, true},
+    {"late", TL_COL_BOOL, false},        {"src_partition", TL_COL_INT, false},
+    {"src_offset", TL_COL_LONG, false},  {"ingest_ts", TL_COL_TIMESTAMP, false},
+};
+static const tl_column ticks_parts[] = {
+    {"year", TL_COL_INT, false},
+    {"month", TL_COL_INT, false},
+    {"day", TL_COL_INT, false},
+    {"hour", TL_COL_INT, false},
+};
+const tl_table tl_ticks_table = {TL_TICKS_TABLE, ticks_cols, sizeof ticks_cols / sizeof *ticks_cols,
+                                 ticks_parts, sizeof ticks_parts / sizeof *ticks_parts};
 
 tl_civil tl_civil_from_us(int64_t ts_us) {
     const int64_t day_us = 86400LL * 1000000;
@@ -53,7 +45,7 @@ int tl_ticks_file_hour(const tl_lake_kv *pv, size_t n, int64_t *hour_us) {
     int v[4] = {-1, -1, -1, -1};
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 4; k++)
-            if (pv[i].value && strcmp(pv[i].key, tl_ticks_partition_columns[k]) == 0)
+            if (pv[i].value && strcmp(pv[i].key, ticks_parts[k].name) == 0)
                 v[k] = atoi(pv[i].value);
     if (v[0] < 0 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] < 0 || v[3] > 23)
         return -1;

@@ -46,7 +46,7 @@ static int setup(void **state) {
         return -1;
     fx->d = tl_duck_open(NULL, 0, &err);
     if (!fx->s || !fx->d ||
-        tl_lake_create(fx->s, TL_TICKS_TABLE, tl_ticks_schema_json, tl_ticks_partition_columns, 4,
+        tl_table_create(fx->s, &tl_ticks_table,
                        &err) != 0)
         return -1;
     *state = fx;
@@ -96,7 +96,7 @@ static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
     tl_ticks_partition_values(hour_us, vals);
     tl_lake_kv pv[4];
     for (int i = 0; i < 4; i++)
-        pv[i] = (tl_lake_kv){tl_ticks_partition_columns[i], vals[i]};
+        pv[i] = (tl_lake_kv){tl_ticks_table.parts[i].name, vals[i]};
     tl_lake_file f = {.path = rel,
                       .partition_values = pv,
                       .n_partition_values = 4,
