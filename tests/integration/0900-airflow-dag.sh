@@ -52,6 +52,7 @@ export AIRFLOW__CORE__DAGS_FOLDER=$TL_SOURCE_DIR/airflow/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__LOGGING__BASE_LOG_FOLDER=$AIRFLOW_HOME/logs
 unset AIRFLOW__DATABASE__SQL_ALCHEMY_CONN AIRFLOW_CONFIG
+export PYTHONDONTWRITEBYTECODE=1 # nothing written next to the shipped DAG
 say "airflow db migrate"
 timeout 120 "$AF" db migrate > "$WORK/migrate.log" 2>&1 || { tail -30 "$WORK/migrate.log"; fail "airflow db migrate"; }
 
