@@ -101,8 +101,5 @@ int s3_multipart_put(s3_store *s, const char *full_key, s3_body *src, tl_err *er
 int s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n, tl_err *err);
 int s3_del_many(tl_store *st, const char *const *keys, size_t n, tl_err *err);
 
-/* MD5 (store_s3_md5.c) for DeleteObjects' Content-MD5; base64 of a digest. */
-void s3_md5(const void *data, size_t len, unsigned char out[16]);
-void s3_base64(const unsigned char *in, size_t n, char *out); /* out: 4*ceil(n/3)+1 */
 
 #endif

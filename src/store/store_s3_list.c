@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/store_s3_int.h"
+#include "util/base64.h"
 
 #define DELETE_BATCH 1000
 
@@ -156,8 +157,8 @@ static int delete_batch(s3_store *s, const char *const *keys, size_t n, tl_err *
     }
     unsigned char md5[16];
     char b64[32], md5_header[64];
-    s3_md5(xml.data, xml.len, md5);
-    s3_base64(md5, sizeof md5, b64);
+    tl_md5(xml.data, xml.len, md5);
+    tl_base64_encode(md5, sizeof md5, b64);
     snprintf(md5_header, sizeof md5_header, "Content-MD5: %s", b64);
     const char *hdrs[] = {md5_header, NULL};
     s3_body body = {.mem = xml.data, .fd = -1, .len = xml.len};

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tables/tables.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -100,21 +101,6 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
 
 /* ---- dead letters ---------------------------------------------------------- */
 
-static void b64(tl_buf *out, const unsigned char *p, size_t n) {
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    tl_buf_reserve(out, (n + 2) / 3 * 4 + 2);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < n)
-            v |= p[i + 2];
-        char q[4] = {tbl[v >> 18 & 63], tbl[v >> 12 & 63], i + 1 < n ? tbl[v >> 6 & 63] : '=',
-                     i + 2 < n ? tbl[v & 63] : '='};
-        tl_buf_append(out, q, 4);
-    }
-}
-
 static void dead_date(const tl_dead *d, char *out, size_t cap) {
     tl_civil c = tl_civil_from_us(d->received_us);
     snprintf(out, cap, "%04d-%02d-%02d", c.year, c.month, c.day);
@@ -132,7 +118,7 @@ static int dead_jsonl(tl_stream *s, const tl_dead *d, tl_buf *out) {
     rc |= tl_buf_puts(out, ",\"raw\":");
     rc |= tl_buf_json_string(out, d->raw, d->raw_len);
     rc |= tl_buf_puts(out, ",\"raw_base64\":\"");
-    b64(out, (const unsigned char *)d->raw, d->raw_len);
+    rc |= tl_buf_base64(out, d->raw, d->raw_len);
     rc |= tl_buf_puts(out, "\",\"source\":");
     rc |= tl_buf_json_string(out, src, strlen(src));
     rc |= tl_buf_printf(

@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "store/store_s3.h"
 #include "store/store_s3_int.h"
+#include "util/base64.h"
 
 static char work[256];
 static char url[128];
@@ -400,16 +401,22 @@ static void test_xml_dates_md5(void **state) {
     for (size_t i = 0; i < sizeof md5s / sizeof md5s[0]; i++) {
         unsigned char d[16];
         char hex[33];
-        s3_md5(md5s[i].in, strlen(md5s[i].in), d);
+        tl_md5(md5s[i].in, strlen(md5s[i].in), d);
         for (int k = 0; k < 16; k++)
             sprintf(hex + 2 * k, "%02x", d[k]);
         assert_string_equal(hex, md5s[i].hex);
     }
     char b64[16];
-    s3_base64((const unsigned char *)"fo", 2, b64);
+    tl_base64_encode("fo", 2, b64);
     assert_string_equal(b64, "Zm8=");
-    s3_base64((const unsigned char *)"foob", 4, b64);
+    tl_base64_encode("foob", 4, b64);
     assert_string_equal(b64, "Zm9vYg==");
+    tl_buf bb = TL_BUF_INIT;
+    tl_buf_puts(&bb, "x:");
+    tl_buf_base64(&bb, "foobar", 6);
+    tl_buf_base64(&bb, "", 0);
+    assert_string_equal(bb.data, "x:Zm9vYmFy");
+    tl_buf_free(&bb);
 }
 
 /* The cache is keyed by ETag: an object replaced by one of the same size
