@@ -10,19 +10,41 @@
 #include "models/project_int.h"
 #include "util/buf.h"
 
-/* Append s to b with anything but [A-Za-z0-9_] turned into '_'. */
+/* Append s to b as dbt cleans a test argument: every run of characters
+ * other than [0-9A-Za-z_] becomes one '_' (re.sub("[^0-9a-zA-Z_]+", "_")). */
 static void put_sanitized(tl_buf *b, const char *s) {
-    int gap = 0; /* runs of other characters become one '_' */
-    for (; *s; s++) {
+    for (int gap = 0; *s; s++) {
         if (isalnum((unsigned char)*s) || *s == '_') {
-            if (gap && b->len && b->data[b->len - 1] != '_')
-                tl_buf_puts(b, "_");
             gap = 0;
             tl_buf_append(b, s, 1);
-        } else {
+        } else if (!gap) {
             gap = 1;
+            tl_buf_puts(b, "_");
         }
     }
+}
+
+/* A YAML scalar as dbt sees it in a test's name: Python's str() of what
+ * PyYAML (YAML 1.1) makes of it, for the plain scalars whose text changes
+ * (true/yes/on -> "True", false/no/off -> "False", null/~ -> "None");
+ * anything else, and every quoted scalar, as written. */
+static const char *python_str(yaml_node_t *n) {
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+    static const char *const none[] = {"null", "Null", "NULL", "~", ""};
+    const char *s = tl_yml_str(n);
+    if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return s;
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (!strcmp(s, yes[i]))
+            return "True";
+        if (!strcmp(s, no[i]))
+            return "False";
+    }
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+        if (!strcmp(s, none[i]))
+            return "None";
+    return s;
 }
 
 static int read_sources(tl_project *p, tl_yml *y, yaml_node_t *list, tl_err *err) {
@@ -80,22 +102,25 @@ static char *parse_ref(const char *s) {
     return strndup(s + 1, (size_t)(end - s - 1));
 }
 
-static int test_name(tl_mtest *t, const char *kind) {
+/* The test's name as dbt synthesizes it (synthesize_generic_test_names):
+ * <kind>_<model>_ and then the arguments in name order (column_name, field,
+ * to, values), each cleaned by put_sanitized, joined by "__"; so that both
+ * runners report the same names. values: the accepted_values nodes. */
+static int test_name(tl_mtest *t, const char *kind, tl_yml *y, yaml_node_t *values) {
     tl_buf b = TL_BUF_INIT;
-    tl_buf_printf(&b, "%s_", kind);
-    put_sanitized(&b, t->model);
-    tl_buf_puts(&b, "_");
+    tl_buf_printf(&b, "%s_%s_", kind, t->model);
     put_sanitized(&b, t->column);
-    for (size_t i = 0; i < t->n_values; i++) {
-        tl_buf_puts(&b, "__");
-        put_sanitized(&b, t->values[i]);
-    }
     if (t->to) {
         tl_buf_puts(&b, "__");
         put_sanitized(&b, t->field);
         tl_buf_puts(&b, "__ref_");
         put_sanitized(&b, t->to);
         tl_buf_puts(&b, "_");
+    }
+    int n = tl_yml_str(values) ? 1 : tl_yml_len(values);
+    for (int i = 0; i < n; i++) {
+        tl_buf_puts(&b, "__");
+        put_sanitized(&b, python_str(tl_yml_str(values) ? values : tl_yml_item(y, values, i)));
     }
     t->name = b.data;
     return t->name ? 0 : -1;
@@ -161,7 +186,8 @@ static int read_test(tl_project *p, tl_yml *y, yaml_node_t *entry, const char *m
         if (!(t->field = strdup(field)))
             return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
     }
-    return test_name(t, kind) == 0 ? 0 : tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    yaml_node_t *values = tk == TL_TEST_ACCEPTED_VALUES ? tl_yml_get(y, args, "values") : NULL;
+    return test_name(t, kind, y, values) == 0 ? 0 : tl_err_set(err, TL_ERR_NOMEM, "out of memory");
 }
 
 static yaml_node_t *tests_of(tl_yml *y, yaml_node_t *n) {

@@ -242,7 +242,7 @@ static void test_schema_tests_parsed(void **state) {
                            "not_null_a_id",
                            "accepted_values_a_kind__x__y",
                            "relationships_b_a_id__id__ref_a_",
-                           "unique_b_a_id_k",
+                           "unique_b_a_id_k_",
                            "no_negative"};
     tl_test_kind kinds[] = {TL_TEST_UNIQUE,        TL_TEST_NOT_NULL, TL_TEST_ACCEPTED_VALUES,
                             TL_TEST_RELATIONSHIPS, TL_TEST_UNIQUE,   TL_TEST_SINGULAR};
@@ -254,6 +254,34 @@ static void test_schema_tests_parsed(void **state) {
     assert_string_equal(p->tests[3].to, "a");
     assert_string_equal(p->tests[3].field, "id");
     assert_string_equal(p->tests[4].column, "a_id || 'k'");
+    tl_project_free(p);
+}
+
+/* Generic tests are named as dbt names them (synthesize_generic_test_names in
+ * dbt-core), so that ticklake and dbt report the same tests: every run of
+ * other characters becomes one '_' (a trailing one too), and values are
+ * Python's str() of the YAML (plain true/no/On -> True/False, ~ -> None;
+ * quoted scalars as written). Expected names computed with dbt-core 1.11. */
+static void test_schema_test_names_as_dbt(void **state) {
+    (void)state;
+    put("dbt_project.yml", "name: proj\n");
+    put("models/m.sql", "select true as flag, 1 as a, 2 as b, 3 as _x__y");
+    put("models/s.yml", "version: 2\nmodels:\n  - name: m\n    columns:\n"
+                        "      - name: flag\n        data_tests:\n"
+                        "          - accepted_values:\n              arguments:\n"
+                        "                values: [true, 'false', no, ~, 'x y', On]\n"
+                        "      - name: _x__y\n        data_tests: [not_null]\n"
+                        "    data_tests:\n      - unique:\n"
+                        "          column_name: \"a || '@' || cast(b as varchar)\"\n");
+    tl_project *p = load_ok();
+    assert_int_equal(p->n_tests, 3);
+    assert_string_equal(p->tests[0].name,
+                        "accepted_values_m_flag__True__false__False__None__x_y__True");
+    assert_string_equal(p->tests[1].name, "not_null_m__x__y");
+    assert_string_equal(p->tests[2].name, "unique_m_a_cast_b_as_varchar_");
+    /* the SQL still compares with the values as written */
+    assert_string_equal(p->tests[0].values[0], "true");
+    assert_string_equal(p->tests[0].values[4], "x y");
     tl_project_free(p);
 }
 
@@ -307,6 +335,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_unknown_ref, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_precedence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_tests_parsed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_test_names_as_dbt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_project_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
