@@ -2,6 +2,9 @@
 #   make            build build/ticklake
 #   make test       install deps, build, run every unit + integration test
 #   make up         install deps, build, run the embedded default
+#   make chaos      the crash suite (tests/chaos/): SIGKILLs of stream (local, S3),
+#                   compact and vacuum at chosen moments, a full disk; 20 kills each
+#                   (CHAOS_KILLS=N, CHAOS_SEED=N); `make test` runs it with 4
 #   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind   unit tests under valgrind (leak check)
 #   make fuzz       build libFuzzer targets with clang (build-fuzz/)
@@ -10,7 +13,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 CTEST_ARGS ?=
 
-.PHONY: all deps build test unit integration up asan valgrind fuzz bench clean
+.PHONY: all deps build test unit integration up asan valgrind fuzz bench clean chaos
 all: build
 
 deps:
@@ -36,6 +39,9 @@ integration: build
 up: export TL_BOOTSTRAP_TOOLS = 0
 up: build
 	scripts/up $(ARGS)
+
+chaos: build
+	TICKLAKE=$(CURDIR)/$(BUILD)/ticklake TL_SOURCE_DIR=$(CURDIR) TL_BUILD_DIR=$(CURDIR)/$(BUILD) tests/chaos/run.sh
 
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_ARGS="-DTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
