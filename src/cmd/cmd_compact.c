@@ -58,12 +58,13 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
     if (isatty(STDERR_FILENO))
         o.progress = on_progress;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    tl_store *store = tl_store_open_cfg(cfg, &err);
+    tl_store *store = tl_store_open_existing_cfg(cfg, &err);
     tl_compact_stats st = {0};
     int rc = store ? tl_compact_run(store, &o, &st, &err) : -1;
     if (rc != 0)
         fprintf(stderr, "ticklake compact: %s\n", err.msg);
-    print_summary(&st, o.dry_run, cfg->compact_json);
+    if (store) /* what was done before a failure still counts */
+        print_summary(&st, o.dry_run, cfg->compact_json);
     tl_store_destroy(store);
     return rc == 0 && fflush(stdout) == 0 ? TL_EXIT_OK : TL_EXIT_FAILURE;
 }

@@ -22,7 +22,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     tl_live *live = NULL;
     tl_live_follow *follow = NULL;
     tl_web *web = NULL;
-    if (!(store = tl_store_open_cfg(cfg, &err)))
+    if (!(store = tl_store_open_existing_cfg(cfg, &err)))
         goto out;
     if (!(live = tl_live_new(NULL))) {
         tl_err_set(&err, TL_ERR_NOMEM, "out of memory");

@@ -36,7 +36,7 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
     tl_err err = {0};
     size_t logs = 0;
     int rc = 0;
-    tl_store *store = tl_store_open_cfg(cfg, &err);
+    tl_store *store = tl_store_open_existing_cfg(cfg, &err);
     if (!store)
         rc = -1;
     for (size_t i = 0; i < 2 && rc == 0; i++) {

@@ -40,6 +40,19 @@ tl_store *tl_store_open_cfg(const tl_config *cfg, tl_err *err) {
     return tl_store_open(cfg->lake, err);
 }
 
+tl_store *tl_store_open_existing_cfg(const tl_config *cfg, tl_err *err) {
+    struct stat st;
+    if (cfg->lake && strncmp(cfg->lake, "s3://", 5) != 0 && stat(cfg->lake, &st) != 0 &&
+        errno == ENOENT) {
+        tl_err_set(err, TL_ERR_NOT_FOUND,
+                   "no lake at %s: the folder does not exist (check --lake / "
+                   "TICKLAKE_LAKE_PATH; `ticklake stream` or `ticklake up` creates a lake)",
+                   cfg->lake);
+        return NULL;
+    }
+    return tl_store_open_cfg(cfg, err);
+}
+
 int tl_store_get_range(tl_store *s, const char *key, int64_t offset, int64_t len, tl_buf *out,
                        tl_err *err) {
     if (s->ops->get_range)

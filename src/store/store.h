@@ -68,6 +68,10 @@ tl_store *tl_store_open(const char *uri, tl_err *err);
 /* Open cfg->lake with the s3.* settings of cfg (commands use this). */
 struct tl_config;
 tl_store *tl_store_open_cfg(const struct tl_config *cfg, tl_err *err);
+/* The same for commands that only read or maintain a lake: a local lake
+ * folder that does not exist is an error (TL_ERR_NOT_FOUND), not created, so
+ * a mistyped path fails loudly instead of compacting nothing. */
+tl_store *tl_store_open_existing_cfg(const struct tl_config *cfg, tl_err *err);
 void tl_store_destroy(tl_store *s);
 void tl_store_entries_free(tl_store_entry *e, size_t n);
 

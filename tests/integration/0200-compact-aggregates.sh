@@ -61,3 +61,12 @@ expect_eq "parquet files on disk" "$(find "$L/ticks" -name '*.parquet' -not -pat
 "$TICKLAKE" query --lake "$L" --format csv "$AGG" > "$WORK/after-vacuum.csv"
 cmp -s "$WORK/before.csv" "$WORK/after-vacuum.csv" || fail "aggregates changed after vacuum"
 echo "ok: aggregates identical after vacuum" >&2
+
+say "a lake path that does not exist is an error, not an empty lake (nor created)"
+for cmd in compact vacuum query; do
+  if "$TICKLAKE" $cmd --lake "$WORK/no-such-lake" > "$WORK/nl.out" 2> "$WORK/nl.err"; then
+    fail "$cmd on a missing lake exited 0"
+  fi
+  grep -q "no lake at $WORK/no-such-lake" "$WORK/nl.err" || { cat "$WORK/nl.err"; fail "$cmd: unclear error"; }
+  [ ! -e "$WORK/no-such-lake" ] || fail "$cmd created the missing lake"
+done
