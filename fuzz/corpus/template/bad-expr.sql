@@ -1,0 +1,1 @@
+{{ ref('a', 'b') }} {{ loop.index }}

@@ -1,0 +1,1 @@
+{% if is_incremental() %} no endif
