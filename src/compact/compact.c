@@ -345,6 +345,8 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     int64_t *hours = NULL;
     size_t np = 0;
     int rc = tl_lake_snapshot_load(s, c.table, &snap, err);
+    if (!rc && !o->dry_run)
+        rc = tl_lake_snapshot_check_writable(snap, err);
     if (rc)
         goto out;
     int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;

@@ -371,6 +371,8 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
             rc = tl_err_set(err, TL_ERR_CONFLICT,
                             "lake: table '%s' exists with a different schema or partitioning",
                             table);
+        else if (rc == 0) /* another engine may have changed its protocol since */
+            rc = tl_lake_snapshot_check_writable(snap, err);
     }
     tl_lake_snapshot_free(snap);
     tl_lake_tx_destroy(tx);

@@ -142,6 +142,9 @@ void lake_protocol_clear(lake_protocol *p) {
     for (size_t i = 0; i < p->n_reader_features; i++)
         free(p->reader_features[i]);
     free(p->reader_features);
+    for (size_t i = 0; i < p->n_writer_features; i++)
+        free(p->writer_features[i]);
+    free(p->writer_features);
     memset(p, 0, sizeof *p);
 }
 
@@ -315,6 +318,9 @@ static int parse_protocol(yajl_val o, lake_protocol *p, tl_err *err) {
     if (!rc)
         rc = parse_string_array(o, "protocol", "readerFeatures", &p->reader_features,
                                 &p->n_reader_features, err);
+    if (!rc)
+        rc = parse_string_array(o, "protocol", "writerFeatures", &p->writer_features,
+                                &p->n_writer_features, err);
     p->p.min_reader_version = (int)r;
     p->p.min_writer_version = (int)w;
     return rc;

@@ -349,6 +349,69 @@ static int check_readable(const tl_lake_snapshot *s, tl_err *err) {
                       s->table, p->min_reader_version);
 }
 
+/* Writing: ticklake's commits append files and rewrite them with
+ * dataChange=false (compaction), with a commitInfo and txn actions; its
+ * checkpoints carry txn/add/remove/metaData/protocol. A writer feature is
+ * fine when those commits cannot break its rules (appendOnly allows
+ * dataChange=false removes; changeDataFeed needs CDC files only for
+ * updates and deletes) or when the table does not use it (no invariants,
+ * constraints, generated or identity columns, no column mapping). Anything
+ * else (deletionVectors, rowTracking, inCommitTimestamp, domainMetadata,
+ * v2Checkpoint, clustering, typeWidening, icebergCompat*, ...) asks writers
+ * for actions or fields ticklake does not write: refuse, naming it. */
+static const char *writer_feature_problem(const tl_lake_snapshot *s, const char *f) {
+    const char *schema = s->md && s->md->schema_string ? s->md->schema_string : "";
+    const char *cm = config_get(s->md, "delta.columnMapping.mode");
+    if (!strcmp(f, "appendOnly") || !strcmp(f, "changeDataFeed") || !strcmp(f, "timestampNtz") ||
+        !strcmp(f, "vacuumProtocolCheck"))
+        return NULL;
+    if (!strcmp(f, "invariants"))
+        return strstr(schema, "\"delta.invariants\"") ? "column invariants are set" : NULL;
+    if (!strcmp(f, "generatedColumns"))
+        return strstr(schema, "\"delta.generationExpression\"") ? "generated columns are set"
+                                                                   : NULL;
+    if (!strcmp(f, "identityColumns"))
+        return strstr(schema, "\"delta.identity.") ? "identity columns are set" : NULL;
+    if (!strcmp(f, "columnMapping"))
+        return cm && strcmp(cm, "none") ? "column mapping is on" : NULL;
+    if (!strcmp(f, "checkConstraints")) {
+        for (size_t i = 0; s->md && i < s->md->n_configuration; i++)
+            if (!strncmp(s->md->configuration[i].key, "delta.constraints.", 18))
+                return "CHECK constraints are set";
+        return NULL;
+    }
+    return "ticklake does not implement it";
+}
+
+int tl_lake_snapshot_check_writable(const tl_lake_snapshot *s, tl_err *err) {
+    if (!s || s->version < 0)
+        return 0;
+    /* Writer versions 2..6 each add one feature (Delta's legacy protocol). */
+    static const char *const legacy[] = {"appendOnly",      "invariants",       "checkConstraints",
+                                         "changeDataFeed",  "generatedColumns", "columnMapping",
+                                         "identityColumns"};
+    int w = s->proto.p.min_writer_version;
+    const char *f = NULL, *why = NULL;
+    if (w > 7)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "table '%s' needs Delta writer version %d; ticklake writes up to 7",
+                          s->table, w);
+    if (w < 7) {
+        size_t n = w <= 2 ? 2 : w == 3 ? 3 : w == 4 ? 5 : w == 5 ? 6 : 7;
+        for (size_t i = 0; i < n && !why; i++)
+            why = writer_feature_problem(s, f = legacy[i]);
+    } else {
+        for (size_t i = 0; i < s->proto.n_writer_features && !why; i++)
+            why = writer_feature_problem(s, f = s->proto.writer_features[i]);
+    }
+    if (why)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "table '%s' uses Delta writer feature '%s' (%s); ticklake will not "
+                          "write to it",
+                          s->table, f, why);
+    return 0;
+}
+
 /* Sorted pointer arrays over a map's values (keys sorted by strcmp). */
 static int map_view(const tl_strmap *m, const void ***out, size_t *n) {
     size_t k;

@@ -95,6 +95,15 @@ const char *tl_lake_snapshot_table(const tl_lake_snapshot *snap);
 const tl_lake_metadata *tl_lake_snapshot_metadata(const tl_lake_snapshot *snap);
 const tl_lake_protocol *tl_lake_snapshot_protocol(const tl_lake_snapshot *snap);
 
+/* 0 when ticklake may commit to the table: its writer protocol (version, or
+ * writerFeatures at version 7) asks nothing that ticklake's commits (appends,
+ * dataChange=false rewrites, commitInfo-only vacuum commits) would break.
+ * Else TL_ERR_INVALID naming the feature (e.g. 'deletionVectors',
+ * 'inCommitTimestamp', 'rowTracking', or 'invariants' when the schema sets
+ * some). Reading such a table may still work: see tl_lake_snapshot_load.
+ * A table that does not exist yet is writable. */
+int tl_lake_snapshot_check_writable(const tl_lake_snapshot *snap, tl_err *err);
+
 /* Live files, sorted by path (strcmp). Pointers live as long as snap. */
 size_t tl_lake_snapshot_num_files(const tl_lake_snapshot *snap);
 const tl_lake_file *tl_lake_snapshot_file(const tl_lake_snapshot *snap, size_t i);
@@ -114,8 +123,10 @@ void tl_lake_snapshot_txn(const tl_lake_snapshot *snap, size_t i, const char **a
 /* Create the table: version 0 with protocol (reader 1, writer 2) and
  * metaData (fresh UUID, parquet, schema_string, partition columns).
  * Returns 0 also when the table already exists with the same schema string
- * and partition columns (a concurrent identical creator won: fine);
- * TL_ERR_CONFLICT when it exists with a different definition. */
+ * and partition columns (a concurrent identical creator won: fine) and
+ * ticklake may write to it (tl_lake_snapshot_check_writable, else
+ * TL_ERR_INVALID); TL_ERR_CONFLICT when it exists with a different
+ * definition. */
 int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
                    const char *const *partition_columns, size_t n_partition_columns, tl_err *err);
 

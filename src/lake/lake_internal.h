@@ -33,6 +33,8 @@ typedef struct lake_protocol {
     tl_lake_protocol p;
     char **reader_features;
     size_t n_reader_features;
+    char **writer_features;
+    size_t n_writer_features;
 } lake_protocol;
 
 /* One parsed action; pointers are owned by it until taken (set to NULL). */

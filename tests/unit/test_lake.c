@@ -594,6 +594,72 @@ static void test_unsupported_reader(void **state) {
     assert_non_null(strstr(err.msg, "deletionVectors"));
 }
 
+/* Writer features: a table that Spark moved to writer version 7 (or a legacy
+ * 3..6) stays readable, and ticklake writes to it only when its commits
+ * cannot break the features' rules; otherwise the error names the feature,
+ * both when checked directly and when a writer "creates" the table. */
+static void put_protocol(fixture *fx, int64_t v, const char *protocol, const char *md_conf) {
+    char key[128], text[1024];
+    snprintf(key, sizeof key, "t/_delta_log/%020" PRId64 ".json", v);
+    int n = snprintf(text, sizeof text, "{\"protocol\":%s}\n", protocol);
+    if (md_conf)
+        snprintf(text + n, sizeof text - (size_t)n,
+                 "{\"metaData\":{\"id\":\"x\",\"format\":{\"provider\":\"parquet\"},"
+                 "\"schemaString\":\"%s\",\"partitionColumns\":[],\"configuration\":%s}}\n",
+                 "{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":[{\\\"name\\\":\\\"id\\\","
+                 "\\\"type\\\":\\\"long\\\",\\\"nullable\\\":true,\\\"metadata\\\":{}}]}",
+                 md_conf);
+    put_raw(fx->s, key, text);
+}
+
+static void expect_writable(fixture *fx, const char *feature) {
+    tl_err err = {0};
+    tl_lake_snapshot *snap = load(fx->s, "t"); /* readable either way */
+    int rc = tl_lake_snapshot_check_writable(snap, &err);
+    tl_lake_snapshot_free(snap);
+    int crc = tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err);
+    if (!feature) {
+        assert_int_equal(rc, 0);
+        assert_int_equal(crc, 0);
+        return;
+    }
+    assert_int_equal(rc, TL_ERR_INVALID);
+    assert_int_equal(crc, TL_ERR_INVALID);
+    if (!strstr(err.msg, feature))
+        fail_msg("error '%s' does not name %s", err.msg, feature);
+}
+
+static void test_writer_features(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), 0);
+    expect_writable(fx, NULL); /* ticklake's own 1/2 */
+    /* what Delta 4 makes of a 1/2 table when a feature is enabled */
+    put_protocol(fx, 1,
+                 "{\"minReaderVersion\":1,\"minWriterVersion\":7,\"writerFeatures\":"
+                 "[\"appendOnly\",\"invariants\",\"changeDataFeed\",\"timestampNtz\"]}",
+                 NULL);
+    expect_writable(fx, NULL);
+    put_protocol(fx, 2,
+                 "{\"minReaderVersion\":1,\"minWriterVersion\":7,\"writerFeatures\":"
+                 "[\"appendOnly\",\"invariants\",\"inCommitTimestamp\"]}",
+                 NULL);
+    expect_writable(fx, "'inCommitTimestamp'");
+    put_protocol(fx, 3,
+                 "{\"minReaderVersion\":1,\"minWriterVersion\":7,\"writerFeatures\":"
+                 "[\"domainMetadata\",\"rowTracking\"]}",
+                 NULL);
+    expect_writable(fx, "'domainMetadata'");
+    /* legacy writer 3: CHECK constraints only matter once one is set */
+    put_protocol(fx, 4, "{\"minReaderVersion\":1,\"minWriterVersion\":3}", "{}");
+    expect_writable(fx, NULL);
+    put_protocol(fx, 5, "{\"minReaderVersion\":1,\"minWriterVersion\":3}",
+                 "{\"delta.constraints.positive\":\"id > 0\"}");
+    expect_writable(fx, "'checkConstraints'");
+    put_protocol(fx, 6, "{\"minReaderVersion\":1,\"minWriterVersion\":8}", NULL);
+    expect_writable(fx, "writer version 8");
+}
+
 /* ---- cross-check with the independent Python replay --------------------------- */
 
 static void test_python_replay_agrees(void **state) {
@@ -695,6 +761,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_malformed_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsupported_reader, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_features, setup, teardown),
         cmocka_unit_test_setup_teardown(test_python_replay_agrees, setup, teardown),
         cmocka_unit_test(test_path_codec),
     };
