@@ -6,19 +6,8 @@
 #include "conf/conf.h"
 #include "util/signals.h"
 
-/* Commands land one by one; a weak reference lets the binary build while a
- * command's file is still being written (its entry is then skipped). */
-#pragma weak tl_cmd_broker
-#pragma weak tl_cmd_simulate
-#pragma weak tl_cmd_stream
-#pragma weak tl_cmd_query
-#pragma weak tl_cmd_compact
-#pragma weak tl_cmd_vacuum
-#pragma weak tl_cmd_models
-#pragma weak tl_cmd_dashboard
-#pragma weak tl_cmd_schedule
-#pragma weak tl_cmd_up
-
+/* Every command, by strong reference: a command missing from the build is a
+ * link error, never a binary that silently lacks it. */
 static const tl_command *const commands[] = {
     &tl_cmd_up,      &tl_cmd_broker, &tl_cmd_simulate, &tl_cmd_stream,    &tl_cmd_query,
     &tl_cmd_compact, &tl_cmd_vacuum, &tl_cmd_models,   &tl_cmd_dashboard, &tl_cmd_schedule,
@@ -33,8 +22,7 @@ static void print_usage(FILE *out) {
             "Usage: ticklake <command> [options]\n\nCommands:\n",
             TL_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (commands[i])
-            fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\n'ticklake <command> --help' lists a command's options.\n"
                  "Settings come from flags, TICKLAKE_* environment variables and ticklake.yml,\n"
                  "in that order of precedence.\n"
@@ -60,7 +48,7 @@ int main(int argc, char **argv) {
         return TL_EXIT_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        if (!commands[i] || strcmp(commands[i]->name, argv[1]) != 0)
+        if (strcmp(commands[i]->name, argv[1]) != 0)
             continue;
         current = commands[i];
         tl_config cfg;
