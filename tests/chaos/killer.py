@@ -2,7 +2,8 @@
 """killer.py — run a command and SIGKILL it at a moment chosen by watching the lake.
 
     killer.py --mode MODE [--log LOG ...] [--tmp GLOB] [--op OPERATION] [--seed N]
-              [--max-delay-ms D] [--timeout S] [--child-out FILE] -- COMMAND ARGS...
+              [--max-delay-ms D] [--timeout S] [--child-out FILE]
+              [--fill PATH [--status-file FILE]] -- COMMAND ARGS...
 
 The command starts after the watched state is recorded, so only what this run
 does counts. MODE is when to kill:
@@ -19,13 +20,22 @@ does counts. MODE is when to kill:
   before-commit    a new file appears in --tmp and then goes away (moved into
                    the table, or uploaded to S3 and removed): kill at once,
                    between the data file's publication and its commit
+  mid-commit       a staging file (.tl-tmp.*) appears in a local --log: a commit
+                   (past the table's creation) or a checkpoint is being written
+                   (fsynced) and not yet linked or renamed into place: kill
+                   at once; if none is caught while 10 commits pass (they can be
+                   quicker than the polling), kill right after the 10th and say so
   delay            a random delay in [0, D] ms after the start
 
 A --log is a local _delta_log folder or s3://bucket/prefix/_delta_log (listed
 through $MOTO_URL without signing: moto does not check signatures).
 
+--fill PATH does not kill: at the moment it fills the file system with a
+ballast file PATH and waits for the command to end (--status-file gets its
+exit status), for disk-full tests at chosen moments.
+
 Prints one line saying what it saw and when it killed. Exit status: 0 killed
-at the chosen moment; 3 the command exited by itself first (its status is
+(or filled) at the chosen moment; 3 the command exited by itself first (its status is
 printed); 4 the moment did not come within --timeout seconds (the command is
 killed all the same).
 """
@@ -44,6 +54,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 COMMIT = re.compile(r"(\d{20})\.json$")
+STAGED_COMMIT = re.compile(r"\.tl-tmp\.(\d{20})\.json")
 
 
 class LogWatch:
@@ -104,6 +115,23 @@ class LogWatch:
                 return self.top
 
 
+def fill(path):
+    """Write a ballast file at path until the file system is full; its size."""
+    n = 0
+    with open(path, "ab", buffering=0) as f:
+        for chunk in (1 << 20, 1 << 12, 1):
+            buf = b"\0" * chunk
+            while True:
+                try:
+                    w = f.write(buf)
+                except OSError:
+                    break
+                if not w:
+                    break
+                n += w
+    return n
+
+
 def tmp_files(pattern):
     out = set()
     for d in glob.glob(pattern):
@@ -119,7 +147,7 @@ def tmp_files(pattern):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mode", required=True,
-                    choices=["after-commit", "between-commits", "mid-write", "before-commit", "delay"])
+                    choices=["after-commit", "between-commits", "mid-write", "before-commit", "mid-commit", "delay"])
     ap.add_argument("--log", action="append", default=[])
     ap.add_argument("--tmp")
     ap.add_argument("--op", help="after-commit: only a commit whose commitInfo operation is this counts")
@@ -127,6 +155,10 @@ def main():
     ap.add_argument("--max-delay-ms", type=float, default=300)
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--child-out", help="the command's stdout goes to this file (default: killer's)")
+    ap.add_argument("--fill", metavar="PATH",
+                    help="instead of killing, fill the disk at the moment (a ballast file PATH "
+                         "written until it is full), then wait for the command to end")
+    ap.add_argument("--status-file", help="with --fill: the command's exit status goes here")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -134,13 +166,18 @@ def main():
         ap.error("no command")
     rng = random.Random(a.seed)
     logs = [LogWatch(x) for x in a.log]
-    if a.mode in ("after-commit",) and not logs:
+    if a.mode in ("after-commit", "mid-commit") and not logs:
         ap.error("--mode after-commit needs --log")
     if a.mode == "between-commits" and len(logs) < 2:
         ap.error("--mode between-commits needs two --log (ticks, then deadletter)")
     if a.mode in ("mid-write", "before-commit") and not a.tmp:
         ap.error("--mode %s needs --tmp" % a.mode)
+    if a.mode == "mid-commit" and any(w.s3 for w in logs):
+        ap.error("--mode mid-commit watches local logs only")
     before = tmp_files(a.tmp) if a.tmp else set()
+    staging_before = set()
+    if a.mode == "mid-commit":
+        staging_before = {os.path.join(x, n) for x in a.log if os.path.isdir(x) for n in os.listdir(x)}
     # version 0 creates a table: a commit of this run is a later one
     base = [max(w.top, 0) for w in logs]
 
@@ -179,6 +216,29 @@ def main():
                 if seen:
                     delay_ms = rng.uniform(0, a.max_delay_ms)
                     break
+        elif a.mode == "mid-commit":
+            found = None
+            for x, b in zip(a.log, base):
+                try:
+                    names = os.listdir(x)
+                except FileNotFoundError:
+                    continue
+                for n in names:
+                    if not n.startswith(".tl-tmp.") or os.path.join(x, n) in staging_before:
+                        continue
+                    m = STAGED_COMMIT.match(n)
+                    if m and int(m.group(1)) <= b:
+                        continue  # a table's creation (version 0), not a flush's commit
+                    found = os.path.join(x, n)
+                    break
+                if found:
+                    break
+            if found:
+                seen = "staging file %s of a commit" % found
+                break
+            if logs[0].poll() >= base[0] + 10:
+                seen = "10 commits (no staging file caught: fallback, after commit %d)" % logs[0].top
+                break
         elif a.mode == "between-commits":
             if logs[1].poll() > base[1]:
                 seen = "commit %d of %s" % (logs[1].top, a.log[1])
@@ -203,6 +263,27 @@ def main():
         print("killer: %s exited by itself with status %d during the %.0f ms delay after %s"
               % (os.path.basename(cmd[0]), rc, delay_ms, seen))
         return 3
+    if a.fill:
+        filled = fill(a.fill)
+        at = (time.monotonic() - t0) * 1000
+        if proc.poll() is not None:
+            print("killer: %s exited by itself with status %d before the disk was full (%.0f ms after %s)"
+                  % (os.path.basename(cmd[0]), proc.returncode, at, seen))
+            return 3
+        try:
+            rc = proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            print("killer: filled the disk (%d bytes) %.0f ms after %s, and %s did not exit within 120 s"
+                  % (filled, delay_ms, seen, os.path.basename(cmd[0])))
+            return 4
+        print("killer: filled the disk with %d bytes %.0f ms after start, %.0f ms after %s (mode %s); "
+              "the command exited with status %d" % (filled, at, delay_ms, seen, a.mode, rc))
+        if a.status_file:
+            with open(a.status_file, "w") as f:
+                f.write("%d\n" % rc)
+        return 0
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     after = [w.poll() for w in logs]

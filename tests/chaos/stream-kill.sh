@@ -6,6 +6,8 @@
 #   between-commits  the dead-letter commit of a flush was seen, before its ticks commit
 #   mid-write        a new Parquet (or dead-letter JSONL) file appeared in the temp folder
 #   before-commit    that file left the temp folder (published), its commit not yet made
+#   mid-commit       (local lake) a commit's staging file appeared in a _delta_log:
+#                    the commit is being written and fsynced, not yet linked into place
 # After every kill the snapshot holds no (symbol, seq) twice and no dead letter
 # twice; after a final clean run: every tick the simulator sent exactly once,
 # every bad one once in the dead letter, no temp folder left, and every live
@@ -43,11 +45,15 @@ SIM=$!
 PIDS+=($SIM)
 
 CHILD_ERR=$WORK/stream.err
-MODES=(after-commit between-commits mid-write before-commit)
+if [ "$KIND" = local ]; then
+  MODES=(after-commit mid-commit between-commits before-commit mid-write)
+else # an S3 PUT in flight cannot be seen from outside
+  MODES=(after-commit between-commits before-commit mid-write)
+fi
 STREAM=("$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --lake "$L" --assign-all
   --flush-interval 200ms)
 for i in $(seq "$KILLS"); do
-  mode=${MODES[$(((i - 1) % 4))]}
+  mode=${MODES[$(((i - 1) % ${#MODES[@]}))]}
   rc=0
   killer --mode "$mode" --log "$LOG/ticks/_delta_log" --log "$LOG/deadletter/_delta_log" \
     --tmp "$TMPBASE/*" --seed $((CHAOS_SEED * 1000 + i)) --max-delay-ms 400 --timeout 60 \
