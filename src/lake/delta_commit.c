@@ -348,31 +348,56 @@ static bool same_definition(const tl_lake_metadata *md, const char *schema_strin
     return true;
 }
 
+/* The table exists (snap has a version): fine if it is the same table and
+ * ticklake may write to it. */
+static int check_existing(const tl_lake_snapshot *snap, const char *table,
+                          const char *schema_string, const char *const *cols, size_t ncols,
+                          tl_err *err) {
+    if (!same_definition(tl_lake_snapshot_metadata(snap), schema_string, cols, ncols))
+        return tl_err_set(err, TL_ERR_CONFLICT,
+                          "lake: table '%s' exists with a different schema or partitioning",
+                          table);
+    /* another engine may have changed its protocol since */
+    int rc = tl_lake_snapshot_check_writable(snap, err);
+    if (rc == 0)
+        tl_err_clear(err); /* no stale message from a lost creation race */
+    return rc;
+}
+
 int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
                    const char *const *partition_columns, size_t n_partition_columns, tl_err *err) {
     if (!schema_string || !*schema_string)
         return tl_err_set(err, TL_ERR_INVALID, "lake: table '%s' needs a schema", table);
+    /* Look first: put-if-absent on version 0 alone is not enough, since log
+     * cleanup (ours, or another engine's) deletes the commits behind a
+     * checkpoint, version 0 included; writing it again would put a second
+     * CREATE TABLE into a live table. */
     tl_lake_snapshot *snap = NULL;
+    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    if (rc == 0 && tl_lake_snapshot_version(snap) >= 0)
+        rc = check_existing(snap, table, schema_string, partition_columns, n_partition_columns,
+                            err);
+    if (rc != 0 || tl_lake_snapshot_version(snap) >= 0) {
+        tl_lake_snapshot_free(snap);
+        return rc;
+    }
+    tl_lake_snapshot_free(snap);
+    snap = NULL;
     tl_lake_tx *tx = tl_lake_tx_new("CREATE TABLE", err);
     if (!tx)
         return TL_ERR_NOMEM;
-    int rc = render_table(&tx->table, schema_string, partition_columns, n_partition_columns)
-                 ? tx_nomem(err)
-                 : 0;
+    rc = render_table(&tx->table, schema_string, partition_columns, n_partition_columns)
+             ? tx_nomem(err)
+             : 0;
     if (!rc)
         rc = tl_lake_tx_param(tx, "description", "created by ticklake", err);
     if (!rc)
         rc = tl_lake_commit(s, table, tx, -1, NULL, err);
     if (rc == TL_ERR_CONFLICT) {
-        /* Someone created it first: fine if they created the same table. */
-        if ((rc = tl_lake_snapshot_load(s, table, &snap, err)) == 0 &&
-            !same_definition(tl_lake_snapshot_metadata(snap), schema_string, partition_columns,
-                             n_partition_columns))
-            rc = tl_err_set(err, TL_ERR_CONFLICT,
-                            "lake: table '%s' exists with a different schema or partitioning",
-                            table);
-        else if (rc == 0) /* another engine may have changed its protocol since */
-            rc = tl_lake_snapshot_check_writable(snap, err);
+        /* Someone created it meanwhile: fine if they created the same table. */
+        if ((rc = tl_lake_snapshot_load(s, table, &snap, err)) == 0)
+            rc = check_existing(snap, table, schema_string, partition_columns,
+                                n_partition_columns, err);
     }
     tl_lake_snapshot_free(snap);
     tl_lake_tx_destroy(tx);

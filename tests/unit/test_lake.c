@@ -311,6 +311,41 @@ static void test_create(void **state) {
     tl_lake_snapshot_free(snap);
 }
 
+/* Log cleanup deletes version 0 once a checkpoint covers it: creating the
+ * table again (every stream start does) must see the live table and leave
+ * version 0 absent, not write a second CREATE TABLE into it. */
+static void test_create_after_log_cleanup(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    const char *cols[] = {"day"};
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), 0);
+    tl_lake_kv pv[] = {{"day", "2026-11-24"}};
+    for (int i = 0; i < 3; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "day=2026-11-24/f%d.parquet", i);
+        tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", &err);
+        tl_lake_file f = mkfile(path, pv, 1, 10 + i);
+        assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
+        assert_int_equal(tl_lake_commit(fx->s, "t", tx, i, NULL, &err), 0);
+        tl_lake_tx_destroy(tx);
+    }
+    tl_lake_snapshot *snap = load(fx->s, "t");
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * 86400000LL, &err), 0);
+    tl_lake_snapshot_free(snap);
+    assert_int_equal(delete_log_files(fx->s, "t", ".json", 2), 3); /* versions 0..2 */
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), 0);
+    tl_buf b = TL_BUF_INIT;
+    assert_int_equal(tl_store_get(fx->s, "t/_delta_log/00000000000000000000.json", &b, &err),
+                     TL_ERR_NOT_FOUND);
+    tl_buf_free(&b);
+    snap = load(fx->s, "t");
+    assert_int_equal(tl_lake_snapshot_version(snap), 3);
+    assert_int_equal(tl_lake_snapshot_num_files(snap), 3);
+    tl_lake_snapshot_free(snap);
+    /* a different definition is still a conflict */
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), TL_ERR_CONFLICT);
+}
+
 static void test_commit_sequence(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
@@ -755,6 +790,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_incomplete_checkpoint_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_table_is_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_after_log_cleanup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_race, setup, teardown),
