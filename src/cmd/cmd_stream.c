@@ -54,8 +54,10 @@ static void progress(const tl_stream *st, int64_t t0_ms, int64_t *last_ms) {
 }
 
 /* The main loop: read, ingest, flush when due; until the source ends or a
- * stop is requested. */
-static int pump(tl_stream *st, tl_source *src, const tl_config *cfg, tl_err *err) {
+ * stop is requested. *source_error: the source failed (not the stream), so
+ * what was read so far is sound and may still be flushed. */
+static int pump(tl_stream *st, tl_source *src, const tl_config *cfg, bool *source_error,
+                tl_err *err) {
     tl_source_msg msgs[BATCH];
     int64_t t0 = tl_mono_ms(), last_progress = t0;
     int tty = isatty(STDERR_FILENO);
@@ -64,8 +66,10 @@ static int pump(tl_stream *st, tl_source *src, const tl_config *cfg, tl_err *err
         int n = src->ops->read(src, msgs, BATCH, timeout, err);
         if (n == TL_SOURCE_END)
             break;
-        if (n < 0)
+        if (n < 0) {
+            *source_error = true;
             return n;
+        }
         for (int i = 0; i < n; i++) {
             int rc = tl_stream_ingest(st, msgs[i].partition, msgs[i].offset, msgs[i].data,
                                       msgs[i].len, err);
@@ -128,9 +132,19 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     tl_stream_on_committed(st, on_committed, src);
     tl_info("stream", "%s -> %s", cfg->from ? cfg->from : cfg->topic, cfg->lake);
-    if (pump(st, src, cfg, &err) != 0 || tl_stream_flush(st, &err) != 0)
+    bool source_error = false;
+    if (pump(st, src, cfg, &source_error, &err) != 0) {
+        /* e.g. the brokers stayed away (--until-end): the lake needs no
+         * broker, so what was read still lands before the exit */
+        tl_err ferr = {0};
+        if (source_error && tl_stream_flush(st, &ferr) == 0)
+            tl_info("stream", "the lake holds everything read before the error");
+        src->ops->close(src); /* bounded, whatever the brokers do */
         goto out;
-    src->ops->close(src); /* leaves the group; revokes flush through the stream */
+    }
+    if (tl_stream_flush(st, &err) != 0)
+        goto out;
+    src->ops->close(src); /* leaves the group (bounded); revokes flush through the stream */
     rc = TL_EXIT_OK;
 out:
     if (rc != TL_EXIT_OK)
@@ -159,8 +173,12 @@ const tl_command tl_cmd_stream = {
         "Each flush is one commit recording the source position (Delta txn); on start the\n"
         "stream resumes from the lake, not from Kafka's committed offsets, so a crash at\n"
         "any moment loses nothing and writes nothing twice. Kafka offsets are committed\n"
-        "after each lake commit. SIGINT/SIGTERM flush, commit and exit 0; SIGUSR1 prints\n"
-        "the counters.",
+        "after each lake commit, asynchronously (for lag monitoring; the stream never waits\n"
+        "for a broker). SIGINT/SIGTERM flush, commit and exit 0 within seconds, brokers or\n"
+        "not; --until-end exits 1 when the brokers stay away longer than --broker-timeout.\n"
+        "A topic deleted and recreated under the lake (its offsets went back, or its\n"
+        "messages before the lake's position differ from the lake's rows) is refused;\n"
+        "--reset-topic reads it again from its beginning. SIGUSR1 prints the counters.",
     .groups = TL_CG_KAFKA | TL_CG_STREAM | TL_CG_LAKE | TL_CG_TICK,
     .run = stream_run,
 };

@@ -83,6 +83,8 @@ typedef struct tl_config {
     int64_t max_buffered_rows;
     char *source_id;         /* file input: the id its txn is recorded under */
     bool assign_all;         /* read every partition without joining the group */
+    bool reset_topic;        /* a recreated topic: read it from its beginning, not refuse */
+    int64_t broker_timeout_ms; /* --until-end: exit 1 when the brokers stay away this long */
     char *stream_stats_json; /* counters as JSON on exit */
 
     /* query */

@@ -73,6 +73,13 @@ const tl_conf_entry tl_conf_table[] = {
      "read every partition directly instead of joining the group (no rebalance wait; one "
      "stream per topic, e.g. a catch-up run)",
      NULL, false},
+    {"stream.reset_topic", "reset-topic", 0, TL_CT_BOOL, "false", F(reset_topic), TL_CG_STREAM,
+     "a topic deleted and recreated (offsets went back, or messages differ from the lake's): "
+     "read it from its beginning instead of refusing",
+     NULL, false},
+    {"stream.broker_timeout", "broker-timeout", 0, TL_CT_DURATION, "60s", F(broker_timeout_ms),
+     TL_CG_STREAM, "--until-end: exit 1 when the Kafka brokers stay unreachable this long "
+     "(0 = wait for them)", NULL, false},
     {"stream.source_id", "source-id", 0, TL_CT_STRING, NULL, F(source_id), TL_CG_STREAM,
      "file input: the id its progress is recorded under (default: name + path hash)", NULL, false},
     {"stream.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stream_stats_json), TL_CG_STREAM,

@@ -125,9 +125,35 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
                      tl_err *err);
 void tl_kafka_msgs_release(tl_kafka_msg *msgs, size_t n);
 
-/* Synchronously commit `next_offset` (last processed + 1) for a partition. */
+/* Commit `next_offset` (last processed + 1) for a partition to the group,
+ * asynchronously: never waits for a broker. Commits are coalesced (at most
+ * one request in flight; while it is, later offsets replace earlier ones
+ * and go out when it completes, in tl_kafka_consume). A failed commit is
+ * logged (a warning, then at most once a minute while they keep failing):
+ * callers keep their positions elsewhere and use these only for lag
+ * monitoring. Returns 0. */
 int tl_kafka_consumer_commit(tl_kafka_consumer *c, int32_t partition, int64_t next_offset,
                              tl_err *err);
+
+/* True while a commit request is in flight or offsets wait to be sent. */
+bool tl_kafka_consumer_commit_pending(const tl_kafka_consumer *c);
+
+/* 0 while the brokers are reachable, or were unreachable for less than
+ * timeout_ms since the last sign of life (a message, an end of partition, an
+ * assignment, a successful commit). After that, TL_ERR_KAFKA with a
+ * message naming the bootstrap brokers, how long, and librdkafka's last
+ * error. timeout_ms <= 0: never an error. */
+int tl_kafka_consumer_check_brokers(tl_kafka_consumer *c, int64_t timeout_ms, tl_err *err);
+
+/* Read the messages of `partition` with offsets from..to (inclusive) as
+ * they are now, apart from the group's consumption: fn is called for each,
+ * in offset order (returning non-zero stops early). Uses a short-lived
+ * second handle (same configuration, no group), so it may be called from
+ * the start callback. Stops at the partition's end. Returns 0, or
+ * TL_ERR_KAFKA when the messages did not come within timeout_ms. */
+typedef int (*tl_kafka_fetch_fn)(void *ud, const tl_kafka_msg *m);
+int tl_kafka_consumer_fetch(tl_kafka_consumer *c, int32_t partition, int64_t from, int64_t to,
+                            tl_kafka_fetch_fn fn, void *ud, int timeout_ms, tl_err *err);
 
 /* The group's committed offset for a partition (-1001 = none). */
 int tl_kafka_consumer_committed(tl_kafka_consumer *c, int32_t partition, int64_t *offset,
@@ -146,8 +172,13 @@ bool tl_kafka_consumer_assignment_lost(tl_kafka_consumer *c);
 int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_t *low,
                                  int64_t *high, int timeout_ms, tl_err *err);
 
-/* Leaves the group: on_revoke for each assigned partition, then close.
- * Idempotent; destroy calls it when the caller did not. */
+/* Leaves the group: on_revoke for each assigned partition (the revoke
+ * itself needs no broker), the last offset commits, then close. Waits at
+ * most TL_KAFKA_CLOSE_WAIT_MS for the brokers (leaving the group, the
+ * commits): when they do not answer, the group notices the member gone when
+ * its session times out, and the handle is destroyed without a second
+ * attempt. Idempotent; destroy calls it when the caller did not. */
+#define TL_KAFKA_CLOSE_WAIT_MS 5000
 void tl_kafka_consumer_close(tl_kafka_consumer *c);
 void tl_kafka_consumer_destroy(tl_kafka_consumer *c);
 

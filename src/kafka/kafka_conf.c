@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 /* librdkafka's syslog levels onto ours; its chatter below WARNING is debug. */
@@ -47,6 +48,19 @@ static void conf_str(rd_kafka_t *rk, const char *key, char *out, size_t cap) {
         snprintf(out, cap, "(none)");
 }
 
+bool tl_kafka_err_unreachable(int err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR: return true;
+    default: return false;
+    }
+}
+
 /* Broker connection trouble and the like: librdkafka retries by itself, so
  * these are warnings unless fatal, or a rejected login (see tl_kafka_health). */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
@@ -59,6 +73,11 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
                               rd_kafka_version());
         tl_error("kafka", "%s: %s", rd_kafka_name(rk), h->auth_error);
         return;
+    }
+    if (h) {
+        snprintf(h->last_error, sizeof h->last_error, "%s", reason);
+        if (tl_kafka_err_unreachable(err) && !h->unreachable_since_ms)
+            h->unreachable_since_ms = tl_mono_ms();
     }
     if (err == RD_KAFKA_RESP_ERR__FATAL)
         tl_error("kafka", "%s: fatal: %s", rd_kafka_name(rk), reason);

@@ -6,6 +6,7 @@
  * rebalance runs in the middle of building a batch, the messages already
  * taken from revoked partitions can be dropped from that batch: the caller
  * never sees a message of a partition after its on_revoke. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,14 @@ struct tl_kafka_consumer {
     bool lost;
     bool closed;
     bool assign_pending; /* assign_all: partitions not assigned yet */
+    char brokers[256];   /* bootstrap.servers, for messages */
+    rd_kafka_conf_t *peek_conf; /* tl_kafka_consumer_fetch's handles: no group */
+    /* Asynchronous offset commits, at most one request in flight. */
+    int64_t *want; /* per partition: the offset to commit next, -1 = none */
+    size_t nwant;
+    bool commit_inflight;
+    unsigned commit_failures; /* in a row */
+    int64_t commit_warned_ms;
 };
 
 /* session.timeout.ms: Kafka's 45 s default makes a restarted stream wait
@@ -105,6 +114,7 @@ static void report_error(const char *what, rd_kafka_error_t *e) {
 
 static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
                       bool coop) {
+    tl_kafka_health_alive(&c->health);
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &parts->elems[i];
         tp->offset = c->cbs.start ? c->cbs.start(c->cbs.ud, tp->partition) : TL_KAFKA_OFFSET_STORED;
@@ -156,6 +166,121 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* ---- asynchronous offset commits ---------------------------------------- */
+
+static void commit_failed(tl_kafka_consumer *c, const char *what) {
+    int64_t now = tl_mono_ms();
+    c->commit_failures++;
+    if (c->commit_failures == 1 || now - c->commit_warned_ms >= 60000) {
+        tl_warn("kafka",
+                "committing offsets of %s to the group failed (%u in a row; the lake holds the "
+                "positions, so nothing is lost, only lag monitoring lags): %s",
+                c->topic, c->commit_failures, what);
+        c->commit_warned_ms = now;
+    }
+}
+
+static void want_set(tl_kafka_consumer *c, int32_t part, int64_t offset, bool replace) {
+    if (part < 0)
+        return;
+    if ((size_t)part >= c->nwant) {
+        size_t n = (size_t)part + 16;
+        int64_t *w = realloc(c->want, n * sizeof *w);
+        if (!w)
+            return; /* a lag figure less: nothing depends on it */
+        for (size_t i = c->nwant; i < n; i++)
+            w[i] = -1;
+        c->want = w;
+        c->nwant = n;
+    }
+    if (replace || c->want[part] < 0)
+        c->want[part] = offset;
+}
+
+/* Send what is wanted unless a request is in flight (its result sends the
+ * rest). Never waits: rd_kafka_commit(..., async=1) only queues a request. */
+static void commit_send(tl_kafka_consumer *c) {
+    if (c->commit_inflight || c->closed)
+        return;
+    rd_kafka_topic_partition_list_t *l = NULL;
+    for (size_t p = 0; p < c->nwant; p++) {
+        if (c->want[p] < 0)
+            continue;
+        if (!l)
+            l = rd_kafka_topic_partition_list_new(4);
+        rd_kafka_topic_partition_list_add(l, c->topic, (int32_t)p)->offset = c->want[p];
+        c->want[p] = -1;
+    }
+    if (!l)
+        return;
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 1);
+    if (e) {
+        for (int i = 0; i < l->cnt; i++)
+            want_set(c, l->elems[i].partition, l->elems[i].offset, false);
+        commit_failed(c, rd_kafka_err2str(e));
+    } else {
+        c->commit_inflight = true;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* The result of a commit request, served by rd_kafka_consumer_poll (or by
+ * the close queue). A failure keeps the offsets for the next commit call,
+ * rather than retrying at once against a broker that is away. */
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+    tl_kafka_consumer *c = opaque;
+    (void)rk;
+    c->commit_inflight = false;
+    for (int i = 0; !err && offsets && i < offsets->cnt; i++)
+        err = offsets->elems[i].err;
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        err = RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing to commit */
+    if (err) {
+        for (int i = 0; offsets && i < offsets->cnt; i++)
+            want_set(c, offsets->elems[i].partition, offsets->elems[i].offset, false);
+        commit_failed(c, rd_kafka_err2str(err));
+        return;
+    }
+    if (c->commit_failures)
+        tl_info("kafka", "offset commits of %s work again (after %u failures)", c->topic,
+                c->commit_failures);
+    c->commit_failures = 0;
+    tl_kafka_health_alive(&c->health);
+    commit_send(c);
+}
+
+int tl_kafka_consumer_commit(tl_kafka_consumer *c, int32_t partition, int64_t next_offset,
+                             tl_err *err) {
+    (void)err;
+    want_set(c, partition, next_offset, true);
+    commit_send(c);
+    return 0;
+}
+
+bool tl_kafka_consumer_commit_pending(const tl_kafka_consumer *c) {
+    if (c->commit_inflight)
+        return true;
+    for (size_t p = 0; p < c->nwant; p++)
+        if (c->want[p] >= 0)
+            return true;
+    return false;
+}
+
+int tl_kafka_consumer_check_brokers(tl_kafka_consumer *c, int64_t timeout_ms, tl_err *err) {
+    int64_t since = c->health.unreachable_since_ms;
+    if (timeout_ms <= 0 || !since || tl_mono_ms() - since < timeout_ms)
+        return 0;
+    return tl_err_set(err, TL_ERR_KAFKA,
+                      "the Kafka brokers (%s) have been unreachable for %lld s "
+                      "(stream.broker_timeout %lld s); last librdkafka error: %s",
+                      c->brokers, (long long)((tl_mono_ms() - since) / 1000),
+                      (long long)(timeout_ms / 1000),
+                      c->health.last_error[0] ? c->health.last_error : "(none)");
+}
+
+/* ---- the consumer ---------------------------------------------------------- */
+
 tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_consumer_cbs *cbs,
                                          tl_err *err) {
     char errstr[512];
@@ -179,6 +304,12 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
     conf = tl_kafka_conf_new(cfg, consumer_defaults, consumer_forced, err);
     if (!conf)
         goto fail;
+    /* the fetch handles: everything but the group, a small prefetch */
+    c->peek_conf = rd_kafka_conf_dup(conf);
+    if (!c->peek_conf ||
+        tl_kafka_conf_set(c->peek_conf, "client.id", "ticklake-check", "ticklake", err) < 0 ||
+        tl_kafka_conf_set(c->peek_conf, "queued.min.messages", "1000", "ticklake", err) < 0)
+        goto fail;
     if (tl_kafka_conf_set(conf, "group.id", cfg->group, "--group", err) < 0)
         goto fail;
     /* -X group.id wins over --group, as every other -X does. */
@@ -188,6 +319,7 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
             goto fail;
     }
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
     rd_kafka_conf_set_opaque(conf, c);
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!c->rk) {
@@ -195,6 +327,11 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
         goto fail;
     }
     conf = NULL; /* rd_kafka_new took ownership */
+    size_t blen = sizeof c->brokers;
+    if (rd_kafka_conf_get(rd_kafka_conf(c->rk), "bootstrap.servers", c->brokers, &blen) !=
+            RD_KAFKA_CONF_OK ||
+        !c->brokers[0])
+        snprintf(c->brokers, sizeof c->brokers, "(no bootstrap.servers)");
     rd_kafka_poll_set_consumer(c->rk);
     if (c->cbs.assign_all) { /* assigned at the first consume, once the caller holds c */
         c->assign_pending = true;
@@ -212,9 +349,11 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
 fail:
     if (conf)
         rd_kafka_conf_destroy(conf);
+    if (c->peek_conf)
+        rd_kafka_conf_destroy(c->peek_conf);
     if (c->rk) {
         c->closed = true;
-        rd_kafka_destroy(c->rk);
+        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     free(c->topic);
     free(c);
@@ -232,6 +371,7 @@ static bool is_assigned(const tl_kafka_consumer *c, int32_t part) {
  * (librdkafka retries) unless fatal. Returns <0 on a fatal error. */
 static int handle_event(tl_kafka_consumer *c, rd_kafka_message_t *m, bool *eof, tl_err *err) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        tl_kafka_health_alive(&c->health);
         if (c->cbs.on_eof)
             c->cbs.on_eof(c->cbs.ud, m->partition, m->offset);
         *eof = true;
@@ -240,6 +380,10 @@ static int handle_event(tl_kafka_consumer *c, rd_kafka_message_t *m, bool *eof, 
     char fatal[256];
     if (rd_kafka_fatal_error(c->rk, fatal, sizeof fatal))
         return tl_err_set(err, TL_ERR_KAFKA, "kafka consumer failed: %s", fatal);
+    snprintf(c->health.last_error, sizeof c->health.last_error, "%s",
+             rd_kafka_message_errstr(m));
+    if (tl_kafka_err_unreachable(m->err) && !c->health.unreachable_since_ms)
+        c->health.unreachable_since_ms = tl_mono_ms();
     tl_warn("kafka", "consumer: %s", rd_kafka_message_errstr(m));
     return 0;
 }
@@ -309,6 +453,7 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
                 break;
             continue;
         }
+        tl_kafka_health_alive(&c->health);
         if (!is_assigned(c, m->partition)) { /* fetched before a revoke */
             rd_kafka_message_destroy(m);
             continue;
@@ -349,20 +494,6 @@ static rd_kafka_topic_partition_list_t *one_partition(const tl_kafka_consumer *c
     return l;
 }
 
-int tl_kafka_consumer_commit(tl_kafka_consumer *c, int32_t partition, int64_t next_offset,
-                             tl_err *err) {
-    rd_kafka_topic_partition_list_t *l = one_partition(c, partition, next_offset);
-    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
-    if (!e && l->elems[0].err)
-        e = l->elems[0].err;
-    rd_kafka_topic_partition_list_destroy(l);
-    if (e)
-        return tl_err_set_retriable(err, TL_ERR_KAFKA, "committing offset %lld of %s [%d]: %s",
-                                    (long long)next_offset, c->topic, (int)partition,
-                                    rd_kafka_err2str(e));
-    return 0;
-}
-
 int tl_kafka_consumer_committed(tl_kafka_consumer *c, int32_t partition, int64_t *offset,
                                 int timeout_ms, tl_err *err) {
     rd_kafka_topic_partition_list_t *l = one_partition(c, partition, RD_KAFKA_OFFSET_INVALID);
@@ -396,6 +527,7 @@ int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_
     if (e)
         return tl_err_set_retriable(err, TL_ERR_KAFKA, "querying the watermarks of %s [%d]: %s",
                                     c->topic, (int)partition, rd_kafka_err2str(e));
+    tl_kafka_health_alive(&c->health);
     if (low)
         *low = lo;
     if (high)
@@ -403,20 +535,131 @@ int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_
     return 0;
 }
 
+/* ---- reading a range apart from the group ------------------------------- */
+
+typedef struct peek_handle {
+    tl_kafka_health health; /* first: the opaque the error callback sees */
+} peek_handle;
+
+int tl_kafka_consumer_fetch(tl_kafka_consumer *c, int32_t partition, int64_t from, int64_t to,
+                            tl_kafka_fetch_fn fn, void *ud, int timeout_ms, tl_err *err) {
+    if (to < from)
+        return 0;
+    char errstr[512];
+    peek_handle ph = {0};
+    rd_kafka_conf_t *conf = rd_kafka_conf_dup(c->peek_conf);
+    if (!conf)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    rd_kafka_conf_set_opaque(conf, &ph);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return tl_err_set(err, TL_ERR_KAFKA, "creating a kafka consumer: %s", errstr);
+    }
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, c->topic, NULL);
+    int rc = 0;
+    if (!rkt || rd_kafka_consume_start(rkt, partition, from) == -1) {
+        rc = tl_err_set(err, TL_ERR_KAFKA, "reading %s [%d] from offset %lld: %s", c->topic,
+                        (int)partition, (long long)from, rd_kafka_err2str(rd_kafka_last_error()));
+        if (rkt)
+            rd_kafka_topic_destroy(rkt);
+        rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        return rc;
+    }
+    int64_t deadline = tl_mono_ms() + timeout_ms;
+    for (;;) {
+        if ((rc = tl_kafka_health_check(&ph.health, err)) != 0)
+            break;
+        int64_t left = deadline - tl_mono_ms();
+        if (left <= 0) {
+            rc = tl_err_set(err, TL_ERR_KAFKA,
+                            "reading offsets %lld..%lld of %s [%d] took longer than %d ms%s%s",
+                            (long long)from, (long long)to, c->topic, (int)partition, timeout_ms,
+                            ph.health.last_error[0] ? ": " : "", ph.health.last_error);
+            break;
+        }
+        rd_kafka_message_t *m = rd_kafka_consume(rkt, partition, left > 100 ? 100 : (int)left);
+        if (!m)
+            continue;
+        if (m->err) {
+            bool eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+            if (!eof)
+                snprintf(ph.health.last_error, sizeof ph.health.last_error, "%s",
+                         rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            if (eof)
+                break;
+            continue;
+        }
+        bool past = m->offset > to, stop = false;
+        if (!past && m->offset >= from) {
+            rd_kafka_timestamp_type_t tstype;
+            int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+            tl_kafka_msg km = {
+                .partition = m->partition,
+                .offset = m->offset,
+                .key = m->key,
+                .key_len = m->key_len,
+                .payload = m->payload,
+                .len = m->len,
+                .timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts,
+                .priv = NULL,
+            };
+            stop = fn(ud, &km) != 0 || m->offset >= to;
+        }
+        rd_kafka_message_destroy(m);
+        if (past || stop)
+            break;
+    }
+    rd_kafka_consume_stop(rkt, partition);
+    rd_kafka_topic_destroy(rkt);
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    return rc;
+}
+
+/* ---- closing ---------------------------------------------------------------- */
+
 void tl_kafka_consumer_close(tl_kafka_consumer *c) {
     if (!c || c->closed)
         return;
+    /* In the background, served here: the final revoke (on_revoke flushes to
+     * the caller's store, no broker needed), the results of the last
+     * commits, leaving the group. Only the broker parts can take long. */
+    int64_t deadline = tl_mono_ms() + TL_KAFKA_CLOSE_WAIT_MS;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, q);
+    if (e) {
+        report_error("closing the consumer", e);
+    } else {
+        while (!rd_kafka_consumer_closed(c->rk)) {
+            if (tl_mono_ms() >= deadline) {
+                tl_warn("kafka",
+                        "the consumer could not leave group of %s within %d s (brokers %s "
+                        "unreachable?%s%s): closing without it; the group drops this member "
+                        "when its session times out",
+                        c->topic, TL_KAFKA_CLOSE_WAIT_MS / 1000, c->brokers,
+                        c->health.last_error[0] ? " last error: " : "", c->health.last_error);
+                break;
+            }
+            rd_kafka_queue_poll_callback(q, 100);
+        }
+    }
+    rd_kafka_queue_destroy(q);
+    if (tl_kafka_consumer_commit_pending(c))
+        tl_info("kafka", "the last offsets of %s were not committed to the group (lag "
+                         "monitoring only: the lake holds the positions)",
+                c->topic);
     c->closed = true;
-    rd_kafka_resp_err_t e = rd_kafka_consumer_close(c->rk); /* runs the final revoke */
-    if (e)
-        tl_warn("kafka", "closing the consumer: %s", rd_kafka_err2str(e));
 }
 
 void tl_kafka_consumer_destroy(tl_kafka_consumer *c) {
     if (!c)
         return;
     tl_kafka_consumer_close(c);
-    rd_kafka_destroy(c->rk);
+    /* closed above, within a bounded wait: no second, unbounded attempt */
+    rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    rd_kafka_conf_destroy(c->peek_conf);
+    free(c->want);
     free(c->assigned);
     free(c->topic);
     free(c);

@@ -5,7 +5,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "conf/conf.h"
+#include "kafka/kafka.h"
 #include "util/err.h"
 
 /* What the error callback learnt about a handle that the caller must act on.
@@ -17,7 +21,20 @@ typedef struct tl_kafka_health {
      * calls fail with this message instead of waiting (as Java clients
      * treat SaslAuthenticationException). Empty = none. */
     char auth_error[512]; /* a tl_err message holds 512 */
+    /* Broker reachability, for callers that must not wait for ever
+     * (stream --until-end): the first time since the last sign of life
+     * (tl_kafka_health_alive) that librdkafka reported a broker unreachable
+     * (transport, resolve, timeout, all brokers down), 0 = none since; and
+     * the last error librdkafka reported, "" = none. */
+    int64_t unreachable_since_ms; /* monotonic */
+    char last_error[256];
 } tl_kafka_health;
+
+/* A broker answered (a message, an end of partition, an assignment, a
+ * commit): whatever was reported before is over. */
+static inline void tl_kafka_health_alive(tl_kafka_health *h) {
+    h->unreachable_since_ms = 0;
+}
 
 /* TL_ERR_KAFKA with the authentication error, or 0 when there is none. */
 int tl_kafka_health_check(const tl_kafka_health *h, tl_err *err);
@@ -48,5 +65,12 @@ rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *de
 /* Set one property; the error names it. */
 int tl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, const char *origin,
                       tl_err *err);
+
+/* Whether a librdkafka error means the brokers cannot be reached. */
+bool tl_kafka_err_unreachable(int err);
+
+/* The development broker's only broker down (connections closed, new ones
+ * refused) or up again: for the unit tests of broker loss. */
+void tl_kafka_mock_set_up(tl_kafka_mock *m, bool up);
 
 #endif

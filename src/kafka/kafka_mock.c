@@ -101,3 +101,10 @@ void tl_kafka_mock_destroy(tl_kafka_mock *m) {
     free(m->bootstraps);
     free(m);
 }
+
+void tl_kafka_mock_set_up(tl_kafka_mock *m, bool up) {
+    if (up)
+        rd_kafka_mock_broker_set_up(m->mcluster, 1);
+    else
+        rd_kafka_mock_broker_set_down(m->mcluster, 1);
+}

@@ -1,12 +1,19 @@
 /* Kafka input: a consumer group member whose partitions start where the
  * lake says (the Delta txn), not where the group's committed offsets say.
- * Offsets are committed to Kafka only after the lake commit, for tools
- * that watch consumer lag. */
+ * Offsets are committed to Kafka only after the lake commit, asynchronously,
+ * for tools that watch consumer lag: the stream never waits for a broker.
+ *
+ * On each assignment the partition is checked against the lake: a topic
+ * whose end is behind the lake's position, or whose messages just before
+ * that position differ from what the lake holds there, was deleted and
+ * recreated (source_kafka_check.h); it is refused, or with --reset-topic
+ * read again from its beginning. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kafka/kafka.h"
 #include "source/source.h"
+#include "source/source_kafka_check.h"
 #include "util/log.h"
 
 #define MAX_BATCH 4096
@@ -20,8 +27,14 @@ typedef struct part_pos {
 typedef struct kafka_source {
     tl_source base;
     tl_kafka_consumer *consumer;
+    const tl_config *cfg; /* borrowed: outlives the source */
     bool until_end;
+    bool reset_topic;
+    int64_t broker_timeout_ms;
     bool ever_assigned;
+    tl_topic_check *check;
+    bool failed; /* a partition was refused: read() returns fail_err */
+    tl_err fail_err;
     part_pos *pos;
     size_t npos;
     tl_kafka_msg msgs[MAX_BATCH];
@@ -43,6 +56,52 @@ static part_pos *pos_of(kafka_source *k, int32_t p) {
     return &k->pos[p];
 }
 
+static void refuse(kafka_source *k, tl_err *err) {
+    if (!k->failed) {
+        k->failed = true;
+        k->fail_err = *err;
+    }
+    tl_stream_fail(k->base.stream, err);
+}
+
+/* Was the topic recreated under the lake? 1 (why filled), 0 no, or -1 when
+ * it cannot be told (logged). */
+static int recreated(kafka_source *k, int32_t partition, int64_t resume, int64_t low,
+                     int64_t high, char *why, size_t cap) {
+    if (resume < 0)
+        return 0; /* the lake holds nothing of it */
+    if (resume > high) {
+        snprintf(why, cap,
+                 "the lake holds up to offset %lld but the topic ends at %lld: its offsets went "
+                 "back",
+                 (long long)resume - 1, (long long)high);
+        return 1;
+    }
+    if (resume - 1 < low)
+        return 0; /* retention took the messages to compare with (logged below) */
+    int64_t from = resume - TL_TOPIC_CHECK_WINDOW > low ? resume - TL_TOPIC_CHECK_WINDOW : low;
+    size_t compared = 0;
+    tl_err err = {0};
+    if (!k->check && !(k->check = tl_topic_check_new(k->cfg))) {
+        tl_warn("source", "partition %d: out of memory: not checked against the lake",
+                (int)partition);
+        return -1;
+    }
+    int rc = tl_topic_check_partition(k->check, k->consumer, partition, from, resume - 1, &compared,
+                                      why, cap, &err);
+    if (rc < 0) {
+        tl_warn("source",
+                "partition %d: cannot check that the topic still holds what the lake read from "
+                "it: %s; resuming at offset %lld",
+                (int)partition, err.msg, (long long)resume);
+        return -1;
+    }
+    if (rc == 0)
+        tl_debug("source", "partition %d: offsets %lld..%lld: %zu agree with the lake",
+                 (int)partition, (long long)from, (long long)resume - 1, compared);
+    return rc;
+}
+
 static int64_t on_start(void *ud, int32_t partition) {
     kafka_source *k = ud;
     int64_t resume = tl_stream_assign_partition(k->base.stream, partition);
@@ -54,12 +113,35 @@ static int64_t on_start(void *ud, int32_t partition) {
         pp->next = resume >= 0 ? resume : 0;
         if (tl_kafka_consumer_watermarks(k->consumer, partition, &low, &high, 10000, &err) == 0) {
             pp->end_at_assign = high;
-            if (resume > high) { /* the lake is ahead of the topic */
-                tl_err_set(&err, TL_ERR_INVALID,
-                           "partition %d: the lake holds up to offset %lld but the topic ends at "
-                           "%lld: was the topic recreated? Use a new lake (or group)",
-                           (int)partition, (long long)resume - 1, (long long)high);
-                tl_stream_fail(k->base.stream, &err);
+            char why[700];
+            if (recreated(k, partition, resume, low, high, why, sizeof why) == 1) {
+                if (!k->reset_topic) {
+                    tl_err_set(&err, TL_ERR_INVALID,
+                               "topic %s, partition %d is not what the lake read: %s. Was the "
+                               "topic deleted and recreated? Nothing was read from it. To read "
+                               "the new topic from its beginning into this lake, run again with "
+                               "--reset-topic; or use a new lake (or group)",
+                               k->cfg->topic, (int)partition, why);
+                    refuse(k, &err);
+                    return resume;
+                }
+                tl_warn("source",
+                        "RESET (--reset-topic): topic %s, partition %d was recreated (%s): its "
+                        "position in the lake goes back to nothing and it is read again from "
+                        "its beginning, offset %lld; the lake keeps the rows it holds, and ticks "
+                        "whose (symbol, seq) it holds are dropped as duplicates",
+                        k->cfg->topic, (int)partition, why, (long long)low);
+                if (!k->check)
+                    k->check = tl_topic_check_new(k->cfg);
+                if (!k->check || tl_topic_check_reset(k->check, partition, why, &err) != 0) {
+                    if (!k->check)
+                        tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
+                    tl_err_wrap(&err, "--reset-topic, partition %d", (int)partition);
+                    refuse(k, &err);
+                    return resume;
+                }
+                resume = tl_stream_assign_partition(k->base.stream, partition);
+                pp->next = resume >= 0 ? resume : 0;
             }
             if (pp->next < low) {
                 if (resume >= 0) /* retention removed messages the lake never got */
@@ -127,6 +209,10 @@ static void kafka_release(tl_source *src) {
 static int kafka_read(tl_source *src, tl_source_msg *out, size_t max, int timeout_ms, tl_err *err) {
     kafka_source *k = (kafka_source *)src;
     kafka_release(src);
+    if (k->failed) {
+        *err = k->fail_err;
+        return k->fail_err.code ? (int)k->fail_err.code : TL_ERR_INVALID;
+    }
     if (k->until_end && reached_end(k))
         return TL_SOURCE_END;
     if (max > MAX_BATCH)
@@ -134,6 +220,15 @@ static int kafka_read(tl_source *src, tl_source_msg *out, size_t max, int timeou
     int n = tl_kafka_consume(k->consumer, k->msgs, max, timeout_ms, err);
     if (n < 0)
         return n;
+    if (k->failed) { /* refused in the start callback just now */
+        tl_kafka_msgs_release(k->msgs, (size_t)n);
+        *err = k->fail_err;
+        return k->fail_err.code ? (int)k->fail_err.code : TL_ERR_INVALID;
+    }
+    /* --until-end must end: a broker that stays away is an error */
+    if (n == 0 && k->until_end &&
+        tl_kafka_consumer_check_brokers(k->consumer, k->broker_timeout_ms, err) != 0)
+        return TL_ERR_KAFKA;
     k->nmsgs = (size_t)n;
     for (int i = 0; i < n; i++) {
         const tl_kafka_msg *m = &k->msgs[i];
@@ -167,6 +262,7 @@ static void kafka_destroy(tl_source *src) {
     kafka_source *k = (kafka_source *)src;
     kafka_release(src);
     tl_kafka_consumer_destroy(k->consumer);
+    tl_topic_check_destroy(k->check);
     free(k->pos);
     free(k);
 }
@@ -182,7 +278,10 @@ tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool unt
         return NULL;
     }
     k->base = (tl_source){&kafka_ops, stream};
+    k->cfg = cfg;
     k->until_end = until_end;
+    k->reset_topic = cfg->reset_topic;
+    k->broker_timeout_ms = cfg->broker_timeout_ms;
     tl_kafka_consumer_cbs cbs = {on_start, on_revoke, on_eof, k, assign_all};
     if (!(k->consumer = tl_kafka_consumer_new(cfg, &cbs, err))) {
         free(k);

@@ -12,6 +12,7 @@
 
 #include "kafka/kafka.h"
 #include "kafka/kafka_int.h"
+#include "source/source_kafka_check.h"
 
 #define NPART 4
 #define NMSG 2000
@@ -119,6 +120,18 @@ static void consume_all(tl_kafka_consumer *c, seen *s, const int64_t *until) {
                 (long long)s->eof[p], (long long)until[p], (long long)s->first_offset[p],
                 (long long)s->next_offset[p]);
     fail_msg("consumer did not reach the end of every partition in time");
+}
+
+/* Serve the consumer until no commit is pending (bounded: 400 x 50 ms). */
+static void serve_commits(tl_kafka_consumer *c) {
+    tl_kafka_msg msgs[64];
+    tl_err err;
+    for (int round = 0; round < 400 && tl_kafka_consumer_commit_pending(c); round++) {
+        int n = tl_kafka_consume(c, msgs, 64, 50, &err);
+        assert_true(n >= 0);
+        tl_kafka_msgs_release(msgs, (size_t)n);
+    }
+    assert_false(tl_kafka_consumer_commit_pending(c));
 }
 
 static int setup(void **state) {
@@ -233,10 +246,14 @@ static void test_commit_and_resume(void **state) {
     for (int q = 0; q < NPART; q++) {
         int64_t half = part_count[q] / 2 + 1;
         assert_int_equal(tl_kafka_consumer_commit(c, q, half, &err), 0);
+        committed_total += half;
+    }
+    /* asynchronous: the results come in while the consumer is served */
+    serve_commits(c);
+    for (int q = 0; q < NPART; q++) {
         int64_t got;
         assert_int_equal(tl_kafka_consumer_committed(c, q, &got, 5000, &err), 0);
-        assert_int_equal(got, half);
-        committed_total += half;
+        assert_int_equal(got, part_count[q] / 2 + 1);
     }
     tl_kafka_consumer_destroy(c);
 
@@ -314,6 +331,140 @@ static void test_assign_all(void **state) {
         assert_int_equal(s.revoked[q], 0);
 }
 
+/* Broker loss. With the only broker down: an offset commit returns at once
+ * (it used to wait for the broker and fail ~10 s later) and stays pending,
+ * the brokers are reported unreachable once the timeout passed, naming them
+ * and librdkafka's error; back up, the pending commit reaches the group.
+ * Then, down again, close still runs the final revoke (the caller's flush)
+ * and returns. */
+static void test_broker_down(void **state) {
+    (void)state;
+    tl_err err = {0};
+    tl_config cfg = make_cfg("g-down", NULL, NULL);
+    seen s;
+    seen_init(&s);
+    tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    consume_all(c, &s, part_count);
+    assert_int_equal(tl_kafka_consumer_check_brokers(c, 1, &err), 0);
+
+    tl_kafka_mock_set_up(mock, false);
+    assert_int_equal(tl_kafka_consumer_commit(c, 0, 3, &err), 0);
+    assert_int_equal(tl_kafka_consumer_commit(c, 1, 4, &err), 0);
+    assert_true(tl_kafka_consumer_commit_pending(c));
+    tl_kafka_msg msgs[16];
+    int rc = 0;
+    for (int round = 0; round < 200 && rc == 0; round++) { /* bounded: 200 x 50 ms */
+        int n = tl_kafka_consume(c, msgs, 16, 50, &err);
+        assert_true(n >= 0);
+        tl_kafka_msgs_release(msgs, (size_t)n);
+        rc = tl_kafka_consumer_check_brokers(c, 300, &err);
+    }
+    assert_int_equal(rc, TL_ERR_KAFKA);
+    assert_non_null(strstr(err.msg, tl_kafka_mock_bootstraps(mock)));
+    assert_non_null(strstr(err.msg, "unreachable"));
+    assert_non_null(strstr(err.msg, "last librdkafka error: "));
+    assert_null(strstr(err.msg, "(none)"));
+    assert_int_equal(tl_kafka_consumer_check_brokers(c, 0, &err), 0); /* 0 = wait for ever */
+
+    tl_kafka_mock_set_up(mock, true);
+    serve_commits(c);
+    int64_t got;
+    assert_int_equal(tl_kafka_consumer_committed(c, 0, &got, 5000, &err), 0);
+    assert_int_equal(got, 3);
+    assert_int_equal(tl_kafka_consumer_committed(c, 1, &got, 5000, &err), 0);
+    assert_int_equal(got, 4);
+    assert_int_equal(tl_kafka_consumer_check_brokers(c, 1, &err), 0); /* alive again */
+
+    /* if the session timed out while down, a rebalance revoked and
+     * reassigned: wait until everything is assigned again */
+    int32_t parts[NPART];
+    for (int round = 0; round < 400 && tl_kafka_consumer_assignment(c, parts, NPART) < NPART;
+         round++) {
+        int n = tl_kafka_consume(c, msgs, 16, 50, &err);
+        assert_true(n >= 0);
+        tl_kafka_msgs_release(msgs, (size_t)n);
+    }
+    assert_int_equal(tl_kafka_consumer_assignment(c, parts, NPART), NPART);
+    int revoked_before[NPART];
+    memcpy(revoked_before, s.revoked, sizeof revoked_before);
+    tl_kafka_mock_set_up(mock, false);
+    assert_int_equal(tl_kafka_consumer_commit(c, 0, 5, &err), 0);
+    tl_kafka_consumer_close(c); /* bounded: TL_KAFKA_CLOSE_WAIT_MS */
+    for (int q = 0; q < NPART; q++)
+        assert_int_equal(s.revoked[q], revoked_before[q] + 1);
+    tl_kafka_consumer_destroy(c);
+    tl_kafka_mock_set_up(mock, true);
+}
+
+/* tl_kafka_consumer_fetch reads a range apart from the group: exactly those
+ * offsets, in order, and stops at the partition's end. */
+typedef struct fetched {
+    int64_t offsets[64];
+    int n;
+} fetched;
+
+static int on_fetched(void *ud, const tl_kafka_msg *m) {
+    fetched *f = ud;
+    assert_true(f->n < 64);
+    assert_true(m->len > 2 && ((const char *)m->payload)[0] == 'k');
+    f->offsets[f->n++] = m->offset;
+    return 0;
+}
+
+static void test_fetch_range(void **state) {
+    (void)state;
+    tl_err err;
+    tl_config cfg = make_cfg("g-fetch", NULL, NULL);
+    tl_kafka_consumer_cbs cbs = {0};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    fetched f = {0};
+    assert_int_equal(tl_kafka_consumer_fetch(c, 2, 5, 9, on_fetched, &f, 10000, &err), 0);
+    assert_int_equal(f.n, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(f.offsets[i], 5 + i);
+    memset(&f, 0, sizeof f);
+    int64_t end = part_count[1];
+    assert_int_equal(tl_kafka_consumer_fetch(c, 1, end - 2, end + 10, on_fetched, &f, 10000, &err),
+                     0);
+    assert_int_equal(f.n, 2);
+    assert_int_equal(f.offsets[1], end - 1);
+    tl_kafka_consumer_destroy(c);
+}
+
+/* The identities the recreated-topic check compares: a tick by (symbol,
+ * seq), by (symbol, ts) without a seq, a record the codec rejects by its
+ * bytes, as the lake's rows give them. */
+static void test_topic_check_keys(void **state) {
+    (void)state;
+    tl_config cfg = make_cfg("g-keys", NULL, NULL);
+    cfg.ts_unit = (char *)"ms";
+    cfg.max_message_bytes = 65536;
+    tl_topic_check *tc = tl_topic_check_new(&cfg);
+    assert_non_null(tc);
+    char want[256], got[256], *dead = NULL;
+    const char *t1 = "{\"symbol\":\"AAPL\",\"ts\":\"2026-11-24T20:15:03.123456Z\",\"price\":189.25,"
+                     "\"seq\":17}";
+    assert_int_equal(tl_topic_check_msg_keys(tc, t1, strlen(t1), got, sizeof got, &dead), 0);
+    tl_topic_check_tick_key("AAPL", "17", "1795551303123456", want, sizeof want);
+    assert_string_equal(got, want);
+    free(dead);
+    const char *t2 = "{\"symbol\":\"AAPL\",\"ts\":1795551303123,\"price\":189.25}";
+    assert_int_equal(tl_topic_check_msg_keys(tc, t2, strlen(t2), got, sizeof got, &dead), 0);
+    tl_topic_check_tick_key("AAPL", NULL, "1795551303123000", want, sizeof want);
+    assert_string_equal(got, want);
+    tl_topic_check_tick_key("AAPL", "", "1795551303123000", want, sizeof want); /* NULL seq */
+    assert_string_equal(got, want);
+    free(dead);
+    const char *bad = "not a tick";
+    assert_int_equal(tl_topic_check_msg_keys(tc, bad, strlen(bad), got, sizeof got, &dead), 0);
+    assert_string_equal(got, "");
+    assert_string_equal(dead, "Dbm90IGEgdGljaw==");
+    free(dead);
+    tl_topic_check_destroy(tc);
+}
 
 /* The message of a rejected login names the mechanism, the user and the
  * broker (in librdkafka's reason), and for SCRAM on a librdkafka before
@@ -393,6 +544,9 @@ int main(void) {
         cmocka_unit_test(test_start_offset_callback),
         cmocka_unit_test(test_cooperative),
         cmocka_unit_test(test_assign_all), /* after the produce test filled the topic */
+        cmocka_unit_test(test_fetch_range),
+        cmocka_unit_test(test_broker_down),
+        cmocka_unit_test(test_topic_check_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
