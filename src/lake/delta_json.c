@@ -196,7 +196,9 @@ static int parse_file(yajl_val o, bool is_add, tl_lake_file **out, tl_err *err) 
         goto fail;
     yajl_val dv = obj_get(o, "deletionVector");
     if (dv && !YAJL_IS_NULL(dv)) {
-        rc = tl_err_set(err, TL_ERR_INVALID, "%s of '%s' has a deletion vector (not supported)",
+        rc = tl_err_set(err, TL_ERR_INVALID,
+                        "%s of '%s' has a deletion vector (Delta reader feature "
+                        "'deletionVectors', which ticklake lacks)",
                         act, path);
         goto fail;
     }

@@ -627,6 +627,18 @@ static void test_unsupported_reader(void **state) {
         "\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}\n");
     assert_int_equal(tl_lake_snapshot_load(fx->s, "t", &snap, &err), TL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "deletionVectors"));
+    /* a file with a deletion vector (Spark's DELETE) names the feature too,
+     * whichever check meets it first */
+    assert_int_equal(tl_lake_create(fx->s, "u", SCHEMA, NULL, 0, &err), 0);
+    put_raw(fx->s, "u/_delta_log/00000000000000000001.json",
+            "{\"add\":{\"path\":\"a.parquet\",\"partitionValues\":{},\"size\":1,"
+            "\"modificationTime\":1,\"dataChange\":true,\"deletionVector\":{\"storageType\":"
+            "\"u\",\"pathOrInlineDv\":\"ab^-aqEH.-t@S}K{vb[*k^\",\"offset\":1,"
+            "\"sizeInBytes\":36,\"cardinality\":2}}}\n");
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "u", &snap, &err), TL_ERR_INVALID);
+    assert_null(snap);
+    if (!strstr(err.msg, "'deletionVectors'"))
+        fail_msg("error '%s' does not name the feature", err.msg);
 }
 
 /* Writer features: a table that Spark moved to writer version 7 (or a legacy
