@@ -38,8 +38,10 @@ case "$KIND" in
 esac
 
 start_broker 4
-say "simulate ticks with faults (2% bad, 2% duplicate, 2% late, 1% out of order) at 3000/s until the kills are done"
-"$TICKLAKE" simulate --brokers "$BROKERS" --topic ticks --rate 3000 --seed "$CHAOS_SEED" \
+RATE=3000
+[ "$KIND" = s3 ] && RATE=1500 # moto takes longer per commit: less to catch up on at the end
+say "simulate ticks with faults (2% bad, 2% duplicate, 2% late, 1% out of order) at $RATE/s until the kills are done"
+"$TICKLAKE" simulate --brokers "$BROKERS" --topic ticks --rate "$RATE" --seed "$CHAOS_SEED" \
   --faults bad=0.02,dup=0.02,late=0.02,ooo=0.01 --stats-json "$WORK/sim.json" 2> "$WORK/sim.err" &
 SIM=$!
 PIDS+=($SIM)
@@ -84,10 +86,12 @@ late=$(json "$WORK/sim.json" late)
 delivered=$(json "$WORK/sim.json" delivered)
 expect_eq "messages delivered to the broker" "$delivered" "$sent"
 say "simulator: sent $sent, bad $bad, duplicate $dup, late $late"
-rows=$(q "$L" 'SELECT count(*) FROM ticks')
-pairs=$(q "$L" 'SELECT count(DISTINCT (symbol, seq)) FROM ticks')
-dls=$(q "$L" 'SELECT count(*) FROM deadletter')
-dl_offsets=$(q "$L" 'SELECT count(DISTINCT (src_partition, src_offset)) FROM deadletter')
+# one query (on S3 every query reads the whole lake)
+IFS='|' read -r rows pairs dls dl_offsets both late_rows <<< "$(q "$L" "SELECT
+  (SELECT count(*) FROM ticks) || '|' || (SELECT count(DISTINCT (symbol, seq)) FROM ticks) || '|' ||
+  (SELECT count(*) FROM deadletter) || '|' || (SELECT count(DISTINCT (src_partition, src_offset)) FROM deadletter) || '|' ||
+  (SELECT count(*) FROM ticks t JOIN deadletter d USING (src_partition, src_offset)) || '|' ||
+  (SELECT count(*) FROM ticks WHERE late)")"
 [ "$pairs" = "$rows" ] || bug "$((rows - pairs)) (symbol, seq) pairs are in the lake more than once"
 [ "$dl_offsets" = "$dls" ] || bug "$((dls - dl_offsets)) dead letters are in the lake more than once"
 [ "$rows" = $((sent - bad - dup)) ] ||
@@ -96,8 +100,8 @@ dl_offsets=$(q "$L" 'SELECT count(DISTINCT (src_partition, src_offset)) FROM dea
 expect_eq "ticks + dead letters + dropped duplicates = messages sent" $((rows + dls + dup)) "$sent"
 # every Kafka offset the simulator wrote is in exactly one table, once
 # (duplicates are resends: their offsets are in neither)
-expect_eq "offsets in both tables" "$(q "$L" 'SELECT count(*) FROM ticks t JOIN deadletter d USING (src_partition, src_offset)')" 0
-say "late rows in the lake: $(q "$L" 'SELECT count(*) FROM ticks WHERE late') (the simulator sent $late late ticks; after restarts lateness is judged per partition from the lake, so not compared)"
+expect_eq "offsets in both tables" "$both" 0
+say "late rows in the lake: $late_rows (the simulator sent $late late ticks; after restarts lateness is judged per partition from the lake, so not compared)"
 
 expect_eq "temp folders left in $TMPBASE" "$(find "$TMPBASE" -mindepth 1 | wc -l)" 0
 chk=$(lake_check "$L" "after the final run")
