@@ -9,13 +9,13 @@ source "$TL_SOURCE_DIR/tests/tools/moto.sh"
 source "$TL_SOURCE_DIR/tests/spark/spark.sh"
 spark_env
 
-# make_lake LAKE: four hour partitions of ticks with bad, late, duplicate and
+# make_lake LAKE COUNT: four hour partitions of ticks with bad, late, duplicate and
 # out-of-order messages, flushed in small commits (so checkpoints get written)
 make_lake() {
   for h in 09 10 11; do
     # one simulator run per hour, seq made unique per run (the stream drops
     # repeated (symbol, seq) pairs)
-    "$TICKLAKE" simulate --output - --count 6000 --rate 0 --seed "1$h" --start "2026-11-24T$h:59:57Z" \
+    "$TICKLAKE" simulate --output - --count "$2" --rate 0 --seed "1$h" --start "2026-11-24T$h:59:57Z" \
       --faults bad=0.02,late=0.02,dup=0.02,ooo=0.02 2> /dev/null \
       | sed "s/\"seq\":/\"seq\":1$h/" \
       | "$TICKLAKE" stream --from - --source-id "sim$h" --flush-rows 500 --lake "$1" 2>> "$WORK/stream.err" \
@@ -25,7 +25,7 @@ make_lake() {
 
 L=$WORK/lake
 say "a local lake, compacted, vacuumed, its log cleaned up behind ticklake's checkpoint"
-make_lake "$L"
+make_lake "$L" 5000
 "$TICKLAKE" compact --lake "$L" --json > "$WORK/compact.json" 2> "$WORK/compact.err" \
   || { cat "$WORK/compact.err" >&2; fail "compact failed"; }
 [ "$(json "$WORK/compact.json" partitions)" -ge 4 ] || fail "expected four compacted hours: $(cat "$WORK/compact.json")"
@@ -41,7 +41,7 @@ expect_eq "late ticks" "$(q "$L" 'SELECT count(*) > 50 FROM ticks WHERE late')" 
 
 say "an S3 lake (moto), read by Spark through s3a"
 start_moto lake
-make_lake s3://lake/l1
+make_lake s3://lake/l1 3000
 
 say "Spark reads both"
 "$SPARK_PY" "$TL_SOURCE_DIR/tests/spark/read_lake.py" \

@@ -14,6 +14,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 from pyspark.sql import SparkSession
@@ -24,8 +25,11 @@ def fail(msg):
     sys.exit(1)
 
 
+_T0 = time.monotonic()
+
+
 def ok(msg):
-    print("ok: " + msg, file=sys.stderr, flush=True)
+    print(f"ok: {msg} [{time.monotonic() - _T0:.0f} s]", file=sys.stderr, flush=True)
 
 
 def expect_eq(name, got, want):
@@ -135,9 +139,9 @@ def compare(spark, lake, name, duck_sql, spark_sql=None):
 
 
 def scanned_files(df):
-    """Run df; the number of files its Parquet scans read (the scan's
-    numFiles metric, i.e. after Delta's partition pruning and data skipping)."""
-    df.collect()
+    """Run df: its rows and the number of files its Parquet scans read (the
+    scans' numFiles metric: after Delta's partition pruning and data skipping)."""
+    rows = df.collect()
     plan = df._jdf.queryExecution().executedPlan()
     leaves = plan.collectLeaves()
     n, scans = 0, 0
@@ -148,4 +152,4 @@ def scanned_files(df):
             n += m.apply("numFiles").value()
     if scans == 0:
         fail("no file scan in the plan: " + plan.toString())
-    return n
+    return rows, n
