@@ -11,7 +11,9 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "stream/stream_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -127,6 +129,23 @@ static int dead_jsonl(tl_stream *s, const tl_dead *d, tl_buf *out) {
     return rc ? -1 : 0;
 }
 
+/* The whole of data into a new file at path; the error names the cause
+ * (ENOSPC above all: a full disk must say so). */
+static int write_file(const char *path, const void *data, size_t len, tl_err *err) {
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return tl_err_set(err, TL_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    bool ok = fwrite(data, 1, len, f) == len;
+    int e = ok ? 0 : errno;
+    if (fclose(f) != 0 && ok) { /* a delayed write error shows at close */
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        return tl_err_set(err, TL_ERR_IO, "cannot write %s: %s", path, strerror(e));
+    return 0;
+}
+
 static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, tl_lake_tx *tx,
                             tl_err *err) {
     const tl_dead *d0 = &bt->dead[from];
@@ -144,11 +163,12 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
     int rc = 0;
     for (size_t i = from; i < to && rc == 0; i++)
         rc = dead_jsonl(s, &bt->dead[i], &lines);
-    FILE *f = rc ? NULL : fopen(json, "wb");
-    if (!f || fwrite(lines.data, 1, lines.len, f) != lines.len || fclose(f) != 0) {
-        rc = tl_err_set(err, TL_ERR_IO, "cannot write %s", json);
+    if (rc) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead letters)");
         goto out;
     }
+    if ((rc = write_file(json, lines.data, lines.len, err)) != 0)
+        goto out;
     char qjson[2600], qlocal[2600];
     if (tl_duck_quote(json, qjson, sizeof qjson) != 0 ||
         tl_duck_quote(local, qlocal, sizeof qlocal) != 0) {
