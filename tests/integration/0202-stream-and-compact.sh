@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
 # stream keeps committing to an hour while compaction rewrites it, over and
-# over: at the end every (symbol, seq) is in the lake exactly once, and the
+# over (a compaction after each of 6 chunks the running stream committed): at the end every (symbol, seq) is in the lake exactly once, and the
 # hour ends up in one file.
 source "$(dirname "$0")/lib.sh"
 L="$WORK/lake"
 N=30000
-say "stream fed slowly ($N ticks over a few seconds), compaction in a loop"
-"$TICKLAKE" simulate --output - --count $N --rate 6000 --start 2026-11-24T10:00:00Z 2> /dev/null \
-  | "$TICKLAKE" stream --from - --source-id slow --flush-interval 100ms --lake "$L" 2> "$WORK/stream.err" &
+say "stream fed in 6 chunks through a FIFO, a compaction after each chunk lands"
+# The stream runs the whole time (the FIFO stays open), so every compaction
+# races its commits; chunks make that certain however slow the machine is.
+"$TICKLAKE" simulate --output - --count $N --rate 0 --start 2026-11-24T10:00:00Z 2> /dev/null > "$WORK/all.jsonl"
+mkfifo "$WORK/feed"
+"$TICKLAKE" stream --from - --source-id slow --flush-interval 100ms --lake "$L" < "$WORK/feed" 2> "$WORK/stream.err" &
 stream=$!
 PIDS+=("$stream")
-rounds=0 committed=0 conflicts=0
-while kill -0 "$stream" 2> /dev/null; do
-  if [ -d "$L/ticks/_delta_log" ]; then
-    "$TICKLAKE" compact --lake "$L" --min-files 2 --json > "$WORK/c.json" 2>> "$WORK/c.err" \
-      || { cat "$WORK/c.err"; fail "compact failed while the stream ran"; }
-    rounds=$((rounds + 1))
-    committed=$((committed + $(json "$WORK/c.json" partitions)))
-    conflicts=$((conflicts + $(json "$WORK/c.json" conflicts)))
-  fi
-  sleep 0.2
+exec 3> "$WORK/feed"
+rounds=0 committed=0 conflicts=0 chunk=$((N / 6))
+for i in 1 2 3 4 5 6; do
+  sed -n "$(((i - 1) * chunk + 1)),$((i * chunk))p" "$WORK/all.jsonl" >&3
+  for _ in $(seq 600); do # until the stream committed this chunk
+    [ -d "$L/ticks/_delta_log" ] && [ "$(q "$L" 'SELECT coalesce(max(src_offset), 0) FROM ticks')" -ge $((i * chunk)) ] && break
+    sleep 0.1
+  done
+  "$TICKLAKE" compact --lake "$L" --min-files 2 --json > "$WORK/c.json" 2>> "$WORK/c.err" \
+    || { cat "$WORK/c.err"; fail "compact failed while the stream ran"; }
+  rounds=$((rounds + 1))
+  committed=$((committed + $(json "$WORK/c.json" partitions)))
+  conflicts=$((conflicts + $(json "$WORK/c.json" conflicts)))
+  kill -0 "$stream" 2> /dev/null || { cat "$WORK/stream.err"; fail "the stream ended early"; }
 done
+exec 3>&-
 wait "$stream" || { cat "$WORK/stream.err"; fail "stream failed"; }
 echo "ok: $rounds compaction runs, $committed partition commits, $conflicts conflicts retried" >&2
 [ "$committed" -ge 3 ] || fail "compaction only committed $committed times while the stream ran"
