@@ -31,11 +31,11 @@ static int on_max(void *ud, int ncols, const char *const *v) {
     if (ncols < 2 || !v[0] || !v[1])
         return 0;
     int32_t partition = (int32_t)strtol(v[0], NULL, 10);
-    if ((partition < 0) != (r->s->topic == NULL))
-        return 0; /* rows from the other kind of source */
+    if (partition < -1 || (partition < 0) != (r->s->topic == NULL))
+        return 0; /* rows from the other kind of source, or another engine's */
     tl_part *p = tl_stream_part(r->s, partition);
     if (!p)
-        return -1;
+        return -1; /* out of memory: see recover_query */
     p->max_event_us = strtoll(v[1], NULL, 10);
     if (p->max_event_us > r->max_ts)
         r->max_ts = p->max_event_us;
@@ -97,6 +97,16 @@ static size_t recent_files(tl_stream *s, tl_buf *sql) {
     return used;
 }
 
+/* tl_duck_query_each with the callbacks above, whose only stop (-1) is an
+ * allocation failure: say so rather than leave err as it was. */
+static int recover_query(tl_stream *s, const char *sql, tl_duck_row_fn fn, recover_ctx *r,
+                         tl_err *err) {
+    int rc = tl_duck_query_each(s->duck, sql, fn, r, err);
+    if (rc == -1)
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory recovering the stream's state");
+    return rc;
+}
+
 int tl_stream_recover(tl_stream *s, tl_err *err) {
     tl_buf files = TL_BUF_INIT, sql = TL_BUF_INIT;
     recover_ctx r = {s, INT64_MIN, 0};
@@ -109,7 +119,7 @@ int tl_stream_recover(tl_stream *s, tl_err *err) {
     tl_buf_printf(&sql,
                   "SELECT src_partition, epoch_us(max(ts)) FROM read_parquet(%s) GROUP BY ALL",
                   files.data);
-    if ((rc = tl_duck_query_each(s->duck, sql.data, on_max, &r, err)))
+    if ((rc = recover_query(s, sql.data, on_max, &r, err)))
         goto out;
     if (r.max_ts == INT64_MIN)
         goto out;
@@ -128,7 +138,7 @@ int tl_stream_recover(tl_stream *s, tl_err *err) {
                   "  FROM read_parquet(%s) WHERE seq IS NOT NULL GROUP BY symbol, seq))"
                   " GROUP BY symbol, run",
                   wm, files.data);
-    if ((rc = tl_duck_query_each(s->duck, sql.data, on_run, &r, err)))
+    if ((rc = recover_query(s, sql.data, on_run, &r, err)))
         goto out;
     tl_dedupe_evict(s->dedupe, wm - tl_stream_dedupe_horizon(s), 0); /* as a stream would */
     tl_info("stream",
