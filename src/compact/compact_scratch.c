@@ -10,25 +10,7 @@
 #include <unistd.h>
 
 #include "compact/compact_int.h"
-
-/* Delete the files in dir, then dir (scratch folders are flat). */
-static int remove_flat_dir(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        char *p;
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (asprintf(&p, "%s/%s", dir, de->d_name) >= 0) {
-            unlink(p);
-            free(p);
-        }
-    }
-    closedir(d);
-    return rmdir(dir);
-}
+#include "store/store.h"
 
 size_t compact_sweep_scratch(const char *parent, int64_t older_than_ms, int64_t now_ms) {
     DIR *d = parent ? opendir(parent) : NULL;
@@ -45,7 +27,7 @@ size_t compact_sweep_scratch(const char *parent, int64_t older_than_ms, int64_t 
             continue;
         /* the folder's mtime moves with every file written into it */
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-            (int64_t)sb.st_mtime * 1000 < now_ms - older_than_ms && remove_flat_dir(p) == 0)
+            (int64_t)sb.st_mtime * 1000 < now_ms - older_than_ms && tl_store_fs_remove_flat_dir(p) == 0)
             n++;
         free(p);
     }

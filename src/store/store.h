@@ -90,6 +90,8 @@ size_t tl_store_fs_sweep_staging(const char *dir, int64_t older_than_ms, int64_t
  * at once when the process ran on this host and is gone, else once
  * untouched for older_than_ms. */
 size_t tl_store_fs_sweep_tmp_dirs(const char *tmp_base, int64_t older_than_ms, int64_t now_ms);
+/* Delete the files in dir, then dir (temp and scratch folders are flat). */
+int tl_store_fs_remove_flat_dir(const char *dir);
 /* tl_store_s3_new and its options: store/store_s3.h */
 
 /* A local file with the content of key, for readers that need one (DuckDB):

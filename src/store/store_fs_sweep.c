@@ -46,8 +46,7 @@ size_t tl_store_fs_sweep_staging(const char *dir, int64_t older_than_ms, int64_t
     return sweep.removed;
 }
 
-/* Delete the files in dir, then dir (temp folders are flat). */
-static int remove_flat_dir(const char *dir) {
+int tl_store_fs_remove_flat_dir(const char *dir) {
     DIR *d = opendir(dir);
     if (!d)
         return -1;
@@ -96,7 +95,7 @@ size_t tl_store_fs_sweep_tmp_dirs(const char *tmp_base, int64_t older_than_ms, i
          * once untouched for the age (its writer may still be working) */
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) &&
             (owner_gone(de->d_name, host) || older(&sb, now_ms - older_than_ms)) &&
-            remove_flat_dir(p) == 0)
+            tl_store_fs_remove_flat_dir(p) == 0)
             n++;
         free(p);
     }
