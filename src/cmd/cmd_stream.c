@@ -137,7 +137,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
         /* e.g. the brokers stayed away (--until-end): the lake needs no
          * broker, so what was read still lands before the exit */
         tl_err ferr = {0};
-        if (source_error && tl_stream_flush(st, &ferr) == 0)
+        if (source_error && tl_stream_flush(st, &ferr) == 0 && tl_stream_counters_get(st)->received)
             tl_info("stream", "the lake holds everything read before the error");
         src->ops->close(src); /* bounded, whatever the brokers do */
         goto out;

@@ -175,10 +175,14 @@ int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_
 /* Leaves the group: on_revoke for each assigned partition (the revoke
  * itself needs no broker), the last offset commits, then close. Waits at
  * most TL_KAFKA_CLOSE_WAIT_MS for the brokers (leaving the group, the
- * commits): when they do not answer, the group notices the member gone when
- * its session times out, and the handle is destroyed without a second
- * attempt. Idempotent; destroy calls it when the caller did not. */
+ * commits), and only ~1 s once the revoke is done when they are known to be
+ * unreachable: the group then notices the member gone when its session
+ * times out, and the handle is destroyed without a second attempt.
+ * Idempotent; destroy calls it when the caller did not. */
 #define TL_KAFKA_CLOSE_WAIT_MS 5000
+/* destroy waits at most this long for librdkafka to let go of brokers that
+ * are away (requests in flight), then leaves it to a background thread. */
+#define TL_KAFKA_DESTROY_WAIT_MS 3000
 void tl_kafka_consumer_close(tl_kafka_consumer *c);
 void tl_kafka_consumer_destroy(tl_kafka_consumer *c);
 

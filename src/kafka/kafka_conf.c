@@ -65,6 +65,8 @@ bool tl_kafka_err_unreachable(int err) {
  * these are warnings unless fatal, or a rejected login (see tl_kafka_health). */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     tl_kafka_health *h = opaque;
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        return; /* news, not an error (served here only while a consumer closes) */
     if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && h && !h->auth_error[0]) {
         char mech[64], user[128];
         conf_str(rk, "sasl.mechanisms", mech, sizeof mech);

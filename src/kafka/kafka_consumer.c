@@ -6,9 +6,12 @@
  * rebalance runs in the middle of building a batch, the messages already
  * taken from revoked partitions can be dropped from that batch: the caller
  * never sees a message of a partition after its on_revoke. */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka/kafka.h"
 #include "kafka/kafka_int.h"
@@ -34,6 +37,7 @@ struct tl_kafka_consumer {
     int64_t *want; /* per partition: the offset to commit next, -1 = none */
     size_t nwant;
     bool commit_inflight;
+    int64_t commit_sent_ms;   /* monotonic, the last request */
     unsigned commit_failures; /* in a row */
     int64_t commit_warned_ms;
 };
@@ -112,6 +116,9 @@ static void report_error(const char *what, rd_kafka_error_t *e) {
     }
 }
 
+static void want_set(tl_kafka_consumer *c, int32_t part, int64_t offset, bool replace);
+static void commit_send(tl_kafka_consumer *c);
+
 static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
                       bool coop) {
     tl_kafka_health_alive(&c->health);
@@ -129,6 +136,12 @@ static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_parti
         if (e)
             tl_error("kafka", "assign: %s", rd_kafka_err2str(e));
     }
+    /* where the caller starts is what it has: the group's offsets follow
+     * (lag monitoring), also when nothing new comes to commit later */
+    for (int i = 0; i < parts->cnt; i++)
+        if (parts->elems[i].offset >= 0)
+            want_set(c, parts->elems[i].partition, parts->elems[i].offset, false);
+    commit_send(c);
 }
 
 static void on_revoke(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
@@ -197,10 +210,18 @@ static void want_set(tl_kafka_consumer *c, int32_t part, int64_t offset, bool re
         c->want[part] = offset;
 }
 
+/* While the brokers are unreachable, a commit is sent only this often: a
+ * request to a coordinator that is away stays in flight until librdkafka
+ * gives up on it, and holds up closing the consumer meanwhile. */
+#define COMMIT_RETRY_MS 10000
+
 /* Send what is wanted unless a request is in flight (its result sends the
  * rest). Never waits: rd_kafka_commit(..., async=1) only queues a request. */
 static void commit_send(tl_kafka_consumer *c) {
     if (c->commit_inflight || c->closed)
+        return;
+    int64_t now = tl_mono_ms();
+    if (c->health.unreachable_since_ms && now - c->commit_sent_ms < COMMIT_RETRY_MS)
         return;
     rd_kafka_topic_partition_list_t *l = NULL;
     for (size_t p = 0; p < c->nwant; p++) {
@@ -213,6 +234,7 @@ static void commit_send(tl_kafka_consumer *c) {
     }
     if (!l)
         return;
+    c->commit_sent_ms = now;
     rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 1);
     if (e) {
         for (int i = 0; i < l->cnt; i++)
@@ -281,6 +303,14 @@ int tl_kafka_consumer_check_brokers(tl_kafka_consumer *c, int64_t timeout_ms, tl
 
 /* ---- the consumer ---------------------------------------------------------- */
 
+/* Messages served by callback: only the close queue does that (it gets
+ * what was fetched but not consumed), and the caller is done with them.
+ * tl_kafka_consume's rd_kafka_consumer_poll returns messages as ever. */
+static void drop_message(rd_kafka_message_t *m, void *opaque) {
+    (void)m; /* freed by librdkafka with its op */
+    (void)opaque;
+}
+
 tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_consumer_cbs *cbs,
                                          tl_err *err) {
     char errstr[512];
@@ -320,6 +350,7 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
     }
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
+    rd_kafka_conf_set_consume_cb(conf, drop_message);
     rd_kafka_conf_set_opaque(conf, c);
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!c->rk) {
@@ -473,6 +504,8 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
     }
     c->batch = NULL;
     c->batch_n = NULL;
+    if (!c->commit_inflight && tl_kafka_consumer_commit_pending(c))
+        commit_send(c); /* held back while the brokers were away */
     if (rc < 0) {
         tl_kafka_msgs_release(out, n);
         return rc;
@@ -625,14 +658,38 @@ void tl_kafka_consumer_close(tl_kafka_consumer *c) {
     /* In the background, served here: the final revoke (on_revoke flushes to
      * the caller's store, no broker needed), the results of the last
      * commits, leaving the group. Only the broker parts can take long. */
-    int64_t deadline = tl_mono_ms() + TL_KAFKA_CLOSE_WAIT_MS;
+    int64_t t0 = tl_mono_ms(), deadline = t0 + TL_KAFKA_CLOSE_WAIT_MS;
+    /* First the last commit (after the caller's last flush), while still a
+     * member: one that arrives after leaving is refused (unknown member).
+     * Messages that come meanwhile are dropped (the caller resumes from its
+     * own positions). Not while the brokers are away. */
+    while (tl_kafka_consumer_commit_pending(c) && !c->health.unreachable_since_ms &&
+           tl_mono_ms() < t0 + TL_KAFKA_CLOSE_WAIT_MS / 2) {
+        commit_send(c);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 50);
+        if (m)
+            rd_kafka_message_destroy(m);
+    }
     rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
     rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, q);
     if (e) {
         report_error("closing the consumer", e);
     } else {
         while (!rd_kafka_consumer_closed(c->rk)) {
-            if (tl_mono_ms() >= deadline) {
+            int64_t now = tl_mono_ms();
+            /* brokers away and the revoke done: leaving the group cannot
+             * succeed, waiting for it only delays the exit */
+            if (c->health.unreachable_since_ms && (c->cbs.assign_all || c->n_assigned == 0) &&
+                now - t0 >= 1000) {
+                tl_warn("kafka",
+                        "closing the consumer of %s without leaving its group: the brokers (%s) "
+                        "are unreachable (%s); the group drops this member when its session "
+                        "times out",
+                        c->topic, c->brokers,
+                        c->health.last_error[0] ? c->health.last_error : "no error text");
+                break;
+            }
+            if (now >= deadline) {
                 tl_warn("kafka",
                         "the consumer could not leave group of %s within %d s (brokers %s "
                         "unreachable?%s%s): closing without it; the group drops this member "
@@ -645,6 +702,7 @@ void tl_kafka_consumer_close(tl_kafka_consumer *c) {
         }
     }
     rd_kafka_queue_destroy(q);
+    tl_debug("kafka", "consumer of %s closed in %lld ms", c->topic, (long long)(tl_mono_ms() - t0));
     if (tl_kafka_consumer_commit_pending(c))
         tl_info("kafka", "the last offsets of %s were not committed to the group (lag "
                          "monitoring only: the lake holds the positions)",
@@ -652,12 +710,47 @@ void tl_kafka_consumer_close(tl_kafka_consumer *c) {
     c->closed = true;
 }
 
+static void *destroy_thread(void *rk) {
+    /* closed before, within a bounded wait: no second, unbounded attempt */
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    return NULL;
+}
+
+/* librdkafka's destroy still waits for requests in flight to a broker that
+ * is away (an offset commit: until it times out). Wait for it at most
+ * TL_KAFKA_DESTROY_WAIT_MS, then let it finish in the background: the
+ * process is about to exit, or carries on without the handle. */
+static void destroy_bounded(rd_kafka_t *rk, const char *topic) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, destroy_thread, rk) != 0) {
+        destroy_thread(rk);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += TL_KAFKA_DESTROY_WAIT_MS / 1000;
+    until.tv_nsec += (long)(TL_KAFKA_DESTROY_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    if (pthread_timedjoin_np(t, NULL, &until) != 0) {
+        pthread_detach(t);
+        tl_warn("kafka",
+                "the consumer of %s is still shutting down after %d s (requests to unreachable "
+                "brokers): left to finish in the background",
+                topic, TL_KAFKA_DESTROY_WAIT_MS / 1000);
+    }
+}
+
 void tl_kafka_consumer_destroy(tl_kafka_consumer *c) {
     if (!c)
         return;
     tl_kafka_consumer_close(c);
-    /* closed above, within a bounded wait: no second, unbounded attempt */
-    rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    int64_t t0 = tl_mono_ms();
+    destroy_bounded(c->rk, c->topic);
+    tl_debug("kafka", "consumer of %s destroyed in %lld ms", c->topic,
+             (long long)(tl_mono_ms() - t0));
     rd_kafka_conf_destroy(c->peek_conf);
     free(c->want);
     free(c->assigned);

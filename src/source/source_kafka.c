@@ -123,7 +123,7 @@ static int64_t on_start(void *ud, int32_t partition) {
                                "--reset-topic; or use a new lake (or group)",
                                k->cfg->topic, (int)partition, why);
                     refuse(k, &err);
-                    return resume;
+                    return TL_KAFKA_OFFSET_END; /* read nothing, commit nothing */
                 }
                 tl_warn("source",
                         "RESET (--reset-topic): topic %s, partition %d was recreated (%s): its "
@@ -138,7 +138,7 @@ static int64_t on_start(void *ud, int32_t partition) {
                         tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
                     tl_err_wrap(&err, "--reset-topic, partition %d", (int)partition);
                     refuse(k, &err);
-                    return resume;
+                    return TL_KAFKA_OFFSET_END;
                 }
                 resume = tl_stream_assign_partition(k->base.stream, partition);
                 pp->next = resume >= 0 ? resume : 0;
