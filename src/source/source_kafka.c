@@ -96,9 +96,6 @@ static int recreated(kafka_source *k, int32_t partition, int64_t resume, int64_t
                 (int)partition, err.msg, (long long)resume);
         return -1;
     }
-    if (rc == 0)
-        tl_debug("source", "partition %d: offsets %lld..%lld: %zu agree with the lake",
-                 (int)partition, (long long)from, (long long)resume - 1, compared);
     return rc;
 }
 

@@ -375,6 +375,14 @@ int tl_topic_check_partition(tl_topic_check *tc, tl_kafka_consumer *c, int32_t p
     if (rc)
         return rc;
     *compared = tc->compared;
+    size_t dead = 0;
+    for (size_t i = 0; i < tc->n; i++)
+        dead += tc->e[i].key[0] == 'D';
+    tl_debug("source",
+             "partition %d, offsets %" PRId64 "..%" PRId64 ": the lake holds %zu ticks and %zu "
+             "dead letters there; %zu offsets compared, %s",
+             (int)partition, from, last, tc->n - dead, dead, tc->compared,
+             tc->differs ? "they differ" : "they agree");
     if (tc->differs)
         return 1;
     for (size_t i = 0; i < tc->n; i++) {
