@@ -22,6 +22,7 @@ kafka() {
 
 kafka_exit() {
   local rc=$?
+  set +e # under set -e the (exit) below would end the trap before lib.sh's cleanup
   [ -z "${KAFKA_DIR:-}" ] || "$KAFKA_SCRIPT" stop --dir "$KAFKA_DIR" --now > /dev/null 2>&1 || true
   (exit "$rc")
   cleanup
