@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "tables/tables.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/random.h"
 
 #define DEFAULT_ATTEMPTS 5
 
@@ -59,23 +59,12 @@ int tl_compact_parse_partition(const char *spec, int64_t *hour_us, tl_err *err) 
     return 0;
 }
 
-/* 16 random hex digits: unique names for outputs and scratch folders. */
-static void rand_hex(char out[17]) {
-    unsigned char b[8];
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-        uint64_t x = (uint64_t)tl_mono_us() * 6364136223846793005ULL ^ (uint64_t)getpid();
-        memcpy(b, &x, sizeof b);
-    }
-    for (int i = 0; i < 8; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /* A fresh scratch directory: inside the table for local stores (same
  * filesystem, so uploads are renames; ".tl-tmp." names are never listed),
  * else in the cache directory. */
 static char *make_tmp_dir(run_ctx *c, tl_err *err) {
     char uuid[17], key[512];
-    rand_hex(uuid);
+    tl_random_id(uuid);
     snprintf(key, sizeof key, "%s/" COMPACT_SCRATCH "%s", c->table, uuid);
     char *dir = tl_store_local_path(c->s, key);
     if (!dir && asprintf(&dir, "%s/" COMPACT_SCRATCH "%s", c->cache_dir, uuid) < 0)
@@ -213,7 +202,7 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
         goto out;
     /* run id: the version planned from plus randomness, so concurrent or
      * repeated runs never pick the same names */
-    rand_hex(uuid);
+    tl_random_id(uuid);
     snprintf(run_id, sizeof run_id, "%" PRId64 "-%s", read_version, uuid);
     if (!(tx = tl_lake_tx_new("OPTIMIZE", err)) || !(u.keys = calloc(nout, sizeof *u.keys))) {
         rc = tx ? tl_err_set(err, TL_ERR_NOMEM, "out of memory") : TL_ERR_NOMEM;

@@ -448,6 +448,22 @@ static int assign_all(tl_kafka_consumer *c, tl_err *err) {
     return 0;
 }
 
+/* Our view of a fetched message; priv owns it (NULL: the caller keeps it). */
+static tl_kafka_msg to_msg(const rd_kafka_message_t *m, rd_kafka_message_t *priv) {
+    rd_kafka_timestamp_type_t tstype;
+    int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    return (tl_kafka_msg){
+        .partition = m->partition,
+        .offset = m->offset,
+        .key = m->key,
+        .key_len = m->key_len,
+        .payload = m->payload,
+        .len = m->len,
+        .timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts,
+        .priv = priv,
+    };
+}
+
 int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int timeout_ms,
                      tl_err *err) {
     if (c->assign_pending) {
@@ -489,18 +505,7 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
             rd_kafka_message_destroy(m);
             continue;
         }
-        rd_kafka_timestamp_type_t tstype;
-        int64_t ts = rd_kafka_message_timestamp(m, &tstype);
-        out[n++] = (tl_kafka_msg){
-            .partition = m->partition,
-            .offset = m->offset,
-            .key = m->key,
-            .key_len = m->key_len,
-            .payload = m->payload,
-            .len = m->len,
-            .timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts,
-            .priv = m,
-        };
+        out[n++] = to_msg(m, m);
     }
     c->batch = NULL;
     c->batch_n = NULL;
@@ -626,18 +631,7 @@ int tl_kafka_consumer_fetch(tl_kafka_consumer *c, int32_t partition, int64_t fro
         }
         bool past = m->offset > to, stop = false;
         if (!past && m->offset >= from) {
-            rd_kafka_timestamp_type_t tstype;
-            int64_t ts = rd_kafka_message_timestamp(m, &tstype);
-            tl_kafka_msg km = {
-                .partition = m->partition,
-                .offset = m->offset,
-                .key = m->key,
-                .key_len = m->key_len,
-                .payload = m->payload,
-                .len = m->len,
-                .timestamp_ms = tstype == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? -1 : ts,
-                .priv = NULL,
-            };
+            tl_kafka_msg km = to_msg(m, NULL);
             stop = fn(ud, &km) != 0 || m->offset >= to;
         }
         rd_kafka_message_destroy(m);
