@@ -29,17 +29,13 @@
 
 /* Remember a key this batch put in the store (see discard_published). */
 static int note_published(tl_batch *bt, const char *full, bool dead_table) {
-    char **keys = realloc(bt->published, (bt->npublished + 1) * sizeof *keys);
-    if (keys)
-        bt->published = keys;
-    bool *dl = realloc(bt->published_dl, (bt->npublished + 1) * sizeof *dl);
-    if (dl)
-        bt->published_dl = dl;
-    char *copy = keys && dl ? strdup(full) : NULL;
-    if (!copy)
+    struct tl_published *p = realloc(bt->published, (bt->npublished + 1) * sizeof *p);
+    if (!p)
         return -1;
-    bt->published[bt->npublished] = copy;
-    bt->published_dl[bt->npublished++] = dead_table;
+    bt->published = p;
+    if (!(p[bt->npublished].key = strdup(full)))
+        return -1;
+    p[bt->npublished++].dead_table = dead_table;
     return 0;
 }
 
@@ -246,9 +242,8 @@ static void batch_free(tl_batch *bt) {
     free(bt->dead);
     free(bt->upto);
     for (size_t i = 0; i < bt->npublished; i++)
-        free(bt->published[i]);
+        free(bt->published[i].key);
     free(bt->published);
-    free(bt->published_dl);
     tl_lake_tx_destroy(bt->ticks_tx);
     tl_lake_tx_destroy(bt->dl_tx);
     free(bt);
@@ -382,11 +377,11 @@ static int check_fence(tl_stream *s, const tl_batch *bt, tl_err *err) {
  * timeout) they stay: vacuum removes them if they are not in the log. */
 static void discard_published(tl_stream *s, const tl_batch *bt, bool ticks_only) {
     for (size_t i = 0; i < bt->npublished; i++) {
-        if (ticks_only && bt->published_dl[i])
+        if (ticks_only && bt->published[i].dead_table)
             continue;
         tl_err e = {0};
-        if (tl_store_del(s->store, bt->published[i], &e) != 0)
-            tl_warn("stream", "cannot remove uncommitted %s: %s (vacuum will)", bt->published[i],
+        if (tl_store_del(s->store, bt->published[i].key, &e) != 0)
+            tl_warn("stream", "cannot remove uncommitted %s: %s (vacuum will)", bt->published[i].key,
                     e.msg);
     }
 }

@@ -57,8 +57,10 @@ typedef struct tl_batch {
     tl_lake_tx *ticks_tx, *dl_tx;
     uint64_t files, bytes, dl_files;
     char attempt[17]; /* random id in this batch's file names: never another's key */
-    char **published; /* full keys this batch put in the store, to take back if */
-    bool *published_dl; /* it never commits them (dead-letter table or ticks) */
+    struct tl_published { /* keys this batch put in the store, to take back if */
+        char *key;        /* it never commits them */
+        bool dead_table;
+    } *published;
     size_t npublished;
     int rc;
     tl_err err;
