@@ -1,6 +1,7 @@
 # Thin wrapper over CMake. Every target installs what it needs first.
 #   make            build build/ticklake
-#   make test       install deps, build, run every unit + integration test
+#   make test       install deps, build, run every unit + integration test, then
+#                   each fuzz target for ~30 s (TL_TEST_FUZZ=0 skips the fuzz runs)
 #   make up         install deps, build, run the embedded default
 #   make chaos      the crash suite (tests/chaos/): SIGKILLs of stream (local, S3),
 #                   compact and vacuum at chosen moments, a full disk; 20 kills each
@@ -29,8 +30,12 @@ $(BUILD)/Makefile: CMakeLists.txt | deps
 build: deps $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Every unit and integration test, then each fuzz target for FUZZ_SECONDS (a crash
+# fails the run). TL_TEST_FUZZ=0 leaves the fuzz runs out.
+TL_TEST_FUZZ ?= 1
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	@if [ "$(TL_TEST_FUZZ)" != 0 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
