@@ -41,6 +41,12 @@ static duckdb_logical_type col_type(int col) {
     case TL_COL_DECIMAL: return duckdb_create_decimal_type(18, 6);
     case TL_COL_BOOL: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
     case TL_COL_INT: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case TL_COL_LIST: {
+        duckdb_logical_type v = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+        duckdb_logical_type l = duckdb_create_list_type(v);
+        duckdb_destroy_logical_type(&v);
+        return l;
+    }
     case TL_COL_LONG: break;
     }
     return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);

@@ -4,6 +4,7 @@
  * partition types and read_json's column spec. Adding a column is one line
  * in ticks.c or deadletter.c (and the code that fills its values). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tables/tables.h"
 
@@ -11,12 +12,21 @@ static const char *const delta_types[] = {
     [TL_COL_STRING] = "string",       [TL_COL_TIMESTAMP] = "timestamp",
     [TL_COL_DECIMAL] = "decimal(18,6)", [TL_COL_LONG] = "long",
     [TL_COL_INT] = "integer",         [TL_COL_BOOL] = "boolean",
+    [TL_COL_LIST] = "array<string>",
 };
 
 static const char *const duck_types[] = {
     [TL_COL_STRING] = "VARCHAR",        [TL_COL_TIMESTAMP] = "TIMESTAMPTZ",
     [TL_COL_DECIMAL] = "DECIMAL(18,6)", [TL_COL_LONG] = "BIGINT",
     [TL_COL_INT] = "INTEGER",           [TL_COL_BOOL] = "BOOLEAN",
+    [TL_COL_LIST] = "VARCHAR[]",
+};
+
+static const char *const type_names[] = {
+    [TL_COL_STRING] = "string",         [TL_COL_TIMESTAMP] = "timestamp",
+    [TL_COL_DECIMAL] = "decimal(18,6)", [TL_COL_LONG] = "int64",
+    [TL_COL_INT] = "int32",             [TL_COL_BOOL] = "bool",
+    [TL_COL_LIST] = "list<string>",
 };
 
 const char *tl_col_delta_type(tl_col_type t) {
@@ -25,6 +35,19 @@ const char *tl_col_delta_type(tl_col_type t) {
 
 const char *tl_col_duck_type(tl_col_type t) {
     return duck_types[t];
+}
+
+const char *tl_col_type_name(tl_col_type t) {
+    return type_names[t];
+}
+
+int tl_col_type_parse(const char *name, tl_col_type *out) {
+    for (size_t i = 0; i < sizeof type_names / sizeof *type_names; i++)
+        if (i != TL_COL_INT && strcmp(name, type_names[i]) == 0) {
+            *out = (tl_col_type)i;
+            return 0;
+        }
+    return -1;
 }
 
 /* Column i of the table counting the partition columns after the data ones. */
@@ -36,8 +59,15 @@ int tl_table_schema_json(const tl_table *t, tl_buf *out) {
     int rc = tl_buf_puts(out, "{\"type\":\"struct\",\"fields\":[");
     for (size_t i = 0; i < t->ncols + t->nparts; i++) {
         const tl_column *c = col_at(t, i);
-        rc |= tl_buf_printf(out, "%s{\"name\":\"%s\",\"type\":\"%s\",\"nullable\":%s,\"metadata\":{}}",
-                            i ? "," : "", c->name, tl_col_delta_type(c->type),
+        /* a list's type is an object: Delta's array of nullable strings */
+        if (c->type == TL_COL_LIST)
+            rc |= tl_buf_printf(out, "%s{\"name\":\"%s\",\"type\":{\"type\":\"array\","
+                                "\"elementType\":\"string\",\"containsNull\":true}",
+                                i ? "," : "", c->name);
+        else
+            rc |= tl_buf_printf(out, "%s{\"name\":\"%s\",\"type\":\"%s\"", i ? "," : "",
+                                c->name, tl_col_delta_type(c->type));
+        rc |= tl_buf_printf(out, ",\"nullable\":%s,\"metadata\":{}}",
                             c->nullable ? "true" : "false");
     }
     return rc | tl_buf_puts(out, "]}") ? -1 : 0;

@@ -29,6 +29,7 @@ typedef enum tl_col_type {
     TL_COL_LONG,
     TL_COL_INT,
     TL_COL_BOOL,
+    TL_COL_LIST, /* list<string>: Delta array of string, DuckDB VARCHAR[] */
 } tl_col_type;
 
 typedef struct tl_column {
@@ -48,8 +49,13 @@ typedef struct tl_table {
 extern const tl_table tl_ticks_table;      /* partitions: year, month, day, hour */
 extern const tl_table tl_deadletter_table; /* partition: date */
 
-const char *tl_col_delta_type(tl_col_type t); /* "decimal(18,6)" */
+const char *tl_col_delta_type(tl_col_type t); /* "decimal(18,6)"; "array<string>" for a list */
 const char *tl_col_duck_type(tl_col_type t);  /* "DECIMAL(18,6)" */
+/* The name schema.extra_columns and error messages use: string, int64,
+ * decimal(18,6), timestamp, bool, list<string> (int32 for INT columns). */
+const char *tl_col_type_name(tl_col_type t);
+/* A type of schema.extra_columns by that name (INT is not one). 0, or -1. */
+int tl_col_type_parse(const char *name, tl_col_type *out);
 
 /* Everything derived from a definition (each appends to out; 0, or -1 when
  * out of memory). */
@@ -96,5 +102,42 @@ void tl_deadletter_file_name(const char *src, const char *date, int64_t first, i
 /* Delta per-file statistics (numRecords, minValues, maxValues, nullCount)
  * of rows, as a JSON object appended to out. 0 ok, -1 out of memory. */
 int tl_ticks_stats_json(const tl_tick_row *rows, size_t n, tl_buf *out);
+
+/* ---- schemas that evolve (schema.c) ------------------------------------ */
+
+/* The unknown-fields column the stream adds when it first keeps one. */
+#define TL_EXTRA_COLUMN "extra"
+
+/* A table's columns as a lake's log or the configuration has them: a
+ * built-in definition plus nullable data columns added since, before the
+ * partition columns. Owns its names; table.cols points into it. */
+typedef struct tl_schema {
+    tl_table table;
+    tl_column *cols;
+    size_t cap;
+} tl_schema;
+
+/* A copy of a built-in definition. NULL when out of memory. */
+tl_schema *tl_schema_new(const tl_table *base);
+void tl_schema_free(tl_schema *s);
+/* Append a nullable data column. 0, TL_ERR_INVALID naming it when the name
+ * is taken or not [A-Za-z_][A-Za-z0-9_]{0,63}, TL_ERR_NOMEM. */
+int tl_schema_add(tl_schema *s, const char *name, tl_col_type type, tl_err *err);
+/* Index of a data column by name, or -1. */
+int tl_schema_find(const tl_table *t, const char *name);
+/* A lake's schemaString read against base (which gives the partition
+ * columns; they must all be there). TL_ERR_CORRUPT when it is not a
+ * struct, TL_ERR_INVALID naming a column of a type ticklake cannot write. */
+int tl_schema_from_delta(const tl_table *base, const char *schema_string, tl_schema **out,
+                         tl_err *err);
+/* The merge rule between the lake's columns and the ones a configuration
+ * wants: every lake column must be wanted with the same type (a column
+ * missing is a removal, or a rename when a new one of the same type takes
+ * its place; a different type is a retype: all refused, TL_ERR_INVALID
+ * naming the column and both types); wanted columns the lake lacks are
+ * appended, nullable. *out: the lake's columns then the added ones;
+ * *added: how many were added (0: the schemas agree). */
+int tl_schema_merge(const tl_table *lake, const tl_table *want, tl_schema **out, size_t *added,
+                    tl_err *err);
 
 #endif
