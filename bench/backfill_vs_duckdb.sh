@@ -8,7 +8,7 @@ N=${N:-2000000}
 
 "$TICKLAKE" simulate --output - --count "$N" --rate 0 --seed 1 > "$WORK/f.jsonl" 2>/dev/null
 size=$(du -m "$WORK/f.jsonl" | cut -f1)
-echo "input: $N ticks, ${size} MB JSONL; best of $RUNS runs each"
+echo "input: $N ticks, ${size} MB JSONL; median of $RUNS runs each, alternating"
 
 run_ticklake() {
   rm -rf "$WORK/lake"
@@ -19,8 +19,10 @@ run_duckdb() {
   "$TICKLAKE" query --lake "$WORK/empty" --format csv \
     "COPY (SELECT * FROM read_json('$WORK/f.jsonl', format='newline_delimited')) TO '$WORK/out.parquet' (FORMAT parquet, COMPRESSION zstd)" >/dev/null
 }
-t_tl=$(best_of "$RUNS" run_ticklake)
-t_db=$(best_of "$RUNS" run_duckdb)
+for _ in $(seq "$RUNS"); do timed tl run_ticklake; timed db run_duckdb; done
+t_tl=$(median_of tl); t_db=$(median_of db)
 echo "ticklake stream --from : ${t_tl} s  ($(echo "$N / $t_tl" | bc) ticks/s)"
 echo "duckdb COPY read_json  : ${t_db} s  ($(echo "$N / $t_db" | bc) ticks/s)"
-echo "ratio (duckdb time / ticklake time): $(echo "scale=2; $t_db / $t_tl" | bc)x   target >= 1.5x"
+r=$(ratio "$t_db" "$t_tl")
+echo "ratio (duckdb time / ticklake time): ${r}x   target >= 1.5x"
+result "JSONL backfill -> lake, $N ticks (s)" "$t_tl" "$t_db" "${r}x" ">= 1.5x" "$(verdict "$r" '>=' 1.5)"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# RSS of `ticklake up` over a long run: flat, not growing. `up` (dev broker,
+# simulator at RATE, stream, dashboard, scheduler) runs MINUTES minutes; its
+# RSS (VmRSS) is sampled every 5 s. Flat means: the mean of the last quarter
+# of the run is at most 10% above the mean of the second quarter (the first
+# quarter is warm-up: buffers, DuckDB's caches and the live state fill).
+#   MINUTES=10 RATE=10000 SYMBOLS=1000     (MINUTES=1 for a quick look)
+# One SSE client stays connected throughout, as a dashboard page would.
+source "$(dirname "$0")/lib.sh"
+MINUTES=${MINUTES:-10}
+RATE=${RATE:-10000}
+SYMBOLS=${SYMBOLS:-1000}
+secs=$((MINUTES * 60))
+"$TICKLAKE" up --lake "$WORK/lake" --listen 127.0.0.1:0 --rate "$RATE" --symbols "$SYMBOLS" \
+    --duration "${secs}s" > "$WORK/up.out" 2> "$WORK/up.err" &
+PIDS+=($!)
+up=$!
+url=$(wait_line "$WORK/up.out" | sed -n 's/^ticklake up: dashboard at //p')
+curl -sN "$url/api/events" > /dev/null 2>&1 &
+PIDS+=($!)
+: > "$WORK/rss"
+while kill -0 "$up" 2>/dev/null; do
+  kb=$(awk '/^VmRSS/ {print $2}' "/proc/$up/status" 2>/dev/null || true)
+  [ -n "$kb" ] && echo "$SECONDS $kb" >> "$WORK/rss"
+  sleep 5
+done
+wait "$up" || { cat "$WORK/up.err" >&2; exit 1; }
+read -r q2 q4 peak n < <(awk '{t[NR] = $1; r[NR] = $2} END {
+    for (i = 1; i <= NR; i++) { if (r[i] > pk) pk = r[i]
+      if (i > NR / 4 && i <= NR / 2) { a += r[i]; na++ } if (i > 3 * NR / 4) { b += r[i]; nb++ } }
+    printf "%d %d %d %d\n", a / na / 1024, b / nb / 1024, pk / 1024, NR }' "$WORK/rss")
+growth=$(echo "scale=4; ($q4 - $q2) * 100 / $q2" | bc -l | xargs printf '%.1f')
+echo "up for $MINUTES min at $RATE ticks/s, $SYMBOLS symbols: $n RSS samples; mean $q2 MB in the 2nd quarter, $q4 MB in the last; peak $peak MB"
+awk '{printf "%s%d", (NR > 1 ? " " : "RSS MB every 5 s: "), $2 / 1024} END {print ""}' "$WORK/rss"
+result "RSS of up over $MINUTES min at ${RATE}/s: 2nd quarter -> last quarter (MB)" "$q2 -> $q4" "-" "${growth}%" "flat (<= +10%)" "$(verdict "$growth" '<=' 10)"
