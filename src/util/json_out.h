@@ -1,0 +1,74 @@
+/* A small JSON writer on yajl_gen: every JSON document ticklake writes (Delta
+ * actions, run results, dead letters, counters, stats) goes through it, so
+ * escaping, commas and nesting live in one place instead of in string
+ * concatenation at each site.
+ *
+ * Output is appended to a caller-owned tl_buf, which must outlive the writer.
+ * yajl does the formatting and string escaping (quotes, backslash, control
+ * characters as \uXXXX); the writer adds what yajl does not check: that keys
+ * and values alternate inside objects, that a close matches its open, that a
+ * raw number is a JSON number, and that strings are valid UTF-8 (a byte that
+ * is not is written as the character U+00XX, as tl_buf_json_string does, so
+ * the output is always valid JSON).
+ *
+ * Errors are sticky: the first failure (TL_ERR_INVALID for misuse,
+ * TL_ERR_NOMEM) is returned by that call and by every later one, which then
+ * write nothing; so a site may chain calls and check once with
+ * tl_json_finish(). Not thread-safe: one writer per thread. */
+#ifndef TL_UTIL_JSON_OUT_H
+#define TL_UTIL_JSON_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+#define TL_JSON_MAX_DEPTH 64
+
+typedef struct tl_json tl_json;
+
+/* A writer appending to out (not owned). NULL when out of memory. */
+tl_json *tl_json_new(tl_buf *out);
+void tl_json_free(tl_json *j);
+
+int tl_json_obj_begin(tl_json *j);
+int tl_json_obj_end(tl_json *j);
+int tl_json_arr_begin(tl_json *j);
+int tl_json_arr_end(tl_json *j);
+/* The next member's name; only where an object expects one. */
+int tl_json_key(tl_json *j, const char *key);
+
+int tl_json_str(tl_json *j, const char *s); /* NULL writes null */
+int tl_json_strn(tl_json *j, const char *s, size_t n);
+int tl_json_int(tl_json *j, int64_t v);
+int tl_json_uint(tl_json *j, uint64_t v);
+/* Exact fixed-point micro-units as the shortest decimal: 189250000 -> 189.25. */
+int tl_json_micros(tl_json *j, int64_t micros);
+/* A finite double in the shortest form that reads back equal; NaN and
+ * infinities are not JSON and fail with TL_ERR_INVALID. */
+int tl_json_double(tl_json *j, double v);
+int tl_json_bool(tl_json *j, bool v);
+int tl_json_null(tl_json *j);
+/* A number given as text (from DuckDB or a Parquet statistic), checked
+ * against JSON's number grammar. */
+int tl_json_number(tl_json *j, const char *num, size_t n);
+
+/* Key-value shorthands for object members. */
+int tl_json_kv_str(tl_json *j, const char *key, const char *s);
+int tl_json_kv_int(tl_json *j, const char *key, int64_t v);
+int tl_json_kv_bool(tl_json *j, const char *key, bool v);
+
+/* End the complete top-level value with "\n" and start a new one: for
+ * newline-delimited JSON (a Delta commit, the dead-letter file). */
+int tl_json_end_line(tl_json *j);
+
+/* The sticky status: 0 or the first error's code. */
+int tl_json_status(const tl_json *j);
+
+/* 0 if no call failed and every object and array is closed; else the code,
+ * with err set to what went wrong. */
+int tl_json_finish(tl_json *j, tl_err *err);
+
+#endif
