@@ -2,35 +2,15 @@
 # ticklake broker + ticklake simulate, checked with a Kafka client we did not
 # write (kcat): every message arrives once, keyed by symbol, valid, in seq
 # order per symbol; with faults, kcat's counts match simulate's --stats-json.
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+CHECK="python3 $TL_SOURCE_DIR/tests/tools/check_kcat_output.py"
+command -v kcat >/dev/null || fail "kcat is not installed"
+tmp=$WORK
 
-: "${TICKLAKE:?set TICKLAKE to the ticklake binary}"
-SRC=${TL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CHECK="python3 $SRC/tests/tools/check_kcat_output.py"
-command -v kcat >/dev/null || { echo "FAIL: kcat is not installed" >&2; exit 1; }
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Starts a broker; sets BROKER_PID and BROKER (its address, the first stdout line).
-start_broker() {
-    local name=$1
-    "$TICKLAKE" broker --partitions 4 >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    BROKER_PID=$!
-    pids+=("$BROKER_PID")
-    for _ in $(seq 100); do
-        BROKER=$(head -n1 "$tmp/$name.out")
-        [[ -n $BROKER ]] && break
-        kill -0 "$BROKER_PID" 2>/dev/null || fail "broker exited: $(cat "$tmp/$name.err")"
-        sleep 0.1
-    done
+# lib.sh's start_broker (4 partitions), checked to print a loopback address
+start_broker4() {
+    start_broker 4
+    BROKER=$BROKERS
     [[ $BROKER =~ ^127\.0\.0\.1:[0-9]+$ ]] || fail "broker's first line is not 127.0.0.1:PORT: '$BROKER'"
 }
 
@@ -47,7 +27,7 @@ consume() { # topic file
 }
 
 echo "== scenario 1: 100000 ticks, no faults"
-start_broker b1
+start_broker4
 "$TICKLAKE" simulate --brokers "$BROKER" --topic ticks --count 100000 --seed 1 --rate 0 \
     --stats-json "$tmp/s1.json" 2>"$tmp/sim1.err" || fail "simulate failed: $(cat "$tmp/sim1.err")"
 grep -q '"sent":100000,"valid":100000,"bad":0' "$tmp/s1.json" || fail "stats: $(cat "$tmp/s1.json")"
@@ -62,7 +42,7 @@ grep -q '"received":100000,"accepted":100000,"rejected":0' "$tmp/codec.json" \
 stop_broker
 
 echo "== scenario 2: faults bad=0.05,dup=0.02"
-start_broker b2
+start_broker4
 "$TICKLAKE" simulate --brokers "$BROKER" --topic ticks --count 100000 --seed 2 --rate 0 \
     --faults bad=0.05,dup=0.02 --stats-json "$tmp/s2.json" 2>"$tmp/sim2.err" \
     || fail "simulate failed: $(cat "$tmp/sim2.err")"

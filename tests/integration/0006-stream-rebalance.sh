@@ -20,20 +20,22 @@ expect_eq "rows after the first run" "$(q "$L" 'SELECT count(*) FROM ticks')" 20
 say "B takes both partitions, then A joins"
 "$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --lake "$L" --flush-interval 500ms "${KX[@]}" 2> "$WORK/B.err" &
 PB=$!; PIDS+=($PB)
-for _ in $(seq 200); do [ "$(grep -c assigned "$WORK/B.err")" -ge 2 ] && break; sleep 0.1; done
+assigned_twice() { [ "$(grep -c assigned "$WORK/$1.err")" -ge 2 ]; }
+wait_until 20 "B to be assigned both partitions" assigned_twice B
 "$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --lake "$L" --flush-interval 500ms "${KX[@]}" 2> "$WORK/A.err" &
 PA=$!; PIDS+=($PA)
-for _ in $(seq 400); do grep -q assigned "$WORK/A.err" && break; sleep 0.1; done
+wait_until 40 "A to join the group" grep -q assigned "$WORK/A.err"
 sleep 2
 gen 101 151 PZERO | kcat -P -b "$BROKERS" -t ticks -p 0
 sleep 2
 gen 151 201 PZERO | kcat -P -b "$BROKERS" -t ticks -p 0
 gen 101 201 PONE | kcat -P -b "$BROKERS" -t ticks -p 1
-for _ in $(seq 100); do [ "$(q "$L" 'SELECT count(*) FROM ticks')" -ge 400 ] && break; sleep 0.2; done
+has_400() { [ "$(q "$L" 'SELECT count(*) FROM ticks')" -ge 400 ]; }
+wait_until 20 "400 rows in the lake" has_400
 
 say "B leaves: A gets B's partition and must resume after what B committed"
 kill -TERM "$PB"; wait "$PB" || true
-for _ in $(seq 400); do [ "$(grep -c assigned "$WORK/A.err")" -ge 2 ] && break; sleep 0.1; done
+wait_until 40 "A to be assigned B's partition" assigned_twice A
 sleep 3
 kill -INT "$PA"
 rc=0; wait "$PA" || rc=$?

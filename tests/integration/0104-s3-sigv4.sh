@@ -11,7 +11,7 @@
 #     S3's error code (SignatureDoesNotMatch / InvalidAccessKeyId) in the
 #     message, and changes nothing.
 # s3rver ignores If-None-Match on PUT, so the race of two writers for a
-# commit is tested against moto only (unit/test_store_s3, 0101).
+# commit is tested against moto only (unit/test_store_s3, 0003-s3).
 source "$(dirname "$0")/lib.sh"
 source "$TL_SOURCE_DIR/tests/tools/s3rver.sh"
 start_s3rver lake

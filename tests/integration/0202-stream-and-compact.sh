@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 L="$WORK/lake"
 N=30000
+chunk_committed() { [ -d "$L/ticks/_delta_log" ] && [ "$(q "$L" 'SELECT coalesce(max(src_offset), 0) FROM ticks')" -ge "$1" ]; }
 say "stream fed in 6 chunks through a FIFO, a compaction after each chunk lands"
 # The stream runs the whole time (the FIFO stays open), so every compaction
 # races its commits; chunks make that certain however slow the machine is.
@@ -17,10 +18,7 @@ exec 3> "$WORK/feed"
 rounds=0 committed=0 conflicts=0 chunk=$((N / 6))
 for i in 1 2 3 4 5 6; do
   sed -n "$(((i - 1) * chunk + 1)),$((i * chunk))p" "$WORK/all.jsonl" >&3
-  for _ in $(seq 600); do # until the stream committed this chunk
-    [ -d "$L/ticks/_delta_log" ] && [ "$(q "$L" 'SELECT coalesce(max(src_offset), 0) FROM ticks')" -ge $((i * chunk)) ] && break
-    sleep 0.1
-  done
+  wait_until 60 "the stream to commit chunk $i" chunk_committed $((i * chunk))
   "$TICKLAKE" compact --lake "$L" --min-files 2 --json > "$WORK/c.json" 2>> "$WORK/c.err" \
     || { cat "$WORK/c.err"; fail "compact failed while the stream ran"; }
   rounds=$((rounds + 1))

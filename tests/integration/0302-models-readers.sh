@@ -28,7 +28,7 @@ reader() {
 reader & PIDS+=($!); READER=$!
 
 say "5 model runs while the reader loops"
-for _ in $(seq 50); do [ -s "$WORK/reader.count" ] && break; sleep 0.1; done
+wait_until 10 "the reader's first answer" test -s "$WORK/reader.count"
 for i in 1 2 3 4 5; do
   "$TICKLAKE" models run --project "$P" --lake "$L" --warehouse "$WH" > "$WORK/run$i.out" \
     || { cat "$WORK/run$i.out"; fail "run $i failed"; }

@@ -30,7 +30,8 @@ say "wait until every one of the 12 partitions has a commit in the lake"
 committed() { # distinct partitions with a txn in the Delta log
   cat "$L"/ticks/_delta_log/*.json 2> /dev/null | grep -o '"appId":"ticklake/ticks/[0-9]*"' | sort -u | wc -l
 }
-for _ in $(seq 600); do [ "$(committed)" -ge 12 ] && break; sleep 0.1; done
+all_committed() { [ "$(committed)" -ge 12 ]; }
+poll_until 60 all_committed || true # the expect_eq below names the shortfall
 expect_eq "partitions with a commit" "$(committed)" 12
 grep -q "assigned" "$WORK/A.err" || fail "A was never assigned a partition"
 grep -q "assigned" "$WORK/B.err" || fail "B was never assigned a partition"
@@ -49,11 +50,8 @@ want=$((sent - bad - dup))
 
 say "B takes A's partitions and catches up"
 rows=0
-for _ in $(seq 300); do
-  rows=$(q "$L" 'SELECT count(*) FROM ticks')
-  [ "$rows" -ge "$want" ] && break
-  sleep 0.5
-done
+has_all() { rows=$(q "$L" 'SELECT count(*) FROM ticks'); [ "$rows" -ge "$want" ]; }
+poll_until 150 has_all || true # the checks below name what is missing
 expect_eq "partitions assigned to B after the kill" \
   "$(tail -n +"$((b_lines + 1))" "$WORK/B.err" | sed -n 's/.*source: partition \([0-9]*\) assigned.*/\1/p' | sort -u | wc -l)" 12
 kill -INT "$PB"

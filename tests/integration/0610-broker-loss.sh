@@ -39,21 +39,20 @@ PIDS+=($SIMPID)
   --stats-json "$WORK/stream.json" 2> "$WORK/stream.err" &
 SPID=$!
 PIDS+=($SPID)
-for _ in $(seq 600); do [ -d "$L/ticks/_delta_log" ] && [ "$(rows)" -gt 0 ] && break; sleep 0.1; done
-[ "$(rows)" -gt 0 ] || fail "nothing reached the lake before the broker kill"
+some_rows() { [ -d "$L/ticks/_delta_log" ] && [ "$(rows)" -gt 0 ]; }
+wait_until 60 "ticks in the lake before the broker kill" some_rows
 
 say "SIGKILL the only broker mid-stream, just after a flush"
 v0=$(version)
-for _ in $(seq 100); do [ "$(version)" -gt "$v0" ] && break; sleep 0.1; done
-[ "$(version)" -gt "$v0" ] || fail "no second flush"
+newer_than() { [ "$(version)" -gt "$1" ]; }
+wait_until 10 "a second flush" newer_than "$v0"
 sleep 1 # ticks read now wait in the stream's buffers for the next flush
 kill -0 "$SIMPID" 2> /dev/null || fail "the simulator finished before the kill: not mid-stream"
 v1=$(version)
 kafka kill-broker --id 1
 # what was read before the kill is flushed after it: a lake commit, then an
 # offset commit to a broker that is away
-for _ in $(seq 150); do [ "$(version)" -gt "$v1" ] && break; sleep 0.1; done
-[ "$(version)" -gt "$v1" ] || fail "no lake commit after the broker kill"
+wait_until 15 "a lake commit after the broker kill" newer_than "$v1"
 kill -0 "$SPID" 2> /dev/null || fail "the stream died with the broker: $(tail -3 "$WORK/stream.err")"
 sleep 2
 

@@ -18,17 +18,49 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 say() { echo "--- $*" >&2; }
 
-# start_broker PARTITIONS -> sets BROKERS
-start_broker() {
-  "$TICKLAKE" broker --partitions "$1" --topic ticks > "$WORK/broker.out" 2> "$WORK/broker.err" &
-  PIDS+=($!)
-  for _ in $(seq 100); do
-    BROKERS=$(head -n1 "$WORK/broker.out" 2>/dev/null || true)
-    [ -n "$BROKERS" ] && return 0
+# poll_until SECONDS CMD [ARG...]: run CMD every 0.1 s until it succeeds;
+# returns 1 if it has not after SECONDS. CMD may be a function.
+poll_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.1
   done
-  cat "$WORK/broker.err" >&2
-  fail "broker did not print its address"
+}
+
+# wait_until SECONDS WHAT CMD [ARG...]: poll_until, failing the test with
+# "timed out waiting for WHAT" when CMD has not succeeded after SECONDS.
+wait_until() {
+  local secs=$1 what=$2; shift 2
+  poll_until "$secs" "$@" || fail "timed out after ${secs} s waiting for $what"
+}
+
+# The storage backend a test runs on. A script whose header has the line
+# "# backends: fs s3" is registered once per backend by CMake, with
+# TL_BACKEND set; use_backend starts what that backend needs (a moto S3
+# server for s3) and lake_url NAME gives the lake's address on it.
+BACKEND=${TL_BACKEND:-fs}
+use_backend() {
+  case "$BACKEND" in
+    fs) ;;
+    s3) source "$TL_SOURCE_DIR/tests/tools/moto.sh"; start_moto lake ;;
+    *) fail "unknown TL_BACKEND '$BACKEND' (fs or s3)" ;;
+  esac
+}
+lake_url() { if [ "$BACKEND" = s3 ]; then echo "s3://lake/$1"; else echo "$WORK/$1"; fi; }
+
+# start_broker PARTITIONS -> sets BROKERS (its address) and BROKER_PID
+start_broker() {
+  rm -f "$WORK/broker.out" # a second broker of the test must not read the first one's address
+  "$TICKLAKE" broker --partitions "$1" --topic ticks > "$WORK/broker.out" 2> "$WORK/broker.err" &
+  BROKER_PID=$!
+  PIDS+=($BROKER_PID)
+  broker_printed() {
+    BROKERS=$(head -n1 "$WORK/broker.out" 2>/dev/null || true)
+    [ -n "$BROKERS" ] || ! kill -0 "$BROKER_PID" 2>/dev/null
+  }
+  poll_until 10 broker_printed && [ -n "$BROKERS" ] \
+    || { cat "$WORK/broker.err" >&2; fail "broker did not print its address"; }
 }
 
 # q LAKE SQL -> the single value the query returns
@@ -52,11 +84,7 @@ start_up() {
   UP=$!
   PIDS+=($UP)
   URL=""
-  for _ in $(seq 100); do
-    URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out)
-    [ -n "$URL" ] && break
-    sleep 0.1
-  done
-  [ -n "$URL" ] || { cat up.err >&2; fail "up did not print the dashboard URL"; }
+  up_printed() { URL=$(sed -n 's/^ticklake up: dashboard at //p' up.out); [ -n "$URL" ]; }
+  poll_until 10 up_printed || { cat up.err >&2; fail "up did not print the dashboard URL"; }
   case "$URL" in http://127.0.0.1:*) ;; *) fail "dashboard not on loopback: $URL" ;; esac
 }
