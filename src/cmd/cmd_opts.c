@@ -12,3 +12,7 @@ void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_sto
                        .idle_timeout_ms = cfg->web_idle_timeout_ms,
                        .insecure = cfg->web_insecure};
 }
+
+void tl_cmd_sim_pump_opts(tl_sim_pump_opts *o, const tl_config *cfg) {
+    *o = (tl_sim_pump_opts){.rate = cfg->rate > 0 ? cfg->rate : 0};
+}

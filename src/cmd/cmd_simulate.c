@@ -1,14 +1,15 @@
 /* ticklake simulate: realistic ticks into Kafka (or JSONL to a file/stdout),
  * at a steady rate, with faults on request. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "kafka/kafka.h"
 #include "sim/sim.h"
+#include "sim/sim_pump.h"
 #include "tick/tick.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -20,46 +21,10 @@ typedef struct sink {
     const char *out_name;
 } sink;
 
-/* Token bucket: rate tokens per second, at most 100 ms worth saved up, so a
- * stall is not followed by a long burst, and the long-run rate is exact. */
-typedef struct bucket {
-    double tokens, cap, rate;
-    int64_t last_us;
-} bucket;
-
-static void bucket_init(bucket *b, int64_t rate) {
-    b->rate = (double)rate;
-    b->cap = b->rate / 10 > 1 ? b->rate / 10 : 1;
-    b->tokens = 1;
-    b->last_us = tl_mono_us();
-}
-
-/* How many messages may go now (0 = wait). */
-static int64_t bucket_take(bucket *b, int64_t want) {
-    int64_t now = tl_mono_us();
-    b->tokens += (double)(now - b->last_us) * b->rate / 1e6;
-    if (b->tokens > b->cap)
-        b->tokens = b->cap;
-    b->last_us = now;
-    int64_t n = (int64_t)b->tokens;
-    if (n > want)
-        n = want;
-    b->tokens -= (double)n;
-    return n;
-}
-
-/* Microseconds until the next token. */
-static int64_t bucket_wait_us(const bucket *b) {
-    return (int64_t)ceil((1.0 - b->tokens) * 1e6 / b->rate);
-}
-
+/* Nothing may go for `us`: serve delivery reports meanwhile when producing. */
 static void idle(sink *k, int64_t us) {
-    if (us < 100)
-        us = 100;
-    if (us > 50000)
-        us = 50000;
     if (k->producer && us >= 1000) {
-        tl_kafka_producer_poll(k->producer, (int)(us / 1000)); /* serve delivery reports */
+        tl_kafka_producer_poll(k->producer, (int)(us / 1000));
     } else {
         struct timespec ts = {0, (long)us * 1000};
         nanosleep(&ts, NULL);
@@ -106,54 +71,50 @@ static int write_stats_json(const char *path, const tl_sim_counts *c, int64_t sy
 typedef struct run_state {
     tl_sim *sim;
     sink k;
-    int64_t rate, count, duration_ms;
     int64_t t0_us;
     bool tty;
+    uint64_t sent_at_report;
+    int64_t next_report_us, last_report_us;
 } run_state;
+
+/* Between batches: serve delivery reports, report progress on a terminal,
+ * stop on a signal. */
+static bool check(void *ud, uint64_t sent, int64_t now) {
+    run_state *r = ud;
+    if (r->k.producer)
+        tl_kafka_producer_poll(r->k.producer, 0);
+    if (r->tty && now >= r->next_report_us) {
+        print_rate(sent, (double)(now - r->t0_us) / 1e6,
+                   (double)(sent - r->sent_at_report) * 1e6 / (double)(now - r->last_report_us));
+        r->sent_at_report = sent;
+        r->last_report_us = now;
+        r->next_report_us = now + 500000;
+    }
+    return tl_stop_requested();
+}
+
+static void idle_run(void *ud, int64_t us) {
+    idle(&((run_state *)ud)->k, us);
+}
+
+static int emit_run(void *ud, const tl_sim_msg *m, tl_err *err) {
+    return emit(&((run_state *)ud)->k, m, err);
+}
 
 /* The main loop: returns 0, or <0 with err set. Stops on count, duration or
  * a signal. */
-static int loop(run_state *r, tl_err *err) {
-    bucket b;
-    bucket_init(&b, r->rate > 0 ? r->rate : 1);
-    uint64_t sent = 0, sent_at_report = 0;
-    int64_t next_report_us = r->t0_us + 500000, last_report_us = r->t0_us;
-    for (;;) {
-        if (tl_stop_requested())
-            return 0;
-        int64_t now = tl_mono_us();
-        if (r->duration_ms > 0 && now - r->t0_us >= r->duration_ms * 1000)
-            return 0;
-        if (r->tty && now >= next_report_us) {
-            print_rate(sent, (double)(now - r->t0_us) / 1e6,
-                       (double)(sent - sent_at_report) * 1e6 / (double)(now - last_report_us));
-            sent_at_report = sent;
-            last_report_us = now;
-            next_report_us = now + 500000;
-        }
-        int64_t want = 4096;
-        if (r->count > 0 && (int64_t)sent + want > r->count)
-            want = r->count - (int64_t)sent;
-        if (want == 0)
-            return 0;
-        int64_t n = r->rate > 0 ? bucket_take(&b, want) : want;
-        if (n == 0) {
-            idle(&r->k, bucket_wait_us(&b));
-            continue;
-        }
-        for (int64_t i = 0; i < n; i++) {
-            tl_sim_msg m;
-            tl_sim_next(r->sim, &m);
-            int rc = emit(&r->k, &m, err);
-            if (rc == TL_ERR_STOPPED)
-                return 0;
-            if (rc < 0)
-                return rc;
-            sent++;
-        }
-        if (r->k.producer)
-            tl_kafka_producer_poll(r->k.producer, 0);
-    }
+static int loop(run_state *r, const tl_config *cfg, tl_err *err) {
+    tl_sim_pump_opts po;
+    tl_cmd_sim_pump_opts(&po, cfg);
+    po.count = cfg->count;
+    po.duration_ms = cfg->duration_ms;
+    po.emit = emit_run;
+    po.idle = idle_run;
+    po.check = check;
+    po.ud = r;
+    r->next_report_us = r->t0_us + 500000;
+    r->last_report_us = r->t0_us;
+    return tl_sim_pump(r->sim, &po, NULL, err);
 }
 
 static int open_sink(const tl_config *cfg, sink *k, tl_err *err) {
@@ -241,12 +202,9 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         tl_sim_destroy(r.sim);
         return err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
     }
-    r.rate = cfg->rate;
-    r.count = cfg->count;
-    r.duration_ms = cfg->duration_ms;
     r.t0_us = tl_mono_us();
     r.tty = isatty(STDERR_FILENO);
-    int rc = loop(&r, &err);
+    int rc = loop(&r, cfg, &err);
     if (rc < 0)
         tl_error("simulate", "%s", err.msg);
     tl_kafka_producer_stats ps = {0};

@@ -27,6 +27,7 @@
 #include "live/live_follow.h"
 #include "sched/sched_lake.h"
 #include "sim/sim.h"
+#include "sim/sim_pump.h"
 #include "source/source.h"
 #include "store/store.h"
 #include "stream/stream.h"
@@ -36,7 +37,6 @@
 #include "web/web.h"
 
 #define PARTITIONS 4
-#define BATCH 4096
 /* A few faults of each kind, so the health panel's late, duplicate and
  * rejected counts show the pipeline handling them. */
 #define DEMO_FAULTS "bad=0.0005,late=0.0005,dup=0.001,ooo=0.001"
@@ -57,34 +57,40 @@ typedef struct up {
 
 /* ---- simulator thread ------------------------------------------------------ */
 
+typedef struct sim_ctx {
+    up *u;
+    tl_kafka_producer *p;
+} sim_ctx;
+
+static int sim_emit(void *ud, const tl_sim_msg *m, tl_err *err) {
+    tl_kafka_producer *p = ((sim_ctx *)ud)->p;
+    return tl_kafka_produce(p, m->key, m->key_len, m->payload, m->len, err);
+}
+
+static void sim_idle(void *ud, int64_t us) {
+    tl_kafka_producer_poll(((sim_ctx *)ud)->p, (int)(us / 1000));
+}
+
+/* Between batches: serve delivery reports, publish what was delivered (the
+ * drain at shutdown and the lag panel compare with it), stop when asked. */
+static bool sim_check(void *ud, uint64_t sent, int64_t now_us) {
+    sim_ctx *c = ud;
+    tl_kafka_producer_stats ps;
+    tl_kafka_producer_poll(c->p, 0);
+    tl_kafka_producer_stats_get(c->p, &ps);
+    atomic_store(&c->u->delivered, ps.delivered);
+    return atomic_load(&c->u->sim_stop) || tl_stop_requested();
+}
+
 static int sim_loop(up *u, tl_sim *sim, tl_kafka_producer *p, tl_err *err) {
-    int64_t rate = u->cfg->rate > 0 ? u->cfg->rate : 10000;
-    int64_t t0 = tl_mono_us(), sent = 0;
-    while (!atomic_load(&u->sim_stop) && !tl_stop_requested()) {
-        int64_t due = (tl_mono_us() - t0) * rate / 1000000 - sent;
-        if (due > rate / 10) { /* after a stall: no burst */
-            sent += due - rate / 10;
-            due = rate / 10;
-        }
-        if (due <= 0) {
-            tl_kafka_producer_poll(p, 5);
-        } else {
-            for (int64_t i = 0; i < due && i < BATCH; i++, sent++) {
-                tl_sim_msg m;
-                tl_sim_next(sim, &m);
-                int rc = tl_kafka_produce(p, m.key, m.key_len, m.payload, m.len, err);
-                if (rc == TL_ERR_STOPPED)
-                    return 0;
-                if (rc)
-                    return rc;
-            }
-            tl_kafka_producer_poll(p, 0);
-        }
-        tl_kafka_producer_stats ps;
-        tl_kafka_producer_stats_get(p, &ps);
-        atomic_store(&u->delivered, ps.delivered);
-    }
-    return 0;
+    sim_ctx c = {u, p};
+    tl_sim_pump_opts o;
+    tl_cmd_sim_pump_opts(&o, u->cfg); /* --rate as `simulate` reads it */
+    o.emit = sim_emit;
+    o.idle = sim_idle;
+    o.check = sim_check;
+    o.ud = &c;
+    return tl_sim_pump(sim, &o, NULL, err);
 }
 
 static void *sim_main(void *arg) {
@@ -219,6 +225,10 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         fprintf(stderr, "ticklake up: unexpected argument '%s'\n", argv[0]);
         return TL_EXIT_USAGE;
     }
+    if (cfg->rate < 0) {
+        fprintf(stderr, "ticklake up: --rate must be >= 0 (0 = as fast as possible)\n");
+        return TL_EXIT_USAGE;
+    }
     up u = {.cfg = cfg};
     tl_err err = {0};
     tl_kafka_mock *broker = NULL;
@@ -292,8 +302,11 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     if (tl_sched_start(sched, &err) != 0)
         goto out;
     printf("ticklake up: dashboard at %s\n", tl_web_url(web));
-    printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %lld ticks/s%s\n",
-           u.kcfg.brokers, u.topic, cfg->lake, (long long)cfg->symbols, (long long)cfg->rate,
+    char pace[64] = "as fast as possible";
+    if (cfg->rate > 0)
+        snprintf(pace, sizeof pace, "%lld ticks/s", (long long)cfg->rate);
+    printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %s%s\n", u.kcfg.brokers,
+           u.topic, cfg->lake, (long long)cfg->symbols, pace,
            cfg->duration_ms > 0 ? "" : "; Ctrl-C stops");
     fflush(stdout);
     wait_running(&u, cfg->duration_ms);

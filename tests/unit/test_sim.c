@@ -10,7 +10,11 @@
 
 #include <cmocka.h>
 
+#include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
+#include "conf/conf.h"
 #include "sim/sim.h"
+#include "sim/sim_pump.h"
 #include "tick/tick.h"
 #include "util/clock.h"
 
@@ -282,12 +286,93 @@ static void test_wall_clock(void **state) {
     tl_sim_destroy(s);
 }
 
+/* ---- the pacer and the send loop (sim_pump), on a clock of the test's own:
+ * idle() advances it by what the pump asked to wait, so time is exact. */
+
+typedef struct fake_run {
+    int64_t now_us;
+    uint64_t emitted;
+    int idles;
+} fake_run;
+
+static int64_t fake_now(void *ud) {
+    return ((fake_run *)ud)->now_us;
+}
+static void fake_idle(void *ud, int64_t us) {
+    fake_run *f = ud;
+    f->idles++;
+    f->now_us += us;
+}
+static int fake_emit(void *ud, const tl_sim_msg *m, tl_err *err) {
+    (void)m, (void)err;
+    ((fake_run *)ud)->emitted++;
+    return 0;
+}
+
+static void pump_fake(tl_sim_pump_opts *o, fake_run *f, int64_t count) {
+    o->count = count;
+    o->emit = fake_emit;
+    o->idle = fake_idle;
+    o->now_us = fake_now;
+    o->ud = f;
+    tl_sim *s = new_sim(10, 7, 1000, NULL);
+    uint64_t sent = 0;
+    tl_err err;
+    assert_int_equal(tl_sim_pump(s, o, &sent, &err), 0);
+    assert_int_equal(sent, (uint64_t)count);
+    assert_int_equal(f->emitted, (uint64_t)count);
+    tl_sim_destroy(s);
+}
+
+static void test_pacer_paced(void **state) {
+    (void)state;
+    /* 1000/s: 3000 messages take 3 s of the clock (the first goes at once) */
+    tl_sim_pump_opts o = {.rate = 1000};
+    fake_run f = {.now_us = 1000000};
+    pump_fake(&o, &f, 3000);
+    assert_true(f.idles > 0);
+    assert_in_range(f.now_us - 1000000, 2990000, 3000000);
+    /* a stall does not turn into a burst: at most 100 ms worth at once */
+    tl_sim_pacer p;
+    tl_sim_pacer_init(&p, 1000, 0);
+    assert_int_equal(tl_sim_pacer_take(&p, 4096, 60 * 1000000), 100);
+    assert_int_equal(tl_sim_pacer_take(&p, 4096, 60 * 1000000), 0);
+    assert_int_equal(tl_sim_pacer_wait_us(&p), 1000);
+}
+
+static void test_pacer_unpaced(void **state) {
+    (void)state;
+    tl_sim_pacer p;
+    tl_sim_pacer_init(&p, 0, 0);
+    assert_int_equal(tl_sim_pacer_take(&p, 4096, 0), 4096);
+    assert_int_equal(tl_sim_pacer_wait_us(&p), 0);
+    /* --rate 0 through the command glue, for both commands that simulate:
+     * every message goes without waiting, the clock never moves (`up` used
+     * to turn 0 into 10,000/s, which would take a second here) */
+    const tl_command *cmds[] = {&tl_cmd_simulate, &tl_cmd_up};
+    for (size_t i = 0; i < 2; i++) {
+        const char *argv[] = {cmds[i]->name, "--rate", "0"};
+        tl_config cfg;
+        int first = 0;
+        assert_int_equal(tl_conf_load(&cfg, cmds[i]->groups, 3, (char **)argv, &first, NULL), 0);
+        assert_int_equal(cfg.rate, 0);
+        tl_sim_pump_opts o;
+        tl_cmd_sim_pump_opts(&o, &cfg);
+        fake_run f = {.now_us = 5};
+        pump_fake(&o, &f, 20000);
+        assert_int_equal(f.idles, 0);
+        assert_int_equal(f.now_us, 5);
+        tl_conf_free(&cfg);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_parse),  cmocka_unit_test(test_symbol_universe),
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_valid_ticks),
         cmocka_unit_test(test_faults),        cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_wall_clock),    cmocka_unit_test(test_seq_base),
+        cmocka_unit_test(test_pacer_paced),   cmocka_unit_test(test_pacer_unpaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
