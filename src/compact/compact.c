@@ -223,6 +223,8 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
                         p->dir, rows, p->rows);
     if (!rc)
         rc = tl_lake_tx_param(tx, "predicate", p->dir, err);
+    if (!rc) /* the last moment a cancel undoes everything of this partition */
+        rc = tl_cancel_check(c->o->cancel, "compact", err);
     if (!rc)
         rc = tl_lake_commit(c->s, c->table, tx, read_version, committed, err);
 out:
@@ -356,7 +358,8 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     if (np && !o->dry_run && (rc = open_duck(&c, err)) != 0)
         goto out;
     for (size_t i = 0; i < np && rc == 0; i++)
-        rc = compact_hour(&c, snap, hours[i], i, np, err);
+        if ((rc = tl_cancel_check(o->cancel, "compact", err)) == 0)
+            rc = compact_hour(&c, snap, hours[i], i, np, err);
     if (rc == 0 && o->progress && np)
         o->progress(o->progress_ud, np, np, NULL, 0, 0);
 out:

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "util/cancel.h"
 #include "util/err.h"
 
 /* Called before each partition is rewritten (and once with done == total
@@ -55,6 +56,10 @@ typedef struct tl_compact_opts {
     const char *cache_dir;    /* for stores without local paths; NULL = default */
     tl_compact_progress_fn progress;
     void *progress_ud;
+    /* Asked before each partition and right before its commit: a yes
+     * deletes that partition's outputs and stops with TL_ERR_STOPPED;
+     * partitions committed before stay. NULL = never cancelled. */
+    const tl_cancel *cancel;
 } tl_compact_opts;
 
 typedef struct tl_compact_stats {
@@ -88,6 +93,9 @@ typedef struct tl_vacuum_opts {
      * path relative to the table, size, and why ("removed" or "orphan"). */
     void (*on_file)(void *ud, const char *table, const char *path, int64_t size, const char *why);
     void *ud;
+    /* Asked before the deletion starts and between deletions (a cancelled
+     * vacuum still commits VACUUM END with what it deleted). NULL = never. */
+    const tl_cancel *cancel;
 } tl_vacuum_opts;
 
 typedef struct tl_vacuum_stats {

@@ -163,6 +163,8 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     /* Like Delta's VACUUM, the deletion is bracketed by two commitInfo-only
      * commits, so the table's history shows it; only when there is
      * something to delete, so a scheduled vacuum leaves no empty commits. */
+    if (ndel && !o->dry_run && (rc = tl_cancel_check(o->cancel, "vacuum", err)) != 0)
+        goto out;
     if (ndel && !o->dry_run &&
         (rc = vacuum_log(s, table, snap, true, o->retain_ms, ndel, del_bytes, err)) != 0)
         goto out;
@@ -170,7 +172,8 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     for (size_t i = 0; i < nc && rc == 0; i++) {
         if (!c[i].key)
             continue;
-        if (!o->dry_run && (rc = tl_store_del(s, c[i].key, err)) != 0)
+        if (!o->dry_run && ((rc = tl_cancel_check(o->cancel, "vacuum", err)) != 0 ||
+                            (rc = tl_store_del(s, c[i].key, err)) != 0))
             break;
         deleted++;
         st->files++;

@@ -135,6 +135,12 @@ typedef struct tl_config {
     char *schedule_vacuum;
     bool schedule_once; /* run every job once in dependency order, then exit */
     bool schedule_list; /* print the jobs and their next fire times, then exit */
+    /* per job: attempts after a failure or timeout, and the timeout (0 = none) */
+    int64_t compact_retries, models_retries, vacuum_retries;
+    int64_t compact_timeout_ms, models_timeout_ms, vacuum_timeout_ms;
+    int64_t retry_delay_ms, retry_max_delay_ms; /* first retry's delay, doubling to the cap */
+    bool schedule_catchup; /* run fire times missed while no scheduler ran */
+    int64_t lease_ttl_ms;  /* a job's lease in the lake expires this long after its renewal */
 } tl_config;
 
 typedef enum {

@@ -176,6 +176,39 @@ const tl_conf_entry tl_conf_table[] = {
      "run every job once, in dependency order, and exit (for cron or CI)", NULL, false},
     {"schedule.list", "list", 0, TL_CT_BOOL, "false", F(schedule_list), TL_CG_SCHEDULE,
      "print the jobs and their next fire times, and exit", NULL, false},
+    /* Retries and timeouts per job: a failed compaction is usually a
+     * conflict or a store hiccup worth a quick retry; models and vacuum
+     * are heavier and run again at their next fire time soon enough. */
+    {"schedule.compact_retries", "compact-retries", 0, TL_CT_INT, "2", F(compact_retries),
+     TL_CG_SCHEDULE | TL_CG_UP, "retries of a failed or timed-out compaction", NULL, false},
+    {"schedule.models_retries", "models-retries", 0, TL_CT_INT, "1", F(models_retries),
+     TL_CG_SCHEDULE | TL_CG_UP, "retries of a failed or timed-out models run", NULL, false},
+    {"schedule.vacuum_retries", "vacuum-retries", 0, TL_CT_INT, "1", F(vacuum_retries),
+     TL_CG_SCHEDULE | TL_CG_UP, "retries of a failed or timed-out vacuum", NULL, false},
+    {"schedule.retry_delay", "retry-delay", 0, TL_CT_DURATION, "30s", F(retry_delay_ms),
+     TL_CG_SCHEDULE | TL_CG_UP, "wait before the first retry; each further retry waits twice as long",
+     NULL, true},
+    {"schedule.retry_max_delay", "retry-max-delay", 0, TL_CT_DURATION, "10m",
+     F(retry_max_delay_ms), TL_CG_SCHEDULE | TL_CG_UP, "cap on the wait between retries", NULL,
+     true},
+    {"schedule.compact_timeout", "compact-timeout", 0, TL_CT_DURATION, "30m",
+     F(compact_timeout_ms), TL_CG_SCHEDULE | TL_CG_UP,
+     "cancel a compaction running longer (before its next commit; 0 = never)", NULL, false},
+    {"schedule.models_timeout", "models-timeout", 0, TL_CT_DURATION, "30m", F(models_timeout_ms),
+     TL_CG_SCHEDULE | TL_CG_UP,
+     "cancel a models run running longer (the warehouse stays as it was; 0 = never)", NULL, false},
+    {"schedule.vacuum_timeout", "vacuum-timeout", 0, TL_CT_DURATION, "2h", F(vacuum_timeout_ms),
+     TL_CG_SCHEDULE | TL_CG_UP, "cancel a vacuum running longer (0 = never)", NULL, false},
+    {"schedule.catchup", "catchup", 0, TL_CT_BOOL, "false", F(schedule_catchup),
+     TL_CG_SCHEDULE | TL_CG_UP,
+     "at start, run each fire time missed while no scheduler ran on the lake (at most 100 per "
+     "job), oldest first",
+     NULL, false},
+    {"schedule.lease_ttl", "lease-ttl", 0, TL_CT_DURATION, "60s", F(lease_ttl_ms),
+     TL_CG_SCHEDULE | TL_CG_UP,
+     "a job's lease in the lake (one runner per job across processes) lasts this long unless "
+     "renewed (every third of it); a dead holder's is taken over after it",
+     NULL, true},
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];

@@ -198,6 +198,10 @@ static void build_all(tl_session *s, const tl_models_opts *o, tl_node_result *re
                          !strcmp(res[ri].status, "error") ? "failed" : "was skipped");
             }
         }
+        if (!r->status && tl_cancel_check(o->cancel, "models", NULL) != 0) {
+            r->status = "skipped";
+            snprintf(r->message, sizeof r->message, "the run was cancelled");
+        }
         if (!r->status) {
             tl_err err = {0};
             lineage(s, mi, res_of, res, r->lake_ver);
@@ -254,7 +258,9 @@ int tl_models_run(const tl_models_opts *o, tl_models_summary *sum, tl_err *err) 
     fprintf(o->out, "Running %s on lake snapshot ticks@%lld into %s\n", s.p->name,
             (long long)s.lake.ticks_version, o->warehouse);
     build_all(&s, o, res, &nres, res_of, sum);
-    if ((rc = tl_results_record(s.d, inv, res, nres, err)) != 0 ||
+    /* cancelled: the staged copy is discarded, the warehouse stays as it was */
+    if ((rc = tl_cancel_check(o->cancel, "models", err)) != 0 ||
+        (rc = tl_results_record(s.d, inv, res, nres, err)) != 0 ||
         (rc = tl_duck_exec(s.d, "CHECKPOINT wh; USE memory; DETACH wh;", err)) != 0)
         goto out;
     tl_duck_close(s.d);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "conf/conf.h"
+#include "util/cancel.h"
 #include "util/err.h"
 
 typedef struct tl_models_opts {
@@ -35,6 +36,10 @@ typedef struct tl_models_opts {
     bool full_refresh;
     FILE *out;            /* progress and results (stdout) */
     const tl_config *cfg; /* store settings (S3 endpoint, ...); NULL = defaults */
+    /* run: asked before each model and before the warehouse is published; a
+     * yes discards the staged copy (the warehouse stays as it was) and
+     * returns TL_ERR_STOPPED. NULL = never cancelled. */
+    const tl_cancel *cancel;
 } tl_models_opts;
 
 typedef struct tl_models_summary {

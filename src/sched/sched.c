@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sched/sched_guard.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/signals.h"
@@ -25,8 +26,14 @@ typedef struct job {
     tl_sched_job_fn run;
     void *ud;
     void (*free_ud)(void *ud);
-    int64_t next_ms;
-    uint64_t runs, failures, skips;
+    int retries;
+    int64_t retry_delay_ms, retry_max_ms, timeout_ms;
+    int64_t anchor_ms;  /* @every counts from here */
+    int64_t next_ms;    /* when it runs next; -1 = never */
+    int64_t next_due;   /* the fire time that run is for (a retry: the failed one's) */
+    int attempt;        /* of that run: 1, or 2.. when it is a retry */
+    int64_t catchup_ms; /* missed fire times up to here run one by one; 0 = none */
+    uint64_t runs, failures, skips, timeouts, retried, elsewhere;
     tl_sched_result last; /* TL_SCHED_RUNNING = never ran */
     int64_t last_start_ms, last_duration_ms;
     char detail[512];
@@ -80,6 +87,8 @@ const char *tl_sched_result_name(tl_sched_result r) {
     case TL_SCHED_OK: return "ok";
     case TL_SCHED_FAILED: return "failed";
     case TL_SCHED_SKIPPED: return "skipped";
+    case TL_SCHED_TIMED_OUT: return "timed_out";
+    case TL_SCHED_ELSEWHERE: return "elsewhere";
     }
     return "?";
 }
@@ -163,6 +172,38 @@ static int resolve_after(tl_sched *s, job *j, tl_err *err) {
     return 0;
 }
 
+/* Catch-up: the fire times after the newest one handled (by any process)
+ * that passed while none ran; the job starts with the oldest (at most
+ * TL_SCHED_MAX_CATCHUP of them, the newest). @every keeps counting from
+ * that last run, so its phase survives restarts. */
+static void catch_up(tl_sched *s, job *j, int64_t now) {
+    const tl_sched_coord *c = s->o.coord;
+    int64_t last = c->last_due ? c->last_due(c->ud, j->name) : -1;
+    if (last < 0)
+        return;
+    int64_t anchor = j->cron.every_ms ? last : j->anchor_ms;
+    size_t n = 0;
+    for (int64_t f = tl_cron_next(&j->cron, anchor, last); f >= 0 && f <= now && n < MAX_MISSED;
+         f = tl_cron_next(&j->cron, anchor, f))
+        n++;
+    if (!n)
+        return;
+    if (!s->o.catchup) {
+        tl_info("schedule", "%s: %zu fire time%s passed while no scheduler ran (catch-up is off)",
+                j->name, n, n == 1 ? "" : "s");
+        return;
+    }
+    j->anchor_ms = anchor;
+    int64_t f = tl_cron_next(&j->cron, anchor, last);
+    for (size_t k = 0; n > TL_SCHED_MAX_CATCHUP && k < n - TL_SCHED_MAX_CATCHUP; k++)
+        f = tl_cron_next(&j->cron, anchor, f);
+    j->next_ms = j->next_due = f;
+    j->catchup_ms = now;
+    tl_info("schedule", "%s: catching up %zu missed fire time%s%s", j->name,
+            n < TL_SCHED_MAX_CATCHUP ? n : TL_SCHED_MAX_CATCHUP, n == 1 ? "" : "s",
+            n > TL_SCHED_MAX_CATCHUP ? " (the newest; older ones are dropped)" : "");
+}
+
 static int job_init(tl_sched *s, job *j, const tl_sched_job *def, tl_err *err) {
     const char *sched = def->schedule ? def->schedule : "";
     j->name = strdup(def->name);
@@ -171,15 +212,24 @@ static int job_init(tl_sched *s, job *j, const tl_sched_job *def, tl_err *err) {
     if (!j->name || !j->schedule || !j->after)
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
     j->enabled = sched[strspn(sched, " \t")] != '\0';
-    j->next_ms = -1;
-    if (j->enabled) {
-        if (tl_cron_parse(sched, &j->cron, err) != 0)
-            return tl_err_wrap(err, "job '%s'", def->name);
-        j->next_ms = tl_cron_next(&j->cron, s->anchor_ms, s->anchor_ms);
-    }
+    j->next_ms = j->next_due = -1;
+    j->attempt = 1;
+    j->anchor_ms = s->anchor_ms;
+    j->retries = def->retries > 0 ? def->retries : 0;
+    j->retry_delay_ms = def->retry_delay_ms > 0 ? def->retry_delay_ms : 1000;
+    j->retry_max_ms = def->retry_max_ms > 0 ? def->retry_max_ms : 0;
+    j->timeout_ms = def->timeout_ms > 0 ? def->timeout_ms : 0;
     j->run = def->run;
     j->last = j->round = TL_SCHED_RUNNING;
-    return resolve_after(s, j, err);
+    int rc = resolve_after(s, j, err);
+    if (rc || !j->enabled)
+        return rc;
+    if (tl_cron_parse(sched, &j->cron, err) != 0)
+        return tl_err_wrap(err, "job '%s'", def->name);
+    j->next_ms = j->next_due = tl_cron_next(&j->cron, s->anchor_ms, s->anchor_ms);
+    if (s->o.coord)
+        catch_up(s, j, s->anchor_ms);
+    return 0;
 }
 
 int tl_sched_add(tl_sched *s, const tl_sched_job *def, tl_err *err) {
@@ -210,83 +260,189 @@ int tl_sched_add(tl_sched *s, const tl_sched_job *def, tl_err *err) {
 
 /* ---- running -------------------------------------------------------------- */
 
-/* After a run for `due` that ended at `end`: the fire times it covered
- * are coalesced, the next is the first one after both. */
-static void schedule_next(tl_sched *s, job *j, int64_t due, int64_t end, size_t *missed) {
+/* The delay before retry number `n` (1..): doubling, capped. */
+static int64_t retry_delay(const job *j, int n) {
+    int64_t d = j->retry_delay_ms;
+    for (int i = 1; i < n && (!j->retry_max_ms || d < j->retry_max_ms) && d < INT64_MAX / 2; i++)
+        d *= 2;
+    return j->retry_max_ms && d > j->retry_max_ms ? j->retry_max_ms : d;
+}
+
+static bool is_failure(tl_sched_result r) {
+    return r == TL_SCHED_FAILED || r == TL_SCHED_TIMED_OUT;
+}
+
+/* Whether an attempt that ended with r (and error code) is tried again:
+ * not for bad input or a corrupt lake, which a retry cannot mend. */
+static bool will_retry(const job *j, tl_sched_result r, int code) {
+    return is_failure(r) && j->attempt <= j->retries && code != TL_ERR_INVALID &&
+           code != TL_ERR_CORRUPT;
+}
+
+/* After an attempt for `due` that ended at `end` with r: a retry, the next
+ * missed fire time being caught up, or the first fire time after both
+ * (the fire times the run covered are coalesced). */
+static void schedule_next(tl_sched *s, job *j, tl_sched_result r, int code, int64_t due,
+                          int64_t end, size_t *missed, bool *retry) {
+    (void)s;
     *missed = 0;
+    *retry = false;
+    if (will_retry(j, r, code)) {
+        j->next_ms = end + retry_delay(j, j->attempt);
+        j->next_due = due;
+        j->attempt++;
+        *retry = true;
+        return;
+    }
+    j->attempt = 1;
     if (!j->enabled)
         return;
-    int64_t f = tl_cron_next(&j->cron, s->anchor_ms, due);
+    int64_t f = tl_cron_next(&j->cron, j->anchor_ms, due);
+    if (j->catchup_ms && f >= 0 && f <= j->catchup_ms) {
+        j->next_ms = j->next_due = f;
+        return;
+    }
+    j->catchup_ms = 0;
+    if (end < due)
+        end = due;
     while (f >= 0 && f <= end && *missed < MAX_MISSED) {
         (*missed)++;
-        f = tl_cron_next(&j->cron, s->anchor_ms, f);
+        f = tl_cron_next(&j->cron, j->anchor_ms, f);
     }
     if (f >= 0 && f <= end)
-        f = tl_cron_next(&j->cron, s->anchor_ms, end);
-    j->next_ms = f;
+        f = tl_cron_next(&j->cron, j->anchor_ms, end);
+    j->next_ms = j->next_due = f;
 }
 
-/* Why j cannot run this round, or false. */
-static bool upstream_blocks(const tl_sched *s, const job *j, char *why, size_t cap) {
+typedef enum { UP_GO, UP_SKIP, UP_WAIT, UP_ELSEWHERE } up_state;
+
+/* Whether j may run now: an upstream job that failed or was skipped in
+ * this round skips it (why says which); one with a retry to come makes it
+ * wait for that retry (*until); one run by another process this round
+ * leaves j to that process too. */
+static up_state upstream_state(const tl_sched *s, const job *j, char *why, size_t cap,
+                               int64_t *until) {
     for (size_t i = 0; i < j->nup; i++) {
         const job *u = &s->jobs[j->up[i]];
-        if (u->round == TL_SCHED_FAILED || u->round == TL_SCHED_SKIPPED) {
+        if (u->attempt > 1) {
+            *until = u->next_ms;
+            return UP_WAIT;
+        }
+        if (u->round == TL_SCHED_ELSEWHERE) {
+            snprintf(why, cap, "upstream job '%s' ran in another process", u->name);
+            return UP_ELSEWHERE;
+        }
+        if (is_failure(u->round) || u->round == TL_SCHED_SKIPPED) {
             snprintf(why, cap, "upstream job '%s' %s in this round", u->name,
-                     u->round == TL_SCHED_FAILED ? "failed" : "was skipped");
-            return true;
+                     u->round == TL_SCHED_FAILED      ? "failed"
+                     : u->round == TL_SCHED_TIMED_OUT ? "timed out"
+                                                      : "was skipped");
+            return UP_SKIP;
         }
     }
-    return false;
+    return UP_GO;
 }
 
-static void finish(tl_sched *s, job *j, tl_sched_result r, int64_t due, int64_t start,
-                   int64_t end) {
+static void finish(tl_sched *s, job *j, tl_sched_result r, int code, int64_t due, int64_t start,
+                   int64_t end, const char *detail, const tl_sched_summary *sum) {
+    static const tl_sched_summary none = {-1, -1, -1, -1, -1};
+    const tl_sched_coord *c = s->o.coord;
     tl_sched_event ev = {.job = j->name,
                          .result = r,
                          .due_ms = due,
                          .start_ms = start,
                          .end_ms = end,
-                         .detail = j->detail};
-    schedule_next(s, j, due, end > due ? end : due, &ev.missed);
+                         .detail = detail,
+                         .attempt = j->attempt,
+                         .sum = sum ? sum : &none,
+                         .owner = c && c->owner ? c->owner : ""};
+    schedule_next(s, j, r, code, due, end, &ev.missed, &ev.retry);
     ev.next_ms = j->next_ms;
-    j->round = j->last = r;
-    j->last_start_ms = start;
-    j->last_duration_ms = end - start;
-    if (r == TL_SCHED_SKIPPED)
-        j->skips++;
-    else
-        j->runs++;
-    if (r == TL_SCHED_FAILED)
-        j->failures++;
+    j->round = r;
+    if (r == TL_SCHED_ELSEWHERE) {
+        j->elsewhere++;
+    } else {
+        if (detail != j->detail)
+            snprintf(j->detail, sizeof j->detail, "%s", detail);
+        j->last = r;
+        j->last_start_ms = start;
+        j->last_duration_ms = end - start;
+        if (r == TL_SCHED_SKIPPED)
+            j->skips++;
+        else
+            j->runs++;
+        j->failures += is_failure(r);
+        j->timeouts += r == TL_SCHED_TIMED_OUT;
+        j->retried += ev.retry;
+    }
     s->o.on_event(s->o.event_ud, &ev);
 }
 
-static tl_sched_result run_job(tl_sched *s, job *j, int64_t due) {
-    if (upstream_blocks(s, j, j->detail, sizeof j->detail)) {
-        int64_t now = now_ms(s);
-        finish(s, j, TL_SCHED_SKIPPED, due, now, now);
-        return TL_SCHED_SKIPPED;
-    }
-    int64_t start = now_ms(s);
+/* One attempt under the job's guard (timeout, lease). */
+static tl_sched_result attempt(tl_sched *s, job *j, int64_t due, int64_t start) {
+    const tl_sched_coord *c = s->o.coord;
     tl_sched_event ev = {.job = j->name,
                          .result = TL_SCHED_RUNNING,
                          .due_ms = due,
                          .start_ms = start,
                          .detail = "",
-                         .next_ms = -1};
+                         .next_ms = -1,
+                         .attempt = j->attempt,
+                         .owner = c && c->owner ? c->owner : ""};
     s->o.on_event(s->o.event_ud, &ev);
+    tl_sched_run run = {.job = j->name, .due_ms = due, .attempt = j->attempt};
+    run.sum = (tl_sched_summary){-1, -1, -1, -1, -1};
+    tl_sched_guard g;
+    tl_sched_guard_start(&g, c, j->name, s->o.clock, s->o.clock_ud, start, j->timeout_ms,
+                         s->o.clock == wall_ms);
+    run.cancel = &g.cancel;
     tl_err err = {0};
-    char out[sizeof j->detail] = "";
-    int rc = j->run(j->ud, out, sizeof out, &err);
+    int rc = j->run(j->ud, &run, &err);
+    tl_sched_guard_stop(&g);
+    int64_t end = now_ms(s);
+    tl_sched_result r = rc == 0 ? TL_SCHED_OK : TL_SCHED_FAILED;
     if (rc == 0)
-        snprintf(j->detail, sizeof j->detail, "%s", out);
+        snprintf(j->detail, sizeof j->detail, "%s", run.out);
     else if (err.msg[0])
         snprintf(j->detail, sizeof j->detail, "%s", err.msg);
     else
         snprintf(j->detail, sizeof j->detail, "failed (%s)", tl_err_code_name((tl_err_code)rc));
-    tl_sched_result r = rc == 0 ? TL_SCHED_OK : TL_SCHED_FAILED;
-    finish(s, j, r, due, start, now_ms(s));
+    if (rc != 0 && g.timed_out)
+        r = TL_SCHED_TIMED_OUT;
+    if (c && c->release)
+        c->release(c->ud, j->name, due, !will_retry(j, r, rc), end);
+    finish(s, j, r, rc, due, start, end, j->detail, &run.sum);
     return r;
+}
+
+static tl_sched_result run_job(tl_sched *s, job *j, int64_t due) {
+    char why[512];
+    int64_t now = now_ms(s), until = -1;
+    switch (upstream_state(s, j, why, sizeof why, &until)) {
+    case UP_WAIT: /* not a round of its own: runs after the upstream retry */
+        j->next_ms = until > now ? until : now + 1; /* never a busy loop */
+        return TL_SCHED_RUNNING;
+    case UP_SKIP:
+        finish(s, j, TL_SCHED_SKIPPED, 0, due, now, now, why, NULL);
+        return TL_SCHED_SKIPPED;
+    case UP_ELSEWHERE:
+        finish(s, j, TL_SCHED_ELSEWHERE, 0, due, now, now, why, NULL);
+        return TL_SCHED_ELSEWHERE;
+    case UP_GO: break;
+    }
+    const tl_sched_coord *c = s->o.coord;
+    tl_err err = {0};
+    int rc = c && c->acquire ? c->acquire(c->ud, j->name, due, now, &err) : 0;
+    if (rc == TL_ERR_CONFLICT) {
+        finish(s, j, TL_SCHED_ELSEWHERE, 0, due, now, now, err.msg, NULL);
+        return TL_SCHED_ELSEWHERE;
+    }
+    if (rc != 0) { /* the lease cannot be read or written: this attempt fails */
+        snprintf(why, sizeof why, "cannot take the job's lease: %s", err.msg);
+        finish(s, j, TL_SCHED_FAILED, rc, due, now, now, why, NULL);
+        return TL_SCHED_FAILED;
+    }
+    return attempt(s, j, due, now);
 }
 
 static void new_round(tl_sched *s) {
@@ -300,20 +456,34 @@ size_t tl_sched_tick(tl_sched *s) {
     new_round(s);
     for (size_t i = 0; i < s->n && !stopping(s); i++) {
         job *j = &s->jobs[i];
-        if (j->enabled && j->next_ms >= 0 && j->next_ms <= now) {
-            run_job(s, j, j->next_ms);
+        if (j->enabled && j->next_ms >= 0 && j->next_ms <= now &&
+            run_job(s, j, j->next_due) != TL_SCHED_RUNNING)
             runs++;
-        }
     }
     return runs;
 }
 
+/* --once: each job now, its retries waited for in place. */
 size_t tl_sched_run_all(tl_sched *s) {
     size_t bad = 0;
     new_round(s);
-    for (size_t i = 0; i < s->n && !stopping(s); i++)
-        if (s->jobs[i].enabled && run_job(s, &s->jobs[i], now_ms(s)) != TL_SCHED_OK)
-            bad++;
+    for (size_t i = 0; i < s->n && !stopping(s); i++) {
+        job *j = &s->jobs[i];
+        if (!j->enabled)
+            continue;
+        int64_t due = now_ms(s);
+        tl_sched_result r = run_job(s, j, due);
+        while (is_failure(r) && j->attempt > 1 && !stopping(s)) {
+            int64_t now = now_ms(s);
+            if (now < j->next_ms) {
+                int64_t w = j->next_ms - now;
+                s->o.sleep(s->o.sleep_ud, w > MAX_SLEEP_MS ? MAX_SLEEP_MS : w);
+                continue;
+            }
+            r = run_job(s, j, due);
+        }
+        bad += is_failure(r) || r == TL_SCHED_SKIPPED;
+    }
     return bad;
 }
 
@@ -378,6 +548,9 @@ int tl_sched_job_get(const tl_sched *s, size_t i, tl_sched_job_info *out) {
         .runs = j->runs,
         .failures = j->failures,
         .skips = j->skips,
+        .timeouts = j->timeouts,
+        .retries = j->retried,
+        .elsewhere = j->elsewhere,
         .last = j->last,
         .last_start_ms = j->last_start_ms,
         .last_duration_ms = j->last_duration_ms,
@@ -393,22 +566,30 @@ void tl_sched_log_event(void *ud, const tl_sched_event *ev) {
     if (ev->next_ms >= 0)
         tl_cron_format_time(ev->next_ms, next, sizeof next);
     double secs = (double)(ev->end_ms - ev->start_ms) / 1e3;
-    char missed[64] = "";
+    char missed[64] = "", att[32] = "";
     if (ev->missed)
         snprintf(missed, sizeof missed, " (%zu fire time%s passed while it ran)", ev->missed,
                  ev->missed == 1 ? "" : "s");
+    if (ev->attempt > 1)
+        snprintf(att, sizeof att, " (attempt %d)", ev->attempt);
+    const char *then = ev->retry ? "retry at" : "next";
     switch (ev->result) {
-    case TL_SCHED_RUNNING: tl_info("schedule", "%s started (due %s)", ev->job, due); break;
+    case TL_SCHED_RUNNING: tl_info("schedule", "%s started (due %s)%s", ev->job, due, att); break;
     case TL_SCHED_OK:
-        tl_info("schedule", "%s ok in %.2f s: %s; next %s%s", ev->job, secs, ev->detail, next,
-                missed);
+        tl_info("schedule", "%s ok in %.2f s%s: %s; next %s%s", ev->job, secs, att, ev->detail,
+                next, missed);
         break;
     case TL_SCHED_FAILED:
-        tl_error("schedule", "%s failed after %.2f s: %s; retry at %s%s", ev->job, secs, ev->detail,
-                 next, missed);
+    case TL_SCHED_TIMED_OUT:
+        tl_error("schedule", "%s %s after %.2f s%s: %s; %s %s%s", ev->job,
+                 ev->result == TL_SCHED_FAILED ? "failed" : "timed out", secs, att, ev->detail,
+                 ev->retry ? "retry at" : "retry at its next fire time,", next, missed);
         break;
     case TL_SCHED_SKIPPED:
-        tl_warn("schedule", "%s skipped: %s; next %s", ev->job, ev->detail, next);
+        tl_warn("schedule", "%s skipped: %s; %s %s", ev->job, ev->detail, then, next);
+        break;
+    case TL_SCHED_ELSEWHERE:
+        tl_debug("schedule", "%s for %s not run here: %s; next %s", ev->job, due, ev->detail, next);
         break;
     }
 }

@@ -17,16 +17,23 @@ typedef struct lake_ctx {
     tl_sched_opts base;
 } lake_ctx;
 
-static int compact_job(void *ud, char *out, size_t cap, tl_err *err) {
+static int compact_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
     const tl_config *cfg = c->o.cfg;
     tl_compact_opts o = {
         .min_files = cfg->min_files,
         .target_file_size = cfg->target_file_size,
         .lateness_ms = cfg->allowed_lateness_ms,
+        .cancel = run->cancel,
     };
     tl_compact_stats st = {0};
+    char *out = run->out;
+    size_t cap = sizeof run->out;
     int rc = tl_compact_run(c->o.store, &o, &st, err);
+    /* what was committed counts, also when a later partition failed */
+    run->sum.files_in = (int64_t)st.files_before;
+    run->sum.files_out = (int64_t)st.files_after;
+    run->sum.rows = st.rows;
     if (rc == 0 && st.partitions == 0)
         snprintf(out, cap, "nothing to compact");
     else if (rc == 0)
@@ -36,7 +43,7 @@ static int compact_job(void *ud, char *out, size_t cap, tl_err *err) {
     return rc;
 }
 
-static int models_job(void *ud, char *out, size_t cap, tl_err *err) {
+static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
     const tl_config *cfg = c->o.cfg;
     FILE *sink = c->o.models_out ? c->o.models_out : fopen("/dev/null", "w");
@@ -51,9 +58,11 @@ static int models_job(void *ud, char *out, size_t cap, tl_err *err) {
         .full_refresh = cfg->full_refresh,
         .out = sink,
         .cfg = cfg,
+        .cancel = run->cancel,
     };
     tl_models_summary sum = {0};
     int rc = tl_models_run(&o, &sum, err);
+    run->sum.models = sum.ok;
     if (sink != c->o.models_out)
         fclose(sink);
     else
@@ -65,26 +74,27 @@ static int models_job(void *ud, char *out, size_t cap, tl_err *err) {
         return tl_err_set(err, TL_ERR_INVALID,
                           "%d of %d models failed, %d skipped (see %s/target/run_results.json)",
                           sum.failed, total, sum.skipped, cfg->models_project);
-    snprintf(out, cap, "%d models built into %s", sum.ok, cfg->warehouse);
+    snprintf(run->out, sizeof run->out, "%d models built into %s", sum.ok, cfg->warehouse);
     return 0;
 }
 
-static int vacuum_job(void *ud, char *out, size_t cap, tl_err *err) {
+static int vacuum_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
     static const char *const tables[] = {TL_TICKS_TABLE, TL_DEADLETTER_TABLE};
-    tl_vacuum_opts o = {.retain_ms = c->o.cfg->vacuum_retain_ms};
+    tl_vacuum_opts o = {.retain_ms = c->o.cfg->vacuum_retain_ms, .cancel = run->cancel};
     tl_vacuum_stats st = {0};
     size_t logs = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         size_t n = 0;
         int rc = tl_vacuum_table(c->o.store, tables[i], &o, &st, err);
+        run->sum.files_in = (int64_t)st.files;
         if (rc == 0)
             rc = tl_lake_log_cleanup(c->o.store, tables[i], c->o.cfg->log_retention_ms, &n, err);
         if (rc != 0)
             return tl_err_wrap(err, "table %s", tables[i]);
         logs += n;
     }
-    snprintf(out, cap,
+    snprintf(run->out, sizeof run->out,
              "deleted %zu files (%.1f MB), kept %zu unreferenced inside the retention, "
              "%zu expired log files",
              st.files, (double)st.bytes / 1e6, st.kept_recent, logs);
@@ -142,10 +152,15 @@ tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *ba
     }
     /* The first job owns the context (freed with the scheduler, or by a
      * failed add); the others borrow it. */
+    const tl_config *cfg = o->cfg;
+    const int64_t d = cfg->retry_delay_ms, cap = cfg->retry_max_delay_ms;
     const tl_sched_job jobs[] = {
-        {"compact", o->compact, NULL, compact_job, c, free},
-        {"models", models_schedule(o), "compact", models_job, c, NULL},
-        {"vacuum", o->vacuum, NULL, vacuum_job, c, NULL},
+        {"compact", o->compact, NULL, compact_job, c, free, (int)cfg->compact_retries, d, cap,
+         cfg->compact_timeout_ms},
+        {"models", models_schedule(o), "compact", models_job, c, NULL, (int)cfg->models_retries,
+         d, cap, cfg->models_timeout_ms},
+        {"vacuum", o->vacuum, NULL, vacuum_job, c, NULL, (int)cfg->vacuum_retries, d, cap,
+         cfg->vacuum_timeout_ms},
     };
     for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++)
         if (tl_sched_add(s, &jobs[i], err) != 0) {

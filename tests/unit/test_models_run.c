@@ -53,7 +53,7 @@ static int teardown(void **state) {
 }
 
 static tl_models_opts opts(const char *warehouse, const char *select, int full_refresh) {
-    tl_models_opts o = {proj, lake, warehouse, select, NULL, full_refresh != 0, out, NULL};
+    tl_models_opts o = {proj, lake, warehouse, select, NULL, full_refresh != 0, out, NULL, NULL};
     return o;
 }
 

@@ -92,7 +92,7 @@ typedef struct fake_job {
     bool running; /* overlap detector */
 } fake_job;
 
-static int fake_run(void *ud, char *out, size_t cap, tl_err *err) {
+static int fake_run(void *ud, tl_sched_run *run, tl_err *err) {
     fake_job *j = ud;
     assert_false(j->running);
     j->running = true;
@@ -103,7 +103,7 @@ static int fake_run(void *ud, char *out, size_t cap, tl_err *err) {
         j->fails--;
         return tl_err_set(err, TL_ERR_IO, "disk on fire (call %d)", j->calls);
     }
-    snprintf(out, cap, "did %d", j->calls);
+    snprintf(run->out, sizeof run->out, "did %d", j->calls);
     return 0;
 }
 
@@ -347,8 +347,8 @@ typedef struct gate {
     atomic_int started, release, finished;
 } gate;
 
-static int gated_run(void *ud, char *out, size_t cap, tl_err *err) {
-    (void)out, (void)cap, (void)err;
+static int gated_run(void *ud, tl_sched_run *run, tl_err *err) {
+    (void)run, (void)err;
     gate *g = ud;
     atomic_fetch_add(&g->started, 1);
     while (!atomic_load(&g->release)) {
