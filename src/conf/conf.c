@@ -134,6 +134,32 @@ static int yaml_apply_scalar(tl_config *cfg, const char *path, const char *key,
     return yaml_fail(path, val, msg);
 }
 
+/* schema.extra_columns as a mapping (name: type) -> "name:type,..." */
+static int yaml_apply_columns(tl_config *cfg, const char *path, yaml_document_t *doc,
+                              const char *key, const yaml_node_t *map) {
+    char origin[512];
+    size_t cap = 1, n = 0;
+    snprintf(origin, sizeof origin, "%s:%zu", path, map->start_mark.line + 1);
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(doc, p->value);
+        if (!k || !v || k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE)
+            return yaml_fail(path, map, "schema.extra_columns: each entry is name: type");
+        cap += k->data.scalar.length + v->data.scalar.length + 2;
+    }
+    char *spec = malloc(cap);
+    if (!spec)
+        abort(); /* as kafka_prop_add: the settings cannot be half loaded */
+    spec[0] = '\0';
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
+        n += (size_t)snprintf(spec + n, cap - n, "%s%s:%s", n ? "," : "",
+                              yaml_document_get_node(doc, p->key)->data.scalar.value,
+                              yaml_document_get_node(doc, p->value)->data.scalar.value);
+    int rc = conf_set(cfg, entry_by_key(key), spec, origin);
+    free(spec);
+    return rc;
+}
+
 static int yaml_apply_mapping(tl_config *cfg, const char *path, yaml_document_t *doc,
                               const yaml_node_t *map, const char *prefix) {
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
@@ -149,6 +175,8 @@ static int yaml_apply_mapping(tl_config *cfg, const char *path, yaml_document_t 
          * mapping nests only one level under a section. */
         if (v->type == YAML_MAPPING_NODE && !*prefix)
             rc = yaml_apply_mapping(cfg, path, doc, v, key);
+        else if (v->type == YAML_MAPPING_NODE && strcmp(key, "schema.extra_columns") == 0)
+            rc = yaml_apply_columns(cfg, path, doc, key, v);
         else
             rc = yaml_apply_scalar(cfg, path, key, v);
         if (rc)

@@ -87,6 +87,10 @@ typedef struct tl_config {
     int64_t broker_timeout_ms; /* --until-end: exit 1 when the brokers stay away this long */
     char *stream_stats_json; /* counters as JSON on exit */
 
+    /* schema evolution (src/tables/schema.c) */
+    char *extra_columns;  /* "venue:string,trade_id:int64", NULL = none */
+    char *unknown_fields; /* keep|drop|deadletter */
+
     /* query */
     char *format; /* table, csv, json */
 

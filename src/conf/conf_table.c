@@ -85,6 +85,19 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.stats_json", "stats-json", 0, TL_CT_STRING, NULL, F(stream_stats_json), TL_CG_STREAM,
      "write the counters as JSON to this file on exit", NULL, false},
 
+    /* schema evolution: columns added to the ticks table (src/tables/schema.c) */
+    {"schema.extra_columns", "extra-columns", 0, TL_CT_STRING, NULL, F(extra_columns),
+     TL_CG_STREAM | TL_CG_UP,
+     "columns beyond the built-in ones, name:type[,...] (string, int64, decimal(18,6), "
+     "timestamp, bool, list<string>); in ticklake.yml also a mapping name: type. Adding one "
+     "adds a nullable column to the lake; removing, retyping or renaming one is refused",
+     NULL, false},
+    {"schema.unknown_fields", "unknown-fields", 0, TL_CT_STRING, "keep", F(unknown_fields),
+     TL_CG_STREAM | TL_CG_UP,
+     "fields that are neither built-in nor extra columns: keep (in the 'extra' JSON column), "
+     "drop (counted), deadletter (reason unknown_field:<name>)",
+     "keep|drop|deadletter", false},
+
     {"query.format", "format", 0, TL_CT_STRING, "table", F(format), TL_CG_QUERY, "output format",
      "table|csv|json", false},
 

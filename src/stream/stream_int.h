@@ -27,7 +27,7 @@ typedef struct tl_dead {
     int32_t partition;
     int64_t offset;
     int64_t received_us;
-    char code[40];
+    char code[96];
     char *msg;
     char *raw;
     size_t raw_len;

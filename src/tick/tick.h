@@ -37,9 +37,40 @@ typedef struct tl_tick {
     unsigned has; /* TL_TICK_HAS_* bits for the optional fields */
 } tl_tick;
 
+/* Fields beyond the built-in ones (schema evolution): values of the
+ * configured extra columns and, in keep mode, the unknown fields as one
+ * JSON object. One allocation (free()), made only for a message that has
+ * such fields; plain ticks carry NULL. */
+typedef enum {
+    TL_EXT_STRING,
+    TL_EXT_INT64,
+    TL_EXT_DECIMAL,   /* micro-units */
+    TL_EXT_TIMESTAMP, /* µs */
+    TL_EXT_BOOL,
+    TL_EXT_LIST, /* list of strings */
+} tl_ext_type;
+
+#define TL_EXT_MAX 64 /* extra columns a parser knows */
+
+typedef struct tl_ext_val {
+    int64_t i;     /* int64, micro-units, µs, bool 0/1; a list: its element count */
+    uint32_t off;  /* string: its bytes in data; list: elements as [u32 len][bytes] */
+    uint32_t len;
+    bool present;
+} tl_ext_val;
+
+typedef struct tl_tick_ext {
+    uint32_t nvals;     /* the parser's extra columns, in their order */
+    uint32_t extra_off; /* the unknown fields' JSON object in data, when extra_len > 0 */
+    uint32_t extra_len;
+    tl_ext_val *vals; /* points into this allocation, as data does */
+    char *data;
+} tl_tick_ext;
+
 /* A tick as the lake stores it: the record plus where and when it came in. */
 typedef struct tl_tick_row {
     tl_tick tick;
+    tl_tick_ext *ext;      /* owned, NULL for a tick with only built-in fields */
     bool late;             /* behind the watermark when it arrived */
     int32_t src_partition; /* Kafka partition, or -1 for file input */
     int64_t src_offset;    /* Kafka offset, or line number (1-based) for file input */
@@ -78,6 +109,7 @@ typedef enum {
     TL_TICK_BAD_SEQ,       /* "bad_seq" */
     TL_TICK_DUP_FIELD,     /* "duplicate_field:<name>" */
     TL_TICK_BAD_UTF8,      /* "bad_utf8:<name>": a string field that is not strict UTF-8 */
+    TL_TICK_UNKNOWN_FIELD, /* "unknown_field:<name>" (schema.unknown_fields: deadletter) */
     TL_TICK_REASON_COUNT
 } tl_tick_reason;
 
@@ -86,7 +118,7 @@ const char *tl_tick_reason_name(tl_tick_reason reason);
 
 typedef struct tl_tick_error {
     tl_tick_reason reason;
-    char code[40]; /* stable code, e.g. "missing_field:price" */
+    char code[96]; /* stable code, e.g. "missing_field:price", "bad_type:venue" */
     char msg[160]; /* human message naming the field and value */
 } tl_tick_error;
 
@@ -113,6 +145,31 @@ tl_tick_parser *tl_tick_parser_new(tl_ts_unit epoch_unit, size_t max_bytes);
 void tl_tick_parser_destroy(tl_tick_parser *p);
 /* 0 and *out filled, or -1 and *err filled. Never reads past buf+len. */
 int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out, tl_tick_error *err);
+
+/* Schema evolution: the extra columns this parser fills (names borrowed,
+ * they must outlive the parser; at most TL_EXT_MAX) and what becomes of
+ * other unknown top-level fields. A value of the wrong type for an extra
+ * column is bad_type:<name> (string: a JSON string; int64: a JSON integer;
+ * decimal: a number exact to 6 decimals; timestamp: as ts; bool: true or
+ * false; list: an array of strings), null is absent, and a key given twice
+ * is duplicate_field:<name>. Unknown fields: kept (raw JSON text, as sent,
+ * in the ext's extra object), dropped (counted: tl_tick_parser_dropped),
+ * or the record rejected as unknown_field:<name>. By default (never
+ * called) unknown fields are ignored, as before. Plain ticks pay nothing:
+ * the work starts at the first key that is not built-in. 0, or -1 when n
+ * is above TL_EXT_MAX. */
+typedef enum { TL_UNKNOWN_IGNORE, TL_UNKNOWN_KEEP, TL_UNKNOWN_DROP, TL_UNKNOWN_DEADLETTER } tl_unknown_mode;
+int tl_tick_parser_set_extra(tl_tick_parser *p, const char *const *names, const tl_ext_type *types,
+                             size_t n, tl_unknown_mode unknown);
+/* After a successful tl_tick_parse: the message's extra values as a new
+ * allocation (caller frees), or NULL when it had none. *oom set when the
+ * allocation failed (then NULL too). */
+tl_tick_ext *tl_tick_parser_take_ext(tl_tick_parser *p, bool *oom);
+/* Unknown fields dropped by the last tl_tick_parse (TL_UNKNOWN_DROP). */
+size_t tl_tick_parser_dropped(const tl_tick_parser *p);
+/* A list value's element k (k < v->i): pointer and length. */
+const char *tl_tick_ext_list_item(const tl_tick_ext *x, const tl_ext_val *v, uint32_t *pos,
+                                  uint32_t *len);
 
 /* Serialise as one JSON object (no newline), ts as RFC 3339 UTC with µs.
  * Returns the length it needs, like snprintf; writes at most cap bytes. */

@@ -21,6 +21,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "util/buf.h"
 #include "util/utf8.h"
 
 #define ARENA_BYTES 8192 /* a fresh yajl handle for a ~100-byte tick takes < 5 KiB */
@@ -38,6 +39,8 @@ typedef enum {
     F_COUNT,
     F_NONE = -1, /* an unknown key, or no key pending */
 } field_id;
+
+enum { X_NONE = -1, X_UNKNOWN = -2 };
 
 static const char *const field_names[F_COUNT] = {"symbol", "ts",  "price",    "size",
                                                  "bid",    "ask", "exchange", "seq"};
@@ -74,6 +77,25 @@ struct tl_tick_parser {
     unsigned seen;        /* keys met, by field_id bit */
     unsigned present;     /* fields with a non-null value */
     bool failed;          /* err holds the first field error */
+
+    /* schema evolution (tl_tick_parser_set_extra); per message state is
+     * touched only once a key that is not built-in is met */
+    const char *const *xnames;
+    tl_ext_type xtypes[TL_EXT_MAX];
+    size_t xn;
+    tl_unknown_mode unknown;
+    yajl_handle h;       /* to find where an unknown field's value starts and ends */
+    const char *buf;     /* the message */
+    bool xany;           /* this message has extra values or kept fields */
+    int xpending;        /* X_NONE, X_UNKNOWN or the extra column of the key just read */
+    int xlist;           /* the list column whose array is open, or X_NONE */
+    bool xcapture;       /* an unknown field's object/array is open */
+    size_t xstart;       /* where that field's value starts in buf */
+    uint64_t xseen;      /* extra columns met, by bit */
+    size_t dropped;      /* unknown fields dropped */
+    tl_ext_val xvals[TL_EXT_MAX];
+    tl_buf xdata;  /* strings and list items of the extra columns */
+    tl_buf xextra; /* the kept unknown fields: "{"k":v,..." without the closing brace */
 
     spill *spills;
     size_t arena_used;
@@ -175,6 +197,7 @@ const char *tl_tick_reason_name(tl_tick_reason reason) {
         [TL_TICK_BAD_SEQ] = "bad_seq",
         [TL_TICK_DUP_FIELD] = "duplicate_field",
         [TL_TICK_BAD_UTF8] = "bad_utf8",
+        [TL_TICK_UNKNOWN_FIELD] = "unknown_field",
     };
     if ((unsigned)reason >= sizeof names / sizeof names[0])
         return "unknown";
@@ -183,24 +206,43 @@ const char *tl_tick_reason_name(tl_tick_reason reason) {
 
 /* Records the first error: the code (with ":<field>" for the reasons that
  * name one) and a printf-style human message. Later errors are ignored. */
-__attribute__((format(printf, 4, 5))) static int fail(tl_tick_parser *p, tl_tick_reason reason,
-                                                      field_id field, const char *fmt, ...) {
-    if (p->failed)
-        return 1;
+static void vfail(tl_tick_parser *p, tl_tick_reason reason, const char *name, const char *fmt,
+                  va_list ap) {
     p->failed = true;
     tl_tick_error *e = p->err;
     e->reason = reason;
     bool named = reason == TL_TICK_MISSING_FIELD || reason == TL_TICK_BAD_TYPE ||
-                 reason == TL_TICK_DUP_FIELD || reason == TL_TICK_BAD_UTF8;
-    if (named && field != F_NONE)
-        snprintf(e->code, sizeof e->code, "%s:%s", tl_tick_reason_name(reason), field_names[field]);
+                 reason == TL_TICK_DUP_FIELD || reason == TL_TICK_BAD_UTF8 ||
+                 reason == TL_TICK_UNKNOWN_FIELD;
+    if (named && name)
+        snprintf(e->code, sizeof e->code, "%s:%s", tl_tick_reason_name(reason), name);
     else
         snprintf(e->code, sizeof e->code, "%s", tl_tick_reason_name(reason));
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+}
+
+__attribute__((format(printf, 4, 5))) static int fail(tl_tick_parser *p, tl_tick_reason reason,
+                                                      field_id field, const char *fmt, ...) {
+    if (p->failed)
+        return 1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    vfail(p, reason, field != F_NONE ? field_names[field] : NULL, fmt, ap);
     va_end(ap);
     return 1; /* yajl goes on: the rest must still be valid JSON */
+}
+
+/* The same for a field known by name only (extra columns, unknown keys). */
+__attribute__((format(printf, 4, 5))) static int fail_name(tl_tick_parser *p,
+                                                           tl_tick_reason reason, const char *name,
+                                                           const char *fmt, ...) {
+    if (p->failed)
+        return 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(p, reason, name, fmt, ap);
+    va_end(ap);
+    return 1;
 }
 
 /* A value for a message: at most VALUE_SHOWN bytes, optionally in quotes,
@@ -357,6 +399,241 @@ static int on_number_field(tl_tick_parser *p, field_id f, const char *s, size_t 
     }
 }
 
+/* ---- schema evolution: extra columns and unknown fields --------------------- */
+
+static const char *const ext_expected[] = {
+    [TL_EXT_STRING] = "a string",
+    [TL_EXT_INT64] = "an integer",
+    [TL_EXT_DECIMAL] = "a number exact to 6 decimal places within DECIMAL(18,6)",
+    [TL_EXT_TIMESTAMP] = "an RFC 3339 string or an integer epoch",
+    [TL_EXT_BOOL] = "true or false",
+    [TL_EXT_LIST] = "an array of strings",
+};
+
+static int ext_oom(tl_tick_parser *p, const char *name) {
+    return fail_name(p, TL_TICK_TOO_LARGE, NULL, "out of memory keeping field %s", name);
+}
+
+/* kind: 's' string, 'n' number, 'b' boolean, 'z' null, 'o' object, 'a' array */
+static int ext_bad(tl_tick_parser *p, int col, char kind, const char *s, size_t len) {
+    char shown[SHOWN_CAP];
+    const char *what = kind == 'o' ? "an object" : kind == 'a' ? "an array" : kind == 'z' ? "null" : "";
+    if (!*what)
+        what = show(shown, sizeof shown, s, len, kind == 's');
+    return fail_name(p, TL_TICK_BAD_TYPE, p->xnames[col], "%s %s is not %s", p->xnames[col], what,
+                     ext_expected[p->xtypes[col]]);
+}
+
+static int ext_set(tl_tick_parser *p, int col, int64_t i, const char *s, size_t len) {
+    tl_ext_val *v = &p->xvals[col];
+    *v = (tl_ext_val){i, (uint32_t)p->xdata.len, (uint32_t)len, true};
+    if (len && tl_buf_append(&p->xdata, s, len) != 0)
+        return ext_oom(p, p->xnames[col]);
+    p->xany = true;
+    return 1;
+}
+
+static int on_ext_scalar(tl_tick_parser *p, int col, char kind, const char *s, size_t len) {
+    int64_t v = 0;
+    bool ok = false;
+    if (kind == 'z')
+        return 1; /* null = absent, as for the built-in fields */
+    switch (p->xtypes[col]) {
+    case TL_EXT_STRING:
+        if (kind == 's' && !tl_utf8_valid(s, len)) {
+            char shown[SHOWN_CAP];
+            return fail_name(p, TL_TICK_BAD_UTF8, p->xnames[col], "%s %s is not valid UTF-8",
+                             p->xnames[col], show(shown, sizeof shown, s, len, true));
+        }
+        if (kind == 's')
+            return ext_set(p, col, 0, s, len);
+        break;
+    case TL_EXT_INT64: ok = kind == 'n' && tl_integer_parse(s, len, &v) == 0; break;
+    case TL_EXT_DECIMAL:
+        ok = kind == 'n' && tl_decimal_parse(s, len, &v) == 0 && v <= TL_MONEY_MAX_MICROS &&
+             v >= -TL_MONEY_MAX_MICROS;
+        break;
+    case TL_EXT_TIMESTAMP:
+        ok = (kind == 's' && tl_rfc3339_parse(s, len, &v) == 0) ||
+             (kind == 'n' && tl_integer_parse(s, len, &v) == 0 &&
+              tl_ts_from_epoch(v, p->unit, &v) == 0);
+        break;
+    case TL_EXT_BOOL:
+        ok = kind == 'b';
+        v = ok && s[0] == 't';
+        break;
+    case TL_EXT_LIST: break;
+    }
+    return ok ? ext_set(p, col, v, NULL, 0) : ext_bad(p, col, kind, s, len);
+}
+
+/* An item of an open list column: a string, appended as [u32 len][bytes]. */
+static int on_list_item(tl_tick_parser *p, char kind, const char *s, size_t len) {
+    int col = p->xlist;
+    if (kind != 's')
+        return ext_bad(p, col, kind, s, len);
+    if (!tl_utf8_valid(s, len)) {
+        char shown[SHOWN_CAP];
+        return fail_name(p, TL_TICK_BAD_UTF8, p->xnames[col], "%s item %s is not valid UTF-8",
+                         p->xnames[col], show(shown, sizeof shown, s, len, true));
+    }
+    uint32_t n = (uint32_t)len;
+    if (tl_buf_append(&p->xdata, &n, sizeof n) != 0 || tl_buf_append(&p->xdata, s, len) != 0)
+        return ext_oom(p, p->xnames[col]);
+    p->xvals[col].i++;
+    return 1;
+}
+
+static bool json_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The kept unknown field's value ends where yajl stands: its text as sent
+ * (numbers keep their digits, strings their escapes). */
+static int keep_raw(tl_tick_parser *p) {
+    size_t end = yajl_get_bytes_consumed(p->h), at = p->xstart;
+    while (at < end && (json_space(p->buf[at]) || p->buf[at] == ':'))
+        at++;
+    if (!tl_utf8_valid(p->buf + at, end - at))
+        return fail_name(p, TL_TICK_BAD_UTF8, "extra", "an unknown field's value is not valid UTF-8");
+    if (tl_buf_append(&p->xextra, p->buf + at, end - at) != 0)
+        return ext_oom(p, "extra");
+    return 1;
+}
+
+/* A value at depth 1 for a key that is not built-in, or an item of a list. */
+static int on_ext(tl_tick_parser *p, char kind, const char *s, size_t len) {
+    if (p->depth == 2 && p->xlist != X_NONE)
+        return on_list_item(p, kind, s, len);
+    if (p->depth != 1 || p->xpending == X_NONE)
+        return 1;
+    int x = p->xpending;
+    p->xpending = X_NONE;
+    return x == X_UNKNOWN ? keep_raw(p) : on_ext_scalar(p, x, kind, s, len);
+}
+
+/* An object or array opens: a kept field's value, a list, or a bad type. */
+static void ext_open(tl_tick_parser *p, char kind) {
+    if (p->depth == 2 && p->xlist != X_NONE) {
+        ext_bad(p, p->xlist, kind, NULL, 0);
+        return;
+    }
+    if (p->depth != 1 || p->xpending == X_NONE)
+        return;
+    int x = p->xpending;
+    p->xpending = X_NONE;
+    if (x == X_UNKNOWN)
+        p->xcapture = true;
+    else if (kind == 'a' && p->xtypes[x] == TL_EXT_LIST) {
+        p->xlist = x;
+        p->xvals[x] = (tl_ext_val){0, (uint32_t)p->xdata.len, 0, false};
+    } else
+        ext_bad(p, x, kind, NULL, 0);
+}
+
+/* After an object or array closed, back at depth 1. */
+static void ext_close(tl_tick_parser *p) {
+    if (p->xcapture) {
+        p->xcapture = false;
+        keep_raw(p);
+    } else if (p->xlist != X_NONE) {
+        tl_ext_val *v = &p->xvals[p->xlist];
+        v->len = (uint32_t)(p->xdata.len - v->off);
+        v->present = true;
+        p->xany = true;
+        p->xlist = X_NONE;
+    }
+}
+
+/* A key at depth 1 that is not built-in: an extra column's, or unknown. */
+static int on_other_key(tl_tick_parser *p, const unsigned char *key, size_t len) {
+    char shown[SHOWN_CAP];
+    for (size_t i = 0; i < p->xn; i++) {
+        if (strncmp(p->xnames[i], (const char *)key, len) != 0 || p->xnames[i][len] != '\0')
+            continue;
+        if (p->xseen & (1ull << i))
+            return fail_name(p, TL_TICK_DUP_FIELD, p->xnames[i],
+                             "field \"%s\" appears more than once", p->xnames[i]);
+        p->xseen |= 1ull << i;
+        p->xpending = (int)i;
+        return 1;
+    }
+    switch (p->unknown) {
+    case TL_UNKNOWN_IGNORE: return 1;
+    case TL_UNKNOWN_DROP: p->dropped++; return 1;
+    case TL_UNKNOWN_DEADLETTER:
+        show(shown, sizeof shown, key, len, false);
+        return fail_name(p, TL_TICK_UNKNOWN_FIELD, shown,
+                         "field \"%s\" is not in the schema (schema.unknown_fields: deadletter)",
+                         shown);
+    case TL_UNKNOWN_KEEP: break;
+    }
+    if (!tl_utf8_valid(key, len))
+        return fail_name(p, TL_TICK_BAD_UTF8, "extra", "an unknown field's name %s is not UTF-8",
+                         show(shown, sizeof shown, key, len, true));
+    if (tl_buf_puts(&p->xextra, p->xextra.len ? "," : "{") != 0 ||
+        tl_buf_json_string(&p->xextra, (const char *)key, len) != 0 ||
+        tl_buf_puts(&p->xextra, ":") != 0)
+        return ext_oom(p, "extra");
+    p->xpending = X_UNKNOWN;
+    p->xstart = yajl_get_bytes_consumed(p->h);
+    p->xany = true;
+    return 1;
+}
+
+int tl_tick_parser_set_extra(tl_tick_parser *p, const char *const *names, const tl_ext_type *types,
+                             size_t n, tl_unknown_mode unknown) {
+    if (n > TL_EXT_MAX)
+        return -1;
+    p->xnames = names;
+    for (size_t i = 0; i < n; i++)
+        p->xtypes[i] = types[i];
+    p->xn = n;
+    p->unknown = unknown;
+    return 0;
+}
+
+size_t tl_tick_parser_dropped(const tl_tick_parser *p) {
+    return p->dropped;
+}
+
+tl_tick_ext *tl_tick_parser_take_ext(tl_tick_parser *p, bool *oom) {
+    *oom = false;
+    if (!p->xany || p->failed)
+        return NULL;
+    size_t hdr = round_up(sizeof(tl_tick_ext)), vb = round_up(p->xn * sizeof(tl_ext_val));
+    size_t kept = p->xextra.len ? p->xextra.len + 1 : 0;
+    tl_tick_ext *x = malloc(hdr + vb + p->xdata.len + kept + 1);
+    if (!x) {
+        *oom = true;
+        return NULL;
+    }
+    x->nvals = (uint32_t)p->xn;
+    x->vals = (tl_ext_val *)((unsigned char *)x + hdr);
+    x->data = (char *)x + hdr + vb;
+    for (size_t i = 0; i < p->xn; i++)
+        x->vals[i] = (p->xseen & (1ull << i)) && p->xvals[i].present ? p->xvals[i]
+                                                                       : (tl_ext_val){0};
+    if (p->xdata.len)
+        memcpy(x->data, p->xdata.data, p->xdata.len);
+    x->extra_off = (uint32_t)p->xdata.len;
+    x->extra_len = (uint32_t)kept;
+    if (kept) {
+        memcpy(x->data + x->extra_off, p->xextra.data, p->xextra.len);
+        x->data[x->extra_off + p->xextra.len] = '}';
+    }
+    x->data[x->extra_off + kept] = '\0';
+    return x;
+}
+
+const char *tl_tick_ext_list_item(const tl_tick_ext *x, const tl_ext_val *v, uint32_t *pos,
+                                  uint32_t *len) {
+    const char *at = x->data + v->off + *pos;
+    memcpy(len, at, sizeof *len);
+    *pos += (uint32_t)sizeof *len + *len;
+    return at + sizeof *len;
+}
+
 /* ---- yajl callbacks ---------------------------------------------------------- */
 
 /* The field a value belongs to, or F_NONE for values under unknown keys and
@@ -374,24 +651,40 @@ static field_id take_field(tl_tick_parser *p, const char *type) {
     return f;
 }
 
+/* A value that no built-in field takes: work only once a key that is not
+ * built-in was met (or inside a list column's array). */
+static bool ext_waiting(const tl_tick_parser *p) {
+    return p->xpending != X_NONE || p->xlist != X_NONE;
+}
+
 static int cb_null(void *ctx) {
-    take_field(ctx, "null"); /* null = absent */
-    return 1;
+    tl_tick_parser *p = ctx;
+    field_id f = take_field(p, "null"); /* null = absent */
+    return f == F_NONE && ext_waiting(p) ? on_ext(p, 'z', "null", 4) : 1;
 }
 
 static int cb_boolean(void *ctx, int b) {
-    field_id f = take_field(ctx, "a boolean");
-    return f == F_NONE ? 1 : fail_type(ctx, f, b ? "true" : "false", "a boolean");
+    tl_tick_parser *p = ctx;
+    field_id f = take_field(p, "a boolean");
+    if (f == F_NONE)
+        return ext_waiting(p) ? on_ext(p, 'b', b ? "true" : "false", b ? 4 : 5) : 1;
+    return fail_type(p, f, b ? "true" : "false", "a boolean");
 }
 
 static int cb_number(void *ctx, const char *s, size_t len) {
-    field_id f = take_field(ctx, "a number");
-    return f == F_NONE ? 1 : on_number_field(ctx, f, s, len);
+    tl_tick_parser *p = ctx;
+    field_id f = take_field(p, "a number");
+    if (f == F_NONE)
+        return ext_waiting(p) ? on_ext(p, 'n', s, len) : 1;
+    return on_number_field(p, f, s, len);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t len) {
-    field_id f = take_field(ctx, "a string");
-    return f == F_NONE ? 1 : on_string_field(ctx, f, s, len);
+    tl_tick_parser *p = ctx;
+    field_id f = take_field(p, "a string");
+    if (f == F_NONE)
+        return ext_waiting(p) ? on_ext(p, 's', (const char *)s, len) : 1;
+    return on_string_field(p, f, s, len);
 }
 
 static int cb_start_map(void *ctx) {
@@ -402,6 +695,8 @@ static int cb_start_map(void *ctx) {
         field_id f = take_field(p, "an object");
         if (f != F_NONE)
             fail_type(p, f, "", "an object");
+        else if (ext_waiting(p))
+            ext_open(p, 'o');
     }
     p->depth++;
     return 1;
@@ -412,12 +707,16 @@ static int cb_start_array(void *ctx) {
     field_id f = take_field(p, "an array");
     if (f != F_NONE)
         fail_type(p, f, "", "an array");
+    else if (ext_waiting(p))
+        ext_open(p, 'a');
     p->depth++;
     return 1;
 }
 
 static int cb_end(void *ctx) {
-    ((tl_tick_parser *)ctx)->depth--;
+    tl_tick_parser *p = ctx;
+    if (--p->depth == 1 && (p->xcapture || p->xlist != X_NONE))
+        ext_close(p);
     return 1;
 }
 
@@ -438,7 +737,7 @@ static int cb_map_key(void *ctx, const unsigned char *key, size_t len) {
     field_id f = lookup_field(key, len);
     p->pending = f;
     if (f == F_NONE)
-        return 1;
+        return p->xn || p->unknown != TL_UNKNOWN_IGNORE ? on_other_key(p, key, len) : 1;
     if (p->seen & (1u << f)) {
         p->pending = F_NONE; /* the first value stands; this one is only checked as JSON */
         return fail(p, TL_TICK_DUP_FIELD, f, "field \"%s\" appears more than once", field_names[f]);
@@ -467,6 +766,7 @@ tl_tick_parser *tl_tick_parser_new(tl_ts_unit epoch_unit, size_t max_bytes) {
         .yajl_end_array = cb_end,
     };
     p->alloc = (yajl_alloc_funcs){arena_malloc, arena_realloc, arena_free, p};
+    p->xpending = p->xlist = X_NONE;
     return p;
 }
 
@@ -474,6 +774,8 @@ void tl_tick_parser_destroy(tl_tick_parser *p) {
     if (!p)
         return;
     arena_rewind(p);
+    tl_buf_free(&p->xdata);
+    tl_buf_free(&p->xextra);
     free(p);
 }
 
@@ -489,6 +791,13 @@ static void reset_message(tl_tick_parser *p, tl_tick_error *err) {
     err->reason = TL_TICK_OK;
     err->code[0] = err->msg[0] = '\0';
     arena_rewind(p);
+    p->xany = p->xcapture = false;
+    p->xpending = p->xlist = X_NONE;
+    p->dropped = 0;
+    for (uint64_t seen = p->xseen; seen; seen &= seen - 1)
+        p->xvals[__builtin_ctzll(seen)].present = false;
+    p->xseen = 0;
+    p->xdata.len = p->xextra.len = 0;
 }
 
 /* at: the byte yajl stopped at; a premature end is reported at len. */
@@ -532,6 +841,8 @@ int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out,
     }
     /* No yajl_free: the handle lives in the arena, rewound per message. */
     yajl_handle h = yajl_alloc(&p->callbacks, &p->alloc, p);
+    p->h = h;
+    p->buf = buf;
     if (!h) {
         fail(p, TL_TICK_TOO_LARGE, F_NONE, "out of memory parsing a %zu-byte message", len);
         return -1;
