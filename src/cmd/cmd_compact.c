@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "store/store.h"
@@ -42,6 +43,9 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
         fprintf(stderr, "ticklake compact: takes no arguments (see --help)\n");
         return TL_EXIT_USAGE;
     }
+    int lake_rc = tl_cmd_lake_check(cfg, "compact");
+    if (lake_rc != TL_EXIT_OK)
+        return lake_rc;
     tl_err err = {0};
     tl_compact_opts o = {
         .min_files = cfg->min_files,

@@ -16,7 +16,10 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         fprintf(stderr, "ticklake dashboard: unexpected argument '%s'\n", argv[0]);
         return TL_EXIT_USAGE;
     }
-    int rc = TL_EXIT_FAILURE;
+    int rc = tl_cmd_lake_check(cfg, "dashboard");
+    if (rc != TL_EXIT_OK)
+        return rc;
+    rc = TL_EXIT_FAILURE;
     tl_err err = {0};
     tl_store *store = NULL;
     tl_live *live = NULL;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "models/models.h"
 
 static int models_main(const tl_config *cfg, int argc, char **argv) {
@@ -11,6 +12,11 @@ static int models_main(const tl_config *cfg, int argc, char **argv) {
                         "  ticklake models run --project analytics --lake ./lake "
                         "--warehouse warehouse.duckdb\n");
         return TL_EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "ls") != 0) {
+        int lake_rc = tl_cmd_lake_check(cfg, strcmp(argv[0], "run") ? "models test" : "models run");
+        if (lake_rc != TL_EXIT_OK)
+            return lake_rc;
     }
     tl_models_opts o = {
         .project = cfg->models_project,

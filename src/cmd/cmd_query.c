@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "duck/duck.h"
 #include "query/views.h"
 #include "store/store.h"
@@ -25,11 +26,14 @@ static int attach_warehouse(tl_duck *d, const char *path, tl_err *err) {
 
 static int query_run(const tl_config *cfg, int argc, char **argv) {
     if (argc != 1) {
-        fprintf(stderr, "ticklake query: give exactly one SQL statement (quote it), e.g.\n"
+        fprintf(stderr, "ticklake query: give the SQL as one argument (quote it), e.g.\n"
                         "  ticklake query --lake ./lake 'SELECT symbol, count(*) FROM ticks "
                         "GROUP BY ALL'\n");
         return TL_EXIT_USAGE;
     }
+    int lake_rc = tl_cmd_lake_check(cfg, "query");
+    if (lake_rc != TL_EXIT_OK)
+        return lake_rc;
     tl_duck_format fmt = !strcmp(cfg->format, "csv")    ? TL_DUCK_FMT_CSV
                          : !strcmp(cfg->format, "json") ? TL_DUCK_FMT_JSON
                                                         : TL_DUCK_FMT_TABLE;
@@ -42,7 +46,7 @@ static int query_run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     if (attach_warehouse(d, cfg->warehouse, &err) != 0)
         goto out;
-    if (tl_duck_query_print(d, argv[0], fmt, stdout, &err) != 0)
+    if (tl_duck_query_print_all(d, argv[0], fmt, stdout, &err) != 0)
         goto out;
     rc = TL_EXIT_OK;
 out:
@@ -58,7 +62,8 @@ const tl_command tl_cmd_query = {
     .summary = "SQL over the lake's current snapshot (ticks, deadletter, lake_files)",
     .usage = "--lake DIR [--format table|csv|json] 'SQL'",
     .description =
-        "Runs one SQL statement on DuckDB with two views over the lake's current snapshot,\n"
+        "Runs SQL on DuckDB (a script of several statements runs them all in order and\n"
+        "prints every result) with views over the lake's current snapshot,\n"
         "replayed from the Delta log (never from a folder listing):\n"
         "  ticks       symbol, ts, price, size, bid, ask, exchange, seq, late,\n"
         "              src_partition, src_offset, ingest_ts, year, month, day, hour\n"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "store/store.h"
@@ -24,6 +25,9 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
         fprintf(stderr, "ticklake vacuum: takes no arguments (see --help)\n");
         return TL_EXIT_USAGE;
     }
+    int lake_rc = tl_cmd_lake_check(cfg, "vacuum");
+    if (lake_rc != TL_EXIT_OK)
+        return lake_rc;
     static const char *const tables[] = {TL_TICKS_TABLE, TL_DEADLETTER_TABLE};
     print_ctx pc = {cfg->vacuum_dry_run};
     tl_vacuum_opts o = {

@@ -5,6 +5,8 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -293,6 +295,43 @@ static int set_defaults(tl_config *cfg) {
     return 0;
 }
 
+/* Where a lake's working files (the models' warehouse and its lock) go when
+ * not configured: next to the data for a local lake (<lake>/_ticklake/,
+ * beside the tables, which no Delta reader lists), or for an S3 lake in a
+ * state folder of its own ($XDG_STATE_HOME or ~/.local/state, then
+ * ticklake/<hash of the URI>/), never the working folder. */
+int tl_conf_state_dir(const char *lake, char *out, size_t cap) {
+    if (!lake || !*lake)
+        return -1;
+    if (strncmp(lake, "s3://", 5) != 0) {
+        size_t n = strlen(lake);
+        while (n > 1 && lake[n - 1] == '/')
+            n--;
+        return snprintf(out, cap, "%.*s/_ticklake", (int)n, lake) < (int)cap ? 0 : -1;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a: one state folder per lake URI */
+    for (const unsigned char *p = (const unsigned char *)lake; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    int n = xdg && *xdg ? snprintf(out, cap, "%s/ticklake/%08x", xdg, h)
+            : home && *home ? snprintf(out, cap, "%s/.local/state/ticklake/%08x", home, h)
+                            : snprintf(out, cap, "/tmp/ticklake-state/%08x", h);
+    return n > 0 && n < (int)cap ? 0 : -1;
+}
+
+static int derive_paths(tl_config *cfg) {
+    char dir[4096];
+    if (cfg->warehouse || tl_conf_state_dir(cfg->lake, dir, sizeof dir) != 0)
+        return 0;
+    size_t n = strlen(dir) + sizeof "/warehouse.duckdb";
+    if (!(cfg->warehouse = malloc(n))) {
+        fprintf(stderr, "ticklake: out of memory\n");
+        return 2;
+    }
+    snprintf(cfg->warehouse, n, "%s/warehouse.duckdb", dir);
+    return 0;
+}
+
 int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *first_arg,
                  void (*print_help)(FILE *out)) {
     struct option *opts = calloc(tl_conf_table_len + 3, sizeof *opts);
@@ -371,6 +410,8 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
             goto out;
         }
     }
+    if ((rc = derive_paths(cfg)))
+        goto out;
     tl_log_level level;
     if (cfg->log_level && tl_log_level_parse(cfg->log_level, &level) == 0)
         tl_log_set_level(level);

@@ -185,6 +185,11 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
 void tl_conf_print_options(FILE *out, unsigned groups);
 
 void tl_conf_free(tl_config *cfg);
+/* The folder for a lake's working files when not configured (the models'
+ * warehouse and its lock): <lake>/_ticklake for a local lake; for an S3 lake
+ * $XDG_STATE_HOME (or ~/.local/state)/ticklake/<hash of the URI>. 0, or -1
+ * without a lake or when it does not fit. */
+int tl_conf_state_dir(const char *lake, char *out, size_t cap);
 
 /* Parse helpers, shared with other modules (0 ok, -1 bad). */
 int tl_conf_parse_duration_ms(const char *s, int64_t *out);

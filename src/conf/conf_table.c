@@ -104,9 +104,11 @@ const tl_conf_entry tl_conf_table[] = {
     /* models: ticklake models run|test|ls */
     {"models.project", "project", 0, TL_CT_STRING, "analytics", F(models_project), TL_CG_MODELS,
      "the dbt-style project folder (holds dbt_project.yml)", NULL, false},
-    {"models.warehouse", "warehouse", 'w', TL_CT_STRING, "warehouse.duckdb", F(warehouse),
-     TL_CG_MODELS | TL_CG_QUERY,
-     "DuckDB file the models are built in (query: attached read-only when it exists)", NULL, false},
+    {"models.warehouse", "warehouse", 'w', TL_CT_STRING, NULL, F(warehouse),
+     TL_CG_MODELS | TL_CG_QUERY | TL_CG_WEB,
+     "DuckDB file the models are built in (query: attached read-only when it exists; "
+     "dashboard: its model runs shown); default <lake>/_ticklake/warehouse.duckdb, for an S3 "
+     "lake ~/.local/state/ticklake/<hash>/warehouse.duckdb", NULL, false},
     {"models.select", "select", 's', TL_CT_STRING, NULL, F(models_select), TL_CG_MODELS,
      "models to act on: name, +name, name+, tag:x, path:dir (space = union)", NULL, false},
     {"models.exclude", "exclude", 0, TL_CT_STRING, NULL, F(models_exclude), TL_CG_MODELS,

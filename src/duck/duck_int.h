@@ -40,6 +40,10 @@ typedef struct tl_duck_sink {
 
 /* Runs every statement of sql; the last one's result streams into sink. */
 int tl_duck__stream(tl_duck *d, const char *sql, const tl_duck_sink *sink, tl_err *err);
+/* Streams every statement's result into sink, in order; each(sink->ud, i,
+ * false) runs before statement i and each(sink->ud, i, true) after it. */
+int tl_duck__stream_all(tl_duck *d, const char *sql, const tl_duck_sink *sink,
+                        int (*each)(void *ud, size_t i, bool end), tl_err *err);
 
 /* Set err from a DuckDB failure: "<what>: <duckdb message> [sql: <short sql>]".
  * An I/O error type maps to TL_ERR_IO, the rest to TL_ERR_DUCKDB. */

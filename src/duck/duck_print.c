@@ -29,6 +29,7 @@ typedef struct printer {
     tl_buf keys;
     size_t *key_offs;
     tl_buf line; /* the row being written */
+    tl_duck_format fmt;
 } printer;
 
 static void printer_free(printer *p) {
@@ -319,24 +320,62 @@ static void json_end(printer *p) {
 
 /* ---- entry ---------------------------------------------------------------- */
 
-int tl_duck_query_print(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *out, tl_err *err) {
+static tl_duck_sink sink_for(printer *p) {
+    switch (p->fmt) {
+    case TL_DUCK_FMT_TABLE: return (tl_duck_sink){table_header, table_row, p};
+    case TL_DUCK_FMT_CSV: return (tl_duck_sink){csv_header, csv_row, p};
+    case TL_DUCK_FMT_JSON: return (tl_duck_sink){json_header, json_row, p};
+    }
+    return (tl_duck_sink){NULL, NULL, p};
+}
+
+static int print_end(printer *p) {
+    if (p->fmt == TL_DUCK_FMT_TABLE)
+        return table_end(p);
+    if (p->fmt == TL_DUCK_FMT_JSON)
+        json_end(p);
+    return 0;
+}
+
+/* Between the statements of a script: a fresh printer per result, a blank
+ * line between two tables or two CSV blocks (JSON: one array per line run). */
+static int each_statement(void *ud, size_t i, bool end) {
+    printer *p = ud;
+    if (end)
+        return print_end(p);
+    FILE *out = p->out;
+    tl_err *err = p->err;
+    tl_duck_format fmt = p->fmt;
+    printer_free(p);
+    *p = (printer){.out = out, .err = err, .fmt = fmt};
+    if (i > 0 && fmt != TL_DUCK_FMT_JSON)
+        fputc('\n', out);
+    return 0;
+}
+
+static int print(tl_duck *d, const char *sql, tl_duck_format fmt, bool all, FILE *out,
+                 tl_err *err) {
     if (!d || !sql || !out)
         return tl_err_set(err, TL_ERR_INVALID, "duck: query_print needs a handle, SQL and output");
-    printer p = {.out = out, .err = err};
-    tl_duck_sink sink = {NULL, NULL, &p};
-    switch (fmt) {
-    case TL_DUCK_FMT_TABLE: sink = (tl_duck_sink){table_header, table_row, &p}; break;
-    case TL_DUCK_FMT_CSV: sink = (tl_duck_sink){csv_header, csv_row, &p}; break;
-    case TL_DUCK_FMT_JSON: sink = (tl_duck_sink){json_header, json_row, &p}; break;
-    default: return tl_err_set(err, TL_ERR_INVALID, "duck: unknown output format %d", (int)fmt);
-    }
-    int rc = tl_duck__stream(d, sql, &sink, err);
-    if (rc == 0 && fmt == TL_DUCK_FMT_TABLE)
-        rc = table_end(&p);
-    else if (rc == 0 && fmt == TL_DUCK_FMT_JSON)
-        json_end(&p);
+    if (fmt != TL_DUCK_FMT_TABLE && fmt != TL_DUCK_FMT_CSV && fmt != TL_DUCK_FMT_JSON)
+        return tl_err_set(err, TL_ERR_INVALID, "duck: unknown output format %d", (int)fmt);
+    printer p = {.out = out, .err = err, .fmt = fmt};
+    tl_duck_sink sink = sink_for(&p);
+    int rc = all ? tl_duck__stream_all(d, sql, &sink, each_statement, err)
+                 : tl_duck__stream(d, sql, &sink, err);
+    if (rc == 0 && !all)
+        rc = print_end(&p);
     printer_free(&p);
     if (rc == 0 && (fflush(out) != 0 || ferror(out)))
         rc = tl_err_set(err, TL_ERR_IO, "duck: cannot write the query result");
     return rc;
+}
+
+int tl_duck_query_print(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *out, tl_err *err) {
+    return print(d, sql, fmt, false, out, err);
+}
+
+int tl_duck_query_print_all(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *out,
+                            tl_err *err) {
+    return print(d, sql, fmt, true, out, err);
 }

@@ -130,24 +130,14 @@ done:
     return rc;
 }
 
-int tl_duck__stream(tl_duck *d, const char *sql, const tl_duck_sink *sink, tl_err *err) {
-    duckdb_extracted_statements ext = NULL;
+/* Prepare statement i of ext and stream its result into sink. */
+static int stream_extracted(tl_duck *d, duckdb_extracted_statements ext, idx_t i,
+                            const tl_duck_sink *sink, const char *sql, tl_err *err) {
     duckdb_prepared_statement ps = NULL;
     duckdb_pending_result pend = NULL;
     duckdb_result res = {0};
     int have_res = 0, rc = 0;
-    idx_t n = duckdb_extract_statements(d->con, sql, &ext);
-    if (n == 0) {
-        const char *msg = duckdb_extract_statements_error(ext);
-        rc = tl_duck__fail(err, DUCKDB_ERROR_PARSER, "duck: parse", msg ? msg : "no SQL statement",
-                           sql);
-        goto done;
-    }
-    for (idx_t i = 0; i + 1 < n && rc == 0; i++)
-        rc = run_extracted(d, ext, i, sql, err);
-    if (rc != 0)
-        goto done;
-    if (duckdb_prepare_extracted_statement(d->con, ext, n - 1, &ps) == DuckDBError) {
+    if (duckdb_prepare_extracted_statement(d->con, ext, i, &ps) == DuckDBError) {
         rc = tl_duck__fail(err, DUCKDB_ERROR_INVALID, "duck: prepare", duckdb_prepare_error(ps),
                            sql);
         goto done;
@@ -171,6 +161,53 @@ done:
         duckdb_destroy_result(&res);
     duckdb_destroy_pending(&pend);
     duckdb_destroy_prepare(&ps);
+    return rc;
+}
+
+static idx_t extract(tl_duck *d, const char *sql, duckdb_extracted_statements *ext, tl_err *err) {
+    idx_t n = duckdb_extract_statements(d->con, sql, ext);
+    if (n == 0) {
+        const char *msg = duckdb_extract_statements_error(*ext);
+        tl_duck__fail(err, DUCKDB_ERROR_PARSER, "duck: parse", msg ? msg : "no SQL statement",
+                      sql);
+    }
+    return n;
+}
+
+int tl_duck__stream(tl_duck *d, const char *sql, const tl_duck_sink *sink, tl_err *err) {
+    duckdb_extracted_statements ext = NULL;
+    int rc = 0;
+    idx_t n = extract(d, sql, &ext, err);
+    if (n == 0) {
+        rc = err && err->code ? err->code : TL_ERR_DUCKDB;
+        goto done;
+    }
+    for (idx_t i = 0; i + 1 < n && rc == 0; i++)
+        rc = run_extracted(d, ext, i, sql, err);
+    if (rc == 0)
+        rc = stream_extracted(d, ext, n - 1, sink, sql, err);
+done:
+    duckdb_destroy_extracted(&ext);
+    return rc;
+}
+
+int tl_duck__stream_all(tl_duck *d, const char *sql, const tl_duck_sink *sink,
+                        int (*each)(void *ud, size_t i, bool end), tl_err *err) {
+    duckdb_extracted_statements ext = NULL;
+    int rc = 0;
+    idx_t n = extract(d, sql, &ext, err);
+    if (n == 0)
+        rc = err && err->code ? err->code : TL_ERR_DUCKDB;
+    for (idx_t i = 0; i < n && rc == 0; i++) {
+        rc = each(sink->ud, (size_t)i, false);
+        if (rc == 0)
+            rc = stream_extracted(d, ext, i, sink, sql, err);
+        if (rc == 0)
+            rc = each(sink->ud, (size_t)i, true);
+        else if (n > 1)
+            tl_err_wrap(err, "statement %llu of %llu", (unsigned long long)i + 1,
+                        (unsigned long long)n);
+    }
     duckdb_destroy_extracted(&ext);
     return rc;
 }

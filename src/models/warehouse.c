@@ -12,12 +12,33 @@
 #include "models/project_int.h"
 #include "util/log.h"
 
+/* Create the folders above path (the default warehouse lives in the lake's
+ * _ticklake/ or a state folder that may not exist yet). */
+static int mkdir_parents(const char *path, tl_err *err) {
+    char *dir = strdup(path);
+    int rc = 0;
+    if (!dir)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    for (char *p = dir + 1; *p && rc == 0; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            rc = tl_err_set(err, TL_ERR_IO, "%s: cannot create the folder: %m", dir);
+        *p = '/';
+    }
+    free(dir);
+    return rc;
+}
+
 int tl_warehouse_lock(tl_warehouse *w, const char *path, tl_err *err) {
     memset(w, 0, sizeof *w);
     w->lock_fd = -1;
     if (!(w->path = strdup(path)) || !(w->lock_path = tl_strdup_printf("%s.lock", path)) ||
         !(w->staged = tl_strdup_printf("%s.tmp-%ld", path, (long)getpid())))
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    if (mkdir_parents(path, err) != 0)
+        return err->code;
     w->lock_fd = open(w->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (w->lock_fd < 0)
         return tl_err_set(err, TL_ERR_IO, "%s: cannot open: %m", w->lock_path);

@@ -50,6 +50,8 @@ tl_store *tl_store_open_existing_cfg(const tl_config *cfg, tl_err *err) {
                    cfg->lake);
         return NULL;
     }
+    if (cfg->lake && strncmp(cfg->lake, "s3://", 5) == 0)
+        return tl_store_s3_open_cfg_fail_fast(cfg, err);
     return tl_store_open_cfg(cfg, err);
 }
 

@@ -34,6 +34,11 @@ typedef struct tl_store_s3_options {
     int64_t connect_timeout_ms;  /* 0: 10 s */
     int64_t max_retry_time_ms;   /* total time spent retrying one request; 0: 60 s */
     int list_page_size;          /* ListObjectsV2 max-keys; 0: 1000 (tests set it low) */
+    /* > 0: until one request has reached the endpoint, connect within this
+     * and do not retry a failure to connect (interactive commands: an
+     * unreachable endpoint fails in seconds, not after max_retry_time of
+     * retries); once one got an answer, the usual retries apply. 0: off. */
+    int64_t first_connect_timeout_ms;
 } tl_store_s3_options;
 
 /* Parse "s3://bucket/prefix" and open the store. Nothing is sent yet.
@@ -50,5 +55,8 @@ void tl_store_s3_options_from_env(tl_store_s3_options *o);
  * Unset endpoint and region fall back to the AWS_* variables. */
 struct tl_config;
 tl_store *tl_store_s3_open_cfg(const struct tl_config *cfg, tl_err *err);
+/* The same, failing fast on an unreachable endpoint (first_connect_timeout_ms
+ * = 3 s): for interactive commands (query, dashboard, compact, vacuum). */
+tl_store *tl_store_s3_open_cfg_fail_fast(const struct tl_config *cfg, tl_err *err);
 
 #endif

@@ -10,7 +10,9 @@ static const char *first_set(const char *a, const char *b) {
     return a && *a ? a : b;
 }
 
-tl_store *tl_store_s3_open_cfg(const tl_config *cfg, tl_err *err) {
+#define FAIL_FAST_CONNECT_MS 3000
+
+static tl_store *open_cfg(const tl_config *cfg, int64_t first_connect_ms, tl_err *err) {
     tl_store_s3_options o;
     tl_store_s3_options_from_env(&o); /* endpoint, region and credentials from AWS_* */
     o.endpoint = first_set(cfg->s3_endpoint, o.endpoint);
@@ -28,5 +30,14 @@ tl_store *tl_store_s3_open_cfg(const tl_config *cfg, tl_err *err) {
     o.part_size = cfg->s3_part_size;
     o.timeout_ms = cfg->s3_timeout_ms;
     o.max_retry_time_ms = cfg->s3_max_retry_time_ms;
+    o.first_connect_timeout_ms = first_connect_ms;
     return tl_store_s3_new(cfg->lake, &o, err);
+}
+
+tl_store *tl_store_s3_open_cfg(const tl_config *cfg, tl_err *err) {
+    return open_cfg(cfg, 0, err);
+}
+
+tl_store *tl_store_s3_open_cfg_fail_fast(const tl_config *cfg, tl_err *err) {
+    return open_cfg(cfg, FAIL_FAST_CONNECT_MS, err);
 }

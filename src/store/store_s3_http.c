@@ -286,12 +286,30 @@ static struct curl_slist *build_headers(const s3_store *s, const s3_request *rq)
     return h;
 }
 
+/* Before any request reached the endpoint, under first_connect_timeout_ms. */
+static bool fail_fast(const s3_store *s) {
+    return s->o.first_connect_timeout_ms > 0 && !__atomic_load_n(&s->reached, __ATOMIC_RELAXED);
+}
+
+/* The attempt never reached the endpoint: no answer, no connection made. */
+static bool unreachable(CURL *c, CURLcode cc) {
+    curl_off_t connect_us = 0;
+    if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
+        return true;
+    return cc == CURLE_OPERATION_TIMEDOUT &&
+           curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK &&
+           connect_us == 0;
+}
+
 static void set_options(const s3_store *s, CURL *c, const s3_request *rq, const char *url,
                         struct curl_slist *hdrs, xfer *x, char *errbuf) {
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)s->o.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(fail_fast(s) && s->o.first_connect_timeout_ms < s->o.connect_timeout_ms
+                                ? s->o.first_connect_timeout_ms
+                                : s->o.connect_timeout_ms));
     /* a stall timeout rather than a total one: big uploads may take long */
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)((s->o.timeout_ms + 999) / 1000));
@@ -442,6 +460,14 @@ int s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err) 
         set_options(s, c, rq, url.data, hdrs, &x, errbuf);
         CURLcode cc = curl_easy_perform(c);
         classify(s, cc, &x, errbuf, &ar);
+        if (cc == CURLE_OK)
+            __atomic_store_n(&s->reached, 1, __ATOMIC_RELAXED);
+        else if (ar.retriable && fail_fast(s) && unreachable(c, cc)) {
+            ar.retriable = false; /* interactive: say so now, not after a minute of retries */
+            size_t n = strlen(ar.what);
+            snprintf(ar.what + n, sizeof ar.what - n,
+                     " (endpoint unreachable; check s3.endpoint / AWS_ENDPOINT_URL)");
+        }
         tl_debug("s3", "%s %s -> %ld %s (attempt %d)", rq->method, display, rs->status,
                  ar.ok ? "ok" : ar.what, rs->attempts);
         if (ar.ok)

@@ -28,6 +28,7 @@ typedef struct s3_store {
     pthread_mutex_t lock;
     CURL *pool[S3_POOL_MAX]; /* idle easy handles, each with its live connections */
     int npool;
+    int reached; /* a request got an answer (atomic): fail-fast is over */
 } s3_store;
 
 /* Where a request body comes from: memory, or a range of a file. */

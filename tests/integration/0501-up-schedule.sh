@@ -52,4 +52,5 @@ ticks=$(q ./lake "SELECT count(*) FROM ticks")
 accepted=$(sed -n 's/^ticklake stream: received [0-9]*, accepted \([0-9]*\),.*/\1/p' up.err)
 expect_eq "ticks in the lake = accepted by the stream" "$ticks" "$accepted"
 expect_eq "distinct (symbol, seq)" "$(q ./lake 'SELECT count(*) FROM (SELECT DISTINCT symbol, seq FROM ticks)')" "$ticks"
-[ -f warehouse.duckdb ] || fail "models built no warehouse"
+[ -f lake/_ticklake/warehouse.duckdb ] || fail "models built no warehouse (default: <lake>/_ticklake/warehouse.duckdb)"
+[ ! -e warehouse.duckdb ] || fail "the warehouse landed in the working folder"
