@@ -15,8 +15,7 @@ void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_sto
  * (count, duration, callbacks) is zeroed for the caller to fill. */
 void tl_cmd_sim_pump_opts(tl_sim_pump_opts *o, const tl_config *cfg);
 
-/* TL_EXIT_OK when cfg->lake names a lake that exists (a local folder holding
- * a table's _delta_log; an S3 lake is checked by its first request), else
+/* TL_EXIT_OK when cfg->lake names a lake that exists (a local folder; an S3 lake is checked by its first request), else
  * TL_EXIT_USAGE after printing why, with the path, as "ticklake <cmd>: ...".
  * Creates nothing. */
 int tl_cmd_lake_check(const tl_config *cfg, const char *cmd);

@@ -54,9 +54,10 @@ int tl_duck_query_each(tl_duck *d, const char *sql, tl_duck_row_fn fn, void *ud,
  *         values, inf/nan) as JSON strings. */
 typedef enum { TL_DUCK_FMT_TABLE, TL_DUCK_FMT_CSV, TL_DUCK_FMT_JSON } tl_duck_format;
 int tl_duck_query_print(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *out, tl_err *err);
-/* The same for a script: every statement runs in order and every result is
- * printed (a blank line between two tables or CSV blocks; JSON: one array
- * per statement). Stops at the first failing statement, after printing the
+/* The same for a script: every statement runs in order; each one that returns
+ * rows (SELECT, EXPLAIN, PRAGMA, CALL), and the last, has its result printed
+ * (a blank line between two tables or CSV blocks; JSON: one array each);
+ * ATTACH, SET, CREATE... before the last print nothing. Stops at the first failing statement, after printing the
  * results of those before it. */
 int tl_duck_query_print_all(tl_duck *d, const char *sql, tl_duck_format fmt, FILE *out,
                             tl_err *err);

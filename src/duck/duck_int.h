@@ -40,10 +40,12 @@ typedef struct tl_duck_sink {
 
 /* Runs every statement of sql; the last one's result streams into sink. */
 int tl_duck__stream(tl_duck *d, const char *sql, const tl_duck_sink *sink, tl_err *err);
-/* Streams every statement's result into sink, in order; each(sink->ud, i,
- * false) runs before statement i and each(sink->ud, i, true) after it. */
+/* Runs every statement in order and streams the results that are rows
+ * (SELECT, EXPLAIN, PRAGMA, CALL, EXECUTE) and the last statement's into
+ * sink; each(sink->ud, k, false) runs before the k-th printed result and
+ * each(sink->ud, k, true) after it. */
 int tl_duck__stream_all(tl_duck *d, const char *sql, const tl_duck_sink *sink,
-                        int (*each)(void *ud, size_t i, bool end), tl_err *err);
+                        int (*each)(void *ud, size_t k, bool end), tl_err *err);
 
 /* Set err from a DuckDB failure: "<what>: <duckdb message> [sql: <short sql>]".
  * An I/O error type maps to TL_ERR_IO, the rest to TL_ERR_DUCKDB. */

@@ -130,18 +130,12 @@ done:
     return rc;
 }
 
-/* Prepare statement i of ext and stream its result into sink. */
-static int stream_extracted(tl_duck *d, duckdb_extracted_statements ext, idx_t i,
-                            const tl_duck_sink *sink, const char *sql, tl_err *err) {
-    duckdb_prepared_statement ps = NULL;
+/* Stream the result of the prepared statement ps into sink. */
+static int stream_prepared(duckdb_prepared_statement ps, const tl_duck_sink *sink,
+                           const char *sql, tl_err *err) {
     duckdb_pending_result pend = NULL;
     duckdb_result res = {0};
     int have_res = 0, rc = 0;
-    if (duckdb_prepare_extracted_statement(d->con, ext, i, &ps) == DuckDBError) {
-        rc = tl_duck__fail(err, DUCKDB_ERROR_INVALID, "duck: prepare", duckdb_prepare_error(ps),
-                           sql);
-        goto done;
-    }
     /* Deprecated in 1.4 but the only way to ask for a streaming result in
      * the pinned C API; the replacement is not in this version. */
     if (duckdb_pending_prepared_streaming(ps, &pend) == DuckDBError) {
@@ -160,6 +154,25 @@ done:
     if (have_res)
         duckdb_destroy_result(&res);
     duckdb_destroy_pending(&pend);
+    return rc;
+}
+
+/* Statement i of ext, prepared (a statement can be prepared only once). */
+static int prepare(tl_duck *d, duckdb_extracted_statements ext, idx_t i, const char *sql,
+                   duckdb_prepared_statement *ps, tl_err *err) {
+    if (duckdb_prepare_extracted_statement(d->con, ext, i, ps) == DuckDBError)
+        return tl_duck__fail(err, DUCKDB_ERROR_INVALID, "duck: prepare", duckdb_prepare_error(*ps),
+                             sql);
+    return 0;
+}
+
+/* Prepare statement i of ext and stream its result into sink. */
+static int stream_extracted(tl_duck *d, duckdb_extracted_statements ext, idx_t i,
+                            const tl_duck_sink *sink, const char *sql, tl_err *err) {
+    duckdb_prepared_statement ps = NULL;
+    int rc = prepare(d, ext, i, sql, &ps, err);
+    if (rc == 0)
+        rc = stream_prepared(ps, sink, sql, err);
     duckdb_destroy_prepare(&ps);
     return rc;
 }
@@ -191,6 +204,13 @@ done:
     return rc;
 }
 
+/* Statements whose result is rows to show, not a "Success" or row count. */
+static bool returns_rows(duckdb_statement_type t) {
+    return t == DUCKDB_STATEMENT_TYPE_SELECT || t == DUCKDB_STATEMENT_TYPE_EXPLAIN ||
+           t == DUCKDB_STATEMENT_TYPE_PRAGMA || t == DUCKDB_STATEMENT_TYPE_CALL ||
+           t == DUCKDB_STATEMENT_TYPE_EXECUTE || t == DUCKDB_STATEMENT_TYPE_RELATION;
+}
+
 int tl_duck__stream_all(tl_duck *d, const char *sql, const tl_duck_sink *sink,
                         int (*each)(void *ud, size_t i, bool end), tl_err *err) {
     duckdb_extracted_statements ext = NULL;
@@ -198,13 +218,25 @@ int tl_duck__stream_all(tl_duck *d, const char *sql, const tl_duck_sink *sink,
     idx_t n = extract(d, sql, &ext, err);
     if (n == 0)
         rc = err && err->code ? err->code : TL_ERR_DUCKDB;
-    for (idx_t i = 0; i < n && rc == 0; i++) {
-        rc = each(sink->ud, (size_t)i, false);
-        if (rc == 0)
-            rc = stream_extracted(d, ext, i, sink, sql, err);
-        if (rc == 0)
-            rc = each(sink->ud, (size_t)i, true);
-        else if (n > 1)
+    for (idx_t i = 0, shown = 0; i < n && rc == 0; i++) {
+        duckdb_prepared_statement ps = NULL;
+        duckdb_result res = {0};
+        rc = prepare(d, ext, i, sql, &ps, err);
+        /* the last one always prints, as a single statement does */
+        if (rc == 0 && (i + 1 == n || returns_rows(duckdb_prepared_statement_type(ps)))) {
+            rc = each(sink->ud, (size_t)shown++, false);
+            if (rc == 0)
+                rc = stream_prepared(ps, sink, sql, err);
+            if (rc == 0)
+                rc = each(sink->ud, (size_t)shown - 1, true);
+        } else if (rc == 0) {
+            if (duckdb_execute_prepared(ps, &res) == DuckDBError)
+                rc = tl_duck__fail(err, duckdb_result_error_type(&res), "duck: query",
+                                   duckdb_result_error(&res), sql);
+            duckdb_destroy_result(&res);
+        }
+        duckdb_destroy_prepare(&ps);
+        if (rc != 0 && n > 1)
             tl_err_wrap(err, "statement %llu of %llu", (unsigned long long)i + 1,
                         (unsigned long long)n);
     }

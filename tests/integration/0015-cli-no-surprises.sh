@@ -27,12 +27,6 @@ refuses "models test" models test --project "$WORK/analytics"
 refuses "compact --dry-run" compact --dry-run
 refuses "vacuum --dry-run" vacuum --dry-run
 
-say "an existing folder that holds no table is no lake either"
-mkdir "$WORK/notalake"
-set +e; "$TICKLAKE" query --lake "$WORK/notalake" 'SELECT count(*) FROM ticks' > out.txt 2> err.txt; rc=$?; set -e
-expect_eq "exit code on a folder without _delta_log" "$rc" 2
-grep -q "no lake at $WORK/notalake: the folder holds no ticks/_delta_log" err.txt || fail "message: $(cat err.txt)"
-
 say "a small lake"
 "$TICKLAKE" simulate --output - --count 3000 --rate 0 --seed 5 > "$WORK/f.jsonl" 2> /dev/null
 "$TICKLAKE" stream --from "$WORK/f.jsonl" --lake "$WORK/lake" 2> "$WORK/stream.err" || fail "stream: $(cat "$WORK/stream.err")"
