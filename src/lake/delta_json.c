@@ -1,6 +1,7 @@
 /* delta_json — one Delta log line (a JSON object with one action key) into
  * a lake_action. Unknown fields are ignored, as the protocol requires;
  * missing required fields make the line corrupt. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
@@ -207,6 +208,8 @@ static int parse_file(yajl_val o, bool is_add, tl_lake_file **out, tl_err *err) 
     if (oom)
         goto fail_nomem;
     if (!(f->path = tl_lake_path_decode(path))) {
+        if (errno == ENOMEM)
+            goto fail_nomem;
         rc = tl_err_set(err, TL_ERR_CORRUPT, "%s.path '%s' is not a valid URI path", act, path);
         goto fail;
     }

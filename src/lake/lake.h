@@ -175,7 +175,8 @@ int tl_lake_log_key(const char *table, int64_t version, char *out, size_t cap);
 
 /* Path encoding as the log stores it (RFC 2396; '=' and '/' kept, ' ' ->
  * "%20", '%' -> "%25", non-ASCII bytes as %XX) and back. Returned strings
- * are malloc'ed (NULL on out of memory or, for decode, bad escapes). */
+ * are malloc'ed (NULL on out of memory or, for decode, bad escapes; errno
+ * tells them apart: ENOMEM or EINVAL). */
 char *tl_lake_path_encode(const char *path);
 char *tl_lake_path_decode(const char *uri_path);
 

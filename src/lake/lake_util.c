@@ -1,6 +1,7 @@
 /* lake_util — small pieces the log reader and writer share: path
  * encoding, log key names, time and UUIDs. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ char *tl_lake_path_decode(const char *uri_path) {
         int hi = tl_hex_value(p[1]), lo = hi < 0 ? -1 : tl_hex_value(p[2]);
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             free(out);
+            errno = EINVAL; /* tells a bad escape from out of memory (ENOMEM) */
             return NULL;
         }
         *o++ = (char)(hi * 16 + lo);
