@@ -105,7 +105,8 @@ static int flush_buf(FILE *f, tl_buf *b) {
     return rc;
 }
 
-/* All actions of snap as JSONL into f; *rows = lines written. */
+/* All actions of snap as JSONL into f; *rows = lines written. 0,
+ * TL_ERR_NOMEM or TL_ERR_IO. */
 static int render_snapshot(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_cutoff_ms,
                            size_t *rows) {
     tl_buf b = TL_BUF_INIT;
@@ -134,10 +135,13 @@ static int render_snapshot(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_c
         if (!rc && b.len > (1u << 20))
             rc = flush_buf(f, &b);
     }
-    rc = rc || flush_buf(f, &b);
+    if (!rc)
+        rc = flush_buf(f, &b);
     tl_buf_free(&b);
     *rows = n;
-    return rc ? -1 : 0;
+    /* a failed write (flush_buf: -1) and out of memory (the renderers'
+     * `||` chains: 1) are different errors to report */
+    return rc < 0 ? TL_ERR_IO : rc ? TL_ERR_NOMEM : 0;
 }
 
 /* ---- the Parquet file ---------------------------------------------------- */
@@ -246,7 +250,13 @@ int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t 
         goto out;
     }
     int wrc = render_snapshot(f, snap, lake_now_ms() - tombstone_ms, &rows);
-    if (fclose(f) != 0 || wrc != 0) {
+    if (fclose(f) != 0 && wrc == 0)
+        wrc = TL_ERR_IO;
+    if (wrc == TL_ERR_NOMEM) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "lake: out of memory rendering checkpoint rows");
+        goto out;
+    }
+    if (wrc != 0) {
         rc = tl_err_set(err, TL_ERR_IO, "lake: cannot write checkpoint rows to '%s'", jsonl);
         goto out;
     }
