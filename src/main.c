@@ -4,6 +4,7 @@
 
 #include "cmd/cmd.h"
 #include "conf/conf.h"
+#include "util/log.h"
 #include "util/signals.h"
 
 /* Every command, by strong reference: a command missing from the build is a
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
             rc = TL_EXIT_OK; /* --help */
         }
         tl_conf_free(&cfg);
+        tl_log_flush();
         return rc;
     }
     fprintf(stderr, "ticklake: unknown command '%s'\n\n", argv[1]);

@@ -9,17 +9,18 @@
 static int run(const tl_config *cfg, int argc, char **argv) {
     tl_err err;
     if (argc > 0) {
-        fprintf(stderr, "ticklake broker: unexpected argument '%s'\n", argv[0]);
+        tl_log_line(TL_LOG_ERROR, "broker", "ticklake broker: unexpected argument '%s'", argv[0]);
         return TL_EXIT_USAGE;
     }
     if (cfg->partitions < 1 || cfg->partitions > 10000) {
-        fprintf(stderr, "ticklake broker: --partitions %lld: must be between 1 and 10000\n",
-                (long long)cfg->partitions);
+        tl_log_line(TL_LOG_ERROR, "broker",
+                    "ticklake broker: --partitions %lld: must be between 1 and 10000",
+                    (long long)cfg->partitions);
         return TL_EXIT_USAGE;
     }
     tl_kafka_mock *m = tl_kafka_mock_new(cfg->listen, (int)cfg->partitions, cfg->topic, &err);
     if (!m) {
-        fprintf(stderr, "ticklake broker: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "broker", "ticklake broker: %s", err.msg);
         return err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
     }
     /* The first line on stdout is the address, for scripts to read. */

@@ -9,6 +9,7 @@
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "util/log.h"
 
 static void on_progress(void *ud, size_t done, size_t total, const char *dir, size_t files,
                         int64_t bytes) {
@@ -40,7 +41,7 @@ static void print_summary(const tl_compact_stats *st, bool dry_run, bool json) {
 static int compact_run(const tl_config *cfg, int argc, char **argv) {
     (void)argv;
     if (argc != 0) {
-        fprintf(stderr, "ticklake compact: takes no arguments (see --help)\n");
+        tl_log_line(TL_LOG_ERROR, "compact", "ticklake compact: takes no arguments (see --help)");
         return TL_EXIT_USAGE;
     }
     int lake_rc = tl_cmd_lake_check(cfg, "compact");
@@ -55,18 +56,18 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
     };
     if (cfg->compact_partition &&
         tl_compact_parse_partition(cfg->compact_partition, &o.hour_us, &err) != 0) {
-        fprintf(stderr, "ticklake compact: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "compact", "ticklake compact: %s", err.msg);
         return TL_EXIT_USAGE;
     }
     o.has_hour = cfg->compact_partition != NULL;
-    if (isatty(STDERR_FILENO))
+    if (isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT)
         o.progress = on_progress;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     tl_store *store = tl_store_open_existing_cfg(cfg, &err);
     tl_compact_stats st = {0};
     int rc = store ? tl_compact_run(store, &o, &st, &err) : -1;
     if (rc != 0)
-        fprintf(stderr, "ticklake compact: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "compact", "ticklake compact: %s", err.msg);
     if (store) /* what was done before a failure still counts */
         print_summary(&st, o.dry_run, cfg->compact_json);
     tl_store_destroy(store);

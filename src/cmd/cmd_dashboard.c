@@ -13,7 +13,8 @@
 
 static int run(const tl_config *cfg, int argc, char **argv) {
     if (argc > 0) {
-        fprintf(stderr, "ticklake dashboard: unexpected argument '%s'\n", argv[0]);
+        tl_log_line(TL_LOG_ERROR, "dashboard",
+                    "ticklake dashboard: unexpected argument '%s'", argv[0]);
         return TL_EXIT_USAGE;
     }
     int rc = tl_cmd_lake_check(cfg, "dashboard");
@@ -50,7 +51,8 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     rc = TL_EXIT_OK;
 out:
     if (rc != TL_EXIT_OK)
-        fprintf(stderr, "ticklake dashboard: %s\n", err.msg[0] ? err.msg : "failed");
+        tl_log_line(TL_LOG_ERROR, "dashboard",
+                    "ticklake dashboard: %s", err.msg[0] ? err.msg : "failed");
     tl_web_destroy(web);
     tl_live_follow_destroy(follow);
     tl_live_destroy(live);

@@ -5,12 +5,14 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_opts.h"
 #include "models/models.h"
+#include "util/log.h"
 
 static int models_main(const tl_config *cfg, int argc, char **argv) {
     if (argc != 1 || (strcmp(argv[0], "run") && strcmp(argv[0], "test") && strcmp(argv[0], "ls"))) {
-        fprintf(stderr, "ticklake models: give one action: run, test or ls, e.g.\n"
-                        "  ticklake models run --project analytics --lake ./lake "
-                        "--warehouse warehouse.duckdb\n");
+        tl_log_line(TL_LOG_ERROR, "models",
+                    "ticklake models: give one action: run, test or ls, e.g.\n"
+                    "  ticklake models run --project analytics --lake ./lake "
+                    "--warehouse warehouse.duckdb");
         return TL_EXIT_USAGE;
     }
     if (strcmp(argv[0], "ls") != 0) {
@@ -40,7 +42,7 @@ static int models_main(const tl_config *cfg, int argc, char **argv) {
     if (fflush(stdout) != 0 && rc == 0)
         rc = TL_ERR_IO, snprintf(err.msg, sizeof err.msg, "writing to stdout failed");
     if (rc != 0) {
-        fprintf(stderr, "ticklake models %s: %s\n", argv[0], err.msg);
+        tl_log_line(TL_LOG_ERROR, "models", "ticklake models %s: %s", argv[0], err.msg);
         return TL_EXIT_FAILURE;
     }
     return sum.failed > 0 ? TL_EXIT_FAILURE : TL_EXIT_OK;

@@ -8,6 +8,7 @@
 #include "duck/duck.h"
 #include "query/views.h"
 #include "store/store.h"
+#include "util/log.h"
 
 /* The models' warehouse, read-only, so `SELECT * FROM bars_1m` works next
  * to the lake's views (those are found first). Absent file: nothing to do. */
@@ -26,9 +27,10 @@ static int attach_warehouse(tl_duck *d, const char *path, tl_err *err) {
 
 static int query_run(const tl_config *cfg, int argc, char **argv) {
     if (argc != 1) {
-        fprintf(stderr, "ticklake query: give the SQL as one argument (quote it), e.g.\n"
-                        "  ticklake query --lake ./lake 'SELECT symbol, count(*) FROM ticks "
-                        "GROUP BY ALL'\n");
+        tl_log_line(TL_LOG_ERROR, "query",
+                    "ticklake query: give the SQL as one argument (quote it), e.g.\n"
+                    "  ticklake query --lake ./lake 'SELECT symbol, count(*) FROM ticks "
+                    "GROUP BY ALL'");
         return TL_EXIT_USAGE;
     }
     int lake_rc = tl_cmd_lake_check(cfg, "query");
@@ -51,7 +53,7 @@ static int query_run(const tl_config *cfg, int argc, char **argv) {
     rc = TL_EXIT_OK;
 out:
     if (rc != TL_EXIT_OK)
-        fprintf(stderr, "ticklake query: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "query", "ticklake query: %s", err.msg);
     tl_duck_close(d);
     tl_store_destroy(store);
     return fflush(stdout) == 0 ? rc : TL_EXIT_FAILURE;

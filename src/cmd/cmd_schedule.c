@@ -10,7 +10,8 @@
 
 static int schedule_run(const tl_config *cfg, int argc, char **argv) {
     if (argc != 0) {
-        fprintf(stderr, "ticklake schedule: unexpected argument '%s' (see --help)\n", argv[0]);
+        tl_log_line(TL_LOG_ERROR, "schedule",
+                    "ticklake schedule: unexpected argument '%s' (see --help)", argv[0]);
         return TL_EXIT_USAGE;
     }
     tl_err err = {0};
@@ -50,7 +51,7 @@ static int schedule_run(const tl_config *cfg, int argc, char **argv) {
     }
 out:
     if (err.msg[0])
-        fprintf(stderr, "ticklake schedule: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "schedule", "ticklake schedule: %s", err.msg);
     tl_sched_destroy(s);
     tl_store_destroy(store);
     return rc;

@@ -176,16 +176,23 @@ static int parse_opts(const tl_config *cfg, tl_sim_opts *o, tl_err *err) {
 
 static void summarize(const tl_sim_counts *c, double secs, const tl_config *cfg,
                       const tl_kafka_producer_stats *ps) {
-    fprintf(stderr,
-            "simulate: sent %llu messages in %.2f s (%.0f msg/s): %llu valid (%llu late, %llu "
-            "duplicate, %llu out of order), %llu bad; %lld symbols, seed %lld\n",
-            (unsigned long long)c->sent, secs, secs > 0 ? (double)c->sent / secs : 0.0,
-            (unsigned long long)c->valid, (unsigned long long)c->late, (unsigned long long)c->dup,
-            (unsigned long long)c->ooo, (unsigned long long)c->bad, (long long)cfg->symbols,
-            (long long)cfg->seed);
+    tl_log_linef(TL_LOG_INFO, "simulate",
+                 TL_FIELDS(TL_LI("sent", c->sent), TL_LI("valid", c->valid), TL_LI("bad", c->bad),
+                           TL_LI("late", c->late), TL_LI("dup", c->dup), TL_LI("ooo", c->ooo),
+                           TL_LI("symbols", cfg->symbols), TL_LI("seed", cfg->seed)),
+                 "simulate: sent %llu messages in %.2f s (%.0f msg/s): %llu valid (%llu late, "
+                 "%llu duplicate, %llu out of order), %llu bad; %lld symbols, seed %lld",
+                 (unsigned long long)c->sent, secs, secs > 0 ? (double)c->sent / secs : 0.0,
+                 (unsigned long long)c->valid, (unsigned long long)c->late,
+                 (unsigned long long)c->dup, (unsigned long long)c->ooo,
+                 (unsigned long long)c->bad, (long long)cfg->symbols, (long long)cfg->seed);
     if (ps)
-        fprintf(stderr, "simulate: %llu delivered to %s, %llu failed\n",
-                (unsigned long long)ps->delivered, cfg->topic, (unsigned long long)ps->failed);
+        tl_log_linef(TL_LOG_INFO, "simulate",
+                     TL_FIELDS(TL_LS("topic", cfg->topic), TL_LI("delivered", ps->delivered),
+                               TL_LI("failed", ps->failed)),
+                     "simulate: %llu delivered to %s, %llu failed",
+                     (unsigned long long)ps->delivered, cfg->topic,
+                     (unsigned long long)ps->failed);
 }
 
 static int run(const tl_config *cfg, int argc, char **argv) {
@@ -193,17 +200,18 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     tl_sim_opts o;
     run_state r = {0};
     if (argc > 0) {
-        fprintf(stderr, "ticklake simulate: unexpected argument '%s'\n", argv[0]);
+        tl_log_line(TL_LOG_ERROR, "simulate",
+                    "ticklake simulate: unexpected argument '%s'", argv[0]);
         return TL_EXIT_USAGE;
     }
     if (parse_opts(cfg, &o, &err) < 0 || !(r.sim = tl_sim_new(&o, &err)) ||
         open_sink(cfg, &r.k, &err) < 0) {
-        fprintf(stderr, "ticklake simulate: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "simulate", "ticklake simulate: %s", err.msg);
         tl_sim_destroy(r.sim);
         return err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
     }
     r.t0_us = tl_mono_us();
-    r.tty = isatty(STDERR_FILENO);
+    r.tty = isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT;
     int rc = loop(&r, cfg, &err);
     if (rc < 0)
         tl_error("simulate", "%s", err.msg);

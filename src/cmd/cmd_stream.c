@@ -23,7 +23,7 @@ static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
 
 static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, size_t cap) {
     if (tl_stream_opts_from_config(o, cfg) != 0) {
-        fprintf(stderr, "ticklake stream: bad tick.ts_unit '%s'\n", cfg->ts_unit);
+        tl_log_line(TL_LOG_ERROR, "stream", "ticklake stream: bad tick.ts_unit '%s'", cfg->ts_unit);
         return -1;
     }
     if (cfg->from) {
@@ -60,7 +60,7 @@ static int pump(tl_stream *st, tl_source *src, const tl_config *cfg, bool *sourc
                 tl_err *err) {
     tl_source_msg msgs[BATCH];
     int64_t t0 = tl_mono_ms(), last_progress = t0;
-    int tty = isatty(STDERR_FILENO);
+    int tty = isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT;
     int timeout = cfg->flush_interval_ms < 100 ? (int)cfg->flush_interval_ms : 100;
     while (!tl_stop_requested()) {
         int n = src->ops->read(src, msgs, BATCH, timeout, err);
@@ -101,16 +101,18 @@ static int write_stats(const tl_stream *st, const char *path) {
 
 static int stream_run(const tl_config *cfg, int argc, char **argv) {
     if (argc > 0) {
-        fprintf(stderr, "ticklake stream: unexpected argument '%s'\n", argv[0]);
+        tl_log_line(TL_LOG_ERROR, "stream", "ticklake stream: unexpected argument '%s'", argv[0]);
         return TL_EXIT_USAGE;
     }
     if (!cfg->from && !cfg->brokers) {
-        fprintf(stderr, "ticklake stream: give --brokers HOST:PORT (Kafka) or --from FILE.jsonl "
-                        "(or --from - for stdin)\n");
+        tl_log_line(TL_LOG_ERROR, "stream",
+                    "ticklake stream: give --brokers HOST:PORT (Kafka) or --from FILE.jsonl "
+                    "(or --from - for stdin)");
         return TL_EXIT_USAGE;
     }
     if (cfg->from && cfg->brokers) {
-        fprintf(stderr, "ticklake stream: --from and --brokers exclude each other\n");
+        tl_log_line(TL_LOG_ERROR, "stream",
+                    "ticklake stream: --from and --brokers exclude each other");
         return TL_EXIT_USAGE;
     }
     char source_id[256];
@@ -148,7 +150,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     rc = TL_EXIT_OK;
 out:
     if (rc != TL_EXIT_OK)
-        fprintf(stderr, "ticklake stream: %s\n", err.msg[0] ? err.msg : "failed");
+        tl_log_line(TL_LOG_ERROR, "stream", "ticklake stream: %s", err.msg[0] ? err.msg : "failed");
     if (st) {
         tl_stream_counters_print(st, stderr);
         if (cfg->stream_stats_json && write_stats(st, cfg->stream_stats_json) != 0)

@@ -222,7 +222,7 @@ static void drain(up *u) {
 
 static int run(const tl_config *cfg, int argc, char **argv) {
     if (argc > 0) {
-        fprintf(stderr, "ticklake up: unexpected argument '%s'\n", argv[0]);
+        tl_log_line(TL_LOG_ERROR, "up", "ticklake up: unexpected argument '%s'", argv[0]);
         return TL_EXIT_USAGE;
     }
     if (cfg->rate < 0) {
@@ -324,15 +324,16 @@ out:
     if (atomic_load(&u.failed))
         rc = TL_EXIT_FAILURE;
     if (rc != TL_EXIT_OK && err.msg[0])
-        fprintf(stderr, "ticklake up: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "up", "ticklake up: %s", err.msg);
     tl_web_destroy(web);
     tl_live_follow_destroy(follow);
     tl_live_destroy(u.live);
     tl_store_destroy(u.store);
     tl_kafka_mock_destroy(broker);
     if (rc == TL_EXIT_OK)
-        fprintf(stderr, "ticklake up: stopped cleanly; %" PRIuFAST64 " ticks delivered\n",
-                atomic_load(&u.delivered));
+        tl_log_line(TL_LOG_INFO, "up",
+                    "ticklake up: stopped cleanly; %" PRIuFAST64 " ticks delivered",
+                    atomic_load(&u.delivered));
     return rc;
 }
 

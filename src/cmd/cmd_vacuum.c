@@ -8,6 +8,7 @@
 #include "lake/lake.h"
 #include "store/store.h"
 #include "tables/tables.h"
+#include "util/log.h"
 
 typedef struct print_ctx {
     bool dry_run;
@@ -22,7 +23,7 @@ static void on_file(void *ud, const char *table, const char *path, int64_t size,
 static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
     (void)argv;
     if (argc != 0) {
-        fprintf(stderr, "ticklake vacuum: takes no arguments (see --help)\n");
+        tl_log_line(TL_LOG_ERROR, "vacuum", "ticklake vacuum: takes no arguments (see --help)");
         return TL_EXIT_USAGE;
     }
     int lake_rc = tl_cmd_lake_check(cfg, "vacuum");
@@ -53,7 +54,7 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
         logs += n;
     }
     if (rc != 0)
-        fprintf(stderr, "ticklake vacuum: %s\n", err.msg);
+        tl_log_line(TL_LOG_ERROR, "vacuum", "ticklake vacuum: %s", err.msg);
     printf("%s %zu files (%.1f MB); kept %zu unreferenced files inside the retention; "
            "%zu expired log files deleted\n",
            o.dry_run ? "would delete" : "deleted", st.files, (double)st.bytes / 1e6, st.kept_recent,

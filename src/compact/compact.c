@@ -136,7 +136,8 @@ static void uploaded_undo(run_ctx *c, uploaded *u, bool failed) {
     for (size_t i = 0; i < u->n; i++) {
         if (failed && snap && !snapshot_has(snap, u->keys[i] + tlen) &&
             tl_store_del(c->s, u->keys[i], NULL) != 0)
-            tl_warn("compact", "could not delete uncommitted output %s (vacuum will)", u->keys[i]);
+            tl_warnf("compact", TL_FIELDS(TL_LS("table", c->table), TL_LS("file", u->keys[i])),
+                     "could not delete uncommitted output %s (vacuum will)", u->keys[i]);
         free(u->keys[i]);
     }
     tl_lake_snapshot_free(snap);
@@ -304,11 +305,18 @@ static int compact_hour(run_ctx *c, tl_lake_snapshot *snap, int64_t hour_us, siz
             st->rows += rows > 0 ? rows : 0;
             if (v >= 0)
                 st->version = v;
+            tl_debugf("compact",
+                      TL_FIELDS(TL_LS("table", c->table), TL_LS("partition", p->dir),
+                                TL_LI("files_in", p->n), TL_LI("files_out", files),
+                                TL_LI("rows", rows), TL_LI("version", v)),
+                      "%s: %zu files into %zu%s", p->dir, p->n, files,
+                      c->o->dry_run ? " (dry run)" : "");
         }
         compact_plan_free(p, np); /* before the refresh frees what it points to */
         if (rc == TL_ERR_CONFLICT && attempt + 1 < attempts) {
             st->conflicts++;
-            tl_info("compact", "%s; retrying", err ? err->msg : "conflict");
+            tl_infof("compact", TL_FIELDS(TL_LS("table", c->table), TL_LI("attempt", attempt + 1)),
+                     "%s; retrying", err ? err->msg : "conflict");
             tl_err_clear(err);
         } else if (rc || c->o->dry_run) {
             return rc;

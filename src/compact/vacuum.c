@@ -176,6 +176,10 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
                             (rc = tl_store_del(s, c[i].key, err)) != 0))
             break;
         deleted++;
+        tl_debugf("vacuum",
+                  TL_FIELDS(TL_LS("table", table), TL_LS("file", c[i].path),
+                            TL_LI("bytes", c[i].size)),
+                  "%s %s", o->dry_run ? "would delete" : "deleted", c[i].path);
         st->files++;
         st->bytes += c[i].size > 0 ? c[i].size : 0;
         if (o->on_file)
@@ -203,6 +207,9 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     if (tmp)
         st->tmp_dirs += tl_store_fs_sweep_tmp_dirs(tmp, age, now_ms);
     free(tmp);
+    if (rc)
+        tl_errorf("vacuum", TL_FIELDS(TL_LS("table", table), TL_LI("deleted", deleted)),
+                  "%s: %s", table, err && err->msg[0] ? err->msg : "failed");
 out:
     for (size_t i = 0; i < nc; i++)
         free(c[i].key);

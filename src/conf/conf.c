@@ -286,6 +286,21 @@ static const tl_conf_entry *entry_for_short(unsigned groups, int c) {
     return NULL;
 }
 
+/* Every secret the settings hold, so the logger blanks it wherever it would
+ * show (an error quoting a URL, librdkafka's debug lines). */
+static void register_secrets(const tl_config *cfg) {
+    tl_log_add_secret(cfg->s3_secret_access_key);
+    tl_log_add_secret(cfg->s3_session_token);
+    tl_log_add_secret(getenv("AWS_SECRET_ACCESS_KEY"));
+    tl_log_add_secret(getenv("AWS_SESSION_TOKEN"));
+    tl_log_add_secret(cfg->web_token);
+    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+        const char *k = cfg->kafka_props[i].key;
+        if (strstr(k, "password") || strstr(k, "secret") || strstr(k, "token"))
+            tl_log_add_secret(cfg->kafka_props[i].value);
+    }
+}
+
 static int set_defaults(tl_config *cfg) {
     for (size_t i = 0; i < tl_conf_table_len; i++) {
         const tl_conf_entry *e = &tl_conf_table[i];
@@ -415,6 +430,10 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
     tl_log_level level;
     if (cfg->log_level && tl_log_level_parse(cfg->log_level, &level) == 0)
         tl_log_set_level(level);
+    tl_log_format format;
+    if (cfg->log_format && tl_log_format_parse(cfg->log_format, &format) == 0)
+        tl_log_set_format(format);
+    register_secrets(cfg);
 out:
     free(flags);
     free(opts);

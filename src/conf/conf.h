@@ -44,6 +44,7 @@ typedef struct tl_config {
     /* global */
     char *config_path; /* the file that was loaded, or NULL */
     char *log_level;
+    char *log_format; /* text|json */
 
     /* kafka */
     char *brokers;

@@ -9,6 +9,8 @@
 const tl_conf_entry tl_conf_table[] = {
     {"log_level", "log-level", 0, TL_CT_STRING, "info", F(log_level), TL_CG_GLOBAL, "log verbosity",
      "error|warn|info|debug", false},
+    {"log_format", "log-format", 0, TL_CT_STRING, "text", F(log_format), TL_CG_GLOBAL,
+     "log lines on stderr: text for people, json = one JSON object per line", "text|json", false},
 
     {"kafka.brokers", "brokers", 'b', TL_CT_STRING, NULL, F(brokers), TL_CG_KAFKA,
      "Kafka bootstrap servers, host:port[,host:port]", NULL, false},

@@ -126,9 +126,14 @@ static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_parti
         rd_kafka_topic_partition_t *tp = &parts->elems[i];
         tp->offset = c->cbs.start ? c->cbs.start(c->cbs.ud, tp->partition) : TL_KAFKA_OFFSET_STORED;
         assigned_add(c, tp->partition);
-        tl_debug("kafka", "assigned %s [%d] from offset %lld", tp->topic, (int)tp->partition,
-                 (long long)tp->offset);
+        tl_debugf("kafka",
+                  TL_FIELDS(TL_LS("topic", tp->topic), TL_LI("partition", tp->partition),
+                            TL_LI("offset", tp->offset)),
+                  "assigned %s [%d] from offset %lld", tp->topic, (int)tp->partition,
+                  (long long)tp->offset);
     }
+    tl_infof("kafka", TL_FIELDS(TL_LS("topic", c->topic), TL_LI("partitions", parts->cnt)),
+             "rebalance: %d partition(s) of %s assigned", parts->cnt, c->topic);
     if (coop) {
         report_error("incremental assign", rd_kafka_incremental_assign(rk, parts));
     } else {
@@ -147,6 +152,11 @@ static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_parti
 static void on_revoke(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
                       bool coop) {
     c->lost = rd_kafka_assignment_lost(rk);
+    tl_infof("kafka",
+             TL_FIELDS(TL_LS("topic", c->topic), TL_LI("partitions", parts->cnt),
+                       TL_LI("lost", c->lost)),
+             "rebalance: %d partition(s) of %s revoked%s", parts->cnt, c->topic,
+             c->lost ? " (lost)" : "");
     for (int i = 0; i < parts->cnt; i++) {
         int32_t part = parts->elems[i].partition;
         if (c->cbs.on_revoke)
@@ -174,7 +184,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         on_revoke(c, rk, parts, coop);
     } else {
-        tl_error("kafka", "rebalance failed: %s", rd_kafka_err2str(err));
+        tl_errorf("kafka", TL_FIELDS(TL_LS("topic", c->topic)), "rebalance failed: %s",
+                  rd_kafka_err2str(err));
         on_revoke(c, rk, parts, coop);
     }
 }
@@ -185,10 +196,11 @@ static void commit_failed(tl_kafka_consumer *c, const char *what) {
     int64_t now = tl_mono_ms();
     c->commit_failures++;
     if (c->commit_failures == 1 || now - c->commit_warned_ms >= 60000) {
-        tl_warn("kafka",
-                "committing offsets of %s to the group failed (%u in a row; the lake holds the "
+        tl_warnf("kafka",
+                 TL_FIELDS(TL_LS("topic", c->topic), TL_LI("failures", c->commit_failures)),
+                 "committing offsets of %s to the group failed (%u in a row; the lake holds the "
                 "positions, so nothing is lost, only lag monitoring lags): %s",
-                c->topic, c->commit_failures, what);
+                 c->topic, c->commit_failures, what);
         c->commit_warned_ms = now;
     }
 }
@@ -415,7 +427,10 @@ static int handle_event(tl_kafka_consumer *c, rd_kafka_message_t *m, bool *eof, 
              rd_kafka_message_errstr(m));
     if (tl_kafka_err_unreachable(m->err) && !c->health.unreachable_since_ms)
         c->health.unreachable_since_ms = tl_mono_ms();
-    tl_warn("kafka", "consumer: %s", rd_kafka_message_errstr(m));
+    tl_warnf("kafka",
+             TL_FIELDS(TL_LS("topic", c->topic), TL_LI("partition", m->partition),
+                       TL_LS("error", rd_kafka_err2name(m->err))),
+             "consumer: %s", rd_kafka_message_errstr(m));
     return 0;
 }
 

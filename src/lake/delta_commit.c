@@ -299,7 +299,10 @@ int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_
         if (rc == 0) {
             if (committed_version)
                 *committed_version = v;
-            tl_debug("lake", "committed %s (%zu adds, %zu removes)", key, tx->nadds, tx->nremoves);
+            tl_debugf("lake",
+                      TL_FIELDS(TL_LS("file", key), TL_LI("adds", tx->nadds),
+                                TL_LI("removes", tx->nremoves)),
+                      "committed %s (%zu adds, %zu removes)", key, tx->nadds, tx->nremoves);
             /* Every 10th version: a checkpoint, so replay stays short. It
              * is an optimisation; failing it must not fail the commit. */
             tl_err cerr = {0};

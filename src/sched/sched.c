@@ -573,23 +573,32 @@ void tl_sched_log_event(void *ud, const tl_sched_event *ev) {
     if (ev->attempt > 1)
         snprintf(att, sizeof att, " (attempt %d)", ev->attempt);
     const char *then = ev->retry ? "retry at" : "next";
+    /* the ids a log reader filters on; no duration before the end */
+    const tl_log_field f[] = {TL_LS("job", ev->job), TL_LS("due", due),
+                              TL_LI("attempt", ev->attempt),
+                              TL_LI("duration_ms", ev->end_ms - ev->start_ms)};
+    size_t nf = ev->result == TL_SCHED_RUNNING ? 3 : 4;
     switch (ev->result) {
-    case TL_SCHED_RUNNING: tl_info("schedule", "%s started (due %s)%s", ev->job, due, att); break;
+    case TL_SCHED_RUNNING:
+        tl_logf(TL_LOG_INFO, "schedule", f, nf, "%s started (due %s)%s", ev->job, due, att);
+        break;
     case TL_SCHED_OK:
-        tl_info("schedule", "%s ok in %.2f s%s: %s; next %s%s", ev->job, secs, att, ev->detail,
-                next, missed);
+        tl_logf(TL_LOG_INFO, "schedule", f, nf, "%s ok in %.2f s%s: %s; next %s%s", ev->job,
+                secs, att, ev->detail, next, missed);
         break;
     case TL_SCHED_FAILED:
     case TL_SCHED_TIMED_OUT:
-        tl_error("schedule", "%s %s after %.2f s%s: %s; %s %s%s", ev->job,
-                 ev->result == TL_SCHED_FAILED ? "failed" : "timed out", secs, att, ev->detail,
-                 ev->retry ? "retry at" : "retry at its next fire time,", next, missed);
+        tl_logf(TL_LOG_ERROR, "schedule", f, nf, "%s %s after %.2f s%s: %s; %s %s%s", ev->job,
+                ev->result == TL_SCHED_FAILED ? "failed" : "timed out", secs, att, ev->detail,
+                ev->retry ? "retry at" : "retry at its next fire time,", next, missed);
         break;
     case TL_SCHED_SKIPPED:
-        tl_warn("schedule", "%s skipped: %s; %s %s", ev->job, ev->detail, then, next);
+        tl_logf(TL_LOG_WARN, "schedule", f, nf, "%s skipped: %s; %s %s", ev->job, ev->detail,
+                then, next);
         break;
     case TL_SCHED_ELSEWHERE:
-        tl_debug("schedule", "%s for %s not run here: %s; next %s", ev->job, due, ev->detail, next);
+        tl_logf(TL_LOG_DEBUG, "schedule", f, nf, "%s for %s not run here: %s; next %s", ev->job,
+                due, ev->detail, next);
         break;
     }
 }

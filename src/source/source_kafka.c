@@ -157,9 +157,11 @@ static int64_t on_start(void *ud, int32_t partition) {
         }
     }
     k->ever_assigned = true;
-    tl_info("source", "partition %d assigned: resuming at %s%lld", (int)partition,
-            resume >= 0 ? "offset " : "the beginning, offset ",
-            (long long)(resume >= 0 ? resume : 0));
+    tl_infof("source",
+             TL_FIELDS(TL_LI("partition", partition), TL_LI("offset", resume >= 0 ? resume : 0)),
+             "partition %d assigned: resuming at %s%lld", (int)partition,
+             resume >= 0 ? "offset " : "the beginning, offset ",
+             (long long)(resume >= 0 ? resume : 0));
     return resume >= 0 ? resume : TL_KAFKA_OFFSET_BEGINNING;
 }
 

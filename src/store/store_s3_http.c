@@ -468,8 +468,11 @@ int s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err) 
             snprintf(ar.what + n, sizeof ar.what - n,
                      " (endpoint unreachable; check s3.endpoint / AWS_ENDPOINT_URL)");
         }
-        tl_debug("s3", "%s %s -> %ld %s (attempt %d)", rq->method, display, rs->status,
-                 ar.ok ? "ok" : ar.what, rs->attempts);
+        tl_debugf("s3",
+                  TL_FIELDS(TL_LS("method", rq->method), TL_LS("file", display),
+                            TL_LI("status", rs->status), TL_LI("attempt", rs->attempts)),
+                  "%s %s -> %ld %s (attempt %d)", rq->method, display, rs->status,
+                  ar.ok ? "ok" : ar.what, rs->attempts);
         if (ar.ok)
             break;
         if (!ar.retriable || ar.local_error)
@@ -479,7 +482,10 @@ int s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err) 
             goto failed;
         if (ar.ambiguous)
             rs->ambiguous = true;
-        tl_warn("s3", "%s %s: %s; retrying in %" PRId64 " ms", rq->method, display, ar.what, wait);
+        tl_warnf("s3",
+                 TL_FIELDS(TL_LS("method", rq->method), TL_LS("file", display),
+                           TL_LI("status", rs->status), TL_LI("attempt", rs->attempts)),
+                 "%s %s: %s; retrying in %" PRId64 " ms", rq->method, display, ar.what, wait);
         sleep_ms(wait);
         curl_easy_reset(c);
     }
@@ -493,6 +499,11 @@ failed:
             display, ar.what, rs->attempts, (double)(tl_mono_ms() - start) / 1000.0);
     else
         rc = tl_err_set(err, ar.code, "store s3: %s %s: %s", rq->method, display, ar.what);
+    if (ar.code != TL_ERR_NOT_FOUND && ar.code != TL_ERR_CONFLICT) /* those are answers */
+        tl_warnf("s3",
+                 TL_FIELDS(TL_LS("method", rq->method), TL_LS("file", display),
+                           TL_LI("status", rs->status), TL_LI("attempt", rs->attempts)),
+                 "%s %s failed: %s", rq->method, display, ar.what);
 out:
     curl_slist_free_all(hdrs);
     handle_give(s, c);

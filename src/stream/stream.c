@@ -251,7 +251,8 @@ void tl_stream_fail(tl_stream *s, const tl_err *err) {
         return;
     s->failed = true;
     s->fail_err = *err;
-    tl_error("stream", "stopping: %s", err->msg);
+    tl_errorf("stream", TL_FIELDS(TL_LS("topic", s->topic), TL_LI("version", s->ticks_version)),
+              "stopping: %s", err->msg);
 }
 
 int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition) {

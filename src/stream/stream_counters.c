@@ -3,13 +3,32 @@
 #include <stdio.h>
 
 #include "stream/stream_int.h"
+#include "util/log.h"
 
 static const char *reason_name(int i) {
     return i == TL_REASON_FUTURE ? "future_ts" : tl_tick_reason_name((tl_tick_reason)i);
 }
 
+/* The summary as one log event (--log-format json), its figures as fields. */
+static void counters_log(const tl_stream_counters *c) {
+    tl_infof("stream",
+             TL_FIELDS(TL_LI("received", c->received), TL_LI("accepted", c->accepted),
+                       TL_LI("rejected", c->rejected), TL_LI("late", c->late),
+                       TL_LI("duplicates", c->duplicates), TL_LI("skipped", c->skipped),
+                       TL_LI("files", c->files_written), TL_LI("bytes", c->bytes_written),
+                       TL_LI("deadletter_files", c->dl_files_written),
+                       TL_LI("commits", c->commits), TL_LI("version", c->last_commit_version),
+                       TL_LI("buffered", c->buffered_rows)),
+             "ticklake stream: received %" PRIu64 ", accepted %" PRIu64 ", rejected %" PRIu64,
+             c->received, c->accepted, c->rejected);
+}
+
 void tl_stream_counters_print(const tl_stream *s, FILE *out) {
     const tl_stream_counters *c = tl_stream_counters_get(s);
+    if (out == stderr && tl_log_get_format() == TL_LOG_JSON) {
+        counters_log(c);
+        return;
+    }
     fprintf(out,
             "ticklake stream: received %" PRIu64 ", accepted %" PRIu64 ", rejected %" PRIu64
             ", late %" PRIu64 ", duplicates %" PRIu64 ", skipped (already in lake) %" PRIu64 "\n",

@@ -381,8 +381,9 @@ static void discard_published(tl_stream *s, const tl_batch *bt, bool ticks_only)
             continue;
         tl_err e = {0};
         if (tl_store_del(s->store, bt->published[i].key, &e) != 0)
-            tl_warn("stream", "cannot remove uncommitted %s: %s (vacuum will)", bt->published[i].key,
-                    e.msg);
+            tl_warnf("stream",
+                     TL_FIELDS(TL_LS("topic", s->topic), TL_LS("file", bt->published[i].key)),
+                     "cannot remove uncommitted %s: %s (vacuum will)", bt->published[i].key, e.msg);
     }
 }
 
@@ -430,6 +431,11 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
         tl_part *p = &s->parts[i];
         if (bt->upto[i] < 0 || bt->upto[i] <= p->in_lake)
             continue;
+        tl_debugf("stream",
+                  TL_FIELDS(TL_LS("topic", s->topic), TL_LI("partition", (int)i - 1),
+                            TL_LI("from_offset", p->in_lake + 1), TL_LI("to_offset", bt->upto[i]),
+                            TL_LI("version", s->ticks_version)),
+                  "partition %d committed up to offset %" PRId64, (int)i - 1, bt->upto[i]);
         p->in_lake = bt->upto[i];
         if (p->dl_in_lake < p->in_lake)
             p->dl_in_lake = p->in_lake;
@@ -439,8 +445,11 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     if (s->frontier_us != INT64_MIN)
         tl_dedupe_evict(s->dedupe, tl_stream_watermark(s) - tl_stream_dedupe_horizon(s),
                         tl_stream_dedupe_horizon(s) / 16);
-    tl_debug("stream", "committed epoch %" PRIu64 " as version %" PRId64, bt->epoch,
-             s->ticks_version);
+    tl_debugf("stream",
+              TL_FIELDS(TL_LS("topic", s->topic), TL_LI("version", s->ticks_version),
+                        TL_LI("epoch", bt->epoch), TL_LI("files", bt->files),
+                        TL_LI("bytes", bt->bytes), TL_LI("deadletter_files", bt->dl_files)),
+              "committed epoch %" PRIu64 " as version %" PRId64, bt->epoch, s->ticks_version);
     return 0;
 }
 

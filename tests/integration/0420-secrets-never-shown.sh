@@ -2,7 +2,8 @@
 # Secrets never show (issue 10, security): the S3 secret key, a SASL password
 # and the dashboard token, each unique to this run, are used by stream, query,
 # compact, vacuum, the dashboard (page, /api/health, /metrics, a 401) and a
-# failing S3 call, with debug logging; then every byte any of them printed or
+# failing S3 call, with debug logging (text, and JSON lines with --log-format
+# json, which must parse); then every byte any of them printed or
 # served is searched for the secrets. None may appear.
 source "$(dirname "$0")/lib.sh"
 source "$TL_SOURCE_DIR/tests/tools/moto.sh"
@@ -30,6 +31,10 @@ run s3-vacuum "$TICKLAKE" vacuum --lake s3://lake/l --log-level debug
 run s3-bad-endpoint env TICKLAKE_S3_ENDPOINT=http://127.0.0.1:1 "$TICKLAKE" query --lake s3://lake/l \
   --log-level debug 'SELECT 1'
 grep -q "exited" "$OUT/s3-bad-endpoint.err" || fail "a query against a dead endpoint succeeded"
+run s3-compact-json "$TICKLAKE" compact --lake s3://lake/l --log-level debug --log-format json
+run s3-bad-endpoint-json env TICKLAKE_S3_ENDPOINT=http://127.0.0.1:1 "$TICKLAKE" query \
+  --lake s3://lake/l --log-level debug --log-format json 'SELECT 1'
+grep -q "exited" "$OUT/s3-bad-endpoint-json.err" || fail "a query against a dead endpoint succeeded"
 
 say "Kafka: a SASL password in ticklake.yml and on -X, debug logging"
 start_broker 1
@@ -38,6 +43,8 @@ printf 'kafka:\n  sasl.username: u\n  sasl.password: %s\n' "$SASL_SECRET" > tick
 run k-stream "$TICKLAKE" stream --brokers "$BROKERS" --lake ./lake --until-end --assign-all \
   --log-level debug -X "sasl.password=$SASL_SECRET"
 run k-help "$TICKLAKE" stream --help
+run k-stream-json "$TICKLAKE" stream --brokers "$BROKERS" --lake ./lake-json --until-end \
+  --assign-all --log-level debug --log-format json -X "sasl.password=$SASL_SECRET"
 rm ticklake.yml
 
 say "dashboard with a token"
@@ -60,6 +67,12 @@ curl -s "${URL}api/health" > "$OUT/health-401.json"
 curl -s -H "Authorization: Bearer wrong-$TOKEN" "${URL}metrics" > "$OUT/metrics-401.txt"
 grep -q '"stream"\|"lake"' "$OUT/health.json" || { cat "$OUT/health.json"; fail "no health with the token"; }
 grep -q '^tl_' "$OUT/metrics.txt" || fail "no metrics with the token"
+
+say "the JSON logs are JSON"
+for f in s3-compact-json s3-bad-endpoint-json k-stream-json; do
+  grep -v '^(.* exited [0-9]*)$' "$OUT/$f.err" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' \
+    || fail "$f.err is not JSON lines"
+done
 
 say "no secret anywhere in what was printed or served"
 for s in "$S3_SECRET" "$SASL_SECRET" "$TOKEN"; do
