@@ -133,7 +133,7 @@ static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_parti
                   (long long)tp->offset);
     }
     tl_infof("kafka", TL_FIELDS(TL_LS("topic", c->topic), TL_LI("partitions", parts->cnt)),
-             "rebalance: %d partition(s) of %s assigned", parts->cnt, c->topic);
+             "rebalance: %s gains %d partition(s)", c->topic, parts->cnt);
     if (coop) {
         report_error("incremental assign", rd_kafka_incremental_assign(rk, parts));
     } else {
@@ -155,8 +155,8 @@ static void on_revoke(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_parti
     tl_infof("kafka",
              TL_FIELDS(TL_LS("topic", c->topic), TL_LI("partitions", parts->cnt),
                        TL_LI("lost", c->lost)),
-             "rebalance: %d partition(s) of %s revoked%s", parts->cnt, c->topic,
-             c->lost ? " (lost)" : "");
+             "rebalance: %s loses %d partition(s)%s", c->topic, parts->cnt,
+             c->lost ? " (lost: another member may have them)" : "");
     for (int i = 0; i < parts->cnt; i++) {
         int32_t part = parts->elems[i].partition;
         if (c->cbs.on_revoke)

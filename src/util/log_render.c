@@ -1,12 +1,12 @@
-/* One log event as one line: text for people, JSON (yajl_gen) for machines. */
+/* One log event as one line: text for people, JSON (util/json_out, on
+ * yajl_gen) for machines. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 
 #include "util/buf.h"
 #include "util/log.h"
-#include "util/utf8.h"
+#include "util/json_out.h"
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -22,85 +22,41 @@ static void format_time(char out[32], int64_t time_us) {
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(time_us % 1000000 / 1000));
 }
 
-/* s with every byte that is not valid UTF-8 replaced by U+FFFD, so that a
- * JSON line always decodes (a Kafka key or a path may hold any bytes). */
-static int valid_utf8(tl_buf *out, const char *s) {
-    size_t n = strlen(s);
-    tl_buf_reset(out);
-    for (size_t i = 0; i < n;) {
-        size_t k = tl_utf8_seq_len((const unsigned char *)s + i, n - i);
-        if (k == 0) {
-            if (tl_buf_append(out, "\xef\xbf\xbd", 3))
-                return -1;
-            i++;
-        } else {
-            if (tl_buf_append(out, s + i, k))
-                return -1;
-            i += k;
-        }
-    }
-    return tl_buf_reserve(out, 1);
-}
-
-static int gen_str(yajl_gen g, tl_buf *scratch, const char *s) {
-    if (!s)
-        return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
-    if (valid_utf8(scratch, s))
-        return -1;
-    return yajl_gen_string(g, (const unsigned char *)(scratch->data ? scratch->data : ""),
-                           scratch->len) == yajl_gen_status_ok
-               ? 0
-               : -1;
-}
-
-static int gen_message(yajl_gen g, tl_buf *scratch, const tl_log_event *ev) {
-    char text[2100];
+static void format_message(char *text, size_t cap, const tl_log_event *ev) {
     if (ev->repeated)
-        snprintf(text, sizeof text, "%s (repeated %llu times)", ev->message ? ev->message : "",
+        snprintf(text, cap, "%s (repeated %llu times)", ev->message ? ev->message : "",
                  (unsigned long long)ev->repeated);
     else
-        snprintf(text, sizeof text, "%s", ev->message ? ev->message : "");
-    return gen_str(g, scratch, text);
+        snprintf(text, cap, "%s", ev->message ? ev->message : "");
 }
 
+/* util/json_out does the escaping, and writes a byte that is not UTF-8 (a
+ * Kafka key, a path) as a character, so the line always decodes. */
 static int render_json(tl_buf *out, const tl_log_event *ev) {
-    int rc = -1;
-    tl_buf scratch = TL_BUF_INIT;
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g)
+    tl_json *j = tl_json_new(out);
+    if (!j)
         return -1;
-    char when[32];
+    char when[32], text[2100];
     format_time(when, ev->time_us);
-    if (yajl_gen_map_open(g) != yajl_gen_status_ok || gen_str(g, &scratch, "time") ||
-        gen_str(g, &scratch, when) || gen_str(g, &scratch, "level") ||
-        gen_str(g, &scratch, tl_log_level_name(ev->level)) || gen_str(g, &scratch, "component") ||
-        gen_str(g, &scratch, ev->component ? ev->component : "ticklake") ||
-        gen_str(g, &scratch, "message") || gen_message(g, &scratch, ev))
-        goto out;
+    format_message(text, sizeof text, ev);
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "time", when);
+    tl_json_kv_str(j, "level", tl_log_level_name(ev->level));
+    tl_json_kv_str(j, "component", ev->component ? ev->component : "ticklake");
+    tl_json_kv_str(j, "message", text);
     for (size_t i = 0; i < ev->nfields; i++) {
         const tl_log_field *f = &ev->fields[i];
-        if (gen_str(g, &scratch, f->key))
-            goto out;
-        if (f->type == TL_LF_INT ? yajl_gen_integer(g, f->i) != yajl_gen_status_ok
-                                 : gen_str(g, &scratch, f->s) != 0)
-            goto out;
+        if (f->type == TL_LF_INT)
+            tl_json_kv_int(j, f->key, f->i);
+        else
+            tl_json_kv_str(j, f->key, f->s);
     }
-    if (ev->repeated &&
-        (gen_str(g, &scratch, "repeated") ||
-         yajl_gen_integer(g, (long long)ev->repeated) != yajl_gen_status_ok))
-        goto out;
-    if (yajl_gen_map_close(g) != yajl_gen_status_ok)
-        goto out;
-    const unsigned char *text;
-    size_t len;
-    yajl_gen_get_buf(g, &text, &len);
-    if (tl_buf_append(out, text, len) || tl_buf_append(out, "\n", 1))
-        goto out;
-    rc = 0;
-out:
-    yajl_gen_free(g);
-    tl_buf_free(&scratch);
-    return rc;
+    if (ev->repeated)
+        tl_json_kv_int(j, "repeated", (int64_t)ev->repeated);
+    tl_json_obj_end(j);
+    int rc = tl_json_end_line(j);
+    tl_json_free(j);
+    return rc ? -1 : 0;
 }
 
 /* A value goes bare unless a reader could misread it: empty, or holding a
