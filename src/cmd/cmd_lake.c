@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cmd/cmd_opts.h"
+#include "util/log.h"
 
 static bool is_dir(const char *path) {
     struct stat st;
@@ -18,18 +19,20 @@ static bool is_dir(const char *path) {
 int tl_cmd_lake_check(const tl_config *cfg, const char *cmd) {
     const char *lake = cfg->lake;
     if (!lake || !*lake) {
-        fprintf(stderr, "ticklake %s: no lake given (--lake DIR or s3://bucket/prefix, or "
-                        "TICKLAKE_LAKE_PATH)\n", cmd);
+        tl_log_line(TL_LOG_ERROR, cmd,
+                    "ticklake %s: no lake given (--lake DIR or s3://bucket/prefix, or "
+                    "TICKLAKE_LAKE_PATH)",
+                    cmd);
         return TL_EXIT_USAGE;
     }
     if (!strncmp(lake, "s3://", 5)) /* checked by its first request, which fails fast */
         return TL_EXIT_OK;
     errno = 0;
     if (!is_dir(lake)) {
-        fprintf(stderr,
-                "ticklake %s: no lake at %s: %s (check --lake / TICKLAKE_LAKE_PATH; `ticklake "
-                "stream` or `ticklake up` creates a lake)\n",
-                cmd, lake, errno == ENOENT ? "the folder does not exist" : "not a folder");
+        tl_log_line(TL_LOG_ERROR, cmd,
+                    "ticklake %s: no lake at %s: %s (check --lake / TICKLAKE_LAKE_PATH; "
+                    "`ticklake stream` or `ticklake up` creates a lake)",
+                    cmd, lake, errno == ENOENT ? "the folder does not exist" : "not a folder");
         return TL_EXIT_USAGE;
     }
     return TL_EXIT_OK;

@@ -226,7 +226,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         return TL_EXIT_USAGE;
     }
     if (cfg->rate < 0) {
-        fprintf(stderr, "ticklake up: --rate must be >= 0 (0 = as fast as possible)\n");
+        tl_log_line(TL_LOG_ERROR, "up", "ticklake up: --rate must be >= 0 (0 = as fast as possible)");
         return TL_EXIT_USAGE;
     }
     up u = {.cfg = cfg};
