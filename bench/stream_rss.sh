@@ -7,6 +7,7 @@
 # run, the stream's worst case for buffering. Peak RSS from /usr/bin/time.
 #   N=5000000 SYMBOLS=1000 HOURS=48 PARTS=64 (the dev broker keeps ~5 MiB of
 #   compressed batches per partition: 5M ticks need ~48)
+#   STREAM_ARGS="-X queued.min.messages=10000"   more stream arguments
 source "$(dirname "$0")/lib.sh"
 N=${N:-5000000}
 SYMBOLS=${SYMBOLS:-1000}
@@ -20,7 +21,7 @@ start=$(( $(date +%s) - (HOURS + 1) * 3600 ))
 python3 "$ROOT/bench/gen_hours.py" "$N" "$SYMBOLS" "$HOURS" "$start" \
   | kcat -P -b "$B" -t ticks -K $'\t' -z zstd -X linger.ms=50 -X batch.num.messages=10000
 /usr/bin/time -f '%M %e' -o "$WORK/time" "$TICKLAKE" stream --brokers "$B" --topic ticks \
-    --group rss --lake "$WORK/lake" --until-end 2> "$WORK/stream.err" \
+    --group rss --lake "$WORK/lake" --until-end ${STREAM_ARGS:-} 2> "$WORK/stream.err" \
   || { cat "$WORK/stream.err" >&2; exit 1; }
 read -r kb secs < "$WORK/time"
 read -r rows late hours < <("$TICKLAKE" query --lake "$WORK/lake" --format csv \

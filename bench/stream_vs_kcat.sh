@@ -42,17 +42,28 @@ run_kcat_group() {
   g=$((g + 1))
   kcat -b "$B" -G "kbench-$g-$$" -X queued.min.messages=1000000 -o beginning -e -q -f '%s\n' ticks > /dev/null
 }
+# what the join alone costs: a group consumer that stops after one message
+run_kcat_join() {
+  g=$((g + 1))
+  kcat -b "$B" -G "kjoin-$g-$$" -o beginning -c 1 -q -f '%s\n' ticks > /dev/null
+}
 for _ in $(seq "$RUNS"); do
   timed tl run_ticklake; timed ta run_ticklake_assign; timed kc run_kcat; timed kg run_kcat_group
+  timed kj run_kcat_join
 done
 t_tl=$(median_of tl); t_ta=$(median_of ta); t_kc=$(median_of kc); t_kg=$(median_of kg)
+t_kj=$(median_of kj)
 echo "ticklake stream --until-end : ${t_tl} s  ($(echo "$N / $t_tl" | bc) msgs/s)  consume+parse+Parquet+Delta"
 echo "ticklake ... --assign-all   : ${t_ta} s  ($(echo "$N / $t_ta" | bc) msgs/s)  same, partitions assigned directly (no group join)"
 echo "kcat -C -e > /dev/null      : ${t_kc} s  ($(echo "$N / $t_kc" | bc) msgs/s)  no group, no processing"
 echo "kcat -G (group) > /dev/null : ${t_kg} s  ($(echo "$N / $t_kg" | bc) msgs/s)  group consumer, no processing"
 r_a=$(ratio "$t_kc" "$t_ta"); r_g=$(ratio "$t_kc" "$t_tl"); r_gg=$(ratio "$t_kg" "$t_tl")
+echo "group join + first message (kcat -G -c 1): ${t_kj} s"
+t_after=$(echo "$t_tl - $t_kj" | bc -l | xargs printf '%.3f')
+r_after=$(ratio "$t_kc" "$t_after")
 echo "ratio --assign-all vs kcat -C: ${r_a}x (target >= 0.8x)"
 echo "ratio group mode vs kcat -C: ${r_g}x (target >= 0.8x); vs kcat -G: ${r_gg}x"
 result "Kafka -> lake, assign mode, $BROKER broker, $N ticks (s)" "$t_ta" "$t_kc" "${r_a}x" ">= 0.8x" "$(verdict "$r_a" '>=' 0.8)"
 result "Kafka -> lake, group mode, $BROKER broker, $N ticks (s)" "$t_tl" "$t_kc" "${r_g}x" ">= 0.8x" "$(verdict "$r_g" '>=' 0.8)"
 result "  group mode vs kcat -G (same join) (s)" "$t_tl" "$t_kg" "${r_gg}x" "-" "-"
+result "  group join (kcat -G -c 1) / group mode after the join (s)" "$t_after" "$t_kc" "${r_after}x (join ${t_kj} s)" ">= 0.8x" "$(verdict "$r_after" '>=' 0.8)"
