@@ -10,16 +10,10 @@
 #include "source/source.h"
 #include "store/store.h"
 #include "stream/stream.h"
+#include "stream/stream_run.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/signals.h"
-
-#define BATCH 4096
-
-static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
-    tl_source *src = ud;
-    src->ops->committed(src, partition, last_offset);
-}
 
 static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, size_t cap) {
     if (tl_stream_opts_from_config(o, cfg) != 0) {
@@ -39,54 +33,32 @@ static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, 
     return 0;
 }
 
-static void progress(const tl_stream *st, int64_t t0_ms, int64_t *last_ms) {
+typedef struct run_view {
+    int64_t t0_ms, last_ms;
+    bool tty;
+} run_view;
+
+static bool stop_requested(void *ud) {
+    (void)ud;
+    return tl_stop_requested();
+}
+
+/* After each batch: the counters on SIGUSR1, a progress line on a terminal. */
+static void batch_done(void *ud, const tl_stream *st) {
+    run_view *v = ud;
+    if (tl_take_usr1())
+        tl_stream_counters_print(st, stderr);
     int64_t now = tl_mono_ms();
-    if (now - *last_ms < 1000)
+    if (!v->tty || now - v->last_ms < 1000)
         return;
-    *last_ms = now;
+    v->last_ms = now;
     const tl_stream_counters *c = tl_stream_counters_get(st);
-    double secs = (double)(now - t0_ms) / 1000.0;
+    double secs = (double)(now - v->t0_ms) / 1000.0;
     fprintf(stderr,
             "\r%" PRIu64 " received (%.0f/s), %" PRIu64 " accepted, %" PRIu64 " rejected, %" PRIu64
             " commits   ",
             c->received, secs > 0 ? (double)c->received / secs : 0.0, c->accepted, c->rejected,
             c->commits);
-}
-
-/* The main loop: read, ingest, flush when due; until the source ends or a
- * stop is requested. *source_error: the source failed (not the stream), so
- * what was read so far is sound and may still be flushed. */
-static int pump(tl_stream *st, tl_source *src, const tl_config *cfg, bool *source_error,
-                tl_err *err) {
-    tl_source_msg msgs[BATCH];
-    int64_t t0 = tl_mono_ms(), last_progress = t0;
-    int tty = isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT;
-    int timeout = cfg->flush_interval_ms < 100 ? (int)cfg->flush_interval_ms : 100;
-    while (!tl_stop_requested()) {
-        int n = src->ops->read(src, msgs, BATCH, timeout, err);
-        if (n == TL_SOURCE_END)
-            break;
-        if (n < 0) {
-            *source_error = true;
-            return n;
-        }
-        for (int i = 0; i < n; i++) {
-            int rc = tl_stream_ingest(st, msgs[i].partition, msgs[i].offset, msgs[i].data,
-                                      msgs[i].len, err);
-            if (rc)
-                return rc;
-        }
-        src->ops->release(src);
-        if (tl_stream_maybe_flush(st, err) < 0)
-            return -1;
-        if (tl_take_usr1())
-            tl_stream_counters_print(st, stderr);
-        if (tty)
-            progress(st, t0, &last_progress);
-    }
-    if (tty)
-        fputc('\n', stderr);
-    return 0;
 }
 
 static int write_stats(const tl_stream *st, const char *path) {
@@ -132,21 +104,16 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
                     : tl_source_kafka_new(cfg, st, cfg->until_end, cfg->assign_all, &err);
     if (!src)
         goto out;
-    tl_stream_on_committed(st, on_committed, src);
     tl_info("stream", "%s -> %s", cfg->from ? cfg->from : cfg->topic, cfg->lake);
-    bool source_error = false;
-    if (pump(st, src, cfg, &source_error, &err) != 0) {
-        /* e.g. the brokers stayed away (--until-end): the lake needs no
-         * broker, so what was read still lands before the exit */
-        tl_err ferr = {0};
-        if (source_error && tl_stream_flush(st, &ferr) == 0 && tl_stream_counters_get(st)->received)
-            tl_info("stream", "the lake holds everything read before the error");
-        src->ops->close(src); /* bounded, whatever the brokers do */
+    run_view v = {.t0_ms = tl_mono_ms(),
+                  .tty = isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT};
+    v.last_ms = v.t0_ms;
+    tl_stream_run_opts ro = {.stop = stop_requested, .batch_done = batch_done, .ud = &v};
+    int run_rc = tl_stream_run(st, src, &ro, &err);
+    if (v.tty)
+        fputc('\n', stderr);
+    if (run_rc != 0)
         goto out;
-    }
-    if (tl_stream_flush(st, &err) != 0)
-        goto out;
-    src->ops->close(src); /* leaves the group (bounded); revokes flush through the stream */
     rc = TL_EXIT_OK;
 out:
     if (rc != TL_EXIT_OK)

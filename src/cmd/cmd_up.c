@@ -31,6 +31,7 @@
 #include "source/source.h"
 #include "store/store.h"
 #include "stream/stream.h"
+#include "stream/stream_run.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/signals.h"
@@ -128,12 +129,9 @@ static void *sim_main(void *arg) {
 
 /* ---- stream thread ------------------------------------------------------------ */
 
-static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
-    tl_source *src = ud;
-    src->ops->committed(src, partition, last_offset);
-}
-
-static void publish(up *u, tl_stream *st) {
+/* The stream's counters to the dashboard, after each batch and at the end. */
+static void publish(void *ud, const tl_stream *st) {
+    up *u = ud;
     const tl_stream_counters *c = tl_stream_counters_get(st);
     atomic_store(&u->received, c->received);
     uint64_t d = atomic_load(&u->delivered);
@@ -141,24 +139,8 @@ static void publish(up *u, tl_stream *st) {
     tl_live_set_lag(u->live, d > c->received ? (int64_t)(d - c->received) : 0);
 }
 
-static int stream_loop(up *u, tl_stream *st, tl_source *src, tl_err *err) {
-    tl_source_msg msgs[256];
-    while (!atomic_load(&u->stream_stop)) {
-        int n = src->ops->read(src, msgs, sizeof msgs / sizeof *msgs, 100, err);
-        if (n == TL_SOURCE_END)
-            break;
-        if (n < 0)
-            return n;
-        for (int i = 0; i < n; i++)
-            if (tl_stream_ingest(st, msgs[i].partition, msgs[i].offset, msgs[i].data, msgs[i].len,
-                                 err) != 0)
-                return -1;
-        src->ops->release(src);
-        if (tl_stream_maybe_flush(st, err) < 0)
-            return -1;
-        publish(u, st);
-    }
-    return 0;
+static bool stream_stop(void *ud) {
+    return atomic_load(&((up *)ud)->stream_stop);
 }
 
 static void stream_opts(const tl_config *cfg, up *u, tl_stream_opts *o) {
@@ -181,11 +163,10 @@ static void *stream_main(void *arg) {
             rc = -1;
     }
     if (rc == 0) {
-        tl_stream_on_committed(st, on_committed, src);
-        rc = stream_loop(u, st, src, err);
+        /* the final commit at the stop, after the drain (see run) */
+        tl_stream_run_opts ro = {.stop = stream_stop, .batch_done = publish, .ud = u};
+        rc = tl_stream_run(st, src, &ro, err);
     }
-    if (rc == 0 && (rc = tl_stream_flush(st, err)) == 0) /* the final commit */
-        src->ops->close(src);
     if (st) {
         publish(u, st);
         tl_stream_counters_print(st, stderr);

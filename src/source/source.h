@@ -13,8 +13,6 @@
 #include "stream/stream.h"
 #include "util/err.h"
 
-#define TL_SOURCE_END 1000000 /* read(): the source is exhausted (EOF, --until-end) */
-
 typedef struct tl_source_msg {
     int32_t partition; /* -1 for file input */
     int64_t offset;    /* Kafka offset, or 1-based line number */
@@ -27,7 +25,8 @@ typedef struct tl_source tl_source;
 typedef struct tl_source_ops {
     const char *name;
     /* Fill out[0..max): the count, 0 when nothing came within timeout_ms,
-     * TL_SOURCE_END when there is nothing more to read, or <0 on error.
+     * TL_ERR_END when there is nothing more to read (end of file,
+     * --until-end), or another negative tl_err code on error.
      * The messages stay valid until the next read or release. */
     int (*read)(tl_source *src, tl_source_msg *out, size_t max, int timeout_ms, tl_err *err);
     void (*release)(tl_source *src);
@@ -53,7 +52,7 @@ void tl_source_file_id(const char *path, char *out, size_t cap);
  * bytes, which the codec rejects as too_large; the rest is skipped, so
  * memory stays bounded whatever the input. */
 tl_source *tl_source_file_new(const char *path, size_t max_line, tl_stream *stream, tl_err *err);
-/* until_end: read() returns TL_SOURCE_END once every assigned partition
+/* until_end: read() returns TL_ERR_END once every assigned partition
  * reached the end offset it had when it was assigned. */
 tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool until_end,
                                bool assign_all, tl_err *err);

@@ -125,7 +125,7 @@ static int file_read(tl_source *src, tl_source_msg *out, size_t max, int timeout
         if (n > 0)
             return (int)n;
         if (f->eof)
-            return TL_SOURCE_END;
+            return TL_ERR_END;
         if (!f->own_fd) { /* a pipe may stay quiet: let the stream flush meanwhile */
             struct pollfd pfd = {f->fd, POLLIN, 0};
             int ready = poll(&pfd, 1, timeout_ms);

@@ -213,7 +213,7 @@ static int kafka_read(tl_source *src, tl_source_msg *out, size_t max, int timeou
         return k->fail_err.code ? (int)k->fail_err.code : TL_ERR_INVALID;
     }
     if (k->until_end && reached_end(k))
-        return TL_SOURCE_END;
+        return TL_ERR_END;
     if (max > MAX_BATCH)
         max = MAX_BATCH;
     int n = tl_kafka_consume(k->consumer, k->msgs, max, timeout_ms, err);
