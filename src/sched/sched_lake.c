@@ -60,9 +60,13 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
         .cfg = cfg,
         .cancel = run->cancel,
     };
-    tl_models_summary sum = {0};
+    tl_models_summary sum = {0}, tests = {0};
     int rc = tl_models_run(&o, &sum, err);
     run->sum.models = sum.ok;
+    /* then their tests, as `models test` would: a run whose data breaks a
+     * test is a failed run, recorded and shown, not a silent success */
+    if (rc == 0 && sum.failed == 0)
+        rc = tl_models_test(&o, &tests, err);
     if (sink != c->o.models_out)
         fclose(sink);
     else
@@ -74,7 +78,13 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
         return tl_err_set(err, TL_ERR_INVALID,
                           "%d of %d models failed, %d skipped (see %s/target/run_results.json)",
                           sum.failed, total, sum.skipped, cfg->models_project);
-    snprintf(run->out, sizeof run->out, "%d models built into %s", sum.ok, cfg->warehouse);
+    if (tests.failed > 0)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "%d models built into %s, but %d of %d tests failed (`ticklake models "
+                          "test` lists them)",
+                          sum.ok, cfg->warehouse, tests.failed, tests.ok + tests.failed);
+    snprintf(run->out, sizeof run->out, "%d models built into %s, %d tests passed", sum.ok,
+             cfg->warehouse, tests.ok);
     return 0;
 }
 

@@ -27,7 +27,9 @@ grep -q "Done: [0-9]* passed, 0 failed" "$WORK/test.out" || fail "tests did not 
 wq() { "$TICKLAKE" query --lake "$L" --format csv "ATTACH '$WH' AS w (READ_ONLY); $1" | sed -n 2p; }
 
 # Reference bars straight from ticks: window functions for open/close
-# (the models use arg_min/arg_max), exact decimal sums for VWAP.
+# (the models use arg_min/arg_max), exact decimal sums for VWAP. The models
+# round VWAP and the average once to 6 decimals (analytics/README.md, "Exact
+# money"), so they sit within half a micro-unit of the DOUBLE quotient here.
 ref_bars() { # $1 = SQL expression of the bucket start (TIMESTAMPTZ) from ts
   cat <<SQL
 WITH k AS (SELECT symbol, $1 AS bucket, ts, seq, price, size FROM ticks),
@@ -46,7 +48,7 @@ compare_bars() { # model, bucket expression
     ON b.symbol = r.symbol AND b.bar_start = r.bucket
     WHERE b.symbol IS NULL OR r.symbol IS NULL OR b.open <> r.o OR b.high <> r.h OR b.low <> r.l
        OR b.close <> r.c OR b.volume <> r.v OR b.tick_count <> r.n
-       OR abs(b.vwap - r.vwap) > 1e-9 * r.vwap")
+       OR abs(b.vwap - r.vwap) > 0.0000005 + 1e-9 * r.vwap")
   expect_eq "$1 rows that differ from the reference" "$diff" 0
   expect_eq "$1 row count" "$(wq "SELECT count(*) FROM w.$1")" \
     "$(wq "SELECT count(*) FROM ($(ref_bars "$2"))")"
@@ -64,7 +66,8 @@ diff=$(wq "WITH r AS (SELECT symbol, CAST(ts AS DATE) AS d, min(price) AS mn, ma
       count(*) AS n FROM ticks GROUP BY ALL)
   SELECT count(*) FROM r FULL JOIN w.daily_summary s ON s.symbol = r.symbol AND s.trade_date = r.d
   WHERE s.symbol IS NULL OR r.symbol IS NULL OR s.min_price <> r.mn OR s.max_price <> r.mx
-     OR abs(s.avg_price - r.av) > 1e-9 * r.av OR s.volume <> r.v OR abs(s.vwap - r.vwap) > 1e-9 * r.vwap
+     OR abs(s.avg_price - r.av) > 0.0000005 + 1e-9 * r.av OR s.volume <> r.v
+     OR abs(s.vwap - r.vwap) > 0.0000005 + 1e-9 * r.vwap
      OR s.open <> r.o OR s.close <> r.c OR s.tick_count <> r.n
      OR abs(s.day_return - (r.c::DOUBLE / r.o::DOUBLE - 1)) > 1e-12")
 expect_eq "daily_summary rows that differ" "$diff" 0
@@ -81,7 +84,7 @@ say "bars_1m against a Python pass over the simulator's JSONL"
          close::VARCHAR, volume, vwap, tick_count FROM w.bars_1m ORDER BY 1, 2" > "$WORK/bars.csv"
 python3 - "$WORK/day.jsonl" "$WORK/bars.csv" <<'PY' || fail "bars_1m differs from the Python reference"
 import csv, json, sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 bars = {}
 for line in open(sys.argv[1]):
     t = json.loads(line, parse_float=Decimal)
@@ -101,8 +104,9 @@ for sym, minute, o, h, l, c, v, vwap, n in rows:
     assert Decimal(o) == b["o"][1] and Decimal(c) == b["c"][1], (sym, minute, "open/close")
     assert Decimal(h) == b["h"] and Decimal(l) == b["l"], (sym, minute, "high/low")
     assert int(v) == b["v"] and int(n) == b["n"], (sym, minute, "volume/count")
-    ref = b["pv"] / b["v"]
-    assert abs(Decimal(vwap) - ref) <= ref * Decimal("1e-9"), (sym, minute, vwap, ref)
+    # exact: the quotient rounded once to 6 decimals, half up (analytics/README.md)
+    ref = (b["pv"] / b["v"]).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    assert Decimal(vwap) == ref, (sym, minute, vwap, ref)
 print("python reference: %d bars match" % len(rows), file=sys.stderr)
 PY
 

@@ -1,5 +1,8 @@
 -- One-minute OHLCV bars per symbol: open, high, low, close, volume, VWAP,
 -- tick count. bar_start is the UTC minute.
+-- Money is exact: VWAP (and any average price) is the exact quotient of
+-- integer micro-unit sums, rounded once to 6 decimals, half up
+-- (analytics/README.md, "Exact money"); DECIMAL(38,6), never a DOUBLE.
 --
 -- Incremental: a run re-aggregates, whole, every (symbol, minute) that got a
 -- tick ingested since the previous run (less bars_lookback_minutes of margin)
@@ -45,7 +48,8 @@ select
     arg_max(t.price, (t.ts, t.seq)) as close,
     sum(t.size) as volume,
     sum(t.notional) as notional,
-    sum(t.notional) / nullif(sum(t.size), 0) as vwap,
+    cast(cast((2 * cast(sum(t.notional) * 1000000 as hugeint) + sum(t.size))
+        // (2 * nullif(sum(t.size), 0)) as decimal(30, 0)) * 0.000001 as decimal(38, 6)) as vwap,
     count(*) as tick_count,
     max(t.ingest_ts) as last_ingest_ts
 from ticks as t

@@ -2,6 +2,9 @@
 -- VWAP, volume, tick count, the open-to-close return (close / open - 1) and
 -- the realised volatility: sqrt of the sum of squared log returns between
 -- consecutive one-minute closes of the day (NULL with fewer than two bars).
+-- Money is exact: VWAP (and any average price) is the exact quotient of
+-- integer micro-unit sums, rounded once to 6 decimals, half up
+-- (analytics/README.md, "Exact money"); DECIMAL(38,6), never a DOUBLE.
 {{ config(materialized='table') }}
 
 with days as (
@@ -12,8 +15,10 @@ with days as (
         arg_max(price, (ts, seq)) as close,
         min(price) as min_price,
         max(price) as max_price,
-        avg(price) as avg_price,
-        sum(notional) / nullif(sum(size), 0) as vwap,
+        cast(cast((2 * cast(sum(price) * 1000000 as hugeint) + count(*))
+            // (2 * nullif(count(*), 0)) as decimal(30, 0)) * 0.000001 as decimal(38, 6)) as avg_price,
+        cast(cast((2 * cast(sum(notional) * 1000000 as hugeint) + sum(size))
+            // (2 * nullif(sum(size), 0)) as decimal(30, 0)) * 0.000001 as decimal(38, 6)) as vwap,
         sum(size) as volume,
         count(*) as tick_count
     from {{ ref('stg_ticks') }}

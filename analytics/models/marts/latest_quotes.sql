@@ -1,6 +1,7 @@
 -- The last tick of every symbol (by event time, then seq): price, size,
 -- bid, ask, mid and spread. A view over the stg_ticks table, so it always
--- agrees with the last run.
+-- agrees with the last run. mid is exact: (bid + ask) / 2 rounded once to 6
+-- decimals, half up, as every money figure (analytics/README.md).
 {{ config(materialized='view') }}
 
 select
@@ -10,7 +11,7 @@ select
     size,
     bid,
     ask,
-    (bid + ask) / 2 as mid,
+    cast((bid + ask) * 0.5 as decimal(18, 6)) as mid,
     ask - bid as spread,
     exchange,
     seq
