@@ -204,11 +204,14 @@ double tl_live_rate_locked(tl_live *l) {
     return (double)sum / secs;
 }
 
-void tl_live_add(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size) {
+static void add(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size,
+                bool ingest) {
     pthread_mutex_lock(&l->mu);
     tl_live_sym *s = sym_get(l, symbol);
-    l->ticks++;
-    rate_count(l);
+    if (ingest) {
+        l->ticks++;
+        rate_count(l);
+    }
     if (!s) {
         l->dropped_symbols++;
         goto out;
@@ -225,6 +228,14 @@ void tl_live_add(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, i
     bars_add(l, s, ts_us, price, size, newest);
 out:
     pthread_mutex_unlock(&l->mu);
+}
+
+void tl_live_add(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size) {
+    add(l, symbol, ts_us, price, size, true);
+}
+
+void tl_live_load(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size) {
+    add(l, symbol, ts_us, price, size, false);
 }
 
 void tl_live_on_row(void *ud, const tl_tick_row *row) {

@@ -40,6 +40,11 @@ void tl_live_destroy(tl_live *l);
  * not move the last price. A tick of a new UTC day starts the day's
  * statistics over. */
 void tl_live_add(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size);
+/* The same for history loaded at start (the follower's first read of the
+ * lake): the state takes it, but it is no ingest: neither the tick count nor
+ * the ingest rate counts it, so a restart does not report a burst of
+ * hundreds of thousands of ticks a second. */
+void tl_live_load(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size);
 /* The stream hook's shape (tl_stream_on_row): ud is the tl_live. */
 void tl_live_on_row(void *ud, const tl_tick_row *row);
 
@@ -119,6 +124,10 @@ void tl_live_set_job(tl_live *l, const char *name, int64_t unix_ms, const char *
 int tl_live_health_json(tl_live *l, tl_buf *out);
 int tl_live_days_json(tl_live *l, tl_buf *out);
 int tl_live_metrics_text(tl_live *l, tl_buf *out);
+
+/* Change from first to last in percent, rounded to two decimals, never
+ * -0 (a change that rounds to nothing is 0). */
+double tl_live_change_pct(int64_t first, int64_t last);
 
 /* Price in micro-units as a JSON number: "189.25", "0.0001", "12". */
 void tl_live_fmt_price(int64_t micros, char *buf, size_t cap);

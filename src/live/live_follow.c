@@ -118,11 +118,13 @@ static void publish_facts(tl_live_follow *f) {
 }
 
 static int feed_row(void *ud, int ncols, const char *const *v) {
-    tl_live *live = ud;
+    tl_live_follow *f = ud;
     int64_t price;
     if (ncols < 4 || !v[0] || !v[1] || !v[2] || tl_decimal_parse(v[2], strlen(v[2]), &price) != 0)
         return 0;
-    tl_live_add(live, v[0], strtoll(v[1], NULL, 10), price, v[3] ? strtoll(v[3], NULL, 10) : 0);
+    /* the first read is history, the later ones new ticks */
+    (f->primed ? tl_live_add : tl_live_load)(f->live, v[0], strtoll(v[1], NULL, 10), price,
+                                             v[3] ? strtoll(v[3], NULL, 10) : 0);
     return 0;
 }
 
@@ -145,7 +147,7 @@ static int feed_files(tl_live_follow *f, const char *const *paths, size_t n, tl_
         tl_buf_printf(&sql, "%s'%s'", i ? "," : "", quoted);
     }
     tl_buf_puts(&sql, "]) ORDER BY ts");
-    rc = tl_duck_query_each(f->duck, sql.data, feed_row, f->live, err);
+    rc = tl_duck_query_each(f->duck, sql.data, feed_row, f, err);
 out:
     tl_buf_free(&sql);
     return rc;

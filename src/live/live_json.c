@@ -1,6 +1,7 @@
 /* live: the per-symbol state as JSON (the table, the SSE updates). */
 #include "live/live_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +11,18 @@ static void price(tl_buf *b, int64_t micros) {
     tl_buf_puts(b, s);
 }
 
+double tl_live_change_pct(int64_t first, int64_t last) {
+    double v = round((double)(last - first) * 10000.0 / (double)first) / 100.0;
+    return v == 0 ? 0.0 : v; /* -0.0 == 0: printed as 0.00, not -0.00 */
+}
+
 /* Change since the day's first price, in percent, two decimals. */
 static void change(tl_buf *b, const tl_live_sym *s) {
     if (s->open <= 0) {
         tl_buf_puts(b, "null");
         return;
     }
-    tl_buf_printf(b, "%.2f", (double)(s->last - s->open) * 100.0 / (double)s->open);
+    tl_buf_printf(b, "%.2f", tl_live_change_pct(s->open, s->last));
 }
 
 static void sym_json(tl_live *l, const tl_live_sym *s, bool with_spark, bool with_bar, tl_buf *b) {

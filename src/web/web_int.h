@@ -4,6 +4,7 @@
 #define TL_WEB_WEB_INT_H
 
 #include "live/live.h"
+#include "util/json_out.h"
 #include "web/sse.h"
 #include "web/web.h"
 
@@ -60,6 +61,15 @@ int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_
 int tl_web_lake_stats(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
                       tl_live_stats *out, tl_err *err);
 
+/* The symbols traded in [from, to) with last, change (from the range's
+ * first trade), min, max, exact average and VWAP (half up), volume, count
+ * and last trade time (ms), as the array elements of /api/symbols. */
+int tl_web_lake_symbols(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_json *j, tl_err *err);
+/* The last price of each step_s seconds with a trade, as [t_s, price]
+ * array elements (the price line). */
+int tl_web_lake_line(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
+                     int64_t step_s, tl_json *j, long *count, tl_err *err);
+
 /* ---- endpoints: each file registers its paths ---- */
 void tl_web_static_register(tl_web *w);
 void tl_api_symbols_register(tl_web *w);
@@ -69,5 +79,6 @@ void tl_api_health_register(tl_web *w);
 void tl_api_days_register(tl_web *w);
 void tl_api_events_register(tl_web *w);
 void tl_api_metrics_register(tl_web *w);
+void tl_api_line_register(tl_web *w);
 
 #endif

@@ -139,3 +139,143 @@ int tl_web_lake_stats(tl_web_lake *q, const char *symbol, int64_t from_us, int64
         return tl_err_set(err, TL_ERR_CORRUPT, "unexpected statistics from the lake");
     return rc;
 }
+
+/* ---- a range's symbols and a price line, for any past range ---- */
+
+/* A DuckDB decimal's text ("123.45", "-0.000001") as exact micro-units in
+ * 128 bits: sums of price * size outgrow int64. -1 when it is not one. */
+static int micros128(const char *s, __int128 *out) {
+    __int128 v = 0;
+    bool neg = *s == '-';
+    int frac = -1;
+    for (s += neg; *s; s++) {
+        if (*s == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (*s < '0' || *s > '9' || frac >= 6)
+            return -1;
+        v = v * 10 + (*s - '0');
+        if (frac >= 0)
+            frac++;
+    }
+    for (frac = frac < 0 ? 0 : frac; frac < 6; frac++)
+        v *= 10;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* num / den rounded half up (half away from zero), the models' money rule. */
+static int64_t div_half_up(__int128 num, __int128 den) {
+    if (den == 0)
+        return 0;
+    __int128 q = num / den, r = num % den;
+    if (2 * (r < 0 ? -r : r) >= den)
+        q += num < 0 ? -1 : 1;
+    return (int64_t)q;
+}
+
+typedef struct syms_ctx {
+    tl_json *j;
+} syms_ctx;
+
+static int sym_row(void *ud, int ncols, const char *const *v) {
+    syms_ctx *c = ud;
+    int64_t last, first, mn, mx;
+    __int128 sum_p, sum_pv;
+    if (ncols < 10 || !v[0] || !v[1] || !v[2] || !v[3] || !v[4] || !v[5] || !v[8] ||
+        tl_decimal_parse(v[1], strlen(v[1]), &last) || tl_decimal_parse(v[2], strlen(v[2]), &first) ||
+        tl_decimal_parse(v[3], strlen(v[3]), &mn) || tl_decimal_parse(v[4], strlen(v[4]), &mx) ||
+        micros128(v[5], &sum_p) || micros128(v[8], &sum_pv))
+        return 0;
+    int64_t n = strtoll(v[6], NULL, 10), vol = v[7] ? strtoll(v[7], NULL, 10) : 0;
+    tl_json *j = c->j;
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "s", v[0]);
+    tl_json_key(j, "last");
+    tl_json_micros(j, last);
+    tl_json_key(j, "chg");
+    if (first > 0)
+        tl_json_double(j, tl_live_change_pct(first, last));
+    else
+        tl_json_null(j);
+    tl_json_key(j, "min");
+    tl_json_micros(j, mn);
+    tl_json_key(j, "max");
+    tl_json_micros(j, mx);
+    tl_json_key(j, "avg");
+    tl_json_micros(j, div_half_up(sum_p, n));
+    tl_json_key(j, "vwap");
+    tl_json_micros(j, div_half_up(sum_pv, vol));
+    tl_json_kv_int(j, "vol", vol);
+    tl_json_kv_int(j, "n", n);
+    tl_json_kv_int(j, "ts", v[9] ? strtoll(v[9], NULL, 10) : 0);
+    tl_json_key(j, "spark");
+    tl_json_arr_begin(j);
+    tl_json_arr_end(j);
+    tl_json_obj_end(j);
+    return tl_json_status(j) ? -1 : 0;
+}
+
+int tl_web_lake_symbols(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_json *j, tl_err *err) {
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT symbol, arg_max(price, ts)::VARCHAR, arg_min(price, ts)::VARCHAR, "
+             "min(price)::VARCHAR, max(price)::VARCHAR, sum(price)::VARCHAR, count(*), "
+             "coalesce(sum(size), 0), sum(price * coalesce(size, 0))::VARCHAR, "
+             "epoch_ms(max(ts)) FROM ticks "
+             "WHERE ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
+             "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ GROUP BY 1 ORDER BY 1",
+             (long long)from_us, (long long)to_us);
+    syms_ctx c = {j};
+    pthread_mutex_lock(&q->mu);
+    int rc = ensure_views(q, err);
+    if (rc == 0)
+        rc = tl_duck_query_each(q->duck, sql, sym_row, &c, err);
+    pthread_mutex_unlock(&q->mu);
+    if (rc == -1)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory rendering symbols");
+    return rc;
+}
+
+typedef struct line_ctx {
+    tl_json *j;
+    long n;
+} line_ctx;
+
+static int line_row(void *ud, int ncols, const char *const *v) {
+    line_ctx *c = ud;
+    int64_t p;
+    if (ncols < 2 || !v[0] || !v[1] || tl_decimal_parse(v[1], strlen(v[1]), &p) != 0)
+        return 0;
+    tl_json_arr_begin(c->j);
+    tl_json_int(c->j, strtoll(v[0], NULL, 10));
+    tl_json_micros(c->j, p);
+    tl_json_arr_end(c->j);
+    c->n++;
+    return tl_json_status(c->j) ? -1 : c->n >= TL_WEB_MAX_BARS;
+}
+
+int tl_web_lake_line(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
+                     int64_t step_s, tl_json *j, long *count, tl_err *err) {
+    char sym[64], sql[1024];
+    tl_duck_quote(symbol, sym, sizeof sym);
+    /* the last trade of each step by event time: a late tick lands in its
+     * own step, and only moves it when it is that step's latest trade */
+    snprintf(sql, sizeof sql,
+             "SELECT epoch(time_bucket(INTERVAL %lld SECOND, ts))::BIGINT AS t, "
+             "arg_max(price, ts)::VARCHAR FROM ticks WHERE symbol = '%s' "
+             "AND ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
+             "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ GROUP BY 1 ORDER BY 1",
+             (long long)step_s, sym, (long long)from_us, (long long)to_us);
+    line_ctx c = {j, 0};
+    pthread_mutex_lock(&q->mu);
+    int rc = ensure_views(q, err);
+    if (rc == 0)
+        rc = tl_duck_query_each(q->duck, sql, line_row, &c, err);
+    pthread_mutex_unlock(&q->mu);
+    *count = c.n;
+    if (rc == -1)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory rendering the line");
+    return rc > 0 ? 0 : rc;
+}

@@ -1,6 +1,7 @@
 /* The live state: day statistics, 1-minute bars and their ring, late
  * ticks, coalesced updates, health renderings, and following a real lake
  * written by the stream engine (only new files are read). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +33,47 @@ static void test_fmt_price(void **state) {
     assert_string_equal(b, "12");
     tl_live_fmt_price(-1500000, b, sizeof b);
     assert_string_equal(b, "-1.5");
+}
+
+static bool has(const tl_buf *b, const char *needle) {
+    return b->data && strstr(b->data, needle);
+}
+
+/* Issue 14: a change that rounds to nothing is 0, never -0 ("-0.00"). */
+static void test_change_never_negative_zero(void **state) {
+    (void)state;
+    double v = tl_live_change_pct(P(100), P(99.999));
+    assert_false(signbit(v));
+    assert_true(v == 0.0);
+    assert_true(tl_live_change_pct(P(100), P(99)) == -1.0);
+    assert_true(tl_live_change_pct(P(100), P(100.125)) == 0.13);
+    tl_live *l = tl_live_new(NULL);
+    tl_live_add(l, "AAA", T0, P(100), 1);
+    tl_live_add(l, "AAA", T0 + 1, P(99.999), 1);
+    tl_buf b = TL_BUF_INIT;
+    tl_live_symbols_json(l, &b);
+    assert_true(has(&b, "\"chg\":0.00,"));
+    tl_buf_free(&b);
+    tl_live_destroy(l);
+}
+
+/* Issue 14: history loaded at start is state, not ingest: the tick count
+ * and the ingest rate count only new ticks. */
+static void test_load_is_not_ingest(void **state) {
+    (void)state;
+    tl_live *l = tl_live_new(NULL);
+    int64_t now = tl_now_us();
+    for (int i = 0; i < 1000; i++)
+        tl_live_load(l, "AAA", now - 60000000 + i, P(10), 1);
+    tl_live_add(l, "AAA", now, P(11), 1);
+    tl_live_stats s;
+    tl_live_stats_get(l, "AAA", now - 120000000, now + 1, &s);
+    assert_int_equal(s.count, 1001); /* the state has it all */
+    tl_buf b = TL_BUF_INIT;
+    tl_live_health_json(l, &b);
+    assert_true(has(&b, "\"ticks\":1,")); /* only the new one counted */
+    tl_buf_free(&b);
+    tl_live_destroy(l);
 }
 
 static void test_bars_and_stats(void **state) {
@@ -82,9 +124,6 @@ static void test_bars_and_stats(void **state) {
     tl_live_destroy(l);
 }
 
-static bool has(const tl_buf *b, const char *needle) {
-    return b->data && strstr(b->data, needle);
-}
 
 static void test_late_ticks_and_new_day(void **state) {
     tl_live *l = tl_live_new(NULL);
@@ -288,6 +327,8 @@ static void test_follow_lake(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_price),
+        cmocka_unit_test(test_change_never_negative_zero),
+        cmocka_unit_test(test_load_is_not_ingest),
         cmocka_unit_test(test_bars_and_stats),
         cmocka_unit_test(test_late_ticks_and_new_day),
         cmocka_unit_test(test_ring_and_coverage),
