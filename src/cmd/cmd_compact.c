@@ -9,6 +9,7 @@
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "util/log.h"
 
 static void on_progress(void *ud, size_t done, size_t total, const char *dir, size_t files,
@@ -63,7 +64,7 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
     if (isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT)
         o.progress = on_progress;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    tl_store *store = tl_store_open_existing_cfg(cfg, &err);
+    tl_store *store = tl_store_conf_open(cfg, true, &err);
     tl_compact_stats st = {0};
     int rc = store ? tl_compact_run(store, &o, &st, &err) : -1;
     if (rc != 0)

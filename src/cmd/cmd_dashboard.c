@@ -7,6 +7,7 @@
 #include "live/live.h"
 #include "live/live_follow.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "util/log.h"
 #include "util/signals.h"
 #include "web/web.h"
@@ -26,7 +27,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     tl_live *live = NULL;
     tl_live_follow *follow = NULL;
     tl_web *web = NULL;
-    if (!(store = tl_store_open_existing_cfg(cfg, &err)))
+    if (!(store = tl_store_conf_open(cfg, true, &err)))
         goto out;
     if (!(live = tl_live_new(NULL))) {
         tl_err_set(&err, TL_ERR_NOMEM, "out of memory");

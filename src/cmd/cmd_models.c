@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_opts.h"
 #include "models/models.h"
+#include "store/store_conf.h"
 #include "util/log.h"
 
 static int models_main(const tl_config *cfg, int argc, char **argv) {
@@ -20,10 +21,11 @@ static int models_main(const tl_config *cfg, int argc, char **argv) {
         if (lake_rc != TL_EXIT_OK)
             return lake_rc;
     }
+    tl_store_conf sc;
     tl_models_opts o = {
         .project = cfg->models_project,
         .lake = cfg->lake,
-        .cfg = cfg,
+        .store = tl_store_conf_fill(&sc, cfg, false),
         .warehouse = cfg->warehouse,
         .select = cfg->models_select,
         .exclude = cfg->models_exclude,

@@ -8,6 +8,7 @@
 #include "duck/duck.h"
 #include "query/views.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "util/log.h"
 
 /* The models' warehouse, read-only, so `SELECT * FROM bars_1m` works next
@@ -43,7 +44,7 @@ static int query_run(const tl_config *cfg, int argc, char **argv) {
     tl_store *store = NULL;
     tl_duck *d = NULL;
     int rc = TL_EXIT_FAILURE;
-    if (!(store = tl_store_open_existing_cfg(cfg, &err)) || !(d = tl_duck_open(NULL, 0, &err)) ||
+    if (!(store = tl_store_conf_open(cfg, true, &err)) || !(d = tl_duck_open(NULL, 0, &err)) ||
         tl_views_register(d, store, NULL, &err) != 0)
         goto out;
     if (attach_warehouse(d, cfg->warehouse, &err) != 0)

@@ -6,6 +6,7 @@
 #include "lake/lake.h"
 #include "sched/sched_lake.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "util/log.h"
 
 static int schedule_run(const tl_config *cfg, int argc, char **argv) {
@@ -18,7 +19,7 @@ static int schedule_run(const tl_config *cfg, int argc, char **argv) {
     tl_sched *s = NULL;
     int rc = TL_EXIT_FAILURE;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    tl_store *store = tl_store_open_existing_cfg(cfg, &err);
+    tl_store *store = tl_store_conf_open(cfg, true, &err);
     if (!store)
         goto out;
     tl_sched_lake_opts o = {

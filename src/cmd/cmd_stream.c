@@ -9,6 +9,7 @@
 #include "lake/lake.h"
 #include "source/source.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "stream/stream.h"
 #include "stream/stream_run.h"
 #include "util/clock.h"
@@ -98,7 +99,7 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     tl_stream *st = NULL;
     tl_source *src = NULL;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    if (!(store = tl_store_open_cfg(cfg, &err)) || !(st = tl_stream_new(store, &opts, &err)))
+    if (!(store = tl_store_conf_open(cfg, false, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
     src = cfg->from ? tl_source_file_new(cfg->from, (size_t)cfg->max_message_bytes, st, &err)
                     : tl_source_kafka_new(cfg, st, cfg->until_end, cfg->assign_all, &err);

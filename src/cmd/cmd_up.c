@@ -30,6 +30,7 @@
 #include "sim/sim_pump.h"
 #include "source/source.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "stream/stream.h"
 #include "stream/stream_run.h"
 #include "util/clock.h"
@@ -243,7 +244,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     u.kcfg.group = u.group;
     u.kcfg.topic = u.topic;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    if (!(u.store = tl_store_open_cfg(cfg, &err)) || !(u.live = tl_live_new(NULL))) {
+    if (!(u.store = tl_store_conf_open(cfg, false, &err)) || !(u.live = tl_live_new(NULL))) {
         if (!err.msg[0])
             tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
         goto out;

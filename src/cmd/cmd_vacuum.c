@@ -7,6 +7,7 @@
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "tables/tables.h"
 #include "util/log.h"
 
@@ -41,7 +42,7 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
     tl_err err = {0};
     size_t logs = 0;
     int rc = 0;
-    tl_store *store = tl_store_open_existing_cfg(cfg, &err);
+    tl_store *store = tl_store_conf_open(cfg, true, &err);
     if (!store)
         rc = -1;
     for (size_t i = 0; i < 2 && rc == 0; i++) {

@@ -80,7 +80,7 @@ static int session_connect(tl_session *s, const tl_models_opts *o, const char *w
     if (!(s->d = tl_duck_open(NULL, 0, err)))
         return err ? err->code : TL_ERR_DUCKDB;
     if (need_lake) {
-        tl_store *store = o->cfg ? tl_store_open_cfg(o->cfg, err) : tl_store_open(lake, err);
+        tl_store *store = o->store ? tl_store_open_opts(o->store, err) : tl_store_open(lake, err);
         int rc = store ? tl_views_register(s->d, store, &s->lake, err) : TL_ERR_IO;
         tl_store_destroy(store);
         if (rc)

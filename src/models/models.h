@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "conf/conf.h"
+#include "store/store.h"
 #include "util/cancel.h"
 #include "util/err.h"
 
@@ -35,7 +35,9 @@ typedef struct tl_models_opts {
     const char *select, *exclude;
     bool full_refresh;
     FILE *out;            /* progress and results (stdout) */
-    const tl_config *cfg; /* store settings (S3 endpoint, ...); NULL = defaults */
+    /* how to open the lake (S3 settings, ...); NULL: lake with the AWS_*
+     * environment alone */
+    const tl_store_opts *store;
     /* run: asked before each model and before the warehouse is published; a
      * yes discards the staged copy (the warehouse stays as it was) and
      * returns TL_ERR_STOPPED. NULL = never cancelled. */

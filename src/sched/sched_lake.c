@@ -9,6 +9,7 @@
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "models/models.h"
+#include "store/store_conf.h"
 #include "tables/tables.h"
 #include "util/log.h"
 
@@ -49,6 +50,7 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
     FILE *sink = c->o.models_out ? c->o.models_out : fopen("/dev/null", "w");
     if (!sink)
         return tl_err_set(err, TL_ERR_IO, "cannot open /dev/null for the models' output");
+    tl_store_conf sc;
     tl_models_opts o = {
         .project = cfg->models_project,
         .lake = cfg->lake,
@@ -57,7 +59,7 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
         .exclude = cfg->models_exclude,
         .full_refresh = cfg->full_refresh,
         .out = sink,
-        .cfg = cfg,
+        .store = tl_store_conf_fill(&sc, cfg, false),
         .cancel = run->cancel,
     };
     tl_models_summary sum = {0}, tests = {0};

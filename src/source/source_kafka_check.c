@@ -14,6 +14,7 @@
 #include "duck/duck.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "tables/tables.h"
 #include "tick/tick.h"
 #include "util/base64.h"
@@ -72,7 +73,7 @@ void tl_topic_check_destroy(tl_topic_check *tc) {
 
 /* The lake and DuckDB, once; the snapshots refreshed each time. */
 static int open_lake(tl_topic_check *tc, tl_err *err) {
-    if (!tc->store && !(tc->store = tl_store_open_cfg(tc->cfg, err)))
+    if (!tc->store && !(tc->store = tl_store_conf_open(tc->cfg, false, err)))
         return err->code ? err->code : TL_ERR_IO;
     if (!tc->ticks && tl_lake_snapshot_load(tc->store, TL_TICKS_TABLE, &tc->ticks, err) != 0)
         return err->code;

@@ -1,7 +1,6 @@
 /* store — opening a store by URI and the backend-independent helpers. */
 #include "store/store.h"
 
-#include "conf/conf.h"
 #include "store/store_s3.h"
 
 #include <errno.h>
@@ -34,25 +33,19 @@ tl_store *tl_store_open(const char *uri, tl_err *err) {
     return tl_store_fs_new(path, err);
 }
 
-tl_store *tl_store_open_cfg(const tl_config *cfg, tl_err *err) {
-    if (cfg->lake && strncmp(cfg->lake, "s3://", 5) == 0)
-        return tl_store_s3_open_cfg(cfg, err);
-    return tl_store_open(cfg->lake, err);
-}
-
-tl_store *tl_store_open_existing_cfg(const tl_config *cfg, tl_err *err) {
+tl_store *tl_store_open_opts(const tl_store_opts *o, tl_err *err) {
+    bool s3 = o->uri && strncmp(o->uri, "s3://", 5) == 0;
     struct stat st;
-    if (cfg->lake && strncmp(cfg->lake, "s3://", 5) != 0 && stat(cfg->lake, &st) != 0 &&
-        errno == ENOENT) {
+    if (o->must_exist && o->uri && !s3 && stat(o->uri, &st) != 0 && errno == ENOENT) {
         tl_err_set(err, TL_ERR_NOT_FOUND,
                    "no lake at %s: the folder does not exist (check --lake / "
                    "TICKLAKE_LAKE_PATH; `ticklake stream` or `ticklake up` creates a lake)",
-                   cfg->lake);
+                   o->uri);
         return NULL;
     }
-    if (cfg->lake && strncmp(cfg->lake, "s3://", 5) == 0)
-        return tl_store_s3_open_cfg_fail_fast(cfg, err);
-    return tl_store_open_cfg(cfg, err);
+    if (s3 && o->s3)
+        return tl_store_s3_new(o->uri, o->s3, err);
+    return tl_store_open(o->uri, err);
 }
 
 int tl_store_get_range(tl_store *s, const char *key, int64_t offset, int64_t len, tl_buf *out,

@@ -65,13 +65,19 @@ struct tl_store {
  * (S3 settings from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_REGION). */
 tl_store *tl_store_open(const char *uri, tl_err *err);
-/* Open cfg->lake with the s3.* settings of cfg (commands use this). */
-struct tl_config;
-tl_store *tl_store_open_cfg(const struct tl_config *cfg, tl_err *err);
-/* The same for commands that only read or maintain a lake: a local lake
- * folder that does not exist is an error (TL_ERR_NOT_FOUND), not created, so
- * a mistyped path fails loudly instead of compacting nothing. */
-tl_store *tl_store_open_existing_cfg(const struct tl_config *cfg, tl_err *err);
+/* What opening a lake's store takes. The command layer fills it from the
+ * settings (store/store_conf.h); a module that opens a store is handed one. */
+struct tl_store_s3_options;
+typedef struct tl_store_opts {
+    const char *uri; /* a local folder, file://... or s3://bucket/prefix */
+    /* s3:// only; NULL: everything from the AWS_* environment (tl_store_open) */
+    const struct tl_store_s3_options *s3;
+    /* for commands that only read or maintain a lake: a local lake folder
+     * that does not exist is an error (TL_ERR_NOT_FOUND), not created, so a
+     * mistyped path fails loudly instead of compacting nothing */
+    bool must_exist;
+} tl_store_opts;
+tl_store *tl_store_open_opts(const tl_store_opts *o, tl_err *err);
 void tl_store_destroy(tl_store *s);
 void tl_store_entries_free(tl_store_entry *e, size_t n);
 

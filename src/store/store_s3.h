@@ -49,14 +49,4 @@ tl_store *tl_store_s3_new(const char *uri, const tl_store_s3_options *o, tl_err 
  * point into the environment. */
 void tl_store_s3_options_from_env(tl_store_s3_options *o);
 
-/* Open cfg->lake (s3://...) with cfg's s3.* settings. Credentials: the
- * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) pair in
- * the environment wins, as AWS users expect; else s3.access_key_id etc.
- * Unset endpoint and region fall back to the AWS_* variables. */
-struct tl_config;
-tl_store *tl_store_s3_open_cfg(const struct tl_config *cfg, tl_err *err);
-/* The same, failing fast on an unreachable endpoint (first_connect_timeout_ms
- * = 3 s): for interactive commands (query, dashboard, compact, vacuum). */
-tl_store *tl_store_s3_open_cfg_fail_fast(const struct tl_config *cfg, tl_err *err);
-
 #endif

@@ -19,6 +19,7 @@
 #include "conf/conf.h"
 #include "lake/lake.h"
 #include "store/store.h"
+#include "store/store_conf.h"
 #include "store/store_s3.h"
 #include "store/store_s3_int.h"
 #include "util/base64.h"
@@ -452,7 +453,7 @@ static void test_open_cfg_and_env(void **state) {
     cfg.s3_max_retry_time_ms = 1000;
     unsetenv("AWS_ACCESS_KEY_ID");
     tl_err err = {0};
-    tl_store *s = tl_store_open_cfg(&cfg, &err);
+    tl_store *s = tl_store_conf_open(&cfg, false, &err);
     assert_non_null(s);
     s3_store *ss = (s3_store *)s;
     assert_string_equal(ss->access_key, "FILEKEY");
@@ -464,7 +465,7 @@ static void test_open_cfg_and_env(void **state) {
 
     setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "ENV-SECRET", 1);
-    s = tl_store_open_cfg(&cfg, &err);
+    s = tl_store_conf_open(&cfg, false, &err);
     assert_string_equal(((s3_store *)s)->access_key, "ENVKEY"); /* the environment wins */
     assert_null(((s3_store *)s)->token_header);
     tl_store_destroy(s);
