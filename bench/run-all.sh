@@ -43,7 +43,7 @@ run() {
 }
 json_row() {
   local out ns
-  out=$("$here/json_parsers.sh" "$([ "$QUICK" = 1 ] && echo 500000 || echo 3000000)")
+  out=$("$here/json_parsers.sh" "${JSON_N:-$([ "$QUICK" = 1 ] && echo 500000 || echo 3000000)}")
   echo "$out"
   ns=$(echo "$out" | awk '$1 == "tl_tick_parse" {print $4}')
   [ -n "$ns" ] || return 1
