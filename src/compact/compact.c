@@ -29,6 +29,7 @@ typedef struct run_ctx {
     tl_duck *d;
     char cache_dir[2048];
     tl_compact_stats *st;
+    tl_buf head; /* typed empty SELECT of an evolved schema's data columns, or empty */
 } run_ctx;
 
 int tl_compact_parse_partition(const char *spec, int64_t *hour_us, tl_err *err) {
@@ -198,8 +199,8 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
         rc = rc ? rc : (err ? err->code : TL_ERR_IO);
         goto out;
     }
-    if ((rc = compact_write_sorted(c->d, inputs.data, p->bytes, c->o->target_file_size, tmpdir,
-                                   &outs, &nout, err)) != 0)
+    if ((rc = compact_write_sorted(c->d, inputs.data, c->head.len ? c->head.data : NULL, p->bytes,
+                                   c->o->target_file_size, tmpdir, &outs, &nout, err)) != 0)
         goto out;
     /* run id: the version planned from plus randomness, so concurrent or
      * repeated runs never pick the same names */
@@ -265,6 +266,25 @@ static int open_duck(run_ctx *c, tl_err *err) {
     return tl_duck_exec(c->d, sql, err);
 }
 
+/* The ticks table's columns added by schema evolution, as of snap: the
+ * outputs keep them all (c->head), so a compacted hour has the evolved
+ * schema even when none of its inputs had the new columns. */
+static int evolved_head(run_ctx *c, const tl_lake_snapshot *snap, tl_err *err) {
+    const tl_lake_metadata *md = tl_lake_snapshot_metadata(snap);
+    tl_schema *s = NULL;
+    tl_buf_reset(&c->head);
+    if (!md || strcmp(c->table, TL_TICKS_TABLE) != 0)
+        return 0;
+    int rc = tl_schema_from_delta(&tl_ticks_table, md->schema_string, &s, err);
+    if (rc == 0 && s->table.ncols > tl_ticks_table.ncols) {
+        s->table.nparts = 0; /* the files hold no partition columns */
+        if (tl_table_empty_select(&s->table, &c->head) != 0)
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    }
+    tl_schema_free(s);
+    return rc;
+}
+
 /* Compact hour `hour_us` from snap (refreshed as commits land), retrying
  * when a concurrent commit removed an input. */
 static int compact_hour(run_ctx *c, tl_lake_snapshot *snap, int64_t hour_us, size_t done,
@@ -293,7 +313,7 @@ static int compact_hour(run_ctx *c, tl_lake_snapshot *snap, int64_t hour_us, siz
             files = files ? files : 1;
             bytes = p->bytes;
             rows = p->rows;
-        } else {
+        } else if ((rc = evolved_head(c, snap, err)) == 0) {
             rc = rewrite(c, p, tl_lake_snapshot_version(snap), &v, &bytes, &files, &rows, err);
         }
         if (rc == 0) {
@@ -374,6 +394,7 @@ out:
     compact_plan_free(plan, np);
     free(hours);
     tl_duck_close(c.d);
+    tl_buf_free(&c.head);
     tl_lake_snapshot_free(snap);
     st->duration_ms = tl_mono_ms() - t0;
     return rc;

@@ -41,8 +41,12 @@ int compact_file_stats(tl_duck *d, const char *path, tl_buf *out, int64_t *rows,
  * sorted by (symbol, ts) into about in_bytes/target zstd Parquet files
  * "<tmpdir>/out-K.parquet" over disjoint symbol ranges. *out_paths and each
  * path are malloc'ed; on error nothing is left behind. */
-int compact_write_sorted(tl_duck *d, const char *inputs_sql, int64_t in_bytes, int64_t target,
-                         const char *tmpdir, char ***out_paths, size_t *nout, tl_err *err);
+/* head: NULL, or a typed empty SELECT of the table's data columns when
+ * schema evolution added some: every output then has all of them (inputs
+ * written before a column was added have NULL there). */
+int compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head, int64_t in_bytes,
+                         int64_t target, const char *tmpdir, char ***out_paths, size_t *nout,
+                         tl_err *err);
 
 /* compact_scratch.c: delete the scratch folders under the local folder
  * parent last touched more than older_than_ms before now_ms (left by killed

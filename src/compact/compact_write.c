@@ -52,17 +52,18 @@ static void sym_list_free(sym_list *l) {
 }
 
 /* One COPY of the rows matching `where` (or all) into path. */
-static int copy_sorted(tl_duck *d, const char *inputs_sql, const char *where, const char *path,
-                       tl_err *err) {
+static int copy_sorted(tl_duck *d, const char *inputs_sql, const char *head, const char *where,
+                       const char *path, tl_err *err) {
     char qp[4096];
     if (tl_duck_quote(path, qp, sizeof qp))
         return tl_err_set(err, TL_ERR_INVALID, "compact: output path too long: %s", path);
     tl_buf sql = TL_BUF_INIT;
     int rc = tl_buf_printf(&sql,
-                           "COPY (SELECT * FROM read_parquet(%s, hive_partitioning=false, "
-                           "union_by_name=true)%s%s ORDER BY symbol, ts) TO '%s' "
-                           "(FORMAT parquet, COMPRESSION zstd)",
-                           inputs_sql, where ? " WHERE " : "", where ? where : "", qp)
+                           "COPY (SELECT * FROM (%s%sSELECT * FROM read_parquet(%s, "
+                           "hive_partitioning=false, union_by_name=true))%s%s ORDER BY symbol, ts) "
+                           "TO '%s' (FORMAT parquet, COMPRESSION zstd)",
+                           head ? head : "", head ? " UNION ALL BY NAME " : "", inputs_sql,
+                           where ? " WHERE " : "", where ? where : "", qp)
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
                  : tl_duck_exec(d, sql.data, err);
     tl_buf_free(&sql);
@@ -96,8 +97,9 @@ static void choose_bounds(const sym_list *l, size_t nfiles, const char **bounds,
     }
 }
 
-int compact_write_sorted(tl_duck *d, const char *inputs_sql, int64_t in_bytes, int64_t target,
-                         const char *tmpdir, char ***out_paths, size_t *nout, tl_err *err) {
+int compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head, int64_t in_bytes,
+                         int64_t target, const char *tmpdir, char ***out_paths, size_t *nout,
+                         tl_err *err) {
     *out_paths = NULL;
     *nout = 0;
     size_t nfiles = (size_t)llround((double)in_bytes / (double)(target > 0 ? target : 1));
@@ -141,7 +143,7 @@ int compact_write_sorted(tl_duck *d, const char *inputs_sql, int64_t in_bytes, i
             goto out;
         }
         *nout = k + 1;
-        if ((rc = copy_sorted(d, inputs_sql, nb ? w.data : NULL, paths[k], err)) != 0)
+        if ((rc = copy_sorted(d, inputs_sql, head, nb ? w.data : NULL, paths[k], err)) != 0)
             goto out;
     }
 out:

@@ -79,6 +79,15 @@ int tl_duck_query_print_all(tl_duck *d, const char *sql, tl_duck_format fmt, FIL
 int tl_duck_write_ticks(tl_duck *d, const tl_tick_row *rows, size_t n, const char *path,
                         int64_t *size_out, tl_err *err);
 
+/* The same with the columns of t: the ticks table's, or an evolved schema
+ * of it (src/tables/schema.c): its first columns are the built-in ones
+ * above, then added columns filled from each row's ext (NULL where a row
+ * has none): the column named "extra" from the kept unknown fields, the
+ * others from ext values in their order. */
+struct tl_table;
+int tl_duck_write_ticks_as(tl_duck *d, const struct tl_table *t, const tl_tick_row *rows,
+                           size_t n, const char *path, int64_t *size_out, tl_err *err);
+
 /* Escape s as a SQL string literal body (doubles single quotes) into out.
  * 0, or TL_ERR_INVALID (out set to "") when it does not fit in cap bytes. */
 int tl_duck_quote(const char *s, char *out, size_t cap);

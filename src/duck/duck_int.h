@@ -17,6 +17,7 @@
 typedef struct tl_duck_writer {
     int fn_ready;            /* the tl_tick_rows() table function is registered */
     const tl_tick_row *rows; /* the rows being written, read by tl_tick_rows() */
+    const struct tl_table *table; /* their columns: the ticks table, maybe evolved */
     size_t n, pos;
 } tl_duck_writer;
 

@@ -34,8 +34,8 @@ enum {
     NCOLS
 };
 
-static duckdb_logical_type col_type(int col) {
-    switch (tl_ticks_table.cols[col].type) {
+static duckdb_logical_type col_type(const tl_table *t, size_t col) {
+    switch (t->cols[col].type) {
     case TL_COL_STRING: return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
     case TL_COL_TIMESTAMP: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP_TZ);
     case TL_COL_DECIMAL: return duckdb_create_decimal_type(18, 6);
@@ -82,7 +82,69 @@ static void put_opt(int64_t *data, uint64_t *valid, idx_t i, int present, int64_
     duckdb_validity_set_row_validity(valid, i, present);
 }
 
-static void fill_chunk(duckdb_data_chunk chunk, const tl_tick_row *rows, idx_t n) {
+/* ---- added columns (schema evolution) ------------------------------------- */
+
+static void put_list(duckdb_vector v, idx_t i, const tl_tick_ext *x, const tl_ext_val *val) {
+    duckdb_vector child = duckdb_list_vector_get_child(v);
+    idx_t at = duckdb_list_vector_get_size(v);
+    duckdb_list_vector_reserve(v, at + (idx_t)val->i);
+    child = duckdb_list_vector_get_child(v); /* reserve may have moved it */
+    uint32_t pos = 0, len;
+    for (int64_t k = 0; k < val->i; k++) {
+        const char *item = tl_tick_ext_list_item(x, val, &pos, &len);
+        duckdb_vector_assign_string_element_len(child, at + (idx_t)k, item, len);
+    }
+    duckdb_list_entry *e = duckdb_vector_get_data(v);
+    e[i] = (duckdb_list_entry){at, (uint64_t)val->i};
+    duckdb_list_vector_set_size(v, at + (idx_t)val->i);
+}
+
+/* One value of an added column, or NULL. */
+static void put_added(duckdb_vector v, uint64_t *valid, idx_t i, tl_col_type type,
+                      const tl_tick_ext *x, int slot) {
+    const tl_ext_val *val = x && slot >= 0 && (uint32_t)slot < x->nvals ? &x->vals[slot] : NULL;
+    if (slot < 0) { /* the kept unknown fields */
+        if (x && x->extra_len)
+            duckdb_vector_assign_string_element_len(v, i, x->data + x->extra_off, x->extra_len);
+        else
+            duckdb_validity_set_row_invalid(valid, i);
+        return;
+    }
+    if (!val || !val->present) {
+        duckdb_validity_set_row_invalid(valid, i);
+        return;
+    }
+    switch (type) {
+    case TL_COL_STRING:
+        duckdb_vector_assign_string_element_len(v, i, x->data + val->off, val->len);
+        break;
+    case TL_COL_BOOL: ((bool *)duckdb_vector_get_data(v))[i] = val->i != 0; break;
+    case TL_COL_LIST: put_list(v, i, x, val); break;
+    case TL_COL_INT: duckdb_validity_set_row_invalid(valid, i); break;
+    case TL_COL_LONG:
+    case TL_COL_DECIMAL:
+    case TL_COL_TIMESTAMP: ((int64_t *)duckdb_vector_get_data(v))[i] = val->i; break;
+    }
+}
+
+static void fill_added(duckdb_data_chunk chunk, const tl_table *t, const tl_tick_row *rows,
+                       idx_t n) {
+    int slot = 0;
+    for (size_t c = NCOLS; c < t->ncols; c++) {
+        bool kept = strcmp(t->cols[c].name, TL_EXTRA_COLUMN) == 0;
+        duckdb_vector v = duckdb_data_chunk_get_vector(chunk, (idx_t)c);
+        duckdb_vector_ensure_validity_writable(v);
+        uint64_t *valid = duckdb_vector_get_validity(v);
+        for (idx_t i = 0; i < n; i++) {
+            duckdb_validity_set_row_valid(valid, i);
+            put_added(v, valid, i, t->cols[c].type, rows[i].ext, kept ? -1 : slot);
+        }
+        slot += !kept;
+    }
+}
+
+static void fill_chunk(duckdb_data_chunk chunk, const tl_table *tab, const tl_tick_row *rows,
+                       idx_t n) {
     duckdb_vector v[NCOLS];
     void *data[NCOLS];
     duckdb_data_chunk_reset(chunk);
@@ -118,15 +180,19 @@ static void fill_chunk(duckdb_data_chunk chunk, const tl_tick_row *rows, idx_t n
         ((int64_t *)data[COL_SRC_OFFSET])[i] = r->src_offset;
         ((int64_t *)data[COL_INGEST_TS])[i] = r->ingest_ts_us;
     }
+    if (tab->ncols > NCOLS)
+        fill_added(chunk, tab, rows, n);
     duckdb_data_chunk_set_size(chunk, n);
 }
 
 /* ---- the tl_tick_rows() table function ---------------------------------- */
 
 static void rows_bind(duckdb_bind_info info) {
-    for (int c = 0; c < NCOLS; c++) {
-        duckdb_logical_type t = col_type(c);
-        duckdb_bind_add_result_column(info, tl_ticks_table.cols[c].name, t);
+    tl_duck *d = duckdb_bind_get_extra_info(info);
+    const tl_table *tab = d->w.table ? d->w.table : &tl_ticks_table;
+    for (size_t c = 0; c < tab->ncols; c++) {
+        duckdb_logical_type t = col_type(tab, c);
+        duckdb_bind_add_result_column(info, tab->cols[c].name, t);
         duckdb_destroy_logical_type(&t);
     }
 }
@@ -140,7 +206,7 @@ static void rows_scan(duckdb_function_info info, duckdb_data_chunk out) {
     tl_duck *d = duckdb_function_get_extra_info(info);
     size_t left = d->w.n - d->w.pos, cap = duckdb_vector_size();
     idx_t m = left < cap ? left : cap;
-    fill_chunk(out, d->w.rows + d->w.pos, m); /* size 0 ends the scan */
+    fill_chunk(out, d->w.table, d->w.rows + d->w.pos, m); /* size 0 ends the scan */
     d->w.pos += m;
 }
 
@@ -183,19 +249,42 @@ static int copy_to(tl_duck *d, const char *path, tl_err *err) {
 
 int tl_duck_write_ticks(tl_duck *d, const tl_tick_row *rows, size_t n, const char *path,
                         int64_t *size_out, tl_err *err) {
+    return tl_duck_write_ticks_as(d, &tl_ticks_table, rows, n, path, size_out, err);
+}
+
+/* The built-in columns must lead, as fill_chunk fills them by position. */
+static int check_table(const tl_table *t, tl_err *err) {
+    if (t->ncols < NCOLS)
+        return tl_err_set(err, TL_ERR_INVALID, "duck: a ticks schema needs the %d built-in columns",
+                          (int)NCOLS);
+    for (int c = 0; c < NCOLS; c++)
+        if (strcmp(t->cols[c].name, tl_ticks_table.cols[c].name) != 0 ||
+            t->cols[c].type != tl_ticks_table.cols[c].type)
+            return tl_err_set(err, TL_ERR_INVALID,
+                              "duck: ticks column %d is '%s', the writer fills '%s' there", c,
+                              t->cols[c].name, tl_ticks_table.cols[c].name);
+    return 0;
+}
+
+int tl_duck_write_ticks_as(tl_duck *d, const tl_table *t, const tl_tick_row *rows, size_t n,
+                           const char *path, int64_t *size_out, tl_err *err) {
     struct stat st;
     int rc;
-    if (!d || !path || !*path || (n > 0 && !rows))
+    if (!d || !t || !path || !*path || (n > 0 && !rows))
         return tl_err_set(err, TL_ERR_INVALID, "duck: write_ticks needs a handle, rows and path");
+    if ((rc = check_table(t, err)) != 0)
+        return rc;
     if ((rc = check_rows(rows, n, err)) != 0)
         return rc;
     if (!d->w.fn_ready && (rc = register_rows_fn(d, err)) != 0)
         return rc;
     d->w.rows = rows;
+    d->w.table = t;
     d->w.n = n;
     d->w.pos = 0;
     rc = copy_to(d, path, err);
     d->w.rows = NULL;
+    d->w.table = NULL;
     d->w.n = d->w.pos = 0;
     if (rc != 0)
         return rc;

@@ -26,6 +26,7 @@ struct tl_lake_tx {
     tl_buf metrics;     /* operationMetrics members set by the caller, if any */
     tl_buf files;       /* remove and add lines */
     tl_buf table;       /* protocol + metaData lines (table creation only) */
+    tl_buf meta;        /* a metaData line that changes the schema (tl_lake_tx_set_metadata) */
     tl_strmap *txn;     /* appId -> int64_t * version */
     tl_strmap *removed; /* decoded paths this tx removes */
     size_t nadds, nremoves;
@@ -54,6 +55,7 @@ void tl_lake_tx_destroy(tl_lake_tx *tx) {
     tl_buf_free(&tx->metrics);
     tl_buf_free(&tx->files);
     tl_buf_free(&tx->table);
+    tl_buf_free(&tx->meta);
     tl_strmap_destroy(tx->txn);
     tl_strmap_destroy(tx->removed);
     free(tx);
@@ -200,6 +202,8 @@ static int tx_render(const tl_lake_tx *tx, int64_t read_version, tl_buf *out) {
                              uuid);
     if (!rc && tx->table.len)
         rc = tl_buf_append(out, tx->table.data, tx->table.len);
+    if (!rc && tx->meta.len)
+        rc = tl_buf_append(out, tx->meta.data, tx->meta.len);
     /* txn lines in app id order: deterministic output for equal input */
     size_t n;
     const char **ids = tl_strmap_sorted_keys(tx->txn, &n);
@@ -321,6 +325,34 @@ int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_
 out:
     tl_buf_free(&body);
     return rc;
+}
+
+/* ---- metaData ----------------------------------------------------------- */
+
+int tl_lake_tx_set_metadata(tl_lake_tx *tx, const tl_lake_metadata *md, const char *schema_string,
+                            tl_err *err) {
+    tl_buf *b = &tx->meta;
+    tl_buf_reset(b);
+    int rc = tl_buf_puts(b, "{\"metaData\":{\"id\":") || json_str(b, md->id);
+    if (!rc && md->name)
+        rc = tl_buf_puts(b, ",\"name\":") || json_str(b, md->name);
+    if (!rc && md->description)
+        rc = tl_buf_puts(b, ",\"description\":") || json_str(b, md->description);
+    rc = rc || tl_buf_puts(b, ",\"format\":{\"provider\":") ||
+         json_str(b, md->format_provider ? md->format_provider : "parquet") ||
+         tl_buf_puts(b, ",\"options\":{}},\"schemaString\":") || json_str(b, schema_string) ||
+         tl_buf_puts(b, ",\"partitionColumns\":[");
+    for (size_t i = 0; i < md->n_partition_columns && !rc; i++)
+        rc = (i ? tl_buf_puts(b, ",") : 0) || json_str(b, md->partition_columns[i]);
+    rc = rc || tl_buf_puts(b, "],\"configuration\":") ||
+         json_kv_object(b, md->configuration, md->n_configuration);
+    if (!rc && md->created_time >= 0)
+        rc = tl_buf_printf(b, ",\"createdTime\":%" PRId64, md->created_time);
+    if (rc || tl_buf_puts(b, "}}\n")) {
+        tl_buf_reset(b);
+        return tx_nomem(err);
+    }
+    return 0;
 }
 
 /* ---- table creation ---------------------------------------------------- */

@@ -155,6 +155,14 @@ int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err 
  * Without any, the metrics are numAddedFiles and numRemovedFiles. */
 int tl_lake_tx_metric(tl_lake_tx *tx, const char *key, const char *value, tl_err *err);
 
+/* Make tx change the table's metaData (schema evolution): md as a
+ * snapshot has it (same id, partitioning, configuration) with a new
+ * schema_string. Everything copied. Such a commit retries past plain
+ * appends but fails with TL_ERR_CONFLICT after another metaData change, so
+ * the caller re-reads the schema and decides again. */
+int tl_lake_tx_set_metadata(tl_lake_tx *tx, const tl_lake_metadata *md, const char *schema_string,
+                            tl_err *err);
+
 /* Write tx as version read_version+1 of the table (read_version: the
  * snapshot version the caller based its work on, -1 for none). If another
  * writer got there first, the winning commits are checked: when one records

@@ -40,17 +40,44 @@ static int files_rows(tl_duck *d, const char *table, const tl_lake_snapshot *sna
     return rc;
 }
 
-/* One view per table, its columns from the table's definition: the live
- * files through read_parquet, or a typed empty SELECT before the first. */
-static int register_one(tl_duck *d, tl_store *store, const tl_table *v, int64_t *version,
+/* The table's columns as its log has them now: the definition plus the
+ * columns schema evolution added (NULL *evolved when there are none, or
+ * no table yet). */
+static int lake_schema(const tl_table *def, const tl_lake_snapshot *snap, tl_schema **evolved,
+                       tl_err *err) {
+    const tl_lake_metadata *md = tl_lake_snapshot_metadata(snap);
+    *evolved = NULL;
+    if (!md)
+        return 0;
+    tl_schema *s = NULL;
+    int rc = tl_schema_from_delta(def, md->schema_string, &s, err);
+    if (rc)
+        return tl_err_wrap(err, "reading the %s table's schema", def->name);
+    if (s->table.ncols > def->ncols)
+        *evolved = s;
+    else
+        tl_schema_free(s);
+    return 0;
+}
+
+/* One view per table, its columns from the table's definition (and the
+ * columns added since: files written before them lack them, so the files
+ * are read by name after a typed empty SELECT of every column, and read as
+ * NULL there): the live files through read_parquet, or a typed empty
+ * SELECT before the first. */
+static int register_one(tl_duck *d, tl_store *store, const tl_table *def, int64_t *version,
                         size_t *nfiles, tl_err *err) {
     tl_lake_snapshot *snap = NULL;
+    tl_schema *evolved = NULL;
     tl_buf sql = TL_BUF_INIT;
     char cache[1024];
     tl_store_default_cache_dir(store, cache, sizeof cache);
-    int rc = tl_lake_snapshot_load(store, v->name, &snap, err);
+    int rc = tl_lake_snapshot_load(store, def->name, &snap, err);
     if (rc)
-        return tl_err_wrap(err, "reading the %s table's log", v->name);
+        return tl_err_wrap(err, "reading the %s table's log", def->name);
+    if ((rc = lake_schema(def, snap, &evolved, err)) != 0)
+        goto out;
+    const tl_table *v = evolved ? &evolved->table : def;
     size_t n = tl_lake_snapshot_num_files(snap);
     *version = tl_lake_snapshot_version(snap);
     *nfiles = n;
@@ -60,6 +87,11 @@ static int register_one(tl_duck *d, tl_store *store, const tl_table *v, int64_t 
     } else {
         tl_buf_puts(&sql, "SELECT ");
         tl_table_column_list(v, true, &sql);
+        if (evolved) {
+            tl_buf_puts(&sql, " FROM (");
+            tl_table_empty_select(v, &sql);
+            tl_buf_puts(&sql, " UNION ALL BY NAME SELECT *");
+        }
         tl_buf_puts(&sql, " FROM read_parquet([");
         for (size_t i = 0; i < n; i++) {
             const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
@@ -76,13 +108,14 @@ static int register_one(tl_duck *d, tl_store *store, const tl_table *v, int64_t 
         }
         tl_buf_puts(&sql, "], hive_partitioning = true, hive_types = ");
         tl_table_hive_types(v, &sql);
-        tl_buf_puts(&sql, ")");
+        tl_buf_puts(&sql, evolved ? ", union_by_name = true))" : ")");
     }
     rc = tl_duck_exec(d, sql.data, err);
     if (rc == 0)
         rc = files_rows(d, v->name, snap, err);
 out:
     tl_buf_free(&sql);
+    tl_schema_free(evolved);
     tl_lake_snapshot_free(snap);
     return rc;
 }

@@ -43,8 +43,75 @@ static int make_tmp_dir(tl_stream *s, tl_err *err) {
     return 0;
 }
 
+static tl_ext_type ext_type(tl_col_type t) {
+    switch (t) {
+    case TL_COL_LONG:
+    case TL_COL_INT: return TL_EXT_INT64;
+    case TL_COL_DECIMAL: return TL_EXT_DECIMAL;
+    case TL_COL_TIMESTAMP: return TL_EXT_TIMESTAMP;
+    case TL_COL_BOOL: return TL_EXT_BOOL;
+    case TL_COL_LIST: return TL_EXT_LIST;
+    case TL_COL_STRING: break;
+    }
+    return TL_EXT_STRING;
+}
+
+/* The parser fills the schema's added columns (the unknown-fields column
+ * aside) in their order, which is the order the writer reads them in. */
+static int setup_parser(tl_stream *s, tl_err *err) {
+    const tl_table *t = &s->schema->table;
+    size_t n = 0;
+    for (size_t i = tl_ticks_table.ncols; i < t->ncols; i++) {
+        if (strcmp(t->cols[i].name, TL_EXTRA_COLUMN) == 0)
+            continue;
+        if (n == TL_EXT_MAX)
+            return tl_err_set(err, TL_ERR_INVALID, "the ticks table has more than %d added columns",
+                              TL_EXT_MAX);
+        s->xnames[n] = t->cols[i].name;
+        s->xtypes[n++] = ext_type(t->cols[i].type);
+    }
+    s->ext_on = n > 0 || s->opts.unknown_fields != TL_UNKNOWN_IGNORE;
+    if (s->ext_on)
+        tl_tick_parser_set_extra(s->parser, s->xnames, s->xtypes, n, s->opts.unknown_fields);
+    return 0;
+}
+
+/* The ticks table's schema: the built-in columns and schema.extra_columns,
+ * merged with the lake's (tl_table_evolve). */
+static int open_ticks(tl_stream *s, const tl_table *extra, tl_err *err) {
+    tl_schema *want = tl_schema_new(extra ? extra : &tl_ticks_table);
+    int rc = want ? 0 : tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    if (rc == 0 && !extra && s->opts.extra_columns)
+        rc = tl_schema_add_spec(want, s->opts.extra_columns, err);
+    tl_schema *now = NULL;
+    if (rc == 0)
+        rc = tl_table_evolve(s->store, &tl_ticks_table, &want->table, &now, err);
+    tl_schema_free(want);
+    if (rc)
+        return rc;
+    tl_schema_free(s->schema);
+    s->schema = now;
+    return setup_parser(s, err);
+}
+
+int tl_stream_add_kept_column(tl_stream *s, tl_err *err) {
+    s->want_kept_col = false;
+    if (tl_schema_find(&s->schema->table, TL_EXTRA_COLUMN) >= 0)
+        return 0;
+    tl_schema *want = tl_schema_new(&s->schema->table);
+    int rc = want ? tl_schema_add(want, TL_EXTRA_COLUMN, TL_COL_STRING, err)
+                  : tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = open_ticks(s, &want->table, err);
+    tl_schema_free(want);
+    if (rc == 0 && (rc = tl_lake_snapshot_refresh(s->store, s->ticks_snap, err)) == 0 &&
+        tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
+        s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
+    return rc ? tl_err_wrap(err, "adding the unknown-fields column '%s'", TL_EXTRA_COLUMN) : 0;
+}
+
 static int open_tables(tl_stream *s, tl_err *err) {
-    int rc = tl_table_create(s->store, &tl_ticks_table, err);
+    int rc = open_ticks(s, NULL, err);
     if (rc == 0)
         rc = tl_table_create(s->store, &tl_deadletter_table, err);
     if (rc == 0)
@@ -68,6 +135,11 @@ int tl_stream_opts_from_config(tl_stream_opts *o, const tl_config *cfg) {
     o->dedupe_horizon_us = cfg->dedupe_horizon_ms * 1000;
     o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
     o->max_buffered_rows = cfg->max_buffered_rows;
+    o->extra_columns = cfg->extra_columns;
+    const char *u = cfg->unknown_fields ? cfg->unknown_fields : "keep";
+    o->unknown_fields = strcmp(u, "drop") == 0         ? TL_UNKNOWN_DROP
+                        : strcmp(u, "deadletter") == 0 ? TL_UNKNOWN_DEADLETTER
+                                                       : TL_UNKNOWN_KEEP;
     return tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
 }
 
@@ -127,6 +199,13 @@ fail:
     return NULL;
 }
 
+void tl_stream_rows_free_ext(tl_tick_row *rows, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].ext);
+        rows[i].ext = NULL;
+    }
+}
+
 void tl_stream_dead_free(tl_dead *d) {
     free(d->msg);
     free(d->raw);
@@ -146,8 +225,10 @@ void tl_stream_destroy(tl_stream *s) {
     if (!s)
         return;
     tl_stream_abandon_inflight(s);
-    for (size_t i = 0; i < s->nbuckets; i++)
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
         free(s->buckets[i].rows);
+    }
     free(s->buckets);
     for (size_t i = 0; i < s->nspare; i++)
         free(s->spare[i].rows);
@@ -157,6 +238,7 @@ void tl_stream_destroy(tl_stream *s) {
     free(s->parts);
     tl_lake_snapshot_free(s->ticks_snap);
     tl_lake_snapshot_free(s->dl_snap);
+    tl_schema_free(s->schema);
     tl_duck_close(s->duck);
     tl_dedupe_destroy(s->dedupe);
     tl_tick_parser_destroy(s->parser);
@@ -265,6 +347,7 @@ void tl_stream_forget_partition(tl_stream *s, int32_t partition) {
     for (size_t i = 0; i < s->nbuckets; i++) {
         if (s->buckets[i].partition == partition) {
             s->buffered -= s->buckets[i].n;
+            tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
             free(s->buckets[i].rows);
         } else {
             s->buckets[w++] = s->buckets[i];
@@ -407,9 +490,20 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
     tl_tick_row row;
     tl_tick_error terr;
     int rc = 0;
+    row.ext = NULL;
     if (tl_tick_parse(s->parser, data, len, &row.tick, &terr) != 0) {
         rc = reject(s, p, partition, offset, terr.reason, terr.code, terr.msg, data, len);
         goto out;
+    }
+    if (s->ext_on) { /* fields beyond the built-in ones */
+        bool oom;
+        s->c.unknown_dropped += tl_tick_parser_dropped(s->parser);
+        row.ext = tl_tick_parser_take_ext(s->parser, &oom);
+        if (oom)
+            return tl_err_set(err, TL_ERR_NOMEM, "out of memory (extra fields)");
+        if (row.ext && row.ext->extra_len && !s->want_kept_col &&
+            tl_schema_find(&s->schema->table, TL_EXTRA_COLUMN) < 0)
+            s->want_kept_col = true;
     }
     int64_t now = tl_now_us();
     if (row.tick.ts_us > now + s->opts.max_future_skew_us) {
@@ -430,8 +524,10 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
          * own (old) event time, so its resend is caught too */
         int64_t keep = wm != INT64_MIN && row.tick.ts_us < wm ? wm : row.tick.ts_us;
         int seen = tl_dedupe_seen(s->dedupe, row.tick.symbol, row.tick.seq, keep);
-        if (seen < 0)
+        if (seen < 0) {
+            free(row.ext);
             return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dedupe state)");
+        }
         if (seen) {
             s->c.duplicates++;
             goto out;
@@ -447,14 +543,18 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
     row.src_offset = offset;
     row.ingest_ts_us = now;
     tl_bucket *b = bucket_for(s, tl_hour_floor_us(row.tick.ts_us), partition);
-    if (!b || bucket_push(b, &row) != 0)
+    if (!b || bucket_push(b, &row) != 0) {
+        free(row.ext);
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory (buffering rows)");
+    }
+    row.ext = NULL; /* the bucket owns it now */
     s->buffered++;
     s->c.accepted++;
     s->c.late += row.late;
     if (s->row_fn)
         s->row_fn(s->row_ud, &row);
 out:
+    free(row.ext);
     if (rc)
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead letter)");
     return 0;

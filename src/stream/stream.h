@@ -45,6 +45,13 @@ typedef struct tl_stream_opts {
     int64_t dedupe_horizon_us;   /* remember (symbol, seq) this far behind the watermark */
     int64_t max_future_skew_us;  /* beyond now + this: dead letter */
     int64_t max_buffered_rows;   /* across all buffers */
+
+    /* Schema evolution: schema.extra_columns ("name:type,..." or NULL) and
+     * what becomes of fields that are neither built-in nor extra columns
+     * (TL_UNKNOWN_IGNORE, the zero value, ignores them as before; keep adds
+     * the "extra" column to the lake at the first such field). */
+    const char *extra_columns;
+    tl_unknown_mode unknown_fields;
 } tl_stream_opts;
 
 /* Fill opts from the settings (codec, flush policy, event time). Naming
@@ -60,6 +67,7 @@ typedef struct tl_stream_counters {
     uint64_t rejected_by_reason[TL_TICK_REASON_COUNT + 1]; /* index: tl_tick_reason; last = future */
     uint64_t late;                                      /* accepted with late = true */
     uint64_t duplicates;                                /* dropped as a repeated (symbol, seq) */
+    uint64_t unknown_dropped; /* unknown fields dropped (schema.unknown_fields: drop) */
     uint64_t skipped;                                   /* already in the lake (replayed input) */
     uint64_t files_written, bytes_written;
     uint64_t dl_files_written;
@@ -72,8 +80,10 @@ typedef struct tl_stream_counters {
     uint64_t dedupe_entries;
 } tl_stream_counters;
 
-/* Opens (creating if needed) the ticks and dead-letter tables in store and
- * recovers the positions and the dedupe/watermark state from the lake.
+/* Opens (creating if needed) the ticks and dead-letter tables in store,
+ * brings the ticks table's schema to opts' extra columns (a metaData commit
+ * adding the missing ones; a lake column the configuration lacks or types
+ * differently is refused, TL_ERR_INVALID naming it) and recovers the positions and the dedupe/watermark state from the lake.
  * store is borrowed and must outlive the stream. */
 tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err);
 void tl_stream_destroy(tl_stream *s);

@@ -33,6 +33,8 @@ void tl_stream_counters_print(const tl_stream *s, FILE *out) {
             "ticklake stream: received %" PRIu64 ", accepted %" PRIu64 ", rejected %" PRIu64
             ", late %" PRIu64 ", duplicates %" PRIu64 ", skipped (already in lake) %" PRIu64 "\n",
             c->received, c->accepted, c->rejected, c->late, c->duplicates, c->skipped);
+    if (c->unknown_dropped)
+        fprintf(out, "  unknown fields dropped: %" PRIu64 "\n", c->unknown_dropped);
     if (c->rejected) {
         fprintf(out, "  rejected by reason:");
         for (int i = 1; i <= TL_REASON_FUTURE; i++)
@@ -57,11 +59,11 @@ void tl_stream_counters_json(const tl_stream *s, FILE *out) {
             ",\"files_written\":%" PRIu64 ",\"bytes_written\":%" PRIu64
             ",\"deadletter_files_written\":%" PRIu64 ",\"commits\":%" PRIu64
             ",\"commit_ms_avg\":%.3f,\"commit_ms_max\":%.3f,\"lake_version\":%" PRId64
-            ",\"rejected_by_reason\":{",
+            ",\"unknown_dropped\":%" PRIu64 ",\"rejected_by_reason\":{",
             c->received, c->accepted, c->rejected, c->late, c->duplicates, c->skipped,
             c->files_written, c->bytes_written, c->dl_files_written, c->commits,
             c->commits ? (double)c->commit_us_total / (double)c->commits / 1000.0 : 0.0,
-            (double)c->commit_us_max / 1000.0, c->last_commit_version);
+            (double)c->commit_us_max / 1000.0, c->last_commit_version, c->unknown_dropped);
     int first = 1;
     for (int i = 1; i <= TL_REASON_FUTURE; i++) {
         if (!c->rejected_by_reason[i])

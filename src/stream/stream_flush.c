@@ -79,7 +79,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     snprintf(local, sizeof local, "%s/ticks-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
              bt->epoch);
     int64_t size = 0;
-    int rc = tl_duck_write_ticks(s->duck, b->rows, b->n, local, &size, err);
+    int rc = tl_duck_write_ticks_as(s->duck, &s->schema->table, b->rows, b->n, local, &size, err);
     if (rc)
         return tl_err_wrap(err, "writing %s", key);
     tl_buf_reset(stats);
@@ -234,8 +234,10 @@ static int write_dead(tl_stream *s, tl_batch *bt, tl_lake_tx *tx, tl_err *err) {
 static void batch_free(tl_batch *bt) {
     if (!bt)
         return;
-    for (size_t i = 0; i < bt->nbuckets; i++)
+    for (size_t i = 0; i < bt->nbuckets; i++) {
+        tl_stream_rows_free_ext(bt->buckets[i].rows, bt->buckets[i].n);
         tl_stream_rows_release(bt->owner, bt->buckets[i].rows, bt->buckets[i].cap);
+    }
     free(bt->buckets);
     for (size_t i = 0; i < bt->ndead; i++)
         tl_stream_dead_free(&bt->dead[i]);
@@ -485,6 +487,10 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
         s->last_flush_ms = tl_mono_ms();
         return rc;
     }
+    if (s->want_kept_col && (rc = tl_stream_add_kept_column(s, err)) != 0) {
+        tl_stream_fail(s, err);
+        return rc;
+    }
     tl_batch *bt = seal(s, err);
     if (!bt)
         return TL_ERR_NOMEM;
@@ -500,6 +506,11 @@ int tl_stream_flush_async(tl_stream *s, tl_err *err) {
     int rc = finish_inflight(s, err);
     if (rc || !has_work(s))
         return rc;
+    /* no batch in flight now: the schema may change for the next ones */
+    if (s->want_kept_col && (rc = tl_stream_add_kept_column(s, err)) != 0) {
+        tl_stream_fail(s, err);
+        return rc;
+    }
     tl_batch *bt = seal(s, err);
     if (!bt)
         return TL_ERR_NOMEM;

@@ -11,6 +11,7 @@
 #include "lake/lake.h"
 #include "stream/dedupe.h"
 #include "stream/stream.h"
+#include "tables/tables.h"
 
 #define TL_REASON_FUTURE TL_TICK_REASON_COUNT /* counters index for future_ts */
 
@@ -82,6 +83,14 @@ struct tl_stream {
     int64_t dl_version;
     tl_lake_snapshot *ticks_snap, *dl_snap;
 
+    /* the ticks table's columns as the lake has them (the built-in ones,
+     * then the added ones): what this stream's files are written with */
+    tl_schema *schema;
+    const char *xnames[TL_EXT_MAX]; /* the extra columns the parser fills */
+    tl_ext_type xtypes[TL_EXT_MAX];
+    bool ext_on;         /* the parser was set up for extra columns / unknown fields */
+    bool want_kept_col;  /* a kept unknown field waits for the "extra" column */
+
     tl_part *parts; /* index partition + 1 (file input is partition -1) */
     size_t nparts;
 
@@ -134,6 +143,11 @@ bool tl_stream_positions_moved(const tl_stream *s);
 int tl_stream_recover(tl_stream *s, tl_err *err);
 int tl_stream_failed_err(const tl_stream *s, tl_err *err);
 void tl_stream_dead_free(tl_dead *d);
+/* Free the ext of each of n rows (before their array is dropped or reused). */
+void tl_stream_rows_free_ext(tl_tick_row *rows, size_t n);
+/* Add the unknown-fields column to the ticks table (keep mode, the first
+ * time one is met): called between batches, never with one in flight. */
+int tl_stream_add_kept_column(tl_stream *s, tl_err *err);
 /* Give a bucket's row array back for reuse (or free it). */
 void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap);
 /* Wait for an in-flight batch and drop it without committing (shutdown). */

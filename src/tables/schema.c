@@ -267,3 +267,60 @@ oom:
     *added = 0;
     return nomem(err);
 }
+
+/* ---- schema.extra_columns ------------------------------------------------- */
+
+static const char *trim(char *s) {
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int add_entry(tl_schema *s, char *entry, tl_err *err) {
+    char *colon = strchr(entry, ':');
+    tl_col_type t;
+    if (!colon)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "schema.extra_columns: '%s' is not name:type", trim(entry));
+    *colon = '\0';
+    const char *name = trim(entry), *type = trim(colon + 1);
+    if (tl_col_type_parse(type, &t) != 0)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "schema.extra_columns: column '%s' has type '%s'; the types are string, "
+                          "int64, decimal(18,6), timestamp, bool, list<string>",
+                          name, type);
+    if (strcmp(name, TL_EXTRA_COLUMN) == 0)
+        return tl_err_set(err, TL_ERR_INVALID,
+                          "schema.extra_columns: '%s' is the unknown-fields column's name", name);
+    int rc = tl_schema_add(s, name, t, err);
+    return rc ? tl_err_wrap(err, "schema.extra_columns") : 0;
+}
+
+int tl_schema_add_spec(tl_schema *s, const char *spec, tl_err *err) {
+    char *copy = strdup(spec ? spec : "");
+    if (!copy)
+        return nomem(err);
+    int rc = 0, depth = 0;
+    char *start = copy;
+    /* commas inside decimal(18,6) do not separate entries */
+    for (char *c = copy;; c++) {
+        if (*c == '(' || *c == '<')
+            depth++;
+        else if ((*c == ')' || *c == '>') && depth > 0)
+            depth--;
+        else if ((*c == ',' && depth == 0) || *c == '\0') {
+            bool end = *c == '\0';
+            *c = '\0';
+            if (*trim(start))
+                rc = add_entry(s, start, err);
+            if (rc || end)
+                break;
+            start = c + 1;
+        }
+    }
+    free(copy);
+    return rc;
+}

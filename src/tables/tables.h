@@ -139,5 +139,17 @@ int tl_schema_from_delta(const tl_table *base, const char *schema_string, tl_sch
  * *added: how many were added (0: the schemas agree). */
 int tl_schema_merge(const tl_table *lake, const tl_table *want, tl_schema **out, size_t *added,
                     tl_err *err);
+/* Append the columns of a schema.extra_columns value, "name:type[,...]"
+ * (types as tl_col_type_parse; spaces around names and types allowed).
+ * TL_ERR_INVALID naming the entry; "extra" is reserved for unknown fields. */
+int tl_schema_add_spec(tl_schema *s, const char *spec, tl_err *err);
+
+/* Bring the lake's table to want's columns (evolve.c): create it with
+ * base's columns if it does not exist, then merge (tl_schema_merge; the
+ * unknown-fields column is kept when the lake has it) and, when columns are
+ * added, commit a metaData action with the new schema (operation "ADD
+ * COLUMNS"), re-deciding after a lost race. *out: the table's schema now. */
+int tl_table_evolve(tl_store *s, const tl_table *base, const tl_table *want, tl_schema **out,
+                    tl_err *err);
 
 #endif
