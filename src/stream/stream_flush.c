@@ -172,11 +172,15 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         goto out;
     }
     /* the columns and their types come from the table's definition */
-    tl_buf_puts(&sql, "COPY (SELECT ");
-    tl_table_column_list(&tl_deadletter_table, false, &sql);
-    tl_buf_printf(&sql, " FROM read_json('%s', format='newline_delimited', columns=", qjson);
-    tl_table_json_columns(&tl_deadletter_table, &sql);
-    tl_buf_printf(&sql, ")) TO '%s' (FORMAT parquet, COMPRESSION zstd)", qlocal);
+    /* a statement cut short by out of memory must not reach DuckDB */
+    if (tl_buf_puts(&sql, "COPY (SELECT ") ||
+        tl_table_column_list(&tl_deadletter_table, false, &sql) ||
+        tl_buf_printf(&sql, " FROM read_json('%s', format='newline_delimited', columns=", qjson) ||
+        tl_table_json_columns(&tl_deadletter_table, &sql) ||
+        tl_buf_printf(&sql, ")) TO '%s' (FORMAT parquet, COMPRESSION zstd)", qlocal)) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead-letter SQL)");
+        goto out;
+    }
     if ((rc = tl_duck_exec(s->duck, sql.data, err)))
         goto out;
     unlink(json);
@@ -185,7 +189,10 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         rc = tl_err_set(err, TL_ERR_IO, "DuckDB did not write %s", local);
         goto out;
     }
-    tl_buf_printf(&stats, "{\"numRecords\":%zu}", to - from);
+    if (tl_buf_printf(&stats, "{\"numRecords\":%zu}", to - from) != 0) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead-letter stats)");
+        goto out;
+    }
     tl_lake_kv pv[1] = {{"date", date}};
     rc = publish(s, bt, TL_DEADLETTER_TABLE, key, local, pv, 1, stats.data, tx,
                  (int64_t)st.st_size, err);
