@@ -320,6 +320,7 @@ static inline tl_store *tl_fault_store_new(tl_store *inner, bool own) {
 typedef struct tl_fault_picture {
     int64_t version;
     size_t nfiles;
+    int64_t rows; /* the sum of the files' numRecords */
     tl_buf files; /* the live paths, one a line, sorted */
     tl_buf txns;  /* "app=version" lines */
 } tl_fault_picture;
@@ -337,6 +338,8 @@ static inline void tl_fault_picture_take(tl_store *s, const char *table, tl_faul
     for (size_t i = 0; i < p->nfiles; i++) {
         const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
         tl_buf_printf(&p->files, "%s\n", f->path);
+        const char *nr = f->stats ? strstr(f->stats, "\"numRecords\":") : NULL;
+        p->rows += nr ? strtoll(nr + 13, NULL, 10) : 0;
         char key[1024];
         snprintf(key, sizeof key, "%s/%s", table, f->path);
         tl_store_entry e;
@@ -362,7 +365,7 @@ static inline void tl_fault_picture_free(tl_fault_picture *p) {
 }
 
 static inline bool tl_fault_picture_same(const tl_fault_picture *a, const tl_fault_picture *b) {
-    return a->version == b->version && a->nfiles == b->nfiles &&
+    return a->version == b->version && a->nfiles == b->nfiles && a->rows == b->rows &&
            strcmp(a->files.data ? a->files.data : "", b->files.data ? b->files.data : "") == 0 &&
            strcmp(a->txns.data ? a->txns.data : "", b->txns.data ? b->txns.data : "") == 0;
 }
