@@ -162,7 +162,10 @@ int compact_file_stats(tl_duck *d, const char *path, tl_buf *out, int64_t *rows,
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((rc = tl_duck_query_each(d, q.data, on_schema_row, &c, err)) != 0)
+    /* on_schema_row stops the query with 1 when out of memory: that is
+     * not an error code, c.oom says what happened */
+    rc = tl_duck_query_each(d, q.data, on_schema_row, &c, err);
+    if (rc != 0 && !c.oom)
         goto out;
     tl_buf_reset(&q);
     if (c.oom || build_query(&q, qp, &c)) {

@@ -119,7 +119,10 @@ int compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head, i
             rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
             goto out;
         }
-        if ((rc = tl_duck_query_each(d, q.data, on_sym, &syms, err)) != 0)
+        /* on_sym stops the query with 1 when out of memory: not an error
+         * code, syms.oom says what happened */
+        rc = tl_duck_query_each(d, q.data, on_sym, &syms, err);
+        if (rc != 0 && !syms.oom)
             goto out;
         if (syms.oom || !(bounds = calloc(nfiles, sizeof *bounds))) {
             rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
