@@ -155,7 +155,7 @@ static void sweep_commit(fixture *fx, mode m, int want, int64_t interval) {
     assert_int_equal(commit_file(fx->fault, fx->table, 7, &err), 0);
     long total = counted(fx, m), step = tl_fault_step(total), n, runs = 0;
     disarm(fx, m);
-    for (n = 1;; n = tl_fault_next(n, step, total), runs++) {
+    for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
         if (n > total + TL_FAULT_SLACK)
             fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
         new_table(fx, PATH);
@@ -218,7 +218,7 @@ static void sweep_checkpoint(fixture *fx, mode m, int want) {
     assert_int_equal(tl_lake_checkpoint_write(fx->fault, snap, 0, &err), 0);
     long total = counted(fx, m), step = tl_fault_step(total), n, runs = 0;
     disarm(fx, m);
-    for (n = 1;; n = tl_fault_next(n, step, total), runs++) {
+    for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
         if (n > total + TL_FAULT_SLACK)
             fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
         tl_fault_picture before, after;

@@ -159,7 +159,7 @@ static void recover_and_check(fixture *fx, long n) {
 static void sweep_flush(fixture *fx, mode m, int want) {
     tl_err err = {0};
     long total = 0, step = 1, n, runs = 0;
-    for (n = 0;; n = n ? tl_fault_next(n, step, total) : 1, runs++) {
+    for (n = 0;; n = n ? tl_fault_next(n, step, total) : tl_fault_first(), runs++) {
         if (n > total + TL_FAULT_SLACK)
             fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
         lake_open(fx);
@@ -229,7 +229,7 @@ static void test_flush_store_after(void **state) {
 static void test_new_malloc(void **state) {
     fixture *fx = *state;
     long total = 0, step = 1, n, runs = 0;
-    for (n = 0;; n = n ? tl_fault_next(n, step, total) : 1, runs++) {
+    for (n = 0;; n = n ? tl_fault_next(n, step, total) : tl_fault_first(), runs++) {
         if (n > total + TL_FAULT_SLACK)
             fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
         lake_open(fx);

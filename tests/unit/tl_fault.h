@@ -29,6 +29,7 @@
 #define TL_TESTS_TL_FAULT_H
 
 #include <errno.h>
+#include <execinfo.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -86,6 +87,10 @@ static inline bool tl_fault_malloc_fail_now(void) {
     if (left != 1)
         return false;
     atomic_store(&tl_fault_malloc_fired, true);
+    if (getenv("TL_FAULT_TRACE")) { /* where the failing allocation is (debugging a sweep) */
+        void *frames[32];
+        backtrace_symbols_fd(frames, backtrace(frames, 32), 2);
+    }
     errno = ENOMEM;
     return true;
 }
@@ -410,6 +415,14 @@ static inline long tl_fault_next(long n, long step, long total) {
     if (n >= total)
         return n + 1;
     return n + step > total ? total : n + step;
+}
+
+/* The first N (TL_FAULT_FROM=N starts there: to rerun one failure with
+ * TL_FAULT_TRACE=1, which prints where the failing allocation was made). */
+static inline long tl_fault_first(void) {
+    const char *f = getenv("TL_FAULT_FROM");
+    long n = f && *f ? strtol(f, NULL, 10) : 1;
+    return n > 0 ? n : 1;
 }
 
 /* How far past the counted total a sweep may go before that is an error

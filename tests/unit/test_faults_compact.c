@@ -1,0 +1,249 @@
+/* Compaction under injected faults: a closed hour with three small files
+ * is compacted while the Nth allocation, the Nth store operation, or the
+ * Nth write (reported as failed after it was done) fails. After each: a
+ * clean error, the table as a fresh reader sees it either unchanged (three
+ * files) or compacted (one file), always with every row and no log entry
+ * naming a missing file; then the same compaction succeeds. The lake is
+ * copied afresh for every run (tmpfs), so every run does the same work. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "compact/compact.h"
+#include "duck/duck.h"
+#include "lake/lake.h"
+#include "tables/tables.h"
+#include "tl_fault.h"
+#include "tl_test.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define HOUR_US (3600LL * 1000000)
+/* 2026-11-24T10:00:00Z */
+#define H10 (1795514400LL * 1000000)
+/* a clock at which hour 10 is closed (13:00) */
+#define CLOSED (H10 / 1000 + 3 * 3600 * 1000)
+#define NFILES 3
+#define NROWS 40 /* per file */
+
+typedef struct fixture {
+    char root[128];     /* template/ and run/ */
+    char tmpl[192], run[192];
+    tl_store *real, *fault;
+    tl_duck *d;
+    int64_t seq;
+} fixture;
+
+/* Commit one file of n ticks (symbols S0..S4, times spread over the hour,
+ * in an order that is not sorted) into the hour; returns the commit
+ * version. */
+static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
+    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
+    for (int i = 0; i < n; i++) {
+        tl_tick *t = &rows[i].tick;
+        int64_t k = ++fx->seq;
+        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
+        snprintf(t->exchange, sizeof t->exchange, "X");
+        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
+        t->price = (100 + k % 50) * TL_MICROS + k;
+        t->size = k % 300 + 1;
+        t->seq = k;
+        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
+        rows[i].src_partition = -1;
+        rows[i].src_offset = k;
+        rows[i].ingest_ts_us = tl_now_us();
+    }
+    char dir[64], rel[256], key[300], local[512];
+    tl_ticks_partition_dir(hour_us, dir, sizeof dir);
+    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, fx->seq);
+    snprintf(key, sizeof key, "ticks/%s", rel);
+    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", fx->root, fx->seq);
+    tl_err err = {0};
+    int64_t size = 0;
+    assert_int_equal(tl_duck_write_ticks(fx->d, rows, (size_t)n, local, &size, &err), 0);
+    assert_int_equal(tl_store_put_file(fx->real, key, local, &err), 0);
+    unlink(local);
+    tl_buf stats = TL_BUF_INIT;
+    assert_int_equal(tl_ticks_stats_json(rows, (size_t)n, &stats), 0);
+    char vals[4][8];
+    tl_ticks_partition_values(hour_us, vals);
+    tl_lake_kv pv[4];
+    for (int i = 0; i < 4; i++)
+        pv[i] = (tl_lake_kv){tl_ticks_table.parts[i].name, vals[i]};
+    tl_lake_file f = {.path = rel,
+                      .partition_values = pv,
+                      .n_partition_values = 4,
+                      .size = size,
+                      .modification_time = tl_now_us() / 1000,
+                      .data_change = true,
+                      .stats = stats.data};
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
+    tl_lake_snapshot *snap;
+    assert_int_equal(tl_lake_snapshot_load(fx->real, TL_TICKS_TABLE, &snap, &err), 0);
+    int64_t v;
+    assert_int_equal(
+        tl_lake_commit(fx->real, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, &err), 0);
+    tl_lake_snapshot_free(snap);
+    tl_lake_tx_destroy(tx);
+    tl_buf_free(&stats);
+    free(rows);
+    return v;
+}
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    tl_err err = {0};
+    tl_log_set_level(TL_LOG_ERROR);
+    if (!fx || tl_fault_tmpdir(fx->root, sizeof fx->root, "faults-compact") != 0)
+        return -1;
+    snprintf(fx->tmpl, sizeof fx->tmpl, "%s/template", fx->root);
+    snprintf(fx->run, sizeof fx->run, "%s/run", fx->root);
+    if (!(fx->real = tl_store_open(fx->tmpl, &err)) || !(fx->d = tl_duck_open(NULL, 0, &err)) ||
+        tl_table_create(fx->real, &tl_ticks_table, &err) != 0)
+        return -1;
+    *state = fx;
+    for (int i = 0; i < NFILES; i++)
+        write_file(fx, H10, NROWS);
+    tl_store_destroy(fx->real);
+    fx->real = NULL;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    tl_duck_close(fx->d);
+    int rc = tl_test_rm_tree(fx->root);
+    free(fx);
+    return rc;
+}
+
+/* run/ as a fresh copy of template/, and the stores on it. */
+static void lake_fresh(fixture *fx) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s'", fx->run, fx->tmpl, fx->run);
+    assert_int_equal(system(cmd), 0);
+    tl_err err = {0};
+    assert_non_null(fx->real = tl_store_open(fx->run, &err));
+    assert_non_null(fx->fault = tl_fault_store_new(fx->real, false));
+}
+
+static void lake_close(fixture *fx) {
+    tl_store_destroy(fx->fault);
+    tl_store_destroy(fx->real);
+    fx->fault = fx->real = NULL;
+}
+
+typedef enum { MODE_MALLOC, MODE_STORE, MODE_STORE_AFTER } mode;
+
+static void arm(fixture *fx, mode m, long n) {
+    if (m == MODE_MALLOC)
+        tl_fault_malloc_arm(n);
+    else if (m == MODE_STORE)
+        tl_fault_store_arm(fx->fault, n, TL_FAULT_ALL_OPS, TL_ERR_IO, false);
+    else
+        tl_fault_store_arm(fx->fault, n, TL_FAULT_WRITES, TL_ERR_IO, true);
+}
+
+static bool disarm(fixture *fx, mode m) {
+    return m == MODE_MALLOC ? tl_fault_malloc_disarm() : tl_fault_store_disarm(fx->fault);
+}
+
+static long counted(fixture *fx, mode m) {
+    return m == MODE_MALLOC ? tl_fault_malloc_count() : tl_fault_store_count(fx->fault);
+}
+
+static int compact(tl_store *s, tl_err *err) {
+    tl_compact_opts o = {.min_files = 2,
+                         .target_file_size = 128LL << 20,
+                         .lateness_ms = 10000,
+                         .now_ms = CLOSED,
+                         .max_attempts = 2};
+    tl_compact_stats st;
+    return tl_compact_run(s, &o, &st, err);
+}
+
+/* Unchanged, or one version more with one file holding every row. */
+static bool check_outcome(long n, const tl_fault_picture *before, const tl_fault_picture *after) {
+    if (tl_fault_picture_same(before, after))
+        return false;
+    if (after->version != before->version + 1 || after->nfiles != 1 || after->rows != before->rows)
+        fail_msg("N=%ld: neither unchanged nor compacted: version %" PRId64 " -> %" PRId64
+                 ", files %zu -> %zu, rows %" PRId64 " -> %" PRId64,
+                 n, before->version, after->version, before->nfiles, after->nfiles, before->rows,
+                 after->rows);
+    return true;
+}
+
+static void sweep(fixture *fx, mode m, int want) {
+    long total = 0, step = 1, n, runs = 0;
+    for (n = 0;; n = n ? tl_fault_next(n, step, total) : tl_fault_first(), runs++) {
+        if (n > total + TL_FAULT_SLACK)
+            fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
+        lake_fresh(fx);
+        tl_fault_picture before, after;
+        tl_fault_picture_take(fx->real, TL_TICKS_TABLE, &before);
+        assert_int_equal(before.nfiles, NFILES);
+        assert_int_equal(before.rows, NFILES * NROWS);
+        tl_err err = {0};
+        arm(fx, m, n ? n : LONG_MAX); /* n 0: count, never fail */
+        int rc = compact(fx->fault, &err);
+        bool fired = disarm(fx, m);
+        if (n == 0) {
+            total = counted(fx, m);
+            step = tl_fault_step(total);
+            assert_int_equal(rc, 0);
+        }
+        tl_fault_check_error(n, rc, &err, want, fired);
+        tl_fault_picture_take(fx->real, TL_TICKS_TABLE, &after);
+        bool done = check_outcome(n, &before, &after);
+        if (rc == 0 && !done)
+            fail_msg("N=%ld: reported success without compacting", n);
+        if (!done) {
+            err = (tl_err){0};
+            if (compact(fx->fault, &err) != 0)
+                fail_msg("N=%ld: compaction fails after the fault is gone: %s", n, err.msg);
+            tl_fault_picture_free(&after);
+            tl_fault_picture_take(fx->real, TL_TICKS_TABLE, &after);
+            assert_true(check_outcome(n, &before, &after));
+        }
+        tl_fault_picture_free(&before);
+        tl_fault_picture_free(&after);
+        lake_close(fx);
+        if (n > 0 && !fired)
+            break;
+    }
+    print_message("compaction sweep (mode %d): %ld counted, step %ld, %ld runs\n", (int)m, total,
+                  step, runs);
+}
+
+static void test_compact_malloc(void **state) {
+    sweep(*state, MODE_MALLOC, TL_ERR_NOMEM);
+}
+
+static void test_compact_store(void **state) {
+    sweep(*state, MODE_STORE, TL_ERR_IO);
+}
+
+static void test_compact_store_after(void **state) {
+    sweep(*state, MODE_STORE_AFTER, TL_ERR_IO);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_compact_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_store_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_malloc, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
