@@ -2,6 +2,9 @@
  * commands that share a module (dashboard and up both serve the web UI). */
 #include "cmd/cmd_opts.h"
 
+#include "stream/stream_run.h"
+#include "util/signals.h"
+
 void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_store *store) {
     *o = (tl_web_opts){.listen = cfg->web_listen,
                        .token = cfg->web_token,
@@ -15,4 +18,26 @@ void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_sto
 
 void tl_cmd_sim_pump_opts(tl_sim_pump_opts *o, const tl_config *cfg) {
     *o = (tl_sim_pump_opts){.rate = cfg->rate > 0 ? cfg->rate : 0};
+}
+
+void tl_cmd_kafka_opts(tl_kafka_opts *o, const tl_config *cfg) {
+    *o = (tl_kafka_opts){.brokers = cfg->brokers,
+                         .topic = cfg->topic,
+                         .group = cfg->group,
+                         .props = cfg->kafka_props,
+                         .n_props = cfg->n_kafka_props,
+                         .stop = tl_stop_flag()};
+}
+
+void tl_cmd_source_kafka_opts(tl_source_kafka_opts *o, const tl_config *cfg,
+                              const tl_stream_opts *st_opts, tl_store *store, tl_stream *st) {
+    *o = (tl_source_kafka_opts){.until_end = cfg->until_end,
+                                .assign_all = cfg->assign_all,
+                                .reset_topic = cfg->reset_topic,
+                                .broker_timeout_ms = cfg->broker_timeout_ms,
+                                .store = store,
+                                .ts_unit = st_opts->ts_unit,
+                                .max_message_bytes = st_opts->max_message_bytes};
+    tl_cmd_kafka_opts(&o->kafka, cfg);
+    tl_stream_source_hooks(st, &o->hooks);
 }

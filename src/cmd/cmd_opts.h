@@ -5,7 +5,10 @@
 
 #include "cmd/cmd.h"
 #include "conf/conf.h"
+#include "kafka/kafka.h"
 #include "sim/sim_pump.h"
+#include "source/source.h"
+#include "stream/stream.h"
 #include "web/web.h"
 
 void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_store *store);
@@ -14,6 +17,18 @@ void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_sto
  * `up`: --rate messages per second, 0 = as fast as possible. The rest of o
  * (count, duration, callbacks) is zeroed for the caller to fill. */
 void tl_cmd_sim_pump_opts(tl_sim_pump_opts *o, const tl_config *cfg);
+
+/* Kafka from the settings: --brokers, --topic, --group, the kafka: section
+ * and -X, and the process's stop flag (SIGINT/SIGTERM). Borrows cfg's
+ * strings. */
+void tl_cmd_kafka_opts(tl_kafka_opts *o, const tl_config *cfg);
+
+/* The Kafka source from the settings (tl_cmd_kafka_opts, --until-end,
+ * --assign-all, --reset-topic, --broker-timeout), parsing ticks as the
+ * stream st_opts does, checking against store, with the hooks of stream
+ * st (tl_stream_source_hooks). */
+void tl_cmd_source_kafka_opts(tl_source_kafka_opts *o, const tl_config *cfg,
+                              const tl_stream_opts *st_opts, tl_store *store, tl_stream *st);
 
 /* TL_EXIT_OK when cfg->lake names a lake that exists (a local folder; an S3 lake is checked by its first request), else
  * TL_EXIT_USAGE after printing why, with the path, as "ticklake <cmd>: ...".

@@ -130,7 +130,9 @@ static int open_sink(const tl_config *cfg, sink *k, tl_err *err) {
     if (!cfg->brokers || !*cfg->brokers)
         return tl_err_set(err, TL_ERR_INVALID,
                           "give --brokers HOST:PORT (Kafka) or --output - (JSONL to stdout)");
-    k->producer = tl_kafka_producer_new(cfg, NULL, err);
+    tl_kafka_opts ko;
+    tl_cmd_kafka_opts(&ko, cfg);
+    k->producer = tl_kafka_producer_new(&ko, err);
     return k->producer ? 0 : err->code;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "lake/lake.h"
 #include "source/source.h"
 #include "store/store.h"
@@ -101,8 +102,13 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     if (!(store = tl_store_conf_open(cfg, false, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
-    src = cfg->from ? tl_source_file_new(cfg->from, (size_t)cfg->max_message_bytes, st, &err)
-                    : tl_source_kafka_new(cfg, st, cfg->until_end, cfg->assign_all, &err);
+    if (cfg->from) {
+        src = tl_source_file_new(cfg->from, (size_t)cfg->max_message_bytes, &err);
+    } else {
+        tl_source_kafka_opts ko;
+        tl_cmd_source_kafka_opts(&ko, cfg, &opts, store, st);
+        src = tl_source_kafka_new(&ko, &err);
+    }
     if (!src)
         goto out;
     tl_info("stream", "%s -> %s", cfg->from ? cfg->from : cfg->topic, cfg->lake);

@@ -45,7 +45,9 @@
 
 typedef struct up {
     const tl_config *cfg;
-    tl_config kcfg; /* cfg with the dev broker, topic and this run's group */
+    /* Where this run's ticks go: the dev broker (or --brokers), and a topic
+     * and group of this run's own; the rest of Kafka's settings are cfg's. */
+    const char *brokers;
     char group[256];
     char topic[256];
     tl_store *store;
@@ -56,6 +58,14 @@ typedef struct up {
     atomic_int failed;
     tl_err sim_err, stream_err;
 } up;
+
+/* Kafka as the settings say, with this run's brokers, topic and group. */
+static void kafka_opts(const up *u, tl_kafka_opts *o) {
+    tl_cmd_kafka_opts(o, u->cfg);
+    o->brokers = u->brokers;
+    o->topic = u->topic;
+    o->group = u->group;
+}
 
 /* ---- simulator thread ------------------------------------------------------ */
 
@@ -108,7 +118,9 @@ static void *sim_main(void *arg) {
     int rc = tl_sim_faults_parse(DEMO_FAULTS, &o.faults, &u->sim_err);
     if (rc == 0 && !(sim = tl_sim_new(&o, &u->sim_err)))
         rc = -1;
-    if (rc == 0 && !(p = tl_kafka_producer_new(&u->kcfg, NULL, &u->sim_err)))
+    tl_kafka_opts ko;
+    kafka_opts(u, &ko);
+    if (rc == 0 && !(p = tl_kafka_producer_new(&ko, &u->sim_err)))
         rc = -1;
     if (rc == 0)
         rc = sim_loop(u, sim, p, &u->sim_err);
@@ -146,8 +158,8 @@ static bool stream_stop(void *ud) {
 
 static void stream_opts(const tl_config *cfg, up *u, tl_stream_opts *o) {
     tl_stream_opts_from_config(o, cfg); /* ts_unit was validated by the settings table */
-    o->topic = u->kcfg.topic;
-    o->group = u->kcfg.group;
+    o->topic = u->topic;
+    o->group = u->group;
 }
 
 static void *stream_main(void *arg) {
@@ -160,7 +172,11 @@ static void *stream_main(void *arg) {
     int rc = st ? 0 : -1;
     if (rc == 0) {
         tl_stream_on_row(st, tl_live_on_row, u->live);
-        if (!(src = tl_source_kafka_new(&u->kcfg, st, false, false, err)))
+        tl_source_kafka_opts ko;
+        tl_cmd_source_kafka_opts(&ko, u->cfg, &o, u->store, st);
+        kafka_opts(u, &ko.kafka);
+        ko.until_end = ko.assign_all = false; /* a group member that runs until stopped */
+        if (!(src = tl_source_kafka_new(&ko, err)))
             rc = -1;
     }
     if (rc == 0) {
@@ -221,7 +237,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     bool sim_started = false, stream_started = false;
     int rc = TL_EXIT_FAILURE;
 
-    u.kcfg = *cfg; /* shallow: the strings stay cfg's */
+    u.brokers = cfg->brokers;
     if (cfg->brokers && *cfg->brokers) {
         /* An external Kafka (--brokers): its offsets persist, so the
          * configured topic and group, and a restarted `up` resumes where
@@ -239,10 +255,8 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         snprintf(u.topic, sizeof u.topic, "%s-up%lld", cfg->topic, run_id);
         if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, u.topic, &err)))
             goto out;
-        u.kcfg.brokers = (char *)tl_kafka_mock_bootstraps(broker);
+        u.brokers = tl_kafka_mock_bootstraps(broker);
     }
-    u.kcfg.group = u.group;
-    u.kcfg.topic = u.topic;
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     if (!(u.store = tl_store_conf_open(cfg, false, &err)) || !(u.live = tl_live_new(NULL))) {
         if (!err.msg[0])
@@ -287,7 +301,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     char pace[64] = "as fast as possible";
     if (cfg->rate > 0)
         snprintf(pace, sizeof pace, "%lld ticks/s", (long long)cfg->rate);
-    printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %s%s\n", u.kcfg.brokers,
+    printf("ticklake up: broker %s, topic %s, lake %s, %lld symbols at %s%s\n", u.brokers,
            u.topic, cfg->lake, (long long)cfg->symbols, pace,
            cfg->duration_ms > 0 ? "" : "; Ctrl-C stops");
     fflush(stdout);

@@ -2,9 +2,9 @@
  * group consumer whose caller decides where each assigned partition starts,
  * and librdkafka's in-process mock cluster as a development broker.
  *
- * Configuration: tl_kafka_conf_new() builds the librdkafka configuration from
- * tl_config: our defaults, then bootstrap.servers = cfg->brokers, then every
- * cfg->kafka_props pair verbatim (the YAML `kafka:` section, then -X), so a
+ * Configuration: a tl_kafka_opts, filled by the command layer from the
+ * settings: our defaults, then bootstrap.servers = opts->brokers, then every
+ * opts->props pair verbatim (the YAML `kafka:` section, then -X), so a
  * user can override anything except the few consumer settings the wrapper's
  * correctness depends on (listed at tl_kafka_consumer_new).
  *
@@ -24,8 +24,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
+#include <signal.h>
+
+#include "conf/conf.h" /* tl_kv */
 #include "util/err.h"
+
+/* What a producer or consumer is built from. Strings and props are
+ * borrowed for the call that takes the options. */
+typedef struct tl_kafka_opts {
+    const char *brokers; /* bootstrap.servers; NULL or "": from props */
+    const char *topic;
+    const char *group; /* consumers: the group id (-X group.id wins) */
+    const tl_kv *props; /* librdkafka properties, verbatim, in order */
+    size_t n_props;
+    /* Non-zero once the caller wants blocking calls to give up (a signal):
+     * a produce waiting for room in a full queue, a consume waiting for its
+     * first message. Borrowed, must outlive the handle; NULL: never. */
+    const volatile sig_atomic_t *stop;
+} tl_kafka_opts;
 
 /* ---- producer ------------------------------------------------------------ */
 
@@ -38,14 +54,14 @@ typedef struct tl_kafka_producer_stats {
     char last_error[256];
 } tl_kafka_producer_stats;
 
-/* A producer for `topic` (NULL = cfg->topic). Defaults, overridable with -X:
+/* A producer for o->topic. Defaults, overridable with -X:
  * linger.ms=5, batch.num.messages=10000, queue.buffering.max.messages=200000
  * (the in-flight bound), compression.codec=zstd, enable.idempotence=true. */
-tl_kafka_producer *tl_kafka_producer_new(const tl_config *cfg, const char *topic, tl_err *err);
+tl_kafka_producer *tl_kafka_producer_new(const tl_kafka_opts *o, tl_err *err);
 
 /* Queue one message (payload and key are copied), partitioned by the key's
  * hash. When the local queue is full it serves delivery reports and retries:
- * it never drops. Returns 0, TL_ERR_STOPPED when a stop was requested while
+ * it never drops. Returns 0, TL_ERR_STOPPED when the stop flag was set while
  * it waited (the message was not queued), or TL_ERR_KAFKA. */
 int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, const void *payload,
                      size_t len, tl_err *err);
@@ -103,7 +119,7 @@ typedef struct tl_kafka_msg {
 
 typedef struct tl_kafka_consumer tl_kafka_consumer;
 
-/* Joins group cfg->group and subscribes to cfg->topic.
+/* Joins group o->group and subscribes to o->topic.
  *
  * Forced, whatever -X says: enable.auto.commit=false,
  * enable.auto.offset.store=false, enable.partition.eof=true (the caller owns
@@ -114,7 +130,7 @@ typedef struct tl_kafka_consumer tl_kafka_consumer;
  * new set (start for each). With -X partition.assignment.strategy=
  * cooperative-sticky only the partitions that move are revoked/assigned;
  * both are handled. */
-tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_consumer_cbs *cbs,
+tl_kafka_consumer *tl_kafka_consumer_new(const tl_kafka_opts *o, const tl_kafka_consumer_cbs *cbs,
                                          tl_err *err);
 
 /* Fills out[0..max) with messages, waiting up to timeout_ms for the first

@@ -1,4 +1,4 @@
-/* Building librdkafka configurations from tl_config (kcat's -X model: every
+/* Building librdkafka configurations from tl_kafka_opts (kcat's -X model: every
  * property passes straight through, librdkafka validates it). */
 #include "kafka/kafka_int.h"
 
@@ -105,7 +105,7 @@ static int set_list(rd_kafka_conf_t *conf, const tl_kafka_prop *props, const cha
     return 0;
 }
 
-rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *defaults,
+rd_kafka_conf_t *tl_kafka_conf_new(const tl_kafka_opts *o, const tl_kafka_prop *defaults,
                                    const tl_kafka_prop *forced, tl_err *err) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (!conf) {
@@ -116,11 +116,11 @@ rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *de
     rd_kafka_conf_set_error_cb(conf, error_cb);
     if (set_list(conf, defaults, "ticklake default", err) < 0)
         goto fail;
-    if (cfg->brokers && *cfg->brokers &&
-        tl_kafka_conf_set(conf, "bootstrap.servers", cfg->brokers, "--brokers", err) < 0)
+    if (o->brokers && *o->brokers &&
+        tl_kafka_conf_set(conf, "bootstrap.servers", o->brokers, "--brokers", err) < 0)
         goto fail;
-    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
-        const tl_kv *kv = &cfg->kafka_props[i];
+    for (size_t i = 0; i < o->n_props; i++) {
+        const tl_kv *kv = &o->props[i];
         if (tl_kafka_conf_set(conf, kv->key, kv->value, "kafka: section or -X", err) < 0)
             goto fail;
     }
@@ -130,8 +130,8 @@ rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *de
         /* Say so when a user setting is overridden, instead of silently. */
         if (rd_kafka_conf_get(conf, f->key, cur, &n) == RD_KAFKA_CONF_OK &&
             strcmp(cur, f->value) != 0) {
-            for (size_t i = 0; i < cfg->n_kafka_props; i++) {
-                if (strcmp(cfg->kafka_props[i].key, f->key) == 0)
+            for (size_t i = 0; i < o->n_props; i++) {
+                if (strcmp(o->props[i].key, f->key) == 0)
                     tl_warn("kafka", "ignoring %s=%s: ticklake needs %s=%s", f->key, cur, f->key,
                             f->value);
             }

@@ -17,12 +17,12 @@
 #include "kafka/kafka_int.h"
 #include "util/clock.h"
 #include "util/log.h"
-#include "util/signals.h"
 
 struct tl_kafka_consumer {
     tl_kafka_health health; /* first: the opaque the error callback sees */
     rd_kafka_t *rk;
     char *topic;
+    const volatile sig_atomic_t *stop; /* the caller's stop flag, or NULL */
     tl_kafka_consumer_cbs cbs;
     int32_t *assigned; /* sorted */
     size_t n_assigned, cap_assigned;
@@ -323,7 +323,7 @@ static void drop_message(rd_kafka_message_t *m, void *opaque) {
     (void)opaque;
 }
 
-tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_consumer_cbs *cbs,
+tl_kafka_consumer *tl_kafka_consumer_new(const tl_kafka_opts *o, const tl_kafka_consumer_cbs *cbs,
                                          tl_err *err) {
     char errstr[512];
     rd_kafka_conf_t *conf = NULL;
@@ -335,15 +335,16 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
     }
     if (cbs)
         c->cbs = *cbs;
-    if (!cfg->topic || !*cfg->topic || !cfg->group || !*cfg->group) {
+    c->stop = o->stop;
+    if (!o->topic || !*o->topic || !o->group || !*o->group) {
         tl_err_set(err, TL_ERR_INVALID, "a consumer needs a topic (--topic) and a group (--group)");
         goto fail;
     }
-    if (!(c->topic = strdup(cfg->topic))) {
+    if (!(c->topic = strdup(o->topic))) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory creating a consumer");
         goto fail;
     }
-    conf = tl_kafka_conf_new(cfg, consumer_defaults, consumer_forced, err);
+    conf = tl_kafka_conf_new(o, consumer_defaults, consumer_forced, err);
     if (!conf)
         goto fail;
     /* the fetch handles: everything but the group, a small prefetch */
@@ -352,12 +353,12 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_config *cfg, const tl_kafka_co
         tl_kafka_conf_set(c->peek_conf, "client.id", "ticklake-check", "ticklake", err) < 0 ||
         tl_kafka_conf_set(c->peek_conf, "queued.min.messages", "1000", "ticklake", err) < 0)
         goto fail;
-    if (tl_kafka_conf_set(conf, "group.id", cfg->group, "--group", err) < 0)
+    if (tl_kafka_conf_set(conf, "group.id", o->group, "--group", err) < 0)
         goto fail;
     /* -X group.id wins over --group, as every other -X does. */
-    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
-        if (strcmp(cfg->kafka_props[i].key, "group.id") == 0 &&
-            tl_kafka_conf_set(conf, "group.id", cfg->kafka_props[i].value, "-X", err) < 0)
+    for (size_t i = 0; i < o->n_props; i++) {
+        if (strcmp(o->props[i].key, "group.id") == 0 &&
+            tl_kafka_conf_set(conf, "group.id", o->props[i].value, "-X", err) < 0)
             goto fail;
     }
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -504,7 +505,7 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
             break;
         }
         if (!m) {
-            if (n > 0 || left <= 0 || tl_stop_requested())
+            if (n > 0 || left <= 0 || (c->stop && *c->stop))
                 break;
             continue;
         }

@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
 #include "kafka/kafka.h"
 #include "util/err.h"
 
@@ -53,13 +52,13 @@ typedef struct tl_kafka_prop {
 } tl_kafka_prop;
 
 /* A configuration from: `defaults` (NULL-key terminated, may be NULL),
- * bootstrap.servers = cfg->brokers (when set), cfg->kafka_props in order,
+ * bootstrap.servers = o->brokers (when set), o->props in order,
  * then `forced` (may be NULL). Routes librdkafka's logs to tl_log; the
  * caller must set the opaque to a struct whose first member is a
  * tl_kafka_health (the error callback records authentication failures
  * there), or leave it NULL.
  * Errors name the property and the value. */
-rd_kafka_conf_t *tl_kafka_conf_new(const tl_config *cfg, const tl_kafka_prop *defaults,
+rd_kafka_conf_t *tl_kafka_conf_new(const tl_kafka_opts *o, const tl_kafka_prop *defaults,
                                    const tl_kafka_prop *forced, tl_err *err);
 
 /* Set one property; the error names it. */

@@ -55,7 +55,7 @@ tl_kafka_mock *tl_kafka_mock_new(const char *listen, int partitions, const char 
     }
     if (!(m = calloc(1, sizeof *m)))
         goto nomem;
-    tl_config empty = {0};
+    tl_kafka_opts empty = {0};
     if (!(conf = tl_kafka_conf_new(&empty, NULL, NULL, err)))
         goto fail;
     m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);

@@ -7,12 +7,12 @@
 #include "kafka/kafka_int.h"
 #include "util/clock.h"
 #include "util/log.h"
-#include "util/signals.h"
 
 struct tl_kafka_producer {
     tl_kafka_health health; /* first: the opaque the error callback sees */
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
+    const volatile sig_atomic_t *stop; /* the caller's stop flag, or NULL */
     tl_kafka_producer_stats stats;
 };
 
@@ -47,12 +47,11 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     }
 }
 
-tl_kafka_producer *tl_kafka_producer_new(const tl_config *cfg, const char *topic, tl_err *err) {
+tl_kafka_producer *tl_kafka_producer_new(const tl_kafka_opts *o, tl_err *err) {
     char errstr[512];
     rd_kafka_conf_t *conf = NULL;
+    const char *topic = o->topic;
     tl_kafka_producer *p = calloc(1, sizeof *p);
-    if (!topic)
-        topic = cfg->topic;
     if (!p) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory creating a producer");
         return NULL;
@@ -61,7 +60,8 @@ tl_kafka_producer *tl_kafka_producer_new(const tl_config *cfg, const char *topic
         tl_err_set(err, TL_ERR_INVALID, "no topic given (--topic)");
         goto fail;
     }
-    conf = tl_kafka_conf_new(cfg, producer_defaults, NULL, err);
+    p->stop = o->stop;
+    conf = tl_kafka_conf_new(o, producer_defaults, NULL, err);
     if (!conf)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
@@ -103,7 +103,7 @@ int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, cons
             return tl_err_set(err, TL_ERR_KAFKA, "producing to %s: %s", rd_kafka_topic_name(p->rkt),
                               rd_kafka_err2str(e));
         /* Queue full: wait for deliveries to free room. */
-        if (tl_stop_requested())
+        if (p->stop && *p->stop)
             return tl_err_set(err, TL_ERR_STOPPED, "stopped while the producer queue was full");
         rd_kafka_poll(p->rk, 10);
         if (tl_kafka_health_check(&p->health, err))

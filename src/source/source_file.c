@@ -184,13 +184,13 @@ static void try_map(file_source *f) {
 static const tl_source_ops file_ops = {"file",         file_read,  file_release,
                                        file_committed, file_close, file_destroy};
 
-tl_source *tl_source_file_new(const char *path, size_t max_line, tl_stream *stream, tl_err *err) {
+tl_source *tl_source_file_new(const char *path, size_t max_line, tl_err *err) {
     file_source *f = calloc(1, sizeof *f);
     if (!f || !(f->buf = malloc(BLOCK)) || !(f->path = strdup(path))) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    f->base = (tl_source){&file_ops, stream};
+    f->base = (tl_source){&file_ops};
     f->cap = BLOCK;
     f->max_line = max_line ? max_line : SIZE_MAX / 4;
     if (strcmp(path, "-") == 0) {

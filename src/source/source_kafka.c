@@ -27,10 +27,7 @@ typedef struct part_pos {
 typedef struct kafka_source {
     tl_source base;
     tl_kafka_consumer *consumer;
-    const tl_config *cfg; /* borrowed: outlives the source */
-    bool until_end;
-    bool reset_topic;
-    int64_t broker_timeout_ms;
+    tl_source_kafka_opts o; /* strings, store and stop flag borrowed */
     bool ever_assigned;
     tl_topic_check *check;
     bool failed; /* a partition was refused: read() returns fail_err */
@@ -56,12 +53,27 @@ static part_pos *pos_of(kafka_source *k, int32_t p) {
     return &k->pos[p];
 }
 
+/* Where the driver says to resume partition (-1: the lake holds nothing). */
+static int64_t assign(kafka_source *k, int32_t partition) {
+    return k->o.hooks.assign ? k->o.hooks.assign(k->o.hooks.ud, partition) : -1;
+}
+
+static tl_topic_check *topic_check_new(const kafka_source *k) {
+    tl_topic_check_opts co = {.store = k->o.store,
+                              .topic = k->o.kafka.topic,
+                              .group = k->o.kafka.group,
+                              .ts_unit = k->o.ts_unit,
+                              .max_message_bytes = k->o.max_message_bytes};
+    return tl_topic_check_new(&co);
+}
+
 static void refuse(kafka_source *k, tl_err *err) {
     if (!k->failed) {
         k->failed = true;
         k->fail_err = *err;
     }
-    tl_stream_fail(k->base.stream, err);
+    if (k->o.hooks.fail)
+        k->o.hooks.fail(k->o.hooks.ud, err);
 }
 
 /* Was the topic recreated under the lake? 1 (why filled), 0 no, or -1 when
@@ -82,7 +94,7 @@ static int recreated(kafka_source *k, int32_t partition, int64_t resume, int64_t
     int64_t from = resume - TL_TOPIC_CHECK_WINDOW > low ? resume - TL_TOPIC_CHECK_WINDOW : low;
     size_t compared = 0;
     tl_err err = {0};
-    if (!k->check && !(k->check = tl_topic_check_new(k->cfg))) {
+    if (!k->check && !(k->check = topic_check_new(k))) {
         tl_warn("source", "partition %d: out of memory: not checked against the lake",
                 (int)partition);
         return -1;
@@ -101,7 +113,7 @@ static int recreated(kafka_source *k, int32_t partition, int64_t resume, int64_t
 
 static int64_t on_start(void *ud, int32_t partition) {
     kafka_source *k = ud;
-    int64_t resume = tl_stream_assign_partition(k->base.stream, partition);
+    int64_t resume = assign(k, partition);
     part_pos *pp = pos_of(k, partition);
     if (pp) {
         tl_err err;
@@ -112,13 +124,13 @@ static int64_t on_start(void *ud, int32_t partition) {
             pp->end_at_assign = high;
             char why[700];
             if (recreated(k, partition, resume, low, high, why, sizeof why) == 1) {
-                if (!k->reset_topic) {
+                if (!k->o.reset_topic) {
                     tl_err_set(&err, TL_ERR_INVALID,
                                "topic %s, partition %d is not what the lake read: %s. Was the "
                                "topic deleted and recreated? Nothing was read from it. To read "
                                "the new topic from its beginning into this lake, run again with "
                                "--reset-topic; or use a new lake (or group)",
-                               k->cfg->topic, (int)partition, why);
+                               k->o.kafka.topic, (int)partition, why);
                     refuse(k, &err);
                     return TL_KAFKA_OFFSET_END; /* read nothing, commit nothing */
                 }
@@ -127,9 +139,9 @@ static int64_t on_start(void *ud, int32_t partition) {
                         "position in the lake goes back to nothing and it is read again from "
                         "its beginning, offset %lld; the lake keeps the rows it holds, and ticks "
                         "whose (symbol, seq) it holds are dropped as duplicates",
-                        k->cfg->topic, (int)partition, why, (long long)low);
+                        k->o.kafka.topic, (int)partition, why, (long long)low);
                 if (!k->check)
-                    k->check = tl_topic_check_new(k->cfg);
+                    k->check = topic_check_new(k);
                 if (!k->check || tl_topic_check_reset(k->check, partition, why, &err) != 0) {
                     if (!k->check)
                         tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
@@ -137,7 +149,7 @@ static int64_t on_start(void *ud, int32_t partition) {
                     refuse(k, &err);
                     return TL_KAFKA_OFFSET_END;
                 }
-                resume = tl_stream_assign_partition(k->base.stream, partition);
+                resume = assign(k, partition);
                 pp->next = resume >= 0 ? resume : 0;
             }
             if (pp->next < low) {
@@ -167,15 +179,9 @@ static int64_t on_start(void *ud, int32_t partition) {
 
 static void on_revoke(void *ud, int32_t partition) {
     kafka_source *k = ud;
-    tl_err err;
-    /* everything read so far goes into the lake before the partition moves */
-    if (tl_stream_flush(k->base.stream, &err) != 0) {
-        /* fatal: rows read but not written must not be covered by a later
-         * commit; the stream stops and a restart resumes from the lake */
-        tl_err_wrap(&err, "flush on revoke of partition %d", (int)partition);
-        tl_stream_fail(k->base.stream, &err);
-    }
-    tl_stream_forget_partition(k->base.stream, partition);
+    /* the driver makes everything read so far durable before it moves */
+    if (k->o.hooks.revoke)
+        k->o.hooks.revoke(k->o.hooks.ud, partition);
     part_pos *pp = pos_of(k, partition);
     if (pp)
         pp->assigned = false;
@@ -212,7 +218,7 @@ static int kafka_read(tl_source *src, tl_source_msg *out, size_t max, int timeou
         *err = k->fail_err;
         return k->fail_err.code ? (int)k->fail_err.code : TL_ERR_INVALID;
     }
-    if (k->until_end && reached_end(k))
+    if (k->o.until_end && reached_end(k))
         return TL_ERR_END;
     if (max > MAX_BATCH)
         max = MAX_BATCH;
@@ -225,8 +231,8 @@ static int kafka_read(tl_source *src, tl_source_msg *out, size_t max, int timeou
         return k->fail_err.code ? (int)k->fail_err.code : TL_ERR_INVALID;
     }
     /* --until-end must end: a broker that stays away is an error */
-    if (n == 0 && k->until_end &&
-        tl_kafka_consumer_check_brokers(k->consumer, k->broker_timeout_ms, err) != 0)
+    if (n == 0 && k->o.until_end &&
+        tl_kafka_consumer_check_brokers(k->consumer, k->o.broker_timeout_ms, err) != 0)
         return TL_ERR_KAFKA;
     k->nmsgs = (size_t)n;
     for (int i = 0; i < n; i++) {
@@ -269,20 +275,20 @@ static void kafka_destroy(tl_source *src) {
 static const tl_source_ops kafka_ops = {"kafka",         kafka_read,  kafka_release,
                                         kafka_committed, kafka_close, kafka_destroy};
 
-tl_source *tl_source_kafka_new(const tl_config *cfg, tl_stream *stream, bool until_end,
-                               bool assign_all, tl_err *err) {
+tl_source *tl_source_kafka_new(const tl_source_kafka_opts *o, tl_err *err) {
+    if (!o->store) { /* the recreated-topic check needs the lake */
+        tl_err_set(err, TL_ERR_INVALID, "a Kafka source needs the lake it feeds");
+        return NULL;
+    }
     kafka_source *k = calloc(1, sizeof *k);
     if (!k) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    k->base = (tl_source){&kafka_ops, stream};
-    k->cfg = cfg;
-    k->until_end = until_end;
-    k->reset_topic = cfg->reset_topic;
-    k->broker_timeout_ms = cfg->broker_timeout_ms;
-    tl_kafka_consumer_cbs cbs = {on_start, on_revoke, on_eof, k, assign_all};
-    if (!(k->consumer = tl_kafka_consumer_new(cfg, &cbs, err))) {
+    k->base = (tl_source){&kafka_ops};
+    k->o = *o;
+    tl_kafka_consumer_cbs cbs = {on_start, on_revoke, on_eof, k, o->assign_all};
+    if (!(k->consumer = tl_kafka_consumer_new(&o->kafka, &cbs, err))) {
         free(k);
         return NULL;
     }

@@ -30,8 +30,7 @@ typedef struct lake_entry {
 } lake_entry;
 
 struct tl_topic_check {
-    const tl_config *cfg;
-    tl_store *store;
+    tl_topic_check_opts o;
     tl_lake_snapshot *ticks, *dead;
     tl_duck *duck;
     tl_tick_parser *parser;
@@ -45,10 +44,10 @@ struct tl_topic_check {
     size_t why_cap;
 };
 
-tl_topic_check *tl_topic_check_new(const tl_config *cfg) {
+tl_topic_check *tl_topic_check_new(const tl_topic_check_opts *o) {
     tl_topic_check *tc = calloc(1, sizeof *tc);
     if (tc)
-        tc->cfg = cfg;
+        tc->o = *o;
     return tc;
 }
 
@@ -67,22 +66,19 @@ void tl_topic_check_destroy(tl_topic_check *tc) {
     tl_lake_snapshot_free(tc->dead);
     tl_duck_close(tc->duck);
     tl_tick_parser_destroy(tc->parser);
-    tl_store_destroy(tc->store);
     free(tc);
 }
 
 /* The lake and DuckDB, once; the snapshots refreshed each time. */
 static int open_lake(tl_topic_check *tc, tl_err *err) {
-    if (!tc->store && !(tc->store = tl_store_conf_open(tc->cfg, false, err)))
-        return err->code ? err->code : TL_ERR_IO;
-    if (!tc->ticks && tl_lake_snapshot_load(tc->store, TL_TICKS_TABLE, &tc->ticks, err) != 0)
+    if (!tc->ticks && tl_lake_snapshot_load(tc->o.store, TL_TICKS_TABLE, &tc->ticks, err) != 0)
         return err->code;
-    if (!tc->dead && tl_lake_snapshot_load(tc->store, TL_DEADLETTER_TABLE, &tc->dead, err) != 0)
+    if (!tc->dead && tl_lake_snapshot_load(tc->o.store, TL_DEADLETTER_TABLE, &tc->dead, err) != 0)
         return err->code;
     if (!tc->duck && !(tc->duck = tl_duck_open(NULL, 0, err)))
         return err->code;
-    if (tl_lake_snapshot_refresh(tc->store, tc->ticks, err) != 0 ||
-        tl_lake_snapshot_refresh(tc->store, tc->dead, err) != 0)
+    if (tl_lake_snapshot_refresh(tc->o.store, tc->ticks, err) != 0 ||
+        tl_lake_snapshot_refresh(tc->o.store, tc->dead, err) != 0)
         return err->code;
     return 0;
 }
@@ -103,10 +99,7 @@ int tl_topic_check_msg_keys(tl_topic_check *tc, const void *data, size_t len, ch
     tl_tick_error terr;
     tick_key[0] = '\0';
     if (!tc->parser) { /* parses as the stream does: the same settings */
-        tl_ts_unit unit = TL_TS_UNIT_MS;
-        if (tc->cfg->ts_unit)
-            tl_ts_unit_parse(tc->cfg->ts_unit, &unit);
-        if (!(tc->parser = tl_tick_parser_new(unit, (size_t)tc->cfg->max_message_bytes)))
+        if (!(tc->parser = tl_tick_parser_new(tc->o.ts_unit, tc->o.max_message_bytes)))
             return -1;
     }
     if (tl_tick_parse(tc->parser, data, len, &t, &terr) == 0) {
@@ -233,7 +226,7 @@ static long window_files(tl_topic_check *tc, const tl_lake_snapshot *snap, const
                          const char *prefix, bool compacted_ok, int64_t from, int64_t last,
                          tl_buf *out, tl_err *err) {
     char cache[1024];
-    tl_store_default_cache_dir(tc->store, cache, sizeof cache);
+    tl_store_default_cache_dir(tc->o.store, cache, sizeof cache);
     long used = 0;
     tl_buf_puts(out, "[");
     for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++) {
@@ -242,7 +235,7 @@ static long window_files(tl_topic_check *tc, const tl_lake_snapshot *snap, const
             continue;
         char key[1024];
         snprintf(key, sizeof key, "%s/%s", table, f->path);
-        char *local = tl_store_local_copy(tc->store, key, cache, err);
+        char *local = tl_store_local_copy(tc->o.store, key, cache, err);
         if (!local)
             return -1;
         size_t qcap = strlen(local) * 2 + 1;
@@ -263,7 +256,7 @@ static long window_files(tl_topic_check *tc, const tl_lake_snapshot *snap, const
 }
 
 static int load_window(tl_topic_check *tc, int64_t from, int64_t last, tl_err *err) {
-    const char *topic = tc->cfg->topic;
+    const char *topic = tc->o.topic;
     char prefix[512], src[300], qsrc[620];
     tl_buf files = TL_BUF_INIT, sql = TL_BUF_INIT;
     int rc = 0;
@@ -413,11 +406,11 @@ static int reset_table(tl_topic_check *tc, tl_lake_snapshot *snap, const char *t
     if (!rc)
         rc = tl_lake_tx_param(tx, "resetTopic", why, err);
     if (!rc)
-        rc = tl_lake_commit(tc->store, table, tx, tl_lake_snapshot_version(snap), NULL, err);
+        rc = tl_lake_commit(tc->o.store, table, tx, tl_lake_snapshot_version(snap), NULL, err);
     tl_lake_tx_destroy(tx);
     if (rc)
         return tl_err_wrap(err, "resetting %s's position in %s", app, table);
-    return tl_lake_snapshot_refresh(tc->store, snap, err);
+    return tl_lake_snapshot_refresh(tc->o.store, snap, err);
 }
 
 int tl_topic_check_reset(tl_topic_check *tc, int32_t partition, const char *why, tl_err *err) {
@@ -426,7 +419,7 @@ int tl_topic_check_reset(tl_topic_check *tc, int32_t partition, const char *why,
         return rc;
     char app[512];
     /* the stream's app id: "<group>/<topic>/<partition>" */
-    snprintf(app, sizeof app, "%s/%s/%d", tc->cfg->group, tc->cfg->topic, (int)partition);
+    snprintf(app, sizeof app, "%s/%s/%d", tc->o.group, tc->o.topic, (int)partition);
     if ((rc = reset_table(tc, tc->dead, TL_DEADLETTER_TABLE, app, why, err)) != 0)
         return rc;
     return reset_table(tc, tc->ticks, TL_TICKS_TABLE, app, why, err);

@@ -15,8 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
 #include "kafka/kafka.h"
+#include "store/store.h"
+#include "tick/tick.h"
 #include "util/err.h"
 
 /* How many offsets before the lake's position are compared. */
@@ -24,9 +25,19 @@
 
 typedef struct tl_topic_check tl_topic_check;
 
-/* cfg is borrowed (lake, topic, group, tick settings) and must outlive the
- * check; the lake and DuckDB are opened at the first use. */
-tl_topic_check *tl_topic_check_new(const tl_config *cfg);
+/* What the check compares against: the lake (borrowed), the names the
+ * stream gives this topic's rows (topic, group: strings borrowed) and how
+ * it parses ticks. All must outlive the check. */
+typedef struct tl_topic_check_opts {
+    tl_store *store;
+    const char *topic;
+    const char *group;
+    tl_ts_unit ts_unit;
+    size_t max_message_bytes;
+} tl_topic_check_opts;
+
+/* The lake's snapshots and DuckDB are opened at the first use. */
+tl_topic_check *tl_topic_check_new(const tl_topic_check_opts *o);
 void tl_topic_check_destroy(tl_topic_check *tc);
 
 /* Compare the messages at offsets from..last of partition with the lake's

@@ -14,6 +14,29 @@ static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
     src->ops->committed(src, partition, last_offset);
 }
 
+static int64_t hook_assign(void *ud, int32_t partition) {
+    return tl_stream_assign_partition(ud, partition);
+}
+
+static void hook_revoke(void *ud, int32_t partition) {
+    tl_stream *st = ud;
+    tl_err err;
+    if (tl_stream_flush(st, &err) != 0) {
+        /* fatal: the stream stops and a restart resumes from the lake */
+        tl_err_wrap(&err, "flush on revoke of partition %d", (int)partition);
+        tl_stream_fail(st, &err);
+    }
+    tl_stream_forget_partition(st, partition);
+}
+
+static void hook_fail(void *ud, const tl_err *err) {
+    tl_stream_fail(ud, err);
+}
+
+void tl_stream_source_hooks(tl_stream *st, tl_source_hooks *out) {
+    *out = (tl_source_hooks){hook_assign, hook_revoke, hook_fail, st};
+}
+
 /* A read waits no longer than a time-triggered flush may be late. */
 static int read_timeout_ms(const tl_stream *st) {
     int64_t fi = st->opts.flush_interval_ms;

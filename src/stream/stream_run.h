@@ -27,6 +27,13 @@ typedef struct tl_stream_run_opts {
     void *ud;
 } tl_stream_run_opts;
 
+/* The hooks a partitioned source (Kafka) needs, served by st: assign =
+ * tl_stream_assign_partition; revoke = flush everything read (a failed
+ * flush fails the stream: rows read but not written must not be covered by
+ * a later commit), then forget the partition; fail = tl_stream_fail. Give
+ * them to the source when creating it (tl_source_kafka_opts.hooks). */
+void tl_stream_source_hooks(tl_stream *st, tl_source_hooks *out);
+
 /* Drive src into st (both borrowed). Returns 0 when the source ended or
  * stop said so and everything read is committed; else a negative tl_err
  * code with err set. When the source fails (not the stream), what was read

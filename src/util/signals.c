@@ -33,6 +33,9 @@ void tl_signals_install(void) {
 bool tl_stop_requested(void) {
     return stop_flag != 0;
 }
+const volatile sig_atomic_t *tl_stop_flag(void) {
+    return &stop_flag;
+}
 void tl_request_stop(void) {
     stop_flag = 1;
 }

@@ -60,21 +60,21 @@ static void eof_cb(void *ud, int32_t part, int64_t off) {
 
 /* The mock cluster delays a rejoin after a member left by the session timeout
  * minus a second, so tests use the smallest session timeout Kafka allows. */
-static tl_kv props[3];
+static tl_kv props[4];
 
-static tl_config make_cfg(const char *group, const char *key, const char *value) {
-    tl_config cfg = {0};
-    cfg.brokers = (char *)tl_kafka_mock_bootstraps(mock);
-    cfg.topic = (char *)"t";
-    cfg.group = (char *)group;
+static tl_kafka_opts make_cfg(const char *group, const char *key, const char *value) {
+    tl_kafka_opts cfg = {0};
+    cfg.brokers = tl_kafka_mock_bootstraps(mock);
+    cfg.topic = "t";
+    cfg.group = group;
     size_t n = 0;
     props[n++] = (tl_kv){(char *)"session.timeout.ms", (char *)"6000"};
     if (key)
         props[n++] = (tl_kv){(char *)key, (char *)value};
     if (getenv("TL_TEST_KAFKA_DEBUG")) /* e.g. cgrp,fetch */
         props[n++] = (tl_kv){(char *)"debug", getenv("TL_TEST_KAFKA_DEBUG")};
-    cfg.kafka_props = props;
-    cfg.n_kafka_props = n;
+    cfg.props = props;
+    cfg.n_props = n;
     return cfg;
 }
 
@@ -167,8 +167,8 @@ static void test_mock_listen_rules(void **state) {
 static void test_bad_property_named(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g", "no.such.property", "1");
-    assert_null(tl_kafka_producer_new(&cfg, NULL, &err));
+    tl_kafka_opts cfg = make_cfg("g", "no.such.property", "1");
+    assert_null(tl_kafka_producer_new(&cfg, &err));
     assert_int_equal(err.code, TL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "no.such.property"));
     cfg = make_cfg("g", "linger.ms", "not-a-number");
@@ -177,13 +177,35 @@ static void test_bad_property_named(void **state) {
     assert_non_null(strstr(err.msg, "linger.ms"));
 }
 
+/* The stop flag comes from the caller (no process global): a produce that
+ * waits for room in a full queue gives up when it is set. linger.ms keeps
+ * the first message queued, so the second finds the queue full. */
+static void test_stop_flag_ends_a_full_queue_wait(void **state) {
+    (void)state;
+    tl_err err;
+    volatile sig_atomic_t stop = 1;
+    tl_kafka_opts o = make_cfg("g-stop", "queue.buffering.max.messages", "1");
+    props[o.n_props++] = (tl_kv){(char *)"linger.ms", (char *)"60000"};
+    o.topic = "t-stop";
+    o.stop = &stop;
+    tl_kafka_producer *p = tl_kafka_producer_new(&o, &err);
+    assert_non_null(p);
+    assert_int_equal(tl_kafka_produce(p, "k", 1, "a", 1, &err), 0);
+    assert_int_equal(tl_kafka_produce(p, "k", 1, "b", 1, &err), TL_ERR_STOPPED);
+    tl_kafka_producer_stats st;
+    tl_kafka_producer_stats_get(p, &st);
+    assert_int_equal(st.produced, 1);
+    assert_int_equal(tl_kafka_producer_flush(p, 10000, &err), 0); /* flush ignores linger */
+    tl_kafka_producer_destroy(p);
+}
+
 /* Runs first: fills the topic the other tests read. */
 static void test_produce_and_consume_from_beginning(void **state) {
     (void)state;
     tl_err err;
     /* A tiny queue, so that producing runs into QUEUE_FULL and must wait. */
-    tl_config cfg = make_cfg("g-all", "queue.buffering.max.messages", "100");
-    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, NULL, &err);
+    tl_kafka_opts cfg = make_cfg("g-all", "queue.buffering.max.messages", "100");
+    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, &err);
     assert_non_null(p);
     for (int i = 0; i < NMSG; i++) {
         char key[16], val[32];
@@ -235,7 +257,7 @@ static void test_produce_and_consume_from_beginning(void **state) {
 static void test_commit_and_resume(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g-resume", NULL, NULL);
+    tl_kafka_opts cfg = make_cfg("g-resume", NULL, NULL);
     seen s;
     seen_init(&s);
     tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
@@ -271,7 +293,7 @@ static void test_commit_and_resume(void **state) {
 static void test_start_offset_callback(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g-resume", NULL, NULL); /* has committed offsets from above */
+    tl_kafka_opts cfg = make_cfg("g-resume", NULL, NULL); /* has committed offsets from above */
     seen s;
     seen_init(&s);
     int64_t expect = 0;
@@ -294,7 +316,7 @@ static void test_start_offset_callback(void **state) {
 static void test_cooperative(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g-coop", "partition.assignment.strategy", "cooperative-sticky");
+    tl_kafka_opts cfg = make_cfg("g-coop", "partition.assignment.strategy", "cooperative-sticky");
     seen s;
     seen_init(&s);
     s.start[1] = 5;
@@ -314,7 +336,7 @@ static void test_cooperative(void **state) {
 static void test_assign_all(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g-assign", NULL, NULL);
+    tl_kafka_opts cfg = make_cfg("g-assign", NULL, NULL);
     seen s;
     seen_init(&s);
     s.start[2] = 7;
@@ -340,7 +362,7 @@ static void test_assign_all(void **state) {
 static void test_broker_down(void **state) {
     (void)state;
     tl_err err = {0};
-    tl_config cfg = make_cfg("g-down", NULL, NULL);
+    tl_kafka_opts cfg = make_cfg("g-down", NULL, NULL);
     seen s;
     seen_init(&s);
     tl_kafka_consumer_cbs cbs = {start_cb, revoke_cb, eof_cb, &s, false};
@@ -406,7 +428,7 @@ static void test_broker_down(void **state) {
 static void test_close_with_messages_queued(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g-queued", NULL, NULL);
+    tl_kafka_opts cfg = make_cfg("g-queued", NULL, NULL);
     seen s;
     seen_init(&s);
     for (int q = 0; q < NPART; q++)
@@ -445,7 +467,7 @@ static int on_fetched(void *ud, const tl_kafka_msg *m) {
 static void test_fetch_range(void **state) {
     (void)state;
     tl_err err;
-    tl_config cfg = make_cfg("g-fetch", NULL, NULL);
+    tl_kafka_opts cfg = make_cfg("g-fetch", NULL, NULL);
     tl_kafka_consumer_cbs cbs = {0};
     tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
     assert_non_null(c);
@@ -468,10 +490,11 @@ static void test_fetch_range(void **state) {
  * bytes, as the lake's rows give them. */
 static void test_topic_check_keys(void **state) {
     (void)state;
-    tl_config cfg = make_cfg("g-keys", NULL, NULL);
-    cfg.ts_unit = (char *)"ms";
-    cfg.max_message_bytes = 65536;
-    tl_topic_check *tc = tl_topic_check_new(&cfg);
+    tl_topic_check_opts co = {.topic = "t",
+                              .group = "g-keys",
+                              .ts_unit = TL_TS_UNIT_MS,
+                              .max_message_bytes = 65536};
+    tl_topic_check *tc = tl_topic_check_new(&co);
     assert_non_null(tc);
     char want[256], got[256], *dead = NULL;
     const char *t1 = "{\"symbol\":\"AAPL\",\"ts\":\"2026-11-24T20:15:03.123456Z\",\"price\":189.25,"
@@ -520,22 +543,22 @@ static void test_auth_message(void **state) {
  * instead of librdkafka retrying until the timeout. */
 static tl_kv sasl_props[4];
 
-static tl_config sasl_cfg(const char *group) {
-    tl_config cfg = make_cfg(group, NULL, NULL);
+static tl_kafka_opts sasl_cfg(const char *group) {
+    tl_kafka_opts cfg = make_cfg(group, NULL, NULL);
     sasl_props[0] = (tl_kv){(char *)"security.protocol", (char *)"SASL_PLAINTEXT"};
     sasl_props[1] = (tl_kv){(char *)"sasl.mechanisms", (char *)"PLAIN"};
     sasl_props[2] = (tl_kv){(char *)"sasl.username", (char *)"alice"};
     sasl_props[3] = (tl_kv){(char *)"sasl.password", (char *)"wrong"};
-    cfg.kafka_props = sasl_props;
-    cfg.n_kafka_props = 4;
+    cfg.props = sasl_props;
+    cfg.n_props = 4;
     return cfg;
 }
 
 static void test_auth_failure_ends_the_wait(void **state) {
     (void)state;
     tl_err err = {0};
-    tl_config cfg = sasl_cfg("g-auth");
-    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, NULL, &err);
+    tl_kafka_opts cfg = sasl_cfg("g-auth");
+    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, &err);
     assert_non_null(p);
     assert_int_equal(tl_kafka_produce(p, "k", 1, "k:1", 3, &err), 0);
     /* a long timeout: without the auth check this returns "still
@@ -569,6 +592,7 @@ int main(void) {
         cmocka_unit_test(test_auth_message),
         cmocka_unit_test(test_auth_failure_ends_the_wait),
         cmocka_unit_test(test_produce_and_consume_from_beginning),
+        cmocka_unit_test(test_stop_flag_ends_a_full_queue_wait),
         cmocka_unit_test(test_commit_and_resume),
         cmocka_unit_test(test_start_offset_callback),
         cmocka_unit_test(test_cooperative),

@@ -57,9 +57,9 @@ static void write_ticks(fixture *f, int n) {
     assert_int_equal(fclose(out), 0);
 }
 
-static tl_source *file_source(fixture *f, tl_stream *st) {
+static tl_source *file_source(fixture *f) {
     tl_err err;
-    tl_source *src = tl_source_file_new(f->path, 4096, st, &err);
+    tl_source *src = tl_source_file_new(f->path, 4096, &err);
     assert_non_null(src);
     return src;
 }
@@ -71,7 +71,7 @@ static void test_file_to_end(void **state) {
         tl_err err;
         tl_stream *st = tl_stream_new(f->store, &f->opts, &err);
         assert_non_null(st);
-        tl_source *src = file_source(f, st);
+        tl_source *src = file_source(f);
         assert_int_equal(tl_stream_run(st, src, NULL, &err), 0);
         const tl_stream_counters *c = tl_stream_counters_get(st);
         assert_int_equal(c->accepted, round == 0 ? 5 : 0);
@@ -94,7 +94,7 @@ static void test_stop_before_reading(void **state) {
     tl_err err;
     tl_stream *st = tl_stream_new(f->store, &f->opts, &err);
     assert_non_null(st);
-    tl_source *src = file_source(f, st);
+    tl_source *src = file_source(f);
     int asked = 0;
     tl_stream_run_opts o = {.stop = stop_now, .ud = &asked};
     assert_int_equal(tl_stream_run(st, src, &o, &err), 0);
@@ -150,7 +150,7 @@ static void test_source_fails_after_a_batch(void **state) {
     f->opts.group = "g";
     tl_stream *st = tl_stream_new(f->store, &f->opts, &err);
     assert_non_null(st);
-    failing_source s = {.base = {&failing_ops, st}, .committed_partition = -9};
+    failing_source s = {.base = {&failing_ops}, .committed_partition = -9};
     long long now = tl_now_us() / 1000;
     for (int i = 0; i < 2; i++)
         snprintf(s.line[i], sizeof s.line[i],
@@ -165,11 +165,53 @@ static void test_source_fails_after_a_batch(void **state) {
     tl_stream_destroy(st);
 }
 
+static void ingest_line(tl_stream *st, int32_t partition, int64_t offset, int seq) {
+    char line[128];
+    tl_err err;
+    int n = snprintf(line, sizeof line, "{\"symbol\":\"IBM\",\"ts\":%lld,\"price\":3,\"seq\":%d}",
+                     (long long)(tl_now_us() / 1000), seq);
+    assert_int_equal(tl_stream_ingest(st, partition, offset, line, (size_t)n, &err), 0);
+}
+
+/* The hooks the stream serves a Kafka source: revoke makes what was read
+ * durable and forgets the partition, assign says where to resume from the
+ * lake, fail stops every later ingest and commit. */
+static void test_source_hooks(void **state) {
+    fixture *f = *state;
+    tl_err err;
+    f->opts.source_id = NULL;
+    f->opts.topic = "t";
+    f->opts.group = "g";
+    tl_stream *st = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(st);
+    tl_source_hooks h;
+    tl_stream_source_hooks(st, &h);
+    assert_int_equal(h.assign(h.ud, 3), -1); /* nothing of it in the lake yet */
+    ingest_line(st, 3, 0, 1);
+    ingest_line(st, 3, 1, 2);
+    h.revoke(h.ud, 3);
+    assert_int_equal(tl_stream_counters_get(st)->commits, 1);
+    assert_int_equal(tl_stream_counters_get(st)->buffered_rows, 0);
+    assert_int_equal(h.assign(h.ud, 3), 2);
+    tl_err_set(&err, TL_ERR_INVALID, "partition 3 refused");
+    (h.fail)(h.ud, &err); /* parenthesised: cmocka defines a fail() macro */
+    tl_err err2 = {0};
+    const char *line = "{\"symbol\":\"IBM\",\"ts\":1,\"price\":3,\"seq\":3}";
+    assert_true(tl_stream_ingest(st, 3, 2, line, strlen(line), &err2) < 0);
+    assert_non_null(strstr(err2.msg, "partition 3 refused"));
+    err2 = (tl_err){0};
+    assert_true(tl_stream_flush(st, &err2) < 0);
+    assert_non_null(strstr(err2.msg, "partition 3 refused"));
+    assert_int_equal(tl_stream_counters_get(st)->commits, 1);
+    tl_stream_destroy(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_before_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_fails_after_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_hooks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
