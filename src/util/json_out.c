@@ -33,17 +33,27 @@ static void print_cb(void *ctx, const char *s, size_t n) {
         j->oom = true; /* yajl's print callback cannot fail; checked after each call */
 }
 
-tl_json *tl_json_new(tl_buf *out) {
+static tl_json *json_new(tl_buf *out, bool pretty) {
     tl_json *j = calloc(1, sizeof *j);
     if (!j)
         return NULL;
     j->out = out;
     j->g = yajl_gen_alloc(NULL);
-    if (!j->g || !yajl_gen_config(j->g, yajl_gen_print_callback, print_cb, j)) {
+    if (!j->g || !yajl_gen_config(j->g, yajl_gen_print_callback, print_cb, j) ||
+        (pretty && (!yajl_gen_config(j->g, yajl_gen_beautify, 1) ||
+                    !yajl_gen_config(j->g, yajl_gen_indent_string, "  ")))) {
         tl_json_free(j);
         return NULL;
     }
     return j;
+}
+
+tl_json *tl_json_new(tl_buf *out) {
+    return json_new(out, false);
+}
+
+tl_json *tl_json_new_pretty(tl_buf *out) {
+    return json_new(out, true);
 }
 
 void tl_json_free(tl_json *j) {
@@ -215,16 +225,27 @@ int tl_json_uint(tl_json *j, uint64_t v) {
     return raw_number(j, num, (size_t)n);
 }
 
-int tl_json_micros(tl_json *j, int64_t micros) {
-    uint64_t mag = micros < 0 ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
-    char num[32];
-    int n = snprintf(num, sizeof num, "%s%" PRIu64 ".%06" PRIu64, micros < 0 ? "-" : "",
-                     mag / 1000000, mag % 1000000);
-    while (num[n - 1] == '0') /* shortest exact form: 189.25, and 3 for 3.000000 */
-        n--;
-    if (num[n - 1] == '.')
-        n--;
+int tl_json_fixed(tl_json *j, int64_t v, int decimals) {
+    if (decimals < 0 || decimals > 18)
+        return check_value(j) ? j->status : fail(j, TL_ERR_INVALID, "decimals outside 0..18");
+    uint64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char num[48];
+    int n = snprintf(num, sizeof num, "%s%" PRIu64, v < 0 ? "-" : "", mag / scale);
+    if (decimals > 0) {
+        n += snprintf(num + n, sizeof num - (size_t)n, ".%0*" PRIu64, decimals, mag % scale);
+        while (num[n - 1] == '0') /* shortest exact form: 189.25, and 3 for 3.000000 */
+            n--;
+        if (num[n - 1] == '.')
+            n--;
+    }
     return raw_number(j, num, (size_t)n);
+}
+
+int tl_json_micros(tl_json *j, int64_t micros) {
+    return tl_json_fixed(j, micros, 6);
 }
 
 int tl_json_double(tl_json *j, double v) {
@@ -258,7 +279,7 @@ static size_t digits(const char *s, size_t i, size_t n) {
 }
 
 /* RFC 8259 section 6: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool is_json_number(const char *s, size_t n) {
+bool tl_json_is_number(const char *s, size_t n) {
     size_t i = 0, d;
     if (i < n && s[i] == '-')
         i++;
@@ -282,7 +303,7 @@ static bool is_json_number(const char *s, size_t n) {
 }
 
 int tl_json_number(tl_json *j, const char *num, size_t n) {
-    if (!num || !is_json_number(num, n))
+    if (!num || !tl_json_is_number(num, n))
         return check_value(j) ? j->status : fail(j, TL_ERR_INVALID, "not a JSON number");
     return raw_number(j, num, n);
 }

@@ -31,6 +31,9 @@ typedef struct tl_json tl_json;
 
 /* A writer appending to out (not owned). NULL when out of memory. */
 tl_json *tl_json_new(tl_buf *out);
+/* The same, indenting by two spaces with one member or element per line and
+ * "key": value, for files people read (run_results.json). */
+tl_json *tl_json_new_pretty(tl_buf *out);
 void tl_json_free(tl_json *j);
 
 int tl_json_obj_begin(tl_json *j);
@@ -44,7 +47,12 @@ int tl_json_str(tl_json *j, const char *s); /* NULL writes null */
 int tl_json_strn(tl_json *j, const char *s, size_t n);
 int tl_json_int(tl_json *j, int64_t v);
 int tl_json_uint(tl_json *j, uint64_t v);
-/* Exact fixed-point micro-units as the shortest decimal: 189250000 -> 189.25. */
+/* The exact decimal v / 10^decimals (decimals 0..18) in its shortest form:
+ * (1234, 3) -> 1.234, (1500, 3) -> 1.5, (2000, 3) -> 2. For durations kept
+ * as integers (milliseconds from microseconds: decimals 3). */
+int tl_json_fixed(tl_json *j, int64_t v, int decimals);
+/* Exact fixed-point micro-units as the shortest decimal: 189250000 -> 189.25
+ * (tl_json_fixed with 6 decimals). */
 int tl_json_micros(tl_json *j, int64_t micros);
 /* A finite double in the shortest form that reads back equal; NaN and
  * infinities are not JSON and fail with TL_ERR_INVALID. */
@@ -54,6 +62,8 @@ int tl_json_null(tl_json *j);
 /* A number given as text (from DuckDB or a Parquet statistic), checked
  * against JSON's number grammar. */
 int tl_json_number(tl_json *j, const char *num, size_t n);
+/* Whether num[0..n) is a number in JSON's grammar (RFC 8259 section 6). */
+bool tl_json_is_number(const char *num, size_t n);
 
 /* Key-value shorthands for object members. */
 int tl_json_kv_str(tl_json *j, const char *key, const char *s);

@@ -119,6 +119,10 @@ static void test_numbers(void **state) {
     tl_json_arr_begin(j);
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         assert_int_equal(tl_json_micros(j, m[i].micros), 0);
+    tl_json_fixed(j, 1234, 3);
+    tl_json_fixed(j, -1500, 3);
+    tl_json_fixed(j, 2000, 3);
+    tl_json_fixed(j, 7, 0);
     tl_json_double(j, 0.1);
     tl_json_double(j, 1.0 / 3.0);
     tl_json_double(j, -2.5e300);
@@ -127,7 +131,7 @@ static void test_numbers(void **state) {
     tl_json_arr_end(j);
     assert_int_equal(tl_json_finish(j, NULL), 0);
     assert_string_equal(out.data, "[189.25,0.000001,-0.000001,3,0,-42,-9223372036854.775808,"
-                                  "9223372036854.775807,0.1,0.3333333333333333,-2.5e+300,"
+                                  "9223372036854.775807,1.234,-1.5,2,7,0.1,0.3333333333333333,-2.5e+300,"
                                   "12345678901234567890123,-0.5e-7]");
     assert_parses(out.data);
 }
@@ -145,6 +149,25 @@ static void test_bad_numbers_rejected(void **state) {
     tl_json_free(j);
     j = tl_json_new(&out);
     assert_int_equal(tl_json_double(j, 0.0 / 0.0), TL_ERR_INVALID);
+    tl_json_free(j);
+    j = tl_json_new(&out);
+    assert_int_equal(tl_json_fixed(j, 1, 19), TL_ERR_INVALID);
+}
+
+/* Pretty output: two-space indent, "key": value, a final newline. */
+static void test_pretty(void **state) {
+    (void)state;
+    tl_json *p = tl_json_new_pretty(&out);
+    tl_json_obj_begin(p);
+    tl_json_kv_str(p, "command", "run");
+    tl_json_key(p, "results");
+    tl_json_arr_begin(p);
+    tl_json_int(p, 1);
+    tl_json_arr_end(p);
+    tl_json_obj_end(p);
+    assert_int_equal(tl_json_finish(p, NULL), 0);
+    tl_json_free(p);
+    assert_string_equal(out.data, "{\n  \"command\": \"run\",\n  \"results\": [\n    1\n  ]\n}\n");
 }
 
 static void test_lines(void **state) {
@@ -234,6 +257,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_numbers_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pretty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nesting_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unclosed_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_appends_to_buffer, setup, teardown),
