@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "duck/duck.h"
+#include "lake/delta_render.h"
 #include "lake/lake_internal.h"
 #include "util/log.h"
 
@@ -36,68 +37,6 @@ int64_t tl_lake_log_retention_ms(void) {
 
 /* ---- rendering actions as log lines -------------------------------------- */
 
-static int jstr(tl_buf *b, const char *s) {
-    return s ? tl_buf_json_string(b, s, strlen(s)) : tl_buf_puts(b, "null");
-}
-
-static int jmap(tl_buf *b, const tl_lake_kv *kv, size_t n) {
-    int rc = tl_buf_puts(b, "{");
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = (i ? tl_buf_puts(b, ",") : 0) || jstr(b, kv[i].key) || tl_buf_puts(b, ":") ||
-             jstr(b, kv[i].value);
-    return rc || tl_buf_puts(b, "}");
-}
-
-static int jpath(tl_buf *b, const char *path) {
-    char *enc = tl_lake_path_encode(path);
-    int rc = enc ? jstr(b, enc) : -1;
-    free(enc);
-    return rc;
-}
-
-static int render_add(tl_buf *b, const tl_lake_file *f) {
-    return tl_buf_puts(b, "{\"add\":{\"path\":") || jpath(b, f->path) ||
-           tl_buf_puts(b, ",\"partitionValues\":") ||
-           jmap(b, f->partition_values, f->n_partition_values) ||
-           tl_buf_printf(b,
-                         ",\"size\":%" PRId64 ",\"modificationTime\":%" PRId64
-                         ",\"dataChange\":%s,\"stats\":",
-                         f->size, f->modification_time, f->data_change ? "true" : "false") ||
-           jstr(b, f->stats) || tl_buf_puts(b, "}}\n");
-}
-
-static int render_remove(tl_buf *b, const tl_lake_file *f) {
-    int rc = tl_buf_puts(b, "{\"remove\":{\"path\":") || jpath(b, f->path) ||
-             tl_buf_printf(b, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":%s",
-                           f->deletion_timestamp, f->data_change ? "true" : "false") ||
-             tl_buf_puts(b, ",\"extendedFileMetadata\":true,\"partitionValues\":") ||
-             jmap(b, f->partition_values, f->n_partition_values);
-    if (!rc && f->size >= 0)
-        rc = tl_buf_printf(b, ",\"size\":%" PRId64, f->size);
-    return rc || tl_buf_puts(b, "}}\n");
-}
-
-static int render_table(tl_buf *b, const tl_lake_snapshot *snap) {
-    const tl_lake_protocol *p = tl_lake_snapshot_protocol(snap);
-    const tl_lake_metadata *md = tl_lake_snapshot_metadata(snap);
-    int rc = tl_buf_printf(b, "{\"protocol\":{\"minReaderVersion\":%d,\"minWriterVersion\":%d}}\n",
-                           p->min_reader_version, p->min_writer_version) ||
-             tl_buf_puts(b, "{\"metaData\":{\"id\":") || jstr(b, md->id) ||
-             tl_buf_puts(b, ",\"name\":") || jstr(b, md->name) ||
-             tl_buf_puts(b, ",\"description\":") || jstr(b, md->description) ||
-             tl_buf_puts(b, ",\"format\":{\"provider\":") ||
-             jstr(b, md->format_provider ? md->format_provider : "parquet") ||
-             tl_buf_puts(b, ",\"options\":{}},\"schemaString\":") || jstr(b, md->schema_string) ||
-             tl_buf_puts(b, ",\"partitionColumns\":[");
-    for (size_t i = 0; i < md->n_partition_columns && !rc; i++)
-        rc = (i ? tl_buf_puts(b, ",") : 0) || jstr(b, md->partition_columns[i]);
-    rc = rc || tl_buf_puts(b, "],\"configuration\":") ||
-         jmap(b, md->configuration, md->n_configuration);
-    if (!rc && md->created_time >= 0)
-        rc = tl_buf_printf(b, ",\"createdTime\":%" PRId64, md->created_time);
-    return rc || tl_buf_puts(b, "}}\n");
-}
-
 /* Write b to f and empty it; -1 on a write error. */
 static int flush_buf(FILE *f, tl_buf *b) {
     int rc = b->len && fwrite(b->data, 1, b->len, f) != b->len ? -1 : 0;
@@ -105,43 +44,52 @@ static int flush_buf(FILE *f, tl_buf *b) {
     return rc;
 }
 
-/* All actions of snap as JSONL into f; *rows = lines written. 0,
- * TL_ERR_NOMEM or TL_ERR_IO. */
-static int render_snapshot(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_cutoff_ms,
-                           size_t *rows) {
+/* Write b to f and empty it: 0, or TL_ERR_IO on a write error. */
+static int flush_rows(FILE *f, tl_buf *b) {
+    return flush_buf(f, b) ? TL_ERR_IO : 0;
+}
+
+/* A renderer's error is the writer's: out of memory (its only failure on
+ * well-formed actions). */
+static int render_rc(int rc) {
+    return rc ? TL_ERR_NOMEM : 0;
+}
+
+int tl_lake_checkpoint_rows(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_cutoff_ms,
+                            size_t *rows) {
     tl_buf b = TL_BUF_INIT;
     size_t n = 2;
-    int rc = render_table(&b, snap);
+    tl_json *j = tl_json_new(&b);
+    int rc = j ? 0 : TL_ERR_NOMEM;
+    if (!rc)
+        rc = render_rc(tl_lake_render_protocol(j, tl_lake_snapshot_protocol(snap)) ||
+                       tl_lake_render_metadata(j, tl_lake_snapshot_metadata(snap)));
     for (size_t i = 0; i < tl_lake_snapshot_num_txns(snap) && !rc; i++, n++) {
         const char *app;
         int64_t v, upd;
         tl_lake_snapshot_txn(snap, i, &app, &v, &upd);
-        rc = tl_buf_puts(&b, "{\"txn\":{\"appId\":") || jstr(&b, app) ||
-             tl_buf_printf(&b, ",\"version\":%" PRId64, v) ||
-             (upd >= 0 && tl_buf_printf(&b, ",\"lastUpdated\":%" PRId64, upd)) ||
-             tl_buf_puts(&b, "}}\n");
+        rc = render_rc(tl_lake_render_txn(j, app, v, upd));
     }
     for (size_t i = 0; i < tl_lake_snapshot_num_files(snap) && !rc; i++, n++) {
-        rc = render_add(&b, tl_lake_snapshot_file(snap, i));
+        rc = render_rc(tl_lake_render_add(j, tl_lake_snapshot_file(snap, i)));
         if (!rc && b.len > (1u << 20))
-            rc = flush_buf(f, &b);
+            rc = flush_rows(f, &b);
     }
     for (size_t i = 0; i < tl_lake_snapshot_num_tombstones(snap) && !rc; i++) {
         const tl_lake_file *t = tl_lake_snapshot_tombstone(snap, i);
         if (t->deletion_timestamp >= 0 && t->deletion_timestamp < tomb_cutoff_ms)
             continue; /* expired: vacuum may already have deleted the file */
-        rc = render_remove(&b, t);
+        rc = render_rc(tl_lake_render_remove(j, t));
         n++;
         if (!rc && b.len > (1u << 20))
-            rc = flush_buf(f, &b);
+            rc = flush_rows(f, &b);
     }
     if (!rc)
-        rc = flush_buf(f, &b);
+        rc = flush_rows(f, &b);
+    tl_json_free(j);
     tl_buf_free(&b);
     *rows = n;
-    /* a failed write (flush_buf: -1) and out of memory (the renderers'
-     * `||` chains: 1) are different errors to report */
-    return rc < 0 ? TL_ERR_IO : rc ? TL_ERR_NOMEM : 0;
+    return rc;
 }
 
 /* ---- the Parquet file ---------------------------------------------------- */
@@ -212,14 +160,28 @@ static int read_last_checkpoint_version(tl_store *s, const char *key, int64_t *v
 
 static int write_last_checkpoint(tl_store *s, const char *table, int64_t version, size_t rows,
                                  tl_err *err) {
-    char key[4096], body[128];
+    char key[4096];
     snprintf(key, sizeof key, "%s/" LAKE_LOG_DIR "/_last_checkpoint", table);
     int64_t have;
     read_last_checkpoint_version(s, key, &have);
     if (have > version)
         return 0; /* a newer checkpoint was recorded meanwhile */
-    int n = snprintf(body, sizeof body, "{\"version\":%" PRId64 ",\"size\":%zu}\n", version, rows);
-    return tl_store_put(s, key, body, (size_t)n, err);
+    tl_buf body = TL_BUF_INIT;
+    tl_json *j = tl_json_new(&body);
+    int rc = j ? 0 : TL_ERR_NOMEM;
+    if (!rc) {
+        tl_json_obj_begin(j);
+        tl_json_kv_int(j, "version", version);
+        tl_json_key(j, "size");
+        tl_json_uint(j, rows);
+        tl_json_obj_end(j);
+        rc = tl_json_end_line(j);
+    }
+    rc = rc ? tl_err_set(err, rc, "lake: cannot render _last_checkpoint")
+            : tl_store_put(s, key, body.data, body.len, err);
+    tl_json_free(j);
+    tl_buf_free(&body);
+    return rc;
 }
 
 int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t tombstone_ms,
@@ -249,7 +211,7 @@ int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t 
         rc = tl_err_set(err, TL_ERR_IO, "lake: cannot open '%s'", jsonl);
         goto out;
     }
-    int wrc = render_snapshot(f, snap, lake_now_ms() - tombstone_ms, &rows);
+    int wrc = tl_lake_checkpoint_rows(f, snap, lake_now_ms() - tombstone_ms, &rows);
     if (fclose(f) != 0 && wrc == 0)
         wrc = TL_ERR_IO;
     if (wrc == TL_ERR_NOMEM) {

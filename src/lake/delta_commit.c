@@ -5,10 +5,12 @@
  * buffer write; on a lost race only the winners are read and checked. */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
+#include "lake/delta_render.h"
 #include "lake/lake_internal.h"
 #include "util/log.h"
 
@@ -20,15 +22,22 @@
  * happens because some other commit landed, so the table makes progress. */
 #define COMMIT_MAX_ATTEMPTS 1000
 
+/* A growing list of owned key/value strings, in insertion order (the
+ * commitInfo's operationParameters and operationMetrics). */
+typedef struct kv_list {
+    tl_lake_kv *v;
+    size_t n, cap;
+} kv_list;
+
 struct tl_lake_tx {
     char *operation;
-    tl_buf params;      /* operationParameters members, comma separated */
-    tl_buf metrics;     /* operationMetrics members set by the caller, if any */
-    tl_buf files;       /* remove and add lines */
-    tl_buf table;       /* protocol + metaData lines (table creation only) */
-    tl_buf meta;        /* a metaData line that changes the schema (tl_lake_tx_set_metadata) */
-    tl_strmap *txn;     /* appId -> int64_t * version */
-    tl_strmap *removed; /* decoded paths this tx removes */
+    kv_list params;       /* operationParameters */
+    kv_list metrics;      /* operationMetrics set by the caller, if any */
+    tl_buf files;         /* remove and add lines, rendered as they are added */
+    tl_lake_metadata *md; /* a metaData action, or NULL */
+    bool creates;         /* version 0: protocol 1/2 before md */
+    tl_strmap *txn;       /* appId -> int64_t * version */
+    tl_strmap *removed;   /* decoded paths this tx removes */
     size_t nadds, nremoves;
 };
 
@@ -47,40 +56,39 @@ tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err) {
     return tx;
 }
 
+static void kv_list_free(kv_list *l) {
+    for (size_t i = 0; i < l->n; i++) {
+        free((char *)l->v[i].key);
+        free((char *)l->v[i].value);
+    }
+    free(l->v);
+}
+
 void tl_lake_tx_destroy(tl_lake_tx *tx) {
     if (!tx)
         return;
     free(tx->operation);
-    tl_buf_free(&tx->params);
-    tl_buf_free(&tx->metrics);
+    kv_list_free(&tx->params);
+    kv_list_free(&tx->metrics);
     tl_buf_free(&tx->files);
-    tl_buf_free(&tx->table);
-    tl_buf_free(&tx->meta);
+    if (tx->md)
+        lake_metadata_free(tx->md);
     tl_strmap_destroy(tx->txn);
     tl_strmap_destroy(tx->removed);
     free(tx);
 }
 
-static int json_str(tl_buf *b, const char *s) {
-    return s ? tl_buf_json_string(b, s, strlen(s)) : tl_buf_puts(b, "null");
-}
-
-static int json_kv_object(tl_buf *b, const tl_lake_kv *kv, size_t n) {
-    int rc = tl_buf_puts(b, "{");
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = (i ? tl_buf_puts(b, ",") : 0) || json_str(b, kv[i].key) || tl_buf_puts(b, ":") ||
-             json_str(b, kv[i].value);
+/* Append f's action line to tx->files; on failure the buffer is as before. */
+static int render_file(tl_lake_tx *tx, const tl_lake_file *f,
+                       int (*render)(tl_json *, const tl_lake_file *)) {
+    size_t mark = tx->files.len;
+    tl_json *j = tl_json_new(&tx->files);
+    int rc = j ? render(j, f) : TL_ERR_NOMEM;
+    tl_json_free(j);
+    if (rc && tx->files.data) {
+        tx->files.len = mark;
+        tx->files.data[mark] = '\0';
     }
-    return rc || tl_buf_puts(b, "}");
-}
-
-/* "path": encoded per RFC 2396, then JSON-escaped. */
-static int json_path(tl_buf *b, const char *path) {
-    char *enc = tl_lake_path_encode(path);
-    if (!enc)
-        return -1;
-    int rc = json_str(b, enc);
-    free(enc);
     return rc;
 }
 
@@ -104,20 +112,8 @@ int tl_lake_tx_add(tl_lake_tx *tx, const tl_lake_file *f, tl_err *err) {
             return tl_err_set(err, TL_ERR_INVALID, "lake: stats of '%s' is not a JSON object",
                               f->path);
     }
-    tl_buf *b = &tx->files;
-    size_t mark = b->len;
-    rc =
-        tl_buf_puts(b, "{\"add\":{\"path\":") || json_path(b, f->path) ||
-        tl_buf_puts(b, ",\"partitionValues\":") ||
-        json_kv_object(b, f->partition_values, f->n_partition_values) ||
-        tl_buf_printf(b, ",\"size\":%" PRId64 ",\"modificationTime\":%" PRId64 ",\"dataChange\":%s",
-                      f->size, f->modification_time, f->data_change ? "true" : "false");
-    if (!rc && f->stats)
-        rc = tl_buf_puts(b, ",\"stats\":") || json_str(b, f->stats);
-    if (rc || tl_buf_puts(b, "}}\n")) {
-        b->len = mark;
+    if (render_file(tx, f, tl_lake_render_add) != 0)
         return tx_nomem(err);
-    }
     tx->nadds++;
     return 0;
 }
@@ -130,17 +126,16 @@ int tl_lake_tx_remove(tl_lake_tx *tx, const tl_lake_file *f, bool data_change,
     if (tl_strmap_has(tx->removed, f->path))
         return tl_err_set(err, TL_ERR_INVALID, "lake: '%s' is removed twice in one commit",
                           f->path);
-    tl_buf *b = &tx->files;
-    size_t mark = b->len;
-    rc = tl_buf_puts(b, "{\"remove\":{\"path\":") || json_path(b, f->path) ||
-         tl_buf_printf(b, ",\"deletionTimestamp\":%" PRId64 ",\"dataChange\":%s",
-                       deletion_ts_ms > 0 ? deletion_ts_ms : lake_now_ms(),
-                       data_change ? "true" : "false") ||
-         tl_buf_puts(b, ",\"extendedFileMetadata\":true,\"partitionValues\":") ||
-         json_kv_object(b, f->partition_values, f->n_partition_values) ||
-         tl_buf_printf(b, ",\"size\":%" PRId64 "}}\n", f->size < 0 ? 0 : f->size);
-    if (rc || tl_strmap_put(tx->removed, f->path, NULL) != 0) {
-        b->len = mark;
+    /* the caller's file, as a tombstone stamped with the deletion time */
+    tl_lake_file t = *f;
+    t.data_change = data_change;
+    t.deletion_timestamp = deletion_ts_ms > 0 ? deletion_ts_ms : lake_now_ms();
+    size_t mark = tx->files.len;
+    if (render_file(tx, &t, tl_lake_render_remove) != 0)
+        return tx_nomem(err);
+    if (tl_strmap_put(tx->removed, f->path, NULL) != 0) {
+        tx->files.len = mark;
+        tx->files.data[mark] = '\0';
         return tx_nomem(err);
     }
     tx->nremoves++;
@@ -158,66 +153,79 @@ int tl_lake_tx_set_txn(tl_lake_tx *tx, const char *app_id, int64_t version, tl_e
     return 0;
 }
 
-static int tx_kv(tl_buf *b, const char *key, const char *value, tl_err *err) {
-    size_t mark = b->len;
-    if ((b->len ? tl_buf_puts(b, ",") : 0) || json_str(b, key) || tl_buf_puts(b, ":") ||
-        json_str(b, value)) {
-        b->len = mark;
-        return tx_nomem(err);
+static int kv_list_add(kv_list *l, const char *key, const char *value) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        tl_lake_kv *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
     }
+    char *k = strdup(key), *val = value ? strdup(value) : NULL;
+    if (!k || (value && !val)) {
+        free(k);
+        free(val);
+        return -1;
+    }
+    l->v[l->n++] = (tl_lake_kv){k, val};
     return 0;
 }
 
 int tl_lake_tx_param(tl_lake_tx *tx, const char *key, const char *value, tl_err *err) {
-    return tx_kv(&tx->params, key, value, err);
+    return kv_list_add(&tx->params, key, value) ? tx_nomem(err) : 0;
 }
 
 int tl_lake_tx_metric(tl_lake_tx *tx, const char *key, const char *value, tl_err *err) {
-    return tx_kv(&tx->metrics, key, value, err);
+    return kv_list_add(&tx->metrics, key, value) ? tx_nomem(err) : 0;
 }
 
-/* The whole commit file for one attempt. */
-static int tx_render(const tl_lake_tx *tx, int64_t read_version, tl_buf *out) {
-    char uuid[37];
+/* commitInfo, then protocol and metaData (if set), then the txn lines. */
+static int render_actions(tl_json *j, const tl_lake_tx *tx, int64_t read_version, int64_t now) {
+    char uuid[37], nadds[24], nremoves[24];
     lake_uuid(uuid);
-    int64_t now = lake_now_ms();
-    tl_buf_reset(out);
-    int rc =
-        tl_buf_printf(out, "{\"commitInfo\":{\"timestamp\":%" PRId64 ",\"operation\":", now) ||
-        json_str(out, tx->operation) ||
-        tl_buf_printf(out, ",\"operationParameters\":{%s}", tx->params.data ? tx->params.data : "");
-    if (!rc && read_version >= 0)
-        rc = tl_buf_printf(out, ",\"readVersion\":%" PRId64, read_version);
-    rc = rc || tl_buf_printf(out,
-                             ",\"isolationLevel\":\"Serializable\",\"isBlindAppend\":%s"
-                             ",\"operationMetrics\":{",
-                             tx->nremoves == 0 ? "true" : "false");
-    if (!rc && tx->metrics.len)
-        rc = tl_buf_append(out, tx->metrics.data, tx->metrics.len);
-    else if (!rc)
-        rc = tl_buf_printf(out, "\"numAddedFiles\":\"%zu\",\"numRemovedFiles\":\"%zu\"",
-                           tx->nadds, tx->nremoves);
-    rc = rc || tl_buf_printf(out,
-                             "},\"engineInfo\":\"ticklake/" TL_VERSION "\",\"txnId\":\"%s\"}}\n",
-                             uuid);
-    if (!rc && tx->table.len)
-        rc = tl_buf_append(out, tx->table.data, tx->table.len);
-    if (!rc && tx->meta.len)
-        rc = tl_buf_append(out, tx->meta.data, tx->meta.len);
+    snprintf(nadds, sizeof nadds, "%zu", tx->nadds);
+    snprintf(nremoves, sizeof nremoves, "%zu", tx->nremoves);
+    /* Spark's counts unless the caller set its operation's own metrics */
+    const tl_lake_kv counts[] = {{"numAddedFiles", nadds}, {"numRemovedFiles", nremoves}};
+    tl_lake_commit_info ci = {
+        .timestamp = now,
+        .operation = tx->operation,
+        .params = tx->params.v,
+        .n_params = tx->params.n,
+        .read_version = read_version,
+        .blind_append = tx->nremoves == 0,
+        .metrics = tx->metrics.n ? tx->metrics.v : counts,
+        .n_metrics = tx->metrics.n ? tx->metrics.n : 2,
+        .engine_info = "ticklake/" TL_VERSION,
+        .txn_id = uuid,
+    };
+    int rc = tl_lake_render_commit_info(j, &ci);
+    if (!rc && tx->creates)
+        rc = tl_lake_render_protocol(j, &(tl_lake_protocol){1, 2});
+    if (!rc && tx->md)
+        rc = tl_lake_render_metadata(j, tx->md);
     /* txn lines in app id order: deterministic output for equal input */
     size_t n;
     const char **ids = tl_strmap_sorted_keys(tx->txn, &n);
     if (n == (size_t)-1)
-        return -1;
-    for (size_t i = 0; i < n && !rc; i++) {
-        rc = tl_buf_puts(out, "{\"txn\":{\"appId\":") || json_str(out, ids[i]) ||
-             tl_buf_printf(out, ",\"version\":%" PRId64 ",\"lastUpdated\":%" PRId64 "}}\n",
-                           *(int64_t *)tl_strmap_get(tx->txn, ids[i]), now);
-    }
+        return TL_ERR_NOMEM;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = tl_lake_render_txn(j, ids[i], *(int64_t *)tl_strmap_get(tx->txn, ids[i]), now);
     free(ids);
-    if (!rc && tx->files.len)
-        rc = tl_buf_append(out, tx->files.data, tx->files.len);
-    return rc ? -1 : 0;
+    return rc;
+}
+
+/* The whole commit file for one attempt: the actions, then the file lines
+ * rendered as they were added. */
+static int tx_render(const tl_lake_tx *tx, int64_t read_version, tl_buf *out) {
+    tl_buf_reset(out);
+    tl_json *j = tl_json_new(out);
+    int rc = j ? render_actions(j, tx, read_version, lake_now_ms()) : TL_ERR_NOMEM;
+    tl_json_free(j);
+    if (!rc && tx->files.len && tl_buf_append(out, tx->files.data, tx->files.len))
+        rc = TL_ERR_NOMEM;
+    return rc;
 }
 
 /* Does the winning commit `text` (version v) clash with tx? */
@@ -285,10 +293,10 @@ int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_
     tl_buf body = TL_BUF_INIT;
     int64_t v = read_version < 0 ? 0 : read_version + 1;
     int rc;
-    if (v == 0 && !tx->table.len)
+    if (v == 0 && !tx->creates)
         return tl_err_set(err, TL_ERR_INVALID,
                           "lake: table '%s' has no version yet; create it first", table);
-    if (tx->table.len && v != 0)
+    if (tx->creates && v != 0)
         return tl_err_set(err, TL_ERR_INVALID, "lake: a table-creating commit must be version 0");
     for (int attempt = 0; attempt < COMMIT_MAX_ATTEMPTS; attempt++) {
         if (tl_lake_log_key(table, v, key, sizeof key) != 0) {
@@ -314,7 +322,7 @@ int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_
                 tl_warn("lake", "checkpoint after %s failed: %s", key, cerr.msg);
             goto out;
         }
-        if (rc != TL_ERR_CONFLICT || tx->table.len)
+        if (rc != TL_ERR_CONFLICT || tx->creates)
             goto out; /* creation never retries: the caller compares definitions */
         if ((rc = check_winners(s, table, tx, v, &v, err)) != 0)
             goto out;
@@ -331,46 +339,34 @@ out:
 
 int tl_lake_tx_set_metadata(tl_lake_tx *tx, const tl_lake_metadata *md, const char *schema_string,
                             tl_err *err) {
-    tl_buf *b = &tx->meta;
-    tl_buf_reset(b);
-    int rc = tl_buf_puts(b, "{\"metaData\":{\"id\":") || json_str(b, md->id);
-    if (!rc && md->name)
-        rc = tl_buf_puts(b, ",\"name\":") || json_str(b, md->name);
-    if (!rc && md->description)
-        rc = tl_buf_puts(b, ",\"description\":") || json_str(b, md->description);
-    rc = rc || tl_buf_puts(b, ",\"format\":{\"provider\":") ||
-         json_str(b, md->format_provider ? md->format_provider : "parquet") ||
-         tl_buf_puts(b, ",\"options\":{}},\"schemaString\":") || json_str(b, schema_string) ||
-         tl_buf_puts(b, ",\"partitionColumns\":[");
-    for (size_t i = 0; i < md->n_partition_columns && !rc; i++)
-        rc = (i ? tl_buf_puts(b, ",") : 0) || json_str(b, md->partition_columns[i]);
-    rc = rc || tl_buf_puts(b, "],\"configuration\":") ||
-         json_kv_object(b, md->configuration, md->n_configuration);
-    if (!rc && md->created_time >= 0)
-        rc = tl_buf_printf(b, ",\"createdTime\":%" PRId64, md->created_time);
-    if (rc || tl_buf_puts(b, "}}\n")) {
-        tl_buf_reset(b);
+    tl_lake_metadata changed = *md;
+    changed.schema_string = schema_string;
+    tl_lake_metadata *copy = lake_metadata_dup(&changed);
+    if (!copy)
         return tx_nomem(err);
-    }
+    if (tx->md)
+        lake_metadata_free(tx->md);
+    tx->md = copy; /* rendered by tl_lake_render_metadata at commit time */
     return 0;
 }
 
 /* ---- table creation ---------------------------------------------------- */
 
-static int render_table(tl_buf *b, const char *schema_string, const char *const *cols,
-                        size_t ncols) {
+/* protocol 1/2 and a metaData with a fresh id: what version 0 holds. */
+static int set_new_table(tl_lake_tx *tx, const char *schema_string, const char *const *cols,
+                         size_t ncols) {
     char uuid[37];
     lake_uuid(uuid);
-    int rc = tl_buf_puts(b, "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n") ||
-             tl_buf_printf(b,
-                           "{\"metaData\":{\"id\":\"%s\",\"format\":{\"provider\":\"parquet\","
-                           "\"options\":{}},\"schemaString\":",
-                           uuid) ||
-             json_str(b, schema_string) || tl_buf_puts(b, ",\"partitionColumns\":[");
-    for (size_t i = 0; i < ncols && !rc; i++)
-        rc = (i ? tl_buf_puts(b, ",") : 0) || json_str(b, cols[i]);
-    return rc || tl_buf_printf(b, "],\"configuration\":{},\"createdTime\":%" PRId64 "}}\n",
-                               lake_now_ms());
+    tl_lake_metadata md = {.id = uuid,
+                           .format_provider = "parquet",
+                           .schema_string = schema_string,
+                           .partition_columns = cols,
+                           .n_partition_columns = ncols,
+                           .created_time = lake_now_ms()};
+    if (!(tx->md = lake_metadata_dup(&md)))
+        return -1;
+    tx->creates = true;
+    return 0;
 }
 
 static bool same_definition(const tl_lake_metadata *md, const char *schema_string,
@@ -421,9 +417,8 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
     tl_lake_tx *tx = tl_lake_tx_new("CREATE TABLE", err);
     if (!tx)
         return TL_ERR_NOMEM;
-    rc = render_table(&tx->table, schema_string, partition_columns, n_partition_columns)
-             ? tx_nomem(err)
-             : 0;
+    rc = set_new_table(tx, schema_string, partition_columns, n_partition_columns) ? tx_nomem(err)
+                                                                                  : 0;
     if (!rc)
         rc = tl_lake_tx_param(tx, "description", "created by ticklake", err);
     if (!rc)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lake/lake.h"
 #include "util/buf.h"
@@ -73,6 +74,12 @@ int lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *er
  * order) and call fn for every action in it. */
 int lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
                          void *ud, tl_err *err);
+
+/* delta_checkpoint_write.c: the checkpoint's rows (protocol, metaData,
+ * txn, add, and the removes not expired before tomb_cutoff_ms) as Delta log
+ * lines into f; *rows = lines written. 0, TL_ERR_NOMEM or TL_ERR_IO. */
+int tl_lake_checkpoint_rows(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_cutoff_ms,
+                            size_t *rows);
 
 /* Milliseconds since the epoch. */
 int64_t lake_now_ms(void);
