@@ -10,6 +10,7 @@
 #include "lake/lake.h"
 #include "store/store.h"
 #include "store/store_conf.h"
+#include "util/json_out.h"
 #include "util/log.h"
 
 static void on_progress(void *ud, size_t done, size_t total, const char *dir, size_t files,
@@ -22,14 +23,32 @@ static void on_progress(void *ud, size_t done, size_t total, const char *dir, si
         fprintf(stderr, "\r[%zu/%zu] done%60s\n", done, total, "");
 }
 
+static void print_json(const tl_compact_stats *st, bool dry_run) {
+    tl_buf b = TL_BUF_INIT;
+    tl_json *j = tl_json_new(&b);
+    if (j) {
+        tl_json_obj_begin(j);
+        tl_json_kv_bool(j, "dry_run", dry_run);
+        tl_json_kv_int(j, "partitions", (int64_t)st->partitions);
+        tl_json_kv_int(j, "files_before", (int64_t)st->files_before);
+        tl_json_kv_int(j, "files_after", (int64_t)st->files_after);
+        tl_json_kv_int(j, "bytes_before", st->bytes_before);
+        tl_json_kv_int(j, "bytes_after", st->bytes_after);
+        tl_json_kv_int(j, "rows", st->rows);
+        tl_json_kv_int(j, "conflicts", (int64_t)st->conflicts);
+        tl_json_kv_int(j, "version", st->version);
+        tl_json_kv_int(j, "duration_ms", st->duration_ms);
+        tl_json_obj_end(j);
+        if (tl_json_end_line(j) == 0)
+            fwrite(b.data, 1, b.len, stdout);
+    }
+    tl_json_free(j);
+    tl_buf_free(&b);
+}
+
 static void print_summary(const tl_compact_stats *st, bool dry_run, bool json) {
     if (json) {
-        printf("{\"dry_run\":%s,\"partitions\":%zu,\"files_before\":%zu,\"files_after\":%zu,"
-               "\"bytes_before\":%" PRId64 ",\"bytes_after\":%" PRId64 ",\"rows\":%" PRId64
-               ",\"conflicts\":%zu,\"version\":%" PRId64 ",\"duration_ms\":%" PRId64 "}\n",
-               dry_run ? "true" : "false", st->partitions, st->files_before, st->files_after,
-               st->bytes_before, st->bytes_after, st->rows, st->conflicts, st->version,
-               st->duration_ms);
+        print_json(st, dry_run);
         return;
     }
     printf("%s%zu partitions: %zu files (%.1f MB) -> %zu files (%.1f MB%s), %" PRId64

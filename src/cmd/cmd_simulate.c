@@ -1,5 +1,6 @@
 /* ticklake simulate: realistic ticks into Kafka (or JSONL to a file/stdout),
  * at a steady rate, with faults on request. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "sim/sim_pump.h"
 #include "tick/tick.h"
 #include "util/clock.h"
+#include "util/json_out.h"
 #include "util/log.h"
 #include "util/signals.h"
 
@@ -46,26 +48,50 @@ static void print_rate(uint64_t sent, double secs, double recent_rate) {
 
 static int write_stats_json(const char *path, const tl_sim_counts *c, int64_t symbols, int64_t seed,
                             double secs, const tl_kafka_producer_stats *ps) {
-    FILE *f = fopen(path, "w");
+    tl_buf b = TL_BUF_INIT;
+    tl_json *j = tl_json_new(&b);
+    int rc = j ? 0 : -1;
+    if (j) {
+        tl_json_obj_begin(j);
+        tl_json_key(j, "sent");
+        tl_json_uint(j, c->sent);
+        tl_json_key(j, "valid");
+        tl_json_uint(j, c->valid);
+        tl_json_key(j, "bad");
+        tl_json_uint(j, c->bad);
+        tl_json_key(j, "late");
+        tl_json_uint(j, c->late);
+        tl_json_key(j, "dup");
+        tl_json_uint(j, c->dup);
+        tl_json_key(j, "ooo");
+        tl_json_uint(j, c->ooo);
+        tl_json_kv_int(j, "symbols", symbols);
+        tl_json_kv_int(j, "seed", seed);
+        tl_json_key(j, "duration_s"); /* to the millisecond */
+        tl_json_fixed(j, llround(secs * 1000), 3);
+        if (ps) {
+            tl_json_key(j, "delivered");
+            tl_json_uint(j, ps->delivered);
+            tl_json_key(j, "delivery_failed");
+            tl_json_uint(j, ps->failed);
+        }
+        tl_json_obj_end(j);
+        rc = tl_json_end_line(j);
+    }
+    FILE *f = rc ? NULL : fopen(path, "w");
     if (!f) {
         tl_error("simulate", "cannot write --stats-json %s: %m", path);
-        return -1;
+        rc = -1;
+    } else {
+        bool bad = fwrite(b.data, 1, b.len, f) != b.len;
+        if (fclose(f) != 0 || bad) { /* closed either way: no FILE leaks */
+            tl_error("simulate", "writing --stats-json %s failed", path);
+            rc = -1;
+        }
     }
-    fprintf(f,
-            "{\"sent\":%llu,\"valid\":%llu,\"bad\":%llu,\"late\":%llu,\"dup\":%llu,\"ooo\":%llu,"
-            "\"symbols\":%lld,\"seed\":%lld,\"duration_s\":%.3f",
-            (unsigned long long)c->sent, (unsigned long long)c->valid, (unsigned long long)c->bad,
-            (unsigned long long)c->late, (unsigned long long)c->dup, (unsigned long long)c->ooo,
-            (long long)symbols, (long long)seed, secs);
-    if (ps)
-        fprintf(f, ",\"delivered\":%llu,\"delivery_failed\":%llu",
-                (unsigned long long)ps->delivered, (unsigned long long)ps->failed);
-    fputs("}\n", f);
-    if (fclose(f) != 0) {
-        tl_error("simulate", "writing --stats-json %s failed", path);
-        return -1;
-    }
-    return 0;
+    tl_json_free(j);
+    tl_buf_free(&b);
+    return rc ? -1 : 0;
 }
 
 typedef struct run_state {

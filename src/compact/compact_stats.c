@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compact/compact_int.h"
+#include "util/json_out.h"
 
 /* How a column's statistics are rendered in the stats JSON. */
 typedef enum { K_SKIP, K_STRING, K_NUMBER, K_TIMESTAMP } col_kind;
@@ -112,8 +113,17 @@ typedef struct render_ctx {
     int got, oom;
 } render_ctx;
 
-static int put_value(tl_buf *b, col_kind k, const char *v) {
-    return k == K_NUMBER ? tl_buf_puts(b, v) : tl_buf_json_string(b, v, strlen(v));
+/* One column's min or max; false when there is nothing JSON can say (a
+ * DOUBLE's inf or nan): that column is left out, as an all-null one is. */
+static bool has_value(col_kind k, const char *v) {
+    return k != K_SKIP && v && (k != K_NUMBER || tl_json_is_number(v, strlen(v)));
+}
+
+static void put_value(tl_json *j, col_kind k, const char *v) {
+    if (k == K_NUMBER)
+        tl_json_number(j, v, strlen(v));
+    else
+        tl_json_str(j, v);
 }
 
 static int on_stats_row(void *ud, int ncols, const char *const *v) {
@@ -123,31 +133,31 @@ static int on_stats_row(void *ud, int ncols, const char *const *v) {
         return 0;
     x->got = 1;
     x->rows = strtoll(v[0], NULL, 10);
-    tl_buf *b = x->out;
-    int rc = tl_buf_printf(b, "{\"numRecords\":%s", v[0]);
+    tl_json *j = tl_json_new(x->out);
+    if (!j)
+        return x->oom = 1, 0;
+    tl_json_obj_begin(j);
+    tl_json_kv_int(j, "numRecords", x->rows);
     for (int pass = 0; pass < 2 && x->rows > 0; pass++) {
-        rc |= tl_buf_puts(b, pass ? ",\"maxValues\":{" : ",\"minValues\":{");
-        int first = 1;
+        tl_json_key(j, pass ? "maxValues" : "minValues");
+        tl_json_obj_begin(j);
         for (size_t i = 0; i < c->n; i++) {
             const char *val = v[1 + 3 * i + pass];
-            if (c->v[i].kind == K_SKIP || !val)
+            if (!has_value(c->v[i].kind, val))
                 continue; /* all null, or no statistics written: say nothing */
-            rc |= (first ? 0 : tl_buf_puts(b, ",")) |
-                  tl_buf_json_string(b, c->v[i].name, strlen(c->v[i].name)) | tl_buf_puts(b, ":") |
-                  put_value(b, c->v[i].kind, val);
-            first = 0;
+            tl_json_key(j, c->v[i].name);
+            put_value(j, c->v[i].kind, val);
         }
-        rc |= tl_buf_puts(b, "}");
+        tl_json_obj_end(j);
     }
-    rc |= tl_buf_puts(b, ",\"nullCount\":{");
-    for (size_t i = 0; i < c->n; i++) {
-        const char *nn = v[3 + 3 * i];
-        rc |= (i ? tl_buf_puts(b, ",") : 0) |
-              tl_buf_json_string(b, c->v[i].name, strlen(c->v[i].name)) |
-              tl_buf_printf(b, ":%s", nn ? nn : "0");
-    }
-    rc |= tl_buf_puts(b, "}}");
-    x->oom = rc != 0;
+    tl_json_key(j, "nullCount");
+    tl_json_obj_begin(j);
+    for (size_t i = 0; i < c->n; i++)
+        tl_json_kv_int(j, c->v[i].name, v[3 + 3 * i] ? strtoll(v[3 + 3 * i], NULL, 10) : 0);
+    tl_json_obj_end(j);
+    tl_json_obj_end(j);
+    x->oom = tl_json_finish(j, NULL) != 0;
+    tl_json_free(j);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "models/runner.h"
+#include "util/json_out.h"
 
 void tl_results_iso_time(int64_t us, char *out, size_t cap) {
     time_t sec = (time_t)(us / 1000000);
@@ -21,53 +22,92 @@ void tl_results_iso_time(int64_t us, char *out, size_t cap) {
     snprintf(out, cap, "%s.%06lldZ", date, (long long)(us % 1000000));
 }
 
-static void json_str(tl_buf *b, const char *s) {
-    if (s)
-        tl_buf_json_string(b, s, strlen(s));
-    else
-        tl_buf_puts(b, "null");
-}
-
-static void json_int(tl_buf *b, int64_t v, int64_t none) {
+/* An int member, or null when v is the "unknown" value none. */
+static void kv_int_or_null(tl_json *j, const char *key, int64_t v, int64_t none) {
+    tl_json_key(j, key);
     if (v == none)
-        tl_buf_puts(b, "null");
+        tl_json_null(j);
     else
-        tl_buf_printf(b, "%lld", (long long)v);
+        tl_json_int(j, v);
 }
 
-static void node_json(tl_buf *b, const tl_session *s, const tl_node_result *r) {
+/* One node's entry; -1 when out of memory for its unique id. */
+static int node_json(tl_json *j, tl_buf *scratch, const tl_session *s, const tl_node_result *r) {
     char start[40], end[40];
+    const char *type = r->type == TL_NODE_MODEL ? "model" : "test";
     tl_results_iso_time(r->started_us, start, sizeof start);
     tl_results_iso_time(r->completed_us, end, sizeof end);
-    tl_buf_printf(b, "    {\"unique_id\": \"%s.", r->type == TL_NODE_MODEL ? "model" : "test");
-    tl_buf_puts(b, s->p->name);
-    tl_buf_puts(b, ".");
-    tl_buf_puts(b, r->name); /* model and test names are [A-Za-z0-9_] in practice */
-    tl_buf_puts(b, "\", \"name\": ");
-    json_str(b, r->name);
-    tl_buf_printf(b, ", \"resource_type\": \"%s\", \"status\": ",
-                  r->type == TL_NODE_MODEL ? "model" : "test");
-    json_str(b, r->status);
-    tl_buf_printf(b,
-                  ",\n     \"timing\": [{\"name\": \"execute\", \"started_at\": \"%s\", "
-                  "\"completed_at\": \"%s\"}], \"execution_time\": %.6f,\n",
-                  start, end, (double)(r->completed_us - r->started_us) / 1e6);
-    tl_buf_puts(b, "     \"adapter_response\": {\"rows_affected\": ");
-    json_int(b, r->rows, -1);
-    tl_buf_puts(b, "}, \"failures\": ");
-    json_int(b, r->failures, -1);
-    tl_buf_puts(b, ", \"message\": ");
-    json_str(b, r->message[0] ? r->message : NULL);
+    tl_buf_reset(scratch);
+    if (tl_buf_printf(scratch, "%s.%s.%s", type, s->p->name, r->name) != 0)
+        return -1;
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "unique_id", scratch->data);
+    tl_json_kv_str(j, "name", r->name);
+    tl_json_kv_str(j, "resource_type", type);
+    tl_json_kv_str(j, "status", r->status);
+    tl_json_key(j, "timing");
+    tl_json_arr_begin(j);
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "name", "execute");
+    tl_json_kv_str(j, "started_at", start);
+    tl_json_kv_str(j, "completed_at", end);
+    tl_json_obj_end(j);
+    tl_json_arr_end(j);
+    tl_json_key(j, "execution_time"); /* seconds, exact to the microsecond */
+    tl_json_micros(j, r->completed_us - r->started_us);
+    tl_json_key(j, "adapter_response");
+    tl_json_obj_begin(j);
+    kv_int_or_null(j, "rows_affected", r->rows, -1);
+    tl_json_obj_end(j);
+    kv_int_or_null(j, "failures", r->failures, -1);
+    tl_json_kv_str(j, "message", r->message[0] ? r->message : NULL);
     if (r->type == TL_NODE_MODEL) {
-        tl_buf_puts(b, ", \"materialized\": ");
-        json_str(b, r->materialized);
-        tl_buf_printf(b, ", \"incremental\": %s", r->incremental ? "true" : "false");
-        tl_buf_puts(b, ", \"lake_ticks_version\": ");
-        json_int(b, r->lake_ver[0], -2);
-        tl_buf_puts(b, ", \"lake_deadletter_version\": ");
-        json_int(b, r->lake_ver[1], -2);
+        tl_json_kv_str(j, "materialized", r->materialized);
+        tl_json_kv_bool(j, "incremental", r->incremental);
+        kv_int_or_null(j, "lake_ticks_version", r->lake_ver[0], -2);
+        kv_int_or_null(j, "lake_deadletter_version", r->lake_ver[1], -2);
     }
-    tl_buf_puts(b, "}");
+    tl_json_obj_end(j);
+    return 0;
+}
+
+/* The whole run_results.json into b. */
+static int render_results(tl_buf *b, const tl_session *s, const char *command,
+                          const char *invocation, const tl_node_result *r, size_t n,
+                          int64_t started_us, int64_t end, tl_err *err) {
+    char now[40];
+    tl_buf scratch = TL_BUF_INIT;
+    tl_json *j = tl_json_new_pretty(b);
+    if (!j)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory writing run_results.json");
+    tl_results_iso_time(end, now, sizeof now);
+    tl_json_obj_begin(j);
+    tl_json_key(j, "metadata");
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "generator", "ticklake");
+    tl_json_kv_str(j, "generated_at", now);
+    tl_json_kv_str(j, "invocation_id", invocation);
+    tl_json_obj_end(j);
+    tl_json_kv_str(j, "command", command);
+    tl_json_key(j, "elapsed_time");
+    tl_json_micros(j, end - started_us);
+    tl_json_key(j, "lake");
+    tl_json_obj_begin(j);
+    kv_int_or_null(j, "ticks_version", s->lake_open ? s->lake.ticks_version : -2, -2);
+    kv_int_or_null(j, "deadletter_version", s->lake_open ? s->lake.deadletter_version : -2, -2);
+    tl_json_obj_end(j);
+    tl_json_key(j, "results");
+    tl_json_arr_begin(j);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = node_json(j, &scratch, s, &r[i]);
+    tl_json_arr_end(j);
+    tl_json_obj_end(j);
+    rc = rc ? tl_err_set(err, TL_ERR_NOMEM, "out of memory writing run_results.json")
+            : tl_json_finish(j, err);
+    tl_json_free(j);
+    tl_buf_free(&scratch);
+    return rc;
 }
 
 static int mkdir_p(const char *dir) {
@@ -79,32 +119,20 @@ static int mkdir_p(const char *dir) {
 int tl_results_write_json(const tl_session *s, const char *command, const char *invocation,
                           const tl_node_result *r, size_t n, int64_t started_us, tl_err *err) {
     tl_buf b = TL_BUF_INIT;
-    char now[40], dir[4096], path[4200], tmp[4300];
+    char dir[4096], path[4200], tmp[4300];
     int64_t end = 0;
     for (size_t i = 0; i < n; i++)
         end = r[i].completed_us > end ? r[i].completed_us : end;
     if (end < started_us)
         end = started_us;
-    tl_results_iso_time(end, now, sizeof now);
-    tl_buf_printf(
-        &b,
-        "{\n  \"metadata\": {\"generator\": \"ticklake\", \"generated_at\": \"%s\", "
-        "\"invocation_id\": \"%s\"},\n  \"command\": \"%s\",\n  \"elapsed_time\": %.6f,\n",
-        now, invocation, command, (double)(end - started_us) / 1e6);
-    tl_buf_puts(&b, "  \"lake\": {\"ticks_version\": ");
-    json_int(&b, s->lake_open ? s->lake.ticks_version : -2, -2);
-    tl_buf_puts(&b, ", \"deadletter_version\": ");
-    json_int(&b, s->lake_open ? s->lake.deadletter_version : -2, -2);
-    tl_buf_puts(&b, "},\n  \"results\": [\n");
-    for (size_t i = 0; i < n; i++) {
-        node_json(&b, s, &r[i]);
-        tl_buf_puts(&b, i + 1 < n ? ",\n" : "\n");
+    int rc = render_results(&b, s, command, invocation, r, n, started_us, end, err);
+    if (rc) {
+        tl_buf_free(&b);
+        return rc;
     }
-    tl_buf_puts(&b, "  ]\n}\n");
     snprintf(dir, sizeof dir, "%s/target", s->p->dir);
     snprintf(path, sizeof path, "%s/run_results.json", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    int rc = 0;
     FILE *f = NULL;
     if (mkdir_p(dir) != 0 || !(f = fopen(tmp, "wb"))) {
         rc = tl_err_set(err, TL_ERR_IO, "%s: cannot write: %m", tmp);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "stream/stream_int.h"
+#include "util/json_out.h"
 #include "util/log.h"
 
 static const char *reason_name(int i) {
@@ -51,26 +52,44 @@ void tl_stream_counters_print(const tl_stream *s, FILE *out) {
     fflush(out);
 }
 
+static void kv_u64(tl_json *j, const char *key, uint64_t v) {
+    tl_json_key(j, key);
+    tl_json_uint(j, v);
+}
+
 void tl_stream_counters_json(const tl_stream *s, FILE *out) {
     const tl_stream_counters *c = tl_stream_counters_get(s);
-    fprintf(out,
-            "{\"received\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"rejected\":%" PRIu64
-            ",\"late\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"skipped\":%" PRIu64
-            ",\"files_written\":%" PRIu64 ",\"bytes_written\":%" PRIu64
-            ",\"deadletter_files_written\":%" PRIu64 ",\"commits\":%" PRIu64
-            ",\"commit_ms_avg\":%.3f,\"commit_ms_max\":%.3f,\"lake_version\":%" PRId64
-            ",\"unknown_dropped\":%" PRIu64 ",\"rejected_by_reason\":{",
-            c->received, c->accepted, c->rejected, c->late, c->duplicates, c->skipped,
-            c->files_written, c->bytes_written, c->dl_files_written, c->commits,
-            c->commits ? (double)c->commit_us_total / (double)c->commits / 1000.0 : 0.0,
-            (double)c->commit_us_max / 1000.0, c->last_commit_version, c->unknown_dropped);
-    int first = 1;
-    for (int i = 1; i <= TL_REASON_FUTURE; i++) {
-        if (!c->rejected_by_reason[i])
-            continue;
-        fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", reason_name(i),
-                c->rejected_by_reason[i]);
-        first = 0;
-    }
-    fprintf(out, "}}\n");
+    tl_buf b = TL_BUF_INIT;
+    tl_json *j = tl_json_new(&b);
+    if (!j)
+        return;
+    tl_json_obj_begin(j);
+    kv_u64(j, "received", c->received);
+    kv_u64(j, "accepted", c->accepted);
+    kv_u64(j, "rejected", c->rejected);
+    kv_u64(j, "late", c->late);
+    kv_u64(j, "duplicates", c->duplicates);
+    kv_u64(j, "skipped", c->skipped);
+    kv_u64(j, "files_written", c->files_written);
+    kv_u64(j, "bytes_written", c->bytes_written);
+    kv_u64(j, "deadletter_files_written", c->dl_files_written);
+    kv_u64(j, "commits", c->commits);
+    /* milliseconds to the microsecond, from the microsecond counters */
+    tl_json_key(j, "commit_ms_avg");
+    tl_json_fixed(j, c->commits ? (int64_t)(c->commit_us_total / c->commits) : 0, 3);
+    tl_json_key(j, "commit_ms_max");
+    tl_json_fixed(j, (int64_t)c->commit_us_max, 3);
+    tl_json_kv_int(j, "lake_version", c->last_commit_version);
+    kv_u64(j, "unknown_dropped", c->unknown_dropped);
+    tl_json_key(j, "rejected_by_reason");
+    tl_json_obj_begin(j);
+    for (int i = 1; i <= TL_REASON_FUTURE; i++)
+        if (c->rejected_by_reason[i])
+            kv_u64(j, reason_name(i), c->rejected_by_reason[i]);
+    tl_json_obj_end(j);
+    tl_json_obj_end(j);
+    if (tl_json_end_line(j) == 0)
+        fwrite(b.data, 1, b.len, out);
+    tl_json_free(j);
+    tl_buf_free(&b);
 }

@@ -23,6 +23,7 @@
 #include "util/base64.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/json_out.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/signals.h"
@@ -104,25 +105,41 @@ static void dead_date(const tl_dead *d, char *out, size_t cap) {
     snprintf(out, cap, "%04d-%02d-%02d", c.year, c.month, c.day);
 }
 
-/* One JSONL line per dead letter, loaded by DuckDB into Parquet. */
-static int dead_jsonl(tl_stream *s, const tl_dead *d, tl_buf *out) {
+/* One JSONL line per dead letter, loaded by DuckDB into Parquet; scratch
+ * holds the base64 of the raw bytes. 0, or the writer's error. */
+static int dead_jsonl(tl_stream *s, const tl_dead *d, tl_json *j, tl_buf *scratch) {
     char src[256], ts[40];
     tl_stream_src_name(s, d->partition, src, sizeof src);
     tl_rfc3339_format(d->received_us, ts, sizeof ts);
-    int rc = tl_buf_puts(out, "{\"reason\":");
-    rc |= tl_buf_json_string(out, d->code, strlen(d->code));
-    rc |= tl_buf_puts(out, ",\"message\":");
-    rc |= tl_buf_json_string(out, d->msg, strlen(d->msg));
-    rc |= tl_buf_puts(out, ",\"raw\":");
-    rc |= tl_buf_json_string(out, d->raw, d->raw_len);
-    rc |= tl_buf_puts(out, ",\"raw_base64\":\"");
-    rc |= tl_buf_base64(out, d->raw, d->raw_len);
-    rc |= tl_buf_puts(out, "\",\"source\":");
-    rc |= tl_buf_json_string(out, src, strlen(src));
-    rc |= tl_buf_printf(
-        out, ",\"src_partition\":%d,\"src_offset\":%" PRId64 ",\"received_ts\":\"%s\"}\n",
-        (int)d->partition, d->offset, ts);
-    return rc ? -1 : 0;
+    tl_buf_reset(scratch);
+    if (tl_buf_base64(scratch, d->raw, d->raw_len) != 0)
+        return TL_ERR_NOMEM;
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "reason", d->code);
+    tl_json_kv_str(j, "message", d->msg);
+    tl_json_key(j, "raw"); /* bytes that are not UTF-8 become U+00XX; raw_base64 is exact */
+    tl_json_strn(j, d->raw, d->raw_len);
+    tl_json_key(j, "raw_base64");
+    tl_json_strn(j, scratch->data ? scratch->data : "", scratch->len);
+    tl_json_kv_str(j, "source", src);
+    tl_json_kv_int(j, "src_partition", d->partition);
+    tl_json_kv_int(j, "src_offset", d->offset);
+    tl_json_kv_str(j, "received_ts", ts);
+    tl_json_obj_end(j);
+    return tl_json_end_line(j);
+}
+
+/* {"numRecords":n}: a dead-letter file's statistics. */
+static int dead_stats(size_t n, tl_buf *out) {
+    tl_json *j = tl_json_new(out);
+    if (!j)
+        return TL_ERR_NOMEM;
+    tl_json_obj_begin(j);
+    tl_json_kv_int(j, "numRecords", (int64_t)n);
+    tl_json_obj_end(j);
+    int rc = tl_json_finish(j, NULL);
+    tl_json_free(j);
+    return rc;
 }
 
 /* The whole of data into a new file at path; the error names the cause
@@ -155,10 +172,13 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
     snprintf(local, sizeof local, "%s/dead-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
              bt->epoch);
 
-    tl_buf lines = TL_BUF_INIT, sql = TL_BUF_INIT, stats = TL_BUF_INIT;
-    int rc = 0;
+    tl_buf lines = TL_BUF_INIT, sql = TL_BUF_INIT, stats = TL_BUF_INIT, scratch = TL_BUF_INIT;
+    tl_json *j = tl_json_new(&lines);
+    int rc = j ? 0 : TL_ERR_NOMEM;
     for (size_t i = from; i < to && rc == 0; i++)
-        rc = dead_jsonl(s, &bt->dead[i], &lines);
+        rc = dead_jsonl(s, &bt->dead[i], j, &scratch);
+    if (!rc)
+        rc = dead_stats(to - from, &stats);
     if (rc) {
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead letters)");
         goto out;
@@ -189,10 +209,6 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         rc = tl_err_set(err, TL_ERR_IO, "DuckDB did not write %s", local);
         goto out;
     }
-    if (tl_buf_printf(&stats, "{\"numRecords\":%zu}", to - from) != 0) {
-        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead-letter stats)");
-        goto out;
-    }
     tl_lake_kv pv[1] = {{"date", date}};
     rc = publish(s, bt, TL_DEADLETTER_TABLE, key, local, pv, 1, stats.data, tx,
                  (int64_t)st.st_size, err);
@@ -200,9 +216,11 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         bt->dl_files++;
 out:
     unlink(json);
+    tl_json_free(j);
     tl_buf_free(&lines);
     tl_buf_free(&sql);
     tl_buf_free(&stats);
+    tl_buf_free(&scratch);
     return rc;
 }
 
