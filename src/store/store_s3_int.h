@@ -92,7 +92,8 @@ void s3_xml_error(const char *xml, size_t len, char *code, size_t ccap, char *ms
                   char *rid, size_t rcap);
 /* Append s with XML escaping. */
 int s3_xml_escape(tl_buf *b, const char *s);
-/* "2026-11-24T21:32:46.000Z" -> ms since the epoch; -1 if bad. */
+/* "2026-11-24T21:32:46.000Z" -> ms since the epoch (floored); -1 if bad. The
+ * RFC 3339 parser of util/rfc3339.h, so a zone is required (S3 writes Z). */
 int64_t s3_parse_iso8601_ms(const char *s);
 /* "Tue, 24 Nov 2026 21:32:46 GMT" -> ms since the epoch; -1 if bad. */
 int64_t s3_parse_http_date_ms(const char *s);

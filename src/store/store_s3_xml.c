@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "store/store_s3_int.h"
+#include "util/rfc3339.h"
 
 /* The next "<tag>" or "<tag attr...>" or "<tag/>" in [p, end). */
 static const char *find_open(const char *p, const char *end, const char *tag, bool *empty) {
@@ -158,22 +159,10 @@ int s3_xml_escape(tl_buf *b, const char *s) {
 }
 
 int64_t s3_parse_iso8601_ms(const char *s) {
-    struct tm tm = {0};
-    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (!rest)
+    int64_t us;
+    if (!s || tl_rfc3339_parse(s, strlen(s), &us) != 0)
         return -1;
-    int64_t ms = 0;
-    if (*rest == '.') {
-        int digits = 0;
-        for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-            if (digits < 3)
-                ms = ms * 10 + (*rest - '0');
-        for (; digits < 3; digits++)
-            ms *= 10;
-    }
-    if (*rest != 'Z' && *rest != '\0')
-        return -1;
-    return (int64_t)timegm(&tm) * 1000 + ms;
+    return us >= 0 ? us / 1000 : -((-us + 999) / 1000); /* floor to the millisecond */
 }
 
 int64_t s3_parse_http_date_ms(const char *s) {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/rfc3339.h" /* tick times are RFC 3339 */
+
 #define TL_SYMBOL_MAX 12
 #define TL_EXCHANGE_MAX 16
 /* price, bid and ask are DECIMAL(18,6) in the lake: at most 18 digits. */
@@ -80,10 +82,8 @@ typedef struct tl_tick_row {
 typedef enum { TL_TS_UNIT_S, TL_TS_UNIT_MS, TL_TS_UNIT_US, TL_TS_UNIT_NS } tl_ts_unit;
 int tl_ts_unit_parse(const char *name, tl_ts_unit *out); /* "s","ms","us","ns"; 0 ok, -1 bad */
 
-/* The event times a tick may carry: 0000-01-01T00:00:00Z through
- * 9999-12-31T23:59:59.999999Z, the years RFC 3339's four digits can write. */
-#define TL_TS_MIN_US (-62167219200000000LL)
-#define TL_TS_MAX_US 253402300799999999LL
+/* The event times a tick may carry: TL_TS_MIN_US..TL_TS_MAX_US of
+ * util/rfc3339.h (the years RFC 3339's four digits can write). */
 
 /* An integer epoch in unit -> µs (ns are floored). 0 ok, -1 on overflow or
  * outside TL_TS_MIN_US..TL_TS_MAX_US. */
@@ -183,11 +183,5 @@ size_t tl_decimal_format(int64_t micros, char *buf, size_t cap); /* "189.25", "0
 /* A strict JSON integer (-?(0|[1-9][0-9]*), no fraction or exponent) that
  * fits int64. 0 ok, -1 otherwise. */
 int tl_integer_parse(const char *s, size_t len, int64_t *out);
-
-/* RFC 3339 <-> µs since the epoch. Parse: YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|±HH:MM);
- * 't' and 'z' accepted; digits beyond µs are truncated toward the past. */
-int tl_rfc3339_parse(const char *s, size_t len, int64_t *us);
-size_t tl_rfc3339_format(int64_t us, char *buf, size_t cap); /* ...T..:..:...ffffffZ */
-/* (format clamps us to TL_TS_MIN_US..TL_TS_MAX_US, which parse never leaves.) */
 
 #endif

@@ -5,8 +5,9 @@
  * the same on every machine. Second 60 (a leap second) is rejected: POSIX
  * time has no place for it, and mapping it to :59 would invent a time the
  * producer did not send; such a record goes to the dead-letter area. */
-#include "tick/tick.h"
+#include "util/rfc3339.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "util/civil.h"

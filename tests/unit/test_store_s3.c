@@ -384,6 +384,15 @@ static void test_xml_dates_md5(void **state) {
     assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46.123Z"), 1795555966123LL);
     assert_int_equal(s3_parse_http_date_ms("Tue, 24 Nov 2026 21:32:46 GMT"), 1795555966000LL);
     assert_int_equal(s3_parse_iso8601_ms("yesterday"), -1);
+    /* the one RFC 3339 parser: more digits truncate, an offset applies, a
+     * time without a zone or with second 60 is no time */
+    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46Z"), 1795555966000LL);
+    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46.123999999Z"), 1795555966123LL);
+    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T22:32:46.5+01:00"), 1795555966500LL);
+    assert_int_equal(s3_parse_iso8601_ms("1969-12-31T23:59:59.9985Z"), -2LL); /* floor of -1.5 ms */
+    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46"), -1);
+    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:60Z"), -1);
+    assert_int_equal(s3_parse_iso8601_ms(NULL), -1);
     tl_buf b = TL_BUF_INIT;
     s3_xml_escape(&b, "a<&>\"'");
     assert_string_equal(b.data, "a&lt;&amp;&gt;&quot;&apos;");
