@@ -26,6 +26,7 @@ extern const tl_command tl_cmd_stream;
 extern const tl_command tl_cmd_query;
 extern const tl_command tl_cmd_compact;
 extern const tl_command tl_cmd_vacuum;
+extern const tl_command tl_cmd_schema;
 extern const tl_command tl_cmd_models;
 extern const tl_command tl_cmd_dashboard;
 extern const tl_command tl_cmd_schedule;

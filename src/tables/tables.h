@@ -152,4 +152,18 @@ int tl_schema_add_spec(tl_schema *s, const char *spec, tl_err *err);
 int tl_table_evolve(tl_store *s, const tl_table *base, const tl_table *want, tl_schema **out,
                     tl_err *err);
 
+/* One metaData action in a table's log (history.c). */
+typedef struct tl_schema_change {
+    int64_t version;
+    int64_t timestamp_ms;   /* the commit's commitInfo time, -1 when absent */
+    const tl_table *before; /* NULL for the first one the log holds */
+    const tl_table *after;
+    bool cleaned; /* the first one held, but the log before it was cleaned up */
+} tl_schema_change;
+typedef int (*tl_schema_change_fn)(void *ud, const tl_schema_change *c);
+/* Each metaData of the JSON commits the log holds, oldest first; fn's
+ * non-zero return stops and is returned. */
+int tl_table_schema_history(tl_store *s, const tl_table *base, tl_schema_change_fn fn, void *ud,
+                            tl_err *err);
+
 #endif
