@@ -51,9 +51,15 @@ static const tl_kafka_prop consumer_defaults[] = {
     {"session.timeout.ms", "10000"},
     {"heartbeat.interval.ms", "1000"},
     /* prefetch deeper than the default 100000 messages a partition: catching
-     * up on a backlog ran at ~180k msgs/s with it and ~450k/s without (the
-     * byte bound queued.max.messages.kbytes still caps the memory) */
+     * up on a backlog ran at ~180k msgs/s with it and ~450k/s without. The
+     * byte bound is what caps the memory, and librdkafka's 64 MB default let
+     * a stream that is behind (every catch-up run) hold hundreds of MB of
+     * fetched messages: 401 MB peak RSS on 1M ticks from 64 partitions, 192
+     * MB with 8 MB, and no slower (group-mode catch-up of 1M ticks, median of
+     * 3 alternating: 71.8 s with 64 MB, 63.2 s with 8 MB; still ~60,000
+     * ticks ahead of the stream). bench/stream_rss.sh, BENCHMARKS.md */
     {"queued.min.messages", "1000000"},
+    {"queued.max.messages.kbytes", "8192"},
     {"client.id", "ticklake-consumer"},
     {NULL, NULL},
 };
