@@ -4,11 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A message longer than tl_err.msg keeps its start and says it was cut:
+ * "...while committing version 7: cannot write s3://bucket/very/lo...". */
+static void mark_cut(char *msg, size_t cap, int n) {
+    if (n >= 0 && (size_t)n >= cap && cap > 4)
+        memcpy(msg + cap - 4, "...", 4);
+}
+
 static int err_vset(tl_err *err, tl_err_code code, bool retriable, const char *fmt, va_list ap) {
     if (err) {
         err->code = code;
         err->retriable = retriable;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        mark_cut(err->msg, sizeof err->msg, vsnprintf(err->msg, sizeof err->msg, fmt, ap));
     }
     return code;
 }
@@ -38,7 +45,7 @@ int tl_err_wrap(tl_err *err, const char *fmt, ...) {
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    mark_cut(err->msg, sizeof err->msg, snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old));
     return err->code;
 }
 

@@ -18,8 +18,12 @@ static void format_time(char out[32], int64_t time_us) {
     time_t secs = (time_t)(time_us / 1000000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(time_us % 1000000 / 1000));
+    /* 24 bytes for years 0-9999; a time beyond that prints an empty stamp */
+    int n = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (int)(time_us % 1000000 / 1000));
+    if (n < 0 || n >= 32)
+        out[0] = '\0';
 }
 
 static void format_message(char *text, size_t cap, const tl_log_event *ev) {
