@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/runner.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 enum { REL_NONE, REL_TABLE, REL_VIEW };
@@ -25,16 +26,21 @@ static int64_t query_int(tl_duck *d, const char *sql, int64_t dflt) {
 
 /* Which relation of that name the warehouse holds in its main schema. */
 static int relation_kind(tl_duck *d, const char *name) {
-    char q[512], sql[1200];
-    if (tl_duck_quote(name, q, sizeof q) != 0)
+    char q[512];
+    tl_buf sql = TL_BUF_INIT;
+    if (tl_duck_quote(name, q, sizeof q) != 0 ||
+        tl_buf_printf(&sql,
+                      "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                      "current_database() AND schema_name = 'main' AND table_name = '%s') * 1 + "
+                      "(SELECT count(*) FROM duckdb_views() WHERE database_name = "
+                      "current_database() AND schema_name = 'main' AND view_name = '%s' AND NOT "
+                      "internal) * 2",
+                      q, q) != 0) {
+        tl_buf_free(&sql);
         return REL_NONE;
-    snprintf(sql, sizeof sql,
-             "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = "
-             "current_database() AND schema_name = 'main' AND table_name = '%s') * 1 + "
-             "(SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND "
-             "schema_name = 'main' AND view_name = '%s' AND NOT internal) * 2",
-             q, q);
-    int64_t k = query_int(d, sql, 0);
+    }
+    int64_t k = query_int(d, sql.data, 0);
+    tl_buf_free(&sql);
     return k == 1 ? REL_TABLE : k == 2 ? REL_VIEW : REL_NONE;
 }
 

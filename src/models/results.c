@@ -19,7 +19,8 @@ void tl_results_iso_time(int64_t us, char *out, size_t cap) {
     gmtime_r(&sec, &tm);
     char date[32];
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s.%06lldZ", date, (long long)(us % 1000000));
+    if (snprintf(out, cap, "%s.%06lldZ", date, (long long)(us % 1000000)) >= (int)cap && cap)
+        out[0] = '\0'; /* cap < 28: no stamp rather than a cut one */
 }
 
 /* An int member, or null when v is the "unknown" value none. */

@@ -438,7 +438,7 @@ static tl_sched_result run_job(tl_sched *s, job *j, int64_t due) {
         return TL_SCHED_ELSEWHERE;
     }
     if (rc != 0) { /* the lease cannot be read or written: this attempt fails */
-        snprintf(why, sizeof why, "cannot take the job's lease: %s", err.msg);
+        snprintf(why, sizeof why, "cannot take the job's lease: %.480s", err.msg);
         finish(s, j, TL_SCHED_FAILED, rc, due, now, now, why, NULL);
         return TL_SCHED_FAILED;
     }

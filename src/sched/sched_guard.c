@@ -25,7 +25,7 @@ static bool check_locked(tl_sched_guard *g) {
             g->last_renew_ms = now;
         } else if (rc == TL_ERR_CONFLICT) {
             g->cancelled = true;
-            snprintf(g->why, sizeof g->why, "lease lost: %s", err.msg);
+            snprintf(g->why, sizeof g->why, "lease lost: %.240s", err.msg);
         } else { /* the store is away: the next check tries again */
             tl_warn("schedule", "%s: cannot renew its lease (trying again): %s", g->job, err.msg);
         }

@@ -187,14 +187,20 @@ static size_t on_header(char *b, size_t sz, size_t nm, void *ud) {
     char val[256];
     copy_trimmed(val, sizeof val, v, vlen);
 #define IS(name) (nlen == sizeof(name) - 1 && strncasecmp(b, name, nlen) == 0)
-    if (IS("ETag"))
-        snprintf(rs->etag, sizeof rs->etag, "%s", val);
+    if (IS("ETag")) {
+        /* an ETag too long to hold is no ETag (the cache then goes by size
+         * and time), never a wrong one */
+        if (strlen(val) < sizeof rs->etag)
+            memcpy(rs->etag, val, strlen(val) + 1);
+        else
+            rs->etag[0] = '\0';
+    }
     else if (IS("Content-Length"))
         rs->content_length = strtoll(val, NULL, 10);
     else if (IS("Last-Modified"))
         rs->mtime_ms = s3_parse_http_date_ms(val);
     else if (IS("x-amz-request-id"))
-        snprintf(rs->request_id, sizeof rs->request_id, "%s", val);
+        copy_trimmed(rs->request_id, sizeof rs->request_id, val, strlen(val)); /* shown only */
 #undef IS
     return len;
 }
@@ -405,8 +411,11 @@ static void classify(const s3_store *s, CURLcode cc, xfer *x, const char *errbuf
         ar->code = TL_ERR_NOT_FOUND;
     else if (rs->status == 412 || strcmp(code, "ConditionalRequestConflict") == 0)
         ar->code = TL_ERR_CONFLICT;
-    snprintf(ar->what, sizeof ar->what, "HTTP %ld %s%s%s%s%s%s", rs->status, code,
-             msg[0] ? ": " : "", msg, rid[0] ? " (request id " : "", rid, rid[0] ? ")" : "");
+    int n = snprintf(ar->what, sizeof ar->what, "HTTP %ld %s%s%s%s%s%s", rs->status, code,
+                     msg[0] ? ": " : "", msg, rid[0] ? " (request id " : "", rid,
+                     rid[0] ? ")" : "");
+    if (n >= (int)sizeof ar->what) /* a long server message: keep its start, say it was cut */
+        memcpy(ar->what + sizeof ar->what - 4, "...", 4);
 }
 
 static void sleep_ms(int64_t ms) {

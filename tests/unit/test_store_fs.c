@@ -224,8 +224,9 @@ static void test_put_if_absent_race(void **state) {
 /* A file at root/rel with content "x", its mtime age_s seconds in the past. */
 static void leftover(const char *rel, int age_s) {
     char path[600], cmd[700];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && echo x > '%s'", path, path);
+    assert_true(snprintf(path, sizeof path, "%s/%s", root, rel) < (int)sizeof path);
+    assert_true(snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\" && echo x > '%s'", path,
+                         path) < (int)sizeof cmd);
     assert_int_equal(system(cmd), 0);
     struct timespec t[2] = {{time(NULL) - age_s, 0}, {time(NULL) - age_s, 0}};
     assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
