@@ -131,7 +131,8 @@ static int teardown(void **state) {
 /* run/ as a fresh copy of template/, and the stores on it. */
 static void lake_fresh(fixture *fx) {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s'", fx->run, fx->tmpl, fx->run);
+    assert_true(snprintf(cmd, sizeof cmd, "rm -rf '%s' && cp -a '%s' '%s'", fx->run, fx->tmpl,
+                         fx->run) < (int)sizeof cmd);
     assert_int_equal(system(cmd), 0);
     tl_err err = {0};
     assert_non_null(fx->real = tl_store_open(fx->run, &err));
