@@ -410,7 +410,7 @@ static tl_sched_result attempt(tl_sched *s, job *j, int64_t due, int64_t start) 
     if (rc != 0 && g.timed_out)
         r = TL_SCHED_TIMED_OUT;
     if (c && c->release)
-        c->release(c->ud, j->name, due, !will_retry(j, r, rc), end);
+        c->release(c->ud, j->name, due, r, !will_retry(j, r, rc), end);
     finish(s, j, r, rc, due, start, end, j->detail, &run.sum);
     return r;
 }
@@ -442,7 +442,8 @@ static tl_sched_result run_job(tl_sched *s, job *j, int64_t due) {
         finish(s, j, TL_SCHED_FAILED, rc, due, now, now, why, NULL);
         return TL_SCHED_FAILED;
     }
-    return attempt(s, j, due, now);
+    /* the run starts once the lease is ours (taking it may take a while) */
+    return attempt(s, j, due, c && c->acquire ? now_ms(s) : now);
 }
 
 static void new_round(tl_sched *s) {

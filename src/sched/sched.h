@@ -134,8 +134,10 @@ typedef struct tl_sched_coord {
     int (*acquire)(void *ud, const char *job, int64_t due_ms, int64_t now_ms, tl_err *err);
     /* Extend the lease: TL_ERR_CONFLICT = it was taken over (it expired). */
     int (*renew)(void *ud, const char *job, int64_t now_ms, tl_err *err);
-    /* Give it back; handled = due_ms is done with (no retry follows). */
-    void (*release)(void *ud, const char *job, int64_t due_ms, bool handled, int64_t now_ms);
+    /* Give it back after an attempt that ended with result (OK, FAILED or
+     * TIMED_OUT); handled = due_ms is done with (no retry follows). */
+    void (*release)(void *ud, const char *job, int64_t due_ms, tl_sched_result result,
+                    bool handled, int64_t now_ms);
     /* The newest fire time handled by anyone; -1 = none known (catch-up). */
     int64_t (*last_due)(void *ud, const char *job);
     const char *owner; /* this process's id, for events */

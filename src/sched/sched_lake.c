@@ -9,6 +9,8 @@
 #include "compact/compact.h"
 #include "lake/lake.h"
 #include "models/models.h"
+#include "sched/sched_lease.h"
+#include "sched/sched_runs.h"
 #include "store/store_conf.h"
 #include "tables/tables.h"
 #include "util/log.h"
@@ -16,7 +18,14 @@
 typedef struct lake_ctx {
     tl_sched_lake_opts o;
     tl_sched_opts base;
+    tl_sched_lease *lease; /* one runner per job across the lake's schedulers */
 } lake_ctx;
+
+static void ctx_free(void *ud) {
+    lake_ctx *c = ud;
+    tl_sched_lease_destroy(c->lease);
+    free(c);
+}
 
 static int compact_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
@@ -124,9 +133,20 @@ static void report_live(tl_live *live, const tl_sched_event *ev) {
     tl_live_set_job(live, strcmp(ev->job, "compact") ? ev->job : "compaction", ev->end_ms, status);
 }
 
+/* Every finished attempt and skip goes to the run history in the lake. */
+static void record_run(lake_ctx *c, const tl_sched_event *ev) {
+    tl_sched_run_rec r;
+    if (tl_sched_runs_from_event(ev, &r) != 0)
+        return;
+    tl_err err = {0};
+    if (tl_sched_runs_put(c->o.store, &r, &err) != 0)
+        tl_warn("schedule", "%s: the run is not in the history: %s", ev->job, err.msg);
+}
+
 static void on_event(void *ud, const tl_sched_event *ev) {
     lake_ctx *c = ud;
     tl_sched_log_event(NULL, ev);
+    record_run(c, ev);
     if (c->o.live && ev->result != TL_SCHED_RUNNING)
         report_live(c->o.live, ev);
     if (c->base.on_event)
@@ -156,9 +176,12 @@ tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *ba
     tl_sched_opts so = c->base;
     so.on_event = on_event;
     so.event_ud = c;
-    tl_sched *s = tl_sched_new(&so);
+    c->lease = tl_sched_lease_new(o->store, o->cfg->lease_ttl_ms, o->owner);
+    so.coord = c->lease ? tl_sched_lease_coord(c->lease) : NULL;
+    so.catchup = o->cfg->schedule_catchup;
+    tl_sched *s = c->lease ? tl_sched_new(&so) : NULL;
     if (!s) {
-        free(c);
+        ctx_free(c);
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         return NULL;
     }
@@ -167,7 +190,7 @@ tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *ba
     const tl_config *cfg = o->cfg;
     const int64_t d = cfg->retry_delay_ms, cap = cfg->retry_max_delay_ms;
     const tl_sched_job jobs[] = {
-        {"compact", o->compact, NULL, compact_job, c, free, (int)cfg->compact_retries, d, cap,
+        {"compact", o->compact, NULL, compact_job, c, ctx_free, (int)cfg->compact_retries, d, cap,
          cfg->compact_timeout_ms},
         {"models", models_schedule(o), "compact", models_job, c, NULL, (int)cfg->models_retries,
          d, cap, cfg->models_timeout_ms},

@@ -10,6 +10,12 @@
  * vacuum    tl_vacuum_table on ticks and deadletter (vacuum.retain), then
  *           the log cleanup behind the newest checkpoint (lake.log_retention)
  *
+ * Every job runs under its lease in the lake (sched_lease.h: settings
+ * schedule.lease_ttl, schedule.catchup), so the schedulers of one lake —
+ * `schedule` processes on several hosts, `up` — never run one job at once
+ * nor one fire time twice; every attempt and skip is recorded in the run
+ * history (sched_runs.h).
+ *
  * Used by `ticklake schedule` and by `ticklake up` (which passes its
  * tl_live, so the dashboard's health panel shows each job's last run). */
 #ifndef TL_SCHED_SCHED_LAKE_H
@@ -33,6 +39,7 @@ typedef struct tl_sched_lake_opts {
      * with a log line instead of failing every run (`up` from any folder). */
     bool models_optional;
     tl_live *live; /* each outcome goes to tl_live_set_job too; NULL = only logged */
+    const char *owner; /* this scheduler's id in leases and runs; NULL = host:pid:random */
 } tl_sched_lake_opts;
 
 /* A scheduler holding the three jobs (disabled ones too, for --list).

@@ -15,6 +15,11 @@
 #
 # S3_UPLOAD_PART_MIN_SIZE in the environment lowers moto's minimum multipart
 # part size (5 MiB, as on AWS), so tests can upload in small parts.
+#
+# MOTO_SERIAL=1 serves one request at a time. A threaded moto (5.1) checks
+# If-None-Match: * and then writes without a lock, so two concurrent
+# put-if-absent of one key can both succeed; S3 does them atomically. Tests
+# that race processes for one key (tests/unit/test_sched_lake.c) set it.
 set -euo pipefail
 MOTO_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/moto.sh
 
@@ -53,7 +58,14 @@ start() {
   mkdir -p "$dir"
   for _ in 1 2 3; do # a free port can be taken between the probe and the bind
     port=$(free_port)
-    "$MOTO_SERVER" -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 < /dev/null &
+    if [ "${MOTO_SERIAL:-0}" = 1 ]; then
+      "$(dirname "$MOTO_SERVER")/python" -c 'import sys, moto.server as m
+r = m.run_simple
+m.run_simple = lambda *a, **k: r(*a, **{**k, "threaded": False})
+m.main(sys.argv[1:])' -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 < /dev/null &
+    else
+      "$MOTO_SERVER" -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 < /dev/null &
+    fi
     pid=$!
     for _ in $(seq 300); do
       if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then

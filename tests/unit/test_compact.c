@@ -23,6 +23,7 @@
 #include "lake/lake.h"
 #include "store/store.h"
 #include "tl_test.h"
+#include "tl_test_lake.h"
 #include "tables/tables.h"
 #include "util/clock.h"
 
@@ -61,60 +62,13 @@ static int teardown(void **state) {
     return rc;
 }
 
-/* Commit one file of n ticks (symbols S0..S4, times spread over the hour,
- * in an order that is not sorted) into the hour; returns the commit
- * version. */
+/* Commit one file of n ticks into the hour (tl_test_lake.h); returns the
+ * commit version. */
 static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
-    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
-    for (int i = 0; i < n; i++) {
-        tl_tick *t = &rows[i].tick;
-        int64_t k = ++fx->seq;
-        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
-        snprintf(t->exchange, sizeof t->exchange, "X");
-        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
-        t->price = (100 + k % 50) * TL_MICROS + k;
-        t->size = k % 300 + 1;
-        t->seq = k;
-        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
-        rows[i].src_partition = -1;
-        rows[i].src_offset = k;
-        rows[i].ingest_ts_us = tl_now_us();
-    }
-    char dir[64], rel[256], key[300], local[512];
-    tl_ticks_partition_dir(hour_us, dir, sizeof dir);
-    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, fx->seq);
-    snprintf(key, sizeof key, "ticks/%s", rel);
-    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", fx->root, fx->seq);
     tl_err err = {0};
-    int64_t size = 0;
-    assert_int_equal(tl_duck_write_ticks(fx->d, rows, (size_t)n, local, &size, &err), 0);
-    assert_int_equal(tl_store_put_file(fx->s, key, local, &err), 0);
-    unlink(local);
-    tl_buf stats = TL_BUF_INIT;
-    assert_int_equal(tl_ticks_stats_json(rows, (size_t)n, &stats), 0);
-    char vals[4][8];
-    tl_ticks_partition_values(hour_us, vals);
-    tl_lake_kv pv[4];
-    for (int i = 0; i < 4; i++)
-        pv[i] = (tl_lake_kv){tl_ticks_table.parts[i].name, vals[i]};
-    tl_lake_file f = {.path = rel,
-                      .partition_values = pv,
-                      .n_partition_values = 4,
-                      .size = size,
-                      .modification_time = tl_now_us() / 1000,
-                      .data_change = true,
-                      .stats = stats.data};
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
-    assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
-    tl_lake_snapshot *snap;
-    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, &snap, &err), 0);
-    int64_t v;
-    assert_int_equal(
-        tl_lake_commit(fx->s, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, &err), 0);
-    tl_lake_snapshot_free(snap);
-    tl_lake_tx_destroy(tx);
-    tl_buf_free(&stats);
-    free(rows);
+    int64_t v = tl_test_commit_ticks(fx->s, fx->d, fx->root, hour_us, n, &fx->seq, &err);
+    if (v < 0)
+        fail_msg("writing a test file: %s", err.msg);
     return v;
 }
 
@@ -402,6 +356,59 @@ static void assert_commit_has(fixture *fx, int64_t v, ...) {
     tl_buf_free(&text);
 }
 
+/* A cancel token that says yes at its n-th question. */
+typedef struct cancel_at {
+    int asked, yes_at;
+} cancel_at;
+
+static bool cancel_nth(void *ud, char *why, size_t cap) {
+    cancel_at *c = ud;
+    snprintf(why, cap, "test");
+    return ++c->asked >= c->yes_at;
+}
+
+/* Files under the hour's folder whose name starts with part-compact. */
+static size_t compact_outputs(fixture *fx) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "find '%s/ticks' -name 'part-compact*' | wc -l", fx->root);
+    FILE *p = popen(cmd, "r");
+    size_t n = 0;
+    assert_int_equal(fscanf(p, "%zu", &n), 1);
+    pclose(p);
+    return n;
+}
+
+/* Cancelled at the last safe point, right before the commit: the outputs
+ * it uploaded are deleted and the snapshot is the one it started from. */
+static void test_cancel_leaves_snapshot(void **state) {
+    fixture *fx = *state;
+    int64_t v0 = -1;
+    for (int i = 0; i < 3; i++)
+        v0 = write_file(fx, H10, 40);
+    for (int yes_at = 1; yes_at <= 2; yes_at++) { /* before the partition, before its commit */
+        cancel_at ca = {.yes_at = yes_at};
+        tl_cancel cancel = {.requested = cancel_nth, .ud = &ca};
+        tl_compact_opts o = opts(CLOSED);
+        o.cancel = &cancel;
+        tl_compact_stats st;
+        tl_err err = {0};
+        assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), TL_ERR_STOPPED);
+        assert_non_null(strstr(err.msg, "compact: cancelled: test"));
+        assert_int_equal(ca.asked, yes_at);
+        assert_int_equal(table_version(fx), v0);
+        assert_int_equal(files_in(fx, H10), 3);
+        assert_int_equal(compact_outputs(fx), 0);
+        assert_int_equal(st.partitions, 0);
+    }
+    /* not cancelled: it commits */
+    tl_compact_opts o = opts(CLOSED);
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(table_version(fx), v0 + 1);
+    assert_int_equal(files_in(fx, H10), 1);
+}
+
 static void test_vacuum_rules(void **state) {
     fixture *fx = *state;
     for (int i = 0; i < 3; i++)
@@ -490,6 +497,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_rewrite_keeps_rows_sorted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_data_recompacted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_outputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_leaves_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflict_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vacuum_rules, setup, teardown),
         cmocka_unit_test(test_parse_partition),

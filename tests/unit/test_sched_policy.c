@@ -287,8 +287,9 @@ static int c_renew(void *ud, const char *job, int64_t now, tl_err *err) {
     return 0;
 }
 
-static void c_release(void *ud, const char *job, int64_t due, bool handled, int64_t now) {
-    (void)now;
+static void c_release(void *ud, const char *job, int64_t due, tl_sched_result r, bool handled,
+                      int64_t now) {
+    (void)now, (void)r;
     fake_coord *c = ud;
     c->released++;
     if (handled) {

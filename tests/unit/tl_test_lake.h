@@ -1,0 +1,84 @@
+/* A ticks table with small files for the tests of what maintains it
+ * (compaction, the scheduler's jobs): one committed Parquet file of n
+ * ticks per call, written with the duck module as the stream does.
+ * Header-only, like tl_test.h. */
+#ifndef TL_TESTS_TL_TEST_LAKE_H
+#define TL_TESTS_TL_TEST_LAKE_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "duck/duck.h"
+#include "lake/lake.h"
+#include "store/store.h"
+#include "tables/tables.h"
+#include "util/clock.h"
+
+/* Commit one file of n ticks (symbols S0..S4, times spread over the hour
+ * starting at hour_us, in an order that is not sorted; seqs from *seq + 1)
+ * into the ticks table of the store rooted at root (a local folder for the
+ * staging file). The commit's version, or -1 with err set. */
+static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *root,
+                                           int64_t hour_us, int n, int64_t *seq, tl_err *err) {
+    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
+    if (!rows)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        tl_tick *t = &rows[i].tick;
+        int64_t k = ++*seq;
+        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
+        snprintf(t->exchange, sizeof t->exchange, "X");
+        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
+        t->price = (100 + k % 50) * TL_MICROS + k;
+        t->size = k % 300 + 1;
+        t->seq = k;
+        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
+        rows[i].src_partition = -1;
+        rows[i].src_offset = k;
+        rows[i].ingest_ts_us = tl_now_us();
+    }
+    char dir[64], rel[256], key[300], local[512];
+    tl_ticks_partition_dir(hour_us, dir, sizeof dir);
+    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, *seq);
+    snprintf(key, sizeof key, "ticks/%s", rel);
+    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", root, *seq);
+    int64_t size = 0, v = -1;
+    tl_buf stats = TL_BUF_INIT;
+    tl_lake_tx *tx = NULL;
+    tl_lake_snapshot *snap = NULL;
+    int rc = tl_duck_write_ticks(d, rows, (size_t)n, local, &size, err);
+    if (rc == 0)
+        rc = tl_store_put_file(s, key, local, err);
+    unlink(local);
+    if (rc == 0)
+        rc = tl_ticks_stats_json(rows, (size_t)n, &stats);
+    char vals[4][8];
+    tl_ticks_partition_values(hour_us, vals);
+    tl_lake_kv pv[4];
+    for (int i = 0; i < 4; i++)
+        pv[i] = (tl_lake_kv){tl_ticks_table.parts[i].name, vals[i]};
+    tl_lake_file f = {.path = rel,
+                      .partition_values = pv,
+                      .n_partition_values = 4,
+                      .size = size,
+                      .modification_time = tl_now_us() / 1000,
+                      .data_change = true,
+                      .stats = stats.data};
+    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", err)))
+        rc = -1;
+    if (rc == 0)
+        rc = tl_lake_tx_add(tx, &f, err);
+    if (rc == 0)
+        rc = tl_lake_snapshot_load(s, TL_TICKS_TABLE, &snap, err);
+    if (rc == 0)
+        rc = tl_lake_commit(s, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, err);
+    tl_lake_snapshot_free(snap);
+    tl_lake_tx_destroy(tx);
+    tl_buf_free(&stats);
+    free(rows);
+    return rc == 0 ? v : -1;
+}
+
+#endif
