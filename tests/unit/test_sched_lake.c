@@ -425,6 +425,8 @@ static void race_sleep(void *ud, int64_t ms) {
 static void race_record(void *ud, const tl_sched_event *ev) {
     race *r = ud;
     *r->missed += (int)ev->missed;
+    if (race_clock(r) >= r->stop_ms) /* also when busy: a loop of runs never sleeps */
+        tl_sched_stop(r->s);
     tl_sched_run_rec rec;
     tl_err err = {0};
     if (tl_sched_runs_from_event(ev, &rec) == 0 && tl_sched_runs_put(r->st, &rec, &err) != 0)
