@@ -13,6 +13,14 @@
     selected: params.get('symbol') || '',
     range: '1h',
     day: '',
+    custom: null, // {from, to} Unix seconds, a custom range
+    kind: 'candles', // 'line' (tick-level, short ranges) or 'candles'
+    step: 60, // seconds per point or bar of the chart
+    times: [], // the times of the chart's data points (the browser test reads them)
+    points: 0, // data points (not gaps) in the chart
+    lakeStatus: 'unknown', // live | stale | finished, from the last commit and tick
+    latencies: [], // recent tick -> screen latencies, ms
+    compare: [], // symbols of the compare view
     from: 0, to: 0, // the chart's range, Unix seconds
     live: true, // the range follows the clock
     lastLine: null, // {time, value} last point given to the line series
@@ -24,7 +32,11 @@
   const fmtPrice = (v) => v == null ? '—' : Number(v).toFixed(Math.abs(v) < 1 ? 4 : 2);
   const fmtVol = (v) => v == null ? '—' : v >= 1e9 ? (v / 1e9).toFixed(2) + 'B'
     : v >= 1e6 ? (v / 1e6).toFixed(2) + 'M' : v >= 1e4 ? (v / 1e3).toFixed(1) + 'k' : String(v);
-  const fmtChg = (v) => v == null ? '—' : (v > 0 ? '+' : '') + v.toFixed(2) + '%';
+  const fmtChg = (v) => {
+    if (v == null) return '—';
+    const r = Math.round(v * 100) / 100 || 0; // -0 -> 0: never "-0.00"
+    return (r > 0 ? '+' : '') + r.toFixed(2) + '%';
+  };
   const ago = (ms) => {
     if (!ms) return 'never';
     const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
@@ -92,8 +104,10 @@
     c.vol.textContent = fmtVol(d.vol);
   }
 
-  function applySymbols(list, full) {
+  function applySymbols(list, full, fromEvent) {
+    if (fromEvent && !state.live) return; // a past range: the live state is not what is shown
     let added = false;
+    const now = Date.now();
     for (const u of list) {
       let row = state.rows.get(u.s);
       if (!row) { row = makeRow(u.s); state.rows.set(u.s, row); added = true; }
@@ -103,11 +117,30 @@
       else if (row.data.spark.length) row.data.spark[row.data.spark.length - 1] = u.last;
       renderRow(row, !full);
       sparkline(row.svg, row.data.spark);
+      if (fromEvent && u.ts) {
+        state.latencies.push(now - u.ts);
+        if (state.latencies.length > 200) state.latencies.shift();
+      }
+      markStale(row, now);
       if (u.s === state.selected) onSelectedUpdate(u);
     }
     if (added) relayout();
     $('summary').textContent = state.rows.size + ' symbols';
     if (!state.selected && state.order.length) select(state.order[0]);
+  }
+
+  // a symbol silent for a minute while the lake is live: its numbers are old
+  const STALE_MS = 60000;
+  function markStale(row, now) {
+    const stale = state.live && state.lakeStatus === 'live' && row.data.ts && now - row.data.ts > STALE_MS;
+    row.tr.classList.toggle('stale', !!stale);
+    row.tr.title = stale ? `no trade for ${Math.round((now - row.data.ts) / 1000)} s` : '';
+  }
+
+  function clearRows() {
+    for (const row of state.rows.values()) row.tr.remove();
+    state.rows.clear();
+    state.order = [];
   }
 
   function relayout() {
@@ -161,14 +194,17 @@
   });
 
   // ---- chart ---------------------------------------------------------------------
-  const chart = LC.createChart($('chart'), {
+  // The time axis is linear: lightweight-charts spaces data points evenly, so
+  // every step of the range without a trade gets a whitespace point (a gap).
+  const chartOpts = {
     autoSize: true,
     layout: { background: { color: '#161b22' }, textColor: '#c9d1d9' },
     grid: { vertLines: { color: '#21262d' }, horzLines: { color: '#21262d' } },
-    timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#30363d', rightOffset: 4 },
+    timeScale: { timeVisible: true, secondsVisible: true, borderColor: '#30363d', rightOffset: 2 },
     rightPriceScale: { borderColor: '#30363d', scaleMargins: { top: 0.08, bottom: 0.28 } },
     crosshair: { mode: LC.CrosshairMode.Normal },
-  });
+  };
+  const chart = LC.createChart($('chart'), chartOpts);
   const candles = chart.addCandlestickSeries({
     upColor: '#3fb950', downColor: '#f85149', borderVisible: false,
     wickUpColor: '#3fb950', wickDownColor: '#f85149', priceLineVisible: false, lastValueVisible: false,
@@ -179,21 +215,36 @@
   state.series = { candles, line, volume };
   const overlay = {};
   for (const [k, color] of [['max', '#3fb950'], ['avg', '#d29922'], ['min', '#f85149']]) {
-    overlay[k] = candles.createPriceLine({ price: 0, color, lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: false, title: '' });
+    overlay[k] = line.createPriceLine({ price: 0, color, lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: false, title: '' });
   }
 
+  const SHORT = { '1m': 60, '5m': 300, '15m': 900 };
   function rangeBounds() {
     const now = Math.floor(Date.now() / 1000);
+    if (state.custom) return { ...state.custom, live: false };
     if (state.day) {
       const from = Date.parse(state.day + 'T00:00:00Z') / 1000;
       return { from, to: from + 86400, live: false };
     }
-    if (state.range === '5m') return { from: now - 300, to: now + 1, live: true };
+    if (SHORT[state.range]) return { from: now - SHORT[state.range], to: now + 1, live: true };
     if (state.range === 'today') return { from: now - now % 86400, to: now + 1, live: true };
     return { from: now - 3600, to: now + 1, live: true };
   }
+  // candles: the smallest interval giving at most 300 bars (60-300 on screen)
+  const INTERVALS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400];
+  const pickInterval = (span) => INTERVALS.find((i) => span / i <= 300) || 86400;
 
-  const minute = (ms) => Math.floor(ms / 60000) * 60;
+  // data (sorted by time) with whitespace for every step from..end without one
+  function withGaps(data, from, end, step) {
+    const out = [];
+    let k = 0;
+    for (let t = Math.floor(from / step) * step; t < end; t += step) {
+      if (k < data.length && data[k].time === t) out.push(data[k++]);
+      else out.push({ time: t });
+    }
+    while (k < data.length) out.push(data[k++]);
+    return out;
+  }
 
   let chartSeq = 0;
   async function loadChart() {
@@ -201,33 +252,46 @@
     if (!sym) return;
     const seq = ++chartSeq;
     const b = rangeBounds();
-    Object.assign(state, { from: b.from, to: b.to, live: b.live });
+    const span = b.to - b.from;
+    const short = span <= 900;
+    Object.assign(state, { from: b.from, to: b.to, live: b.live, kind: short ? 'line' : 'candles', step: short ? 1 : pickInterval(span) });
     $('chart-symbol').textContent = sym;
     const row = state.rows.get(sym);
     showLast(row ? row.data : null);
-    let res;
+    const end = Math.min(b.to, Math.floor(Date.now() / 1000) + 1);
+    let pts, bars = [];
     try {
-      res = await api(`/api/bars?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&interval=60`);
-    } catch (e) { $('ov-src').textContent = 'bars: ' + e.message; return; }
+      if (short) {
+        const res = await api(`/api/line?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&step=1`);
+        pts = res.points.map(([t, p]) => ({ time: t, value: p }));
+      } else {
+        const res = await api(`/api/bars?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&interval=${state.step}`);
+        bars = res.bars;
+        pts = bars.map(([t, , , , c]) => ({ time: t, value: c }));
+      }
+    } catch (e) { $('ov-src').textContent = 'chart: ' + e.message; return; }
     if (seq !== chartSeq) return; // a newer selection won
-    candles.setData(res.bars.map(([t, o, h, l, c]) => ({ time: t, open: o, high: h, low: l, close: c })));
-    volume.setData(res.bars.map(([t, o, , , c, v]) => ({ time: t, value: v, color: c >= o ? '#3fb95055' : '#f8514955' })));
-    // the price line: one point per candle (the close), its last point
-    // following every trade of the current minute
-    const pts = res.bars.map(([t, , , , c]) => ({ time: t, value: c }));
+    // the live tail: the newest trade the events brought, in its own step
     if (b.live && row && row.data.ts) {
-      const t = minute(row.data.ts);
-      if (!pts.length || t > pts[pts.length - 1].time) pts.push({ time: t, value: row.data.last });
-      else if (t === pts[pts.length - 1].time) pts[pts.length - 1].value = row.data.last;
+      const t = Math.floor(row.data.ts / 1000 / state.step) * state.step;
+      if (t >= b.from && (!pts.length || t > pts[pts.length - 1].time)) pts.push({ time: t, value: row.data.last });
     }
-    line.setData(pts.map((p) => ({ ...p })));
+    const lastT = pts.length ? pts[pts.length - 1].time + 1 : end;
+    const stop = Math.max(end, lastT);
+    candles.setData(short ? [] : withGaps(bars.map(([t, o, h, l, c]) => ({ time: t, open: o, high: h, low: l, close: c })), b.from, stop, state.step));
+    volume.setData(short ? [] : withGaps(bars.map(([t, o, , , c, v]) => ({ time: t, value: v, color: c >= o ? '#3fb95055' : '#f8514955' })), b.from, stop, state.step));
+    line.applyOptions({ visible: true, lineWidth: short ? 2 : 1, color: short ? '#58a6ff' : '#58a6ff88' });
+    const lineData = withGaps(pts.map((p) => ({ ...p })), b.from, stop, state.step);
+    line.setData(lineData);
+    state.times = pts.map((p) => p.time);
+    state.points = pts.length;
     state.lastLine = pts.length ? { ...pts[pts.length - 1] } : null;
-    // few candles: keep them candle-sized, newest at the right edge
-    const ts = chart.timeScale();
-    if (res.bars.length * 10 > $('chart').clientWidth) ts.fitContent();
-    else { ts.applyOptions({ barSpacing: 10 }); ts.scrollToRealTime(); }
+    chart.timeScale().fitContent();
     $('chart').dataset.symbol = sym;
-    $('chart').dataset.bars = String(res.bars.length);
+    $('chart').dataset.kind = state.kind;
+    $('chart').dataset.step = String(state.step);
+    $('chart').dataset.points = String(pts.length);
+    $('chart').dataset.bars = String(bars.length);
     await loadStats(seq);
   }
 
@@ -260,16 +324,24 @@
     chg.className = 'chg ' + (d && d.chg > 0 ? 'up' : d && d.chg < 0 ? 'down' : '');
   }
 
+  // A trade of the selected symbol from the events: the line's newest step
+  // follows it; a late trade (older than that step) is already in the lake's
+  // answer for its own step and is not drawn as a spike at the end.
   function onSelectedUpdate(u) {
     showLast(u);
     if (!state.live || !u.ts) return;
-    const t = minute(u.ts);
+    const t = Math.floor(u.ts / 1000 / state.step) * state.step;
     if (!state.lastLine || t >= state.lastLine.time) {
+      if (state.lastLine && t > state.lastLine.time + state.step) {
+        for (let g = state.lastLine.time + state.step; g < t; g += state.step) line.update({ time: g }); // a gap
+      }
+      if (!state.lastLine || t > state.lastLine.time) { state.times.push(t); state.points++; }
       state.lastLine = { time: t, value: u.last };
       line.update({ ...state.lastLine }); // the library keeps (and marks) what it is given
       $('chart').dataset.last = String(u.last);
+      $('chart').dataset.points = String(state.points);
     }
-    if (u.bar) {
+    if (u.bar && state.kind === 'candles' && state.step === 60) {
       const [bt, o, h, l, c, v] = u.bar;
       try {
         candles.update({ time: bt, open: o, high: h, low: l, close: c });
@@ -278,19 +350,97 @@
     }
   }
 
+  // ---- compare: several tickers as % change over the range ----------------------
+  const cmpChart = LC.createChart($('compare-chart'), {
+    ...chartOpts, rightPriceScale: { borderColor: '#30363d' },
+    localization: { priceFormatter: (v) => (Math.round(v * 100) / 100 || 0).toFixed(2) + '%' },
+  });
+  const COLORS = ['#58a6ff', '#3fb950', '#f85149', '#d29922', '#bc8cff', '#39c5cf'];
+  let cmpSeries = [];
+  async function loadCompare() {
+    for (const se of cmpSeries) cmpChart.removeSeries(se);
+    cmpSeries = [];
+    const syms = state.compare;
+    $('compare-chart').hidden = syms.length === 0;
+    $('chart').hidden = syms.length > 0;
+    $('compare-chart').dataset.series = '0';
+    if (!syms.length) return;
+    const b = rangeBounds();
+    const span = b.to - b.from, short = span <= 900, step = short ? 1 : pickInterval(span);
+    const end = Math.min(b.to, Math.floor(Date.now() / 1000) + 1);
+    const drawn = [];
+    for (const [i, sym] of syms.entries()) {
+      let pts;
+      try {
+        pts = short
+          ? (await api(`/api/line?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&step=1`)).points
+          : (await api(`/api/bars?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&interval=${step}`)).bars.map(([t, , , , c]) => [t, c]);
+      } catch (e) { continue; }
+      if (!pts.length) continue;
+      const base = pts[0][1];
+      const se = cmpChart.addLineSeries({ color: COLORS[i % COLORS.length], lineWidth: 2, title: sym, priceLineVisible: false });
+      se.setData(withGaps(pts.map(([t, p]) => ({ time: t, value: (p / base - 1) * 100 })), b.from, end, step));
+      cmpSeries.push(se);
+      drawn.push(sym);
+    }
+    cmpChart.timeScale().fitContent();
+    $('compare-chart').dataset.series = String(cmpSeries.length);
+    $('compare-chart').dataset.symbols = drawn.join(',');
+  }
+  $('compare').addEventListener('change', () => {
+    state.compare = $('compare').value.toUpperCase().split(/[\s,]+/).filter(Boolean).slice(0, 6);
+    loadCompare();
+  });
+
+  // ---- ranges: buttons, a day the lake holds, a custom from-to ---------------------
+  function pressed() {
+    for (const b of document.querySelectorAll('.ranges button'))
+      b.setAttribute('aria-pressed', String(!state.day && !state.custom && b.dataset.range === state.range));
+  }
+  // which symbols the table lists: the live state for a live range, the
+  // lake's answer for the chosen range otherwise
+  async function loadSymbols() {
+    const b = rangeBounds();
+    let list;
+    try {
+      list = b.live ? (await api('/api/symbols')).symbols
+        : (await api(`/api/symbols?from=${b.from}&to=${b.to}`)).symbols;
+    } catch (e) { $('conn').textContent = 'error: ' + e.message; return; }
+    clearRows();
+    applySymbols(list, true, false);
+    relayout();
+    if (!state.rows.has(state.selected)) state.selected = state.order[0] || '';
+    $('empty').textContent = b.live ? 'Waiting for the first ticks…' : 'No trades in this range.';
+  }
+  async function changeRange() {
+    pressed();
+    await loadSymbols();
+    if (state.selected) select(state.selected, true); else loadChart();
+    if (state.compare.length) loadCompare();
+  }
   for (const btn of document.querySelectorAll('.ranges button')) {
     btn.addEventListener('click', () => {
-      for (const b of document.querySelectorAll('.ranges button')) b.setAttribute('aria-pressed', String(b === btn));
       state.range = btn.dataset.range;
       state.day = '';
+      state.custom = null;
       $('day').value = '';
-      loadChart();
+      changeRange();
     });
   }
   $('day').addEventListener('change', () => {
     state.day = $('day').value;
-    for (const b of document.querySelectorAll('.ranges button')) b.setAttribute('aria-pressed', String(!state.day && b.dataset.range === state.range));
-    loadChart();
+    state.custom = null;
+    changeRange();
+  });
+  const utcInput = (s) => new Date(s * 1000).toISOString().slice(0, 19);
+  $('custom').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const from = Date.parse($('from').value + 'Z') / 1000, to = Date.parse($('to').value + 'Z') / 1000;
+    if (!(from < to)) { $('ov-src').textContent = 'custom range: "from" must be before "to"'; return; }
+    state.custom = { from: Math.floor(from), to: Math.floor(to) };
+    state.day = '';
+    $('day').value = '';
+    changeRange();
   });
 
   async function loadDays() {
@@ -300,15 +450,45 @@
       sel.length = 1;
       for (const d of days) sel.add(new Option(d, d));
       sel.value = cur;
-    } catch (e) { /* shown by the connection badge */ }
+      state.days = days;
+      return days;
+    } catch (e) { return []; /* shown by the connection badge */ }
   }
 
   // ---- health ----------------------------------------------------------------------
+  // Lake status from real times: live while commits and trades keep coming,
+  // stale when they stopped recently (a stuck writer), finished after that.
+  const LIVE_MS = 30000, FINISHED_MS = 300000;
+  function lakeStatus(h) {
+    const now = h.now_ms || Date.now(), lake = h.lake || {};
+    if (!lake.last_commit_ms) return 'finished';
+    const commitAgo = now - lake.last_commit_ms;
+    let lastTick = 0;
+    for (const row of state.rows.values()) if (row.data.ts > lastTick) lastTick = row.data.ts;
+    const tickAgo = lastTick ? now - lastTick : Infinity;
+    if (commitAgo <= LIVE_MS && (tickAgo <= LIVE_MS || !state.live)) return 'live';
+    if (commitAgo <= FINISHED_MS) return 'stale';
+    return 'finished';
+  }
+  function median(xs) {
+    if (!xs.length) return null;
+    const a = [...xs].sort((x, y) => x - y);
+    return a[Math.floor(a.length / 2)];
+  }
   function renderHealth(h) {
+    state.health = h;
     const s = h.stream, lake = h.lake || {};
+    const st = lakeStatus(h);
+    state.lakeStatus = st;
+    $('pill').dataset.state = st;
+    $('pill').textContent = st === 'live' ? 'lake live' : st === 'stale' ? 'lake stale' : 'lake finished';
+    $('pill').title = `last commit ${ago(lake.last_commit_ms)}`;
     const job = (j) => j ? `${ago(j.last_ms)} (${j.status})` : 'not run yet';
+    const lat = median(state.latencies);
+    // one row per fact: add a line here for a new signal
     const items = [
       ['ingest rate', Math.round(h.ingest_rate).toLocaleString() + ' /s'],
+      ['end-to-end latency', lat == null ? 'n/a' : (lat / 1000).toFixed(2) + ' s (tick → screen, median)'],
       ['consumer lag', h.lag == null ? 'unknown' : h.lag.toLocaleString() + ' msgs'],
       ['ticks seen', (h.ticks || 0).toLocaleString()],
       ['symbols', String(h.symbols)],
@@ -318,14 +498,14 @@
       ['commits', s ? s.commits.toLocaleString() : 'n/a'],
       ['last commit', lake.version >= 0 ? `v${lake.version}, ${ago(lake.last_commit_ms)}` : 'none yet'],
       ['lake files', String(lake.files || 0)],
-      ['last compaction', job(h.compaction)],
-      ['last model run', job(h.models)],
+      ['last compaction', job(h.compaction), h.compaction && /fail/.test(h.compaction.status) ? 'bad' : ''],
+      ['last model run', job(h.models), h.models && /fail/.test(h.models.status) ? 'bad' : ''],
     ];
     const dl = $('health');
     dl.replaceChildren(...items.map(([k, v, cls]) => {
       const div = document.createElement('div');
       const dt = document.createElement('dt'); dt.textContent = k;
-      const dd = document.createElement('dd'); dd.textContent = v; if (cls) dd.className = cls;
+      const dd = document.createElement('dd'); dd.textContent = v; dd.title = v; if (cls) dd.className = cls;
       div.dataset.key = k;
       div.append(dt, dd);
       return div;
@@ -338,6 +518,8 @@
       tr.cells[1].textContent = p.files + (p.files === 1 ? ' file' : ' files');
       return tr;
     }));
+    const now = Date.now();
+    for (const row of state.rows.values()) markStale(row, now);
   }
 
   // ---- live updates ------------------------------------------------------------------
@@ -345,10 +527,10 @@
   function connect() {
     if (es) es.close();
     es = new EventSource('/api/events' + (token ? '?token=' + encodeURIComponent(token) : ''));
-    es.addEventListener('open', () => { $('conn').dataset.state = 'live'; $('conn').textContent = 'live'; });
+    es.addEventListener('open', () => { $('conn').dataset.state = 'live'; $('conn').textContent = 'connected'; });
     es.addEventListener('update', (ev) => {
       const m = JSON.parse(ev.data);
-      applySymbols(m.symbols, m.full);
+      if (m.symbols && m.symbols.length) applySymbols(m.symbols, m.full, true);
       if (m.health) renderHealth(m.health);
     });
     es.addEventListener('error', () => {
@@ -358,17 +540,31 @@
     });
   }
 
+  // Opens live when the lake is being written and the live state has today's
+  // trades; otherwise on the latest day the lake holds.
   async function start() {
+    let live = [];
     try {
-      const { symbols } = await api('/api/symbols');
-      applySymbols(symbols, true);
+      live = (await api('/api/symbols')).symbols;
+      applySymbols(live, true, false);
       renderHealth(await api('/api/health'));
     } catch (e) { $('conn').textContent = 'error: ' + e.message; }
-    relayout();
-    if (state.selected) select(state.selected, true);
-    loadDays();
-    setInterval(loadDays, 60000);
+    const days = await loadDays();
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    if (!(live.length && state.lakeStatus !== 'finished') && days.length && !params.get('range')) {
+      state.day = days[0];
+      $('day').value = days[0];
+      state.live = false;
+    }
+    const t = Math.floor(Date.now() / 1000);
+    $('from').value = utcInput(t - 3600);
+    $('to').value = utcInput(t);
+    if (params.get('range')) state.range = params.get('range');
     connect();
+    await changeRange();
+    if (state.day && state.day !== today) $('empty').textContent = 'No trades on ' + state.day + '.';
+    setInterval(loadDays, 60000);
   }
   start();
 })();

@@ -34,8 +34,10 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     }
     /* the first poll on this thread: a broken lake fails here, loudly */
-    if (!(follow = tl_live_follow_new(live, store, true, &err)) ||
-        tl_live_follow_poll(follow, &err) != 0 || tl_live_follow_start(follow, 1000, &err) != 0)
+    if (!(follow = tl_live_follow_new(live, store, true, &err)))
+        goto out;
+    tl_live_follow_set_warehouse(follow, cfg->warehouse);
+    if (tl_live_follow_poll(follow, &err) != 0 || tl_live_follow_start(follow, 1000, &err) != 0)
         goto out;
     tl_web_opts wo;
     tl_cmd_web_opts(&wo, cfg, live, store);

@@ -121,6 +121,11 @@ void tl_live_set_days(tl_live *l, const char *const *days, size_t n);
  * seam. name is one of "compaction", "models", "vacuum". */
 void tl_live_set_job(tl_live *l, const char *name, int64_t unix_ms, const char *status);
 
+/* The same, only when it is newer than what the job last reported: facts
+ * read back from the lake's log or the warehouse (a standalone dashboard)
+ * never override a fresher report of the scheduler in this process. */
+void tl_live_note_job(tl_live *l, const char *name, int64_t unix_ms, const char *status);
+
 int tl_live_health_json(tl_live *l, tl_buf *out);
 int tl_live_days_json(tl_live *l, tl_buf *out);
 int tl_live_metrics_text(tl_live *l, tl_buf *out);

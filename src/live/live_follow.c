@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "duck/duck.h"
 #include "lake/lake.h"
@@ -26,6 +27,8 @@ struct tl_live_follow {
     tl_duck *duck;
     tl_strmap *seen; /* paths of the files already read or skipped */
     char cache[1024];
+    const char *warehouse;  /* models' run history, or NULL */
+    int64_t warehouse_mtime; /* of the last read */
 
     pthread_t thread;
     bool started;
@@ -81,6 +84,71 @@ static int64_t file_hour_us(const tl_lake_file *file, char *name, size_t cap) {
     if (name)
         snprintf(name, cap, "%04d-%02d-%02dT%02d", atoi(y), atoi(m), atoi(d), atoi(h));
     return (int64_t)timegm(&tm) * 1000000;
+}
+
+/* The newest compaction, from the log: compaction's OPTIMIZE commits remove
+ * files with dataChange=false, and the snapshot keeps those removals (until
+ * their retention) with the commit's time. */
+static void note_compaction(tl_live_follow *f) {
+    int64_t newest = 0;
+    size_t files = 0;
+    for (size_t i = 0; i < tl_lake_snapshot_num_tombstones(f->snap); i++) {
+        const tl_lake_file *t = tl_lake_snapshot_tombstone(f->snap, i);
+        if (t->data_change || t->deletion_timestamp <= 0)
+            continue;
+        if (t->deletion_timestamp > newest)
+            newest = t->deletion_timestamp, files = 0;
+        files += t->deletion_timestamp == newest;
+    }
+    if (newest > 0) {
+        char status[160];
+        snprintf(status, sizeof status, "ok: %zu file%s rewritten (OPTIMIZE in the lake's log)",
+                 files, files == 1 ? "" : "s");
+        tl_live_note_job(f->live, "compaction", newest, status);
+    }
+}
+
+static int run_row(void *ud, int ncols, const char *const *v) {
+    tl_live_follow *f = ud;
+    if (ncols < 3 || !v[0])
+        return 0;
+    long long n = strtoll(v[1], NULL, 10), failed = v[2] ? strtoll(v[2], NULL, 10) : 0;
+    char status[160];
+    if (failed)
+        snprintf(status, sizeof status, "failed: %lld of %lld models (warehouse run history)",
+                 failed, n);
+    else
+        snprintf(status, sizeof status, "ok: %lld models built (warehouse run history)", n);
+    tl_live_note_job(f->live, "models", strtoll(v[0], NULL, 10), status);
+    return 0;
+}
+
+/* The last models run, from the warehouse's ticklake_model_runs, when the
+ * file changed since the last read. Read-only; a missing file is no run. */
+static void note_models(tl_live_follow *f) {
+    struct stat st;
+    if (!f->warehouse || !f->duck || stat(f->warehouse, &st) != 0 ||
+        (int64_t)st.st_mtime == f->warehouse_mtime)
+        return;
+    char quoted[2400], sql[3000];
+    tl_duck_quote(f->warehouse, quoted, sizeof quoted);
+    snprintf(sql, sizeof sql,
+             "ATTACH '%s' AS tl_wh (READ_ONLY); "
+             "SELECT epoch_ms(max(completed_at)), count(*), count(*) FILTER (WHERE status "
+             "NOT IN ('success', 'pass')) FROM tl_wh.ticklake_model_runs WHERE invocation_id = "
+             "(SELECT invocation_id FROM tl_wh.ticklake_model_runs ORDER BY completed_at DESC "
+             "LIMIT 1)",
+             quoted);
+    tl_err err = {0};
+    if (tl_duck_query_each(f->duck, sql, run_row, f, &err) != 0)
+        tl_debug("live", "reading the model runs of %s: %s", f->warehouse, err.msg);
+    else
+        f->warehouse_mtime = (int64_t)st.st_mtime;
+    tl_duck_exec(f->duck, "DETACH DATABASE IF EXISTS tl_wh", &err);
+}
+
+void tl_live_follow_set_warehouse(tl_live_follow *f, const char *path) {
+    f->warehouse = path && *path ? path : NULL;
 }
 
 /* Files per hour partition (the newest), the days held, the newest add. */
@@ -198,6 +266,8 @@ int tl_live_follow_poll(tl_live_follow *f, tl_err *err) {
     if (rc)
         return rc;
     publish_facts(f);
+    note_compaction(f);
+    note_models(f);
     return f->feed ? feed_new(f, err) : 0;
 }
 

@@ -26,6 +26,10 @@ typedef struct tl_live_follow tl_live_follow;
  * and tl_live_set_since is set to the first of those hours (the hour an
  * hour ago and the current one). */
 tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_ticks, tl_err *err);
+/* Also read the models' run history from this warehouse file (borrowed;
+ * NULL: none) into the health panel, when it changed: the standalone
+ * dashboard shows model runs that another process made. */
+void tl_live_follow_set_warehouse(tl_live_follow *f, const char *path);
 /* One poll: refresh, update the health facts, feed new files. */
 int tl_live_follow_poll(tl_live_follow *f, tl_err *err);
 /* Poll every period_ms on a thread of its own. 0 ok. */

@@ -42,12 +42,26 @@ void tl_live_set_days(tl_live *l, const char *const *days, size_t n) {
     pthread_mutex_unlock(&l->mu);
 }
 
+static tl_live_job *job_named(tl_live *l, const char *name) {
+    return !strcmp(name, "compaction") ? &l->compaction
+           : !strcmp(name, "models")   ? &l->models
+           : !strcmp(name, "vacuum")   ? &l->vacuum
+                                       : NULL;
+}
+
+void tl_live_note_job(tl_live *l, const char *name, int64_t unix_ms, const char *status) {
+    pthread_mutex_lock(&l->mu);
+    tl_live_job *j = job_named(l, name);
+    if (j && unix_ms > j->last_unix_ms) {
+        j->last_unix_ms = unix_ms;
+        snprintf(j->status, sizeof j->status, "%s", status ? status : "");
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
 void tl_live_set_job(tl_live *l, const char *name, int64_t unix_ms, const char *status) {
     pthread_mutex_lock(&l->mu);
-    tl_live_job *j = !strcmp(name, "compaction") ? &l->compaction
-                     : !strcmp(name, "models")   ? &l->models
-                     : !strcmp(name, "vacuum")   ? &l->vacuum
-                                                 : NULL;
+    tl_live_job *j = job_named(l, name);
     if (j) {
         j->last_unix_ms = unix_ms;
         snprintf(j->status, sizeof j->status, "%s", status ? status : "");

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "duck/duck.h"
 #include "lake/lake.h"
@@ -46,12 +47,41 @@ void tl_web_lake_destroy(tl_web_lake *q) {
     free(q);
 }
 
-/* Called with mu held. */
-static int ensure_views(tl_web_lake *q, tl_err *err) {
+static const char *pv(const tl_lake_file *file, const char *key) {
+    for (size_t i = 0; i < file->n_partition_values; i++)
+        if (!strcmp(file->partition_values[i].key, key))
+            return file->partition_values[i].value;
+    return NULL;
+}
+
+/* Whether a live file's hour partition overlaps [from_us, to_us): most
+ * requests of a live dashboard ask for a range the lake has no file for
+ * (before the process started), and reading nothing costs nothing. A file
+ * without an hour partition counts as overlapping. */
+static bool lake_overlaps(tl_web_lake *q, int64_t from_us, int64_t to_us) {
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(q->snap); i++) {
+        const tl_lake_file *f = tl_lake_snapshot_file(q->snap, i);
+        const char *y = pv(f, "year"), *m = pv(f, "month"), *d = pv(f, "day"), *h = pv(f, "hour");
+        if (!y || !m || !d || !h)
+            return true;
+        struct tm tm = {.tm_year = atoi(y) - 1900, .tm_mon = atoi(m) - 1, .tm_mday = atoi(d),
+                        .tm_hour = atoi(h)};
+        int64_t hour_us = (int64_t)timegm(&tm) * 1000000;
+        if (hour_us < to_us && hour_us + 3600000000LL > from_us)
+            return true;
+    }
+    return false;
+}
+
+/* Called with mu held. 1 when the lake holds no file of [from_us, to_us)
+ * (nothing to query), 0 when the views are ready, or an error. */
+static int ensure_views_for(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_err *err) {
     int rc = q->snap ? tl_lake_snapshot_refresh(q->store, q->snap, err)
                      : tl_lake_snapshot_load(q->store, TL_TICKS_TABLE, &q->snap, err);
     if (rc)
         return rc;
+    if (!lake_overlaps(q, from_us, to_us))
+        return 1;
     int64_t v = tl_lake_snapshot_version(q->snap);
     if (v == q->views_version)
         return 0;
@@ -95,8 +125,10 @@ int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_
              (long long)interval_s, sym, (long long)from_us, (long long)to_us);
     bars_ctx c = {out, 0};
     pthread_mutex_lock(&q->mu);
-    int rc = ensure_views(q, err);
-    if (rc == 0)
+    int rc = ensure_views_for(q, from_us, to_us, err);
+    if (rc == 1)
+        rc = 0; /* no file of the range: no rows */
+    else if (rc == 0)
         rc = tl_duck_query_each(q->duck, sql, bar_row, &c, err);
     pthread_mutex_unlock(&q->mu);
     *count = c.n;
@@ -131,8 +163,10 @@ int tl_web_lake_stats(tl_web_lake *q, const char *symbol, int64_t from_us, int64
              sym, (long long)from_us, (long long)to_us);
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&q->mu);
-    int rc = ensure_views(q, err);
-    if (rc == 0)
+    int rc = ensure_views_for(q, from_us, to_us, err);
+    if (rc == 1)
+        rc = 0; /* no file of the range: no rows */
+    else if (rc == 0)
         rc = tl_duck_query_each(q->duck, sql, stats_row, out, err);
     pthread_mutex_unlock(&q->mu);
     if (rc == -1)
@@ -229,8 +263,10 @@ int tl_web_lake_symbols(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_json 
              (long long)from_us, (long long)to_us);
     syms_ctx c = {j};
     pthread_mutex_lock(&q->mu);
-    int rc = ensure_views(q, err);
-    if (rc == 0)
+    int rc = ensure_views_for(q, from_us, to_us, err);
+    if (rc == 1)
+        rc = 0; /* no file of the range: no rows */
+    else if (rc == 0)
         rc = tl_duck_query_each(q->duck, sql, sym_row, &c, err);
     pthread_mutex_unlock(&q->mu);
     if (rc == -1)
@@ -270,8 +306,10 @@ int tl_web_lake_line(tl_web_lake *q, const char *symbol, int64_t from_us, int64_
              (long long)step_s, sym, (long long)from_us, (long long)to_us);
     line_ctx c = {j, 0};
     pthread_mutex_lock(&q->mu);
-    int rc = ensure_views(q, err);
-    if (rc == 0)
+    int rc = ensure_views_for(q, from_us, to_us, err);
+    if (rc == 1)
+        rc = 0; /* no file of the range: no rows */
+    else if (rc == 0)
         rc = tl_duck_query_each(q->duck, sql, line_row, &c, err);
     pthread_mutex_unlock(&q->mu);
     *count = c.n;
