@@ -42,7 +42,8 @@ grep -q "schedule: .* failed" up.err && fail "a scheduled job failed: $(grep 'sc
 
 # each round: compaction first, then models (same fire time); a stop right
 # after a compaction ends the last round before its models run
-sed -n 's/.*schedule: \(compact\|models\) started (due \(.*\))$/\2 \1/p' up.err > starts.txt
+# (the line may go on with its structured fields: job=... due=... attempt=N)
+sed -n 's/.*schedule: \(compact\|models\) started (due \([^)]*\)).*/\2 \1/p' up.err > starts.txt
 paste -d' ' - - < starts.txt | awk 'NF == 2 { if ($2 != "compact") bad = 1; next }
   $1 != $3 || $2 != "compact" || $4 != "models" { bad = 1 } END { exit bad }' \
   || fail "models did not follow compaction in each round: $(cat starts.txt)"
