@@ -12,14 +12,11 @@
 
 #include "models/runner.h"
 #include "util/json_out.h"
+#include "util/rfc3339.h"
 
 void tl_results_iso_time(int64_t us, char *out, size_t cap) {
-    time_t sec = (time_t)(us / 1000000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (snprintf(out, cap, "%s.%06lldZ", date, (long long)(us % 1000000)) >= (int)cap && cap)
+    /* 2026-11-24T20:15:03.123456Z, by the one ISO-8601 codec */
+    if (tl_rfc3339_format(us, out, cap) >= cap && cap)
         out[0] = '\0'; /* cap < 28: no stamp rather than a cut one */
 }
 

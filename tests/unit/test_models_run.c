@@ -21,6 +21,7 @@
 
 #include "duck/duck.h"
 #include "models/models.h"
+#include "models/runner.h"
 #include "tl_test.h"
 
 static char root[64], proj[128], lake[128], wh[128], wh2[128];
@@ -409,8 +410,21 @@ static void test_readers_not_blocked(void **state) {
                         "5;");
 }
 
+/* run_results.json's times come from the one RFC 3339 formatter. */
+static void test_results_iso_time(void **state) {
+    (void)state;
+    char buf[40], small[10];
+    tl_results_iso_time(1795551303123456LL, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-24T20:15:03.123456Z");
+    tl_results_iso_time(-1, buf, sizeof buf); /* before the epoch: floored */
+    assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
+    tl_results_iso_time(0, small, sizeof small);
+    assert_string_equal(small, ""); /* no stamp rather than a cut one */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_results_iso_time),
         cmocka_unit_test_setup_teardown(test_materializations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relation_kind_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_skips_downstream, setup, teardown),
