@@ -12,7 +12,7 @@
 static const tl_command *const commands[] = {
     &tl_cmd_up,      &tl_cmd_broker, &tl_cmd_simulate, &tl_cmd_stream,    &tl_cmd_query,
     &tl_cmd_compact, &tl_cmd_vacuum, &tl_cmd_schema,   &tl_cmd_models,    &tl_cmd_dashboard,
-    &tl_cmd_schedule,
+    &tl_cmd_schedule, &tl_cmd_runs,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

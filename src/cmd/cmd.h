@@ -30,6 +30,7 @@ extern const tl_command tl_cmd_schema;
 extern const tl_command tl_cmd_models;
 extern const tl_command tl_cmd_dashboard;
 extern const tl_command tl_cmd_schedule;
+extern const tl_command tl_cmd_runs;
 extern const tl_command tl_cmd_up;
 
 #endif

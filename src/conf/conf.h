@@ -33,6 +33,7 @@ enum {
     TL_CG_VACUUM = 1u << 11,
     TL_CG_WEB = 1u << 12,      /* the dashboard's HTTP server (dashboard, up) */
     TL_CG_SCHEDULE = 1u << 13, /* the scheduler (schedule, and up for its schedules) */
+    TL_CG_RUNS = 1u << 14,     /* ticklake runs: the scheduler's run history */
 };
 
 typedef struct tl_kv {
@@ -146,6 +147,12 @@ typedef struct tl_config {
     int64_t retry_delay_ms, retry_max_delay_ms; /* first retry's delay, doubling to the cap */
     bool schedule_catchup; /* run fire times missed while no scheduler ran */
     int64_t lease_ttl_ms;  /* a job's lease in the lake expires this long after its renewal */
+
+    /* runs: ticklake runs */
+    char *runs_job;    /* only this job's runs */
+    char *runs_since;  /* RFC 3339 time, or a duration back from now ("24h") */
+    char *runs_format; /* table, json or csv */
+    int64_t runs_limit; /* the newest this many (0 = all) */
 } tl_config;
 
 typedef enum {

@@ -221,6 +221,15 @@ const tl_conf_entry tl_conf_table[] = {
      "at start, run each fire time missed while no scheduler ran on the lake (at most 100 per "
      "job), oldest first",
      NULL, false},
+    {"runs.job", "job", 0, TL_CT_STRING, NULL, F(runs_job), TL_CG_RUNS,
+     "only this job's runs (compact, models, vacuum)", NULL, false},
+    {"runs.since", "since", 0, TL_CT_STRING, NULL, F(runs_since), TL_CG_RUNS,
+     "runs started at or after: RFC 3339 (2026-12-01T00:00:00Z) or a duration back (24h)", NULL,
+     false},
+    {"runs.format", "format", 0, TL_CT_STRING, "table", F(runs_format), TL_CG_RUNS,
+     "output format", "table|json|csv", false},
+    {"runs.limit", "limit", 0, TL_CT_INT, "100", F(runs_limit), TL_CG_RUNS,
+     "the newest this many runs (0 = all)", NULL, false},
     {"schedule.lease_ttl", "lease-ttl", 0, TL_CT_DURATION, "60s", F(lease_ttl_ms),
      TL_CG_SCHEDULE | TL_CG_UP,
      "a job's lease in the lake (one runner per job across processes) lasts this long unless "
