@@ -86,10 +86,10 @@ static int str_list(const tl_tval *v, char ***out, size_t *n) {
     *out = calloc(count ? count : 1, sizeof **out);
     *n = 0;
     if (!*out)
-        return -1;
+        return TL_ERR_NOMEM;
     for (size_t i = 0; i < count; i++)
         if (((*out)[(*n)++] = strdup(items[i].s)) == NULL)
-            return -1;
+            return TL_ERR_NOMEM;
     return 0;
 }
 
@@ -103,7 +103,7 @@ static int set_str(char **dst, const tl_tval *v, const char *const *allowed) {
         return -1;
     free(*dst);
     *dst = strdup(v->s);
-    return *dst ? 0 : -1;
+    return *dst ? 0 : TL_ERR_NOMEM;
 }
 
 static int do_config(tl_tpl *t, const tl_texpr *e, int line, tl_err *err) {
@@ -132,6 +132,8 @@ static int do_config(tl_tpl *t, const tl_texpr *e, int line, tl_err *err) {
                      a->key);
             return bad(t, line, err, msg);
         }
+        if (rc == TL_ERR_NOMEM) /* -1: a bad value */
+            return tl_err_set(err, TL_ERR_NOMEM, "out of memory (config(%s=...))", a->key);
         if (rc != 0) {
             snprintf(msg, sizeof msg, "config(%s=...): bad value%s", a->key,
                      !strcmp(a->key, "materialized") ? " (view, table or incremental)"
@@ -300,7 +302,9 @@ static int do_tag(tl_tpl *t, const char *p, int line, const char **next, size_t 
         return do_if(t, body + 2, (size_t)(body_end - body - 2), line, stack, depth, err);
     tl_texpr e;
     int rc = tl_texpr_parse(body, (size_t)(body_end - body), &e, msg, sizeof msg);
-    if (rc != 0) {
+    if (rc == TL_TEXPR_NOMEM) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory parsing a Jinja expression");
+    } else if (rc != 0) {
         char full[600];
         snprintf(full, sizeof full, "unsupported Jinja %s '%.*s': %s (%s)",
                  kind == '{' ? "expression" : "statement",

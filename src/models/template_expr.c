@@ -20,6 +20,20 @@ static int lex_fail(lexer *lx, const char *what) {
     return -1;
 }
 
+/* Return a failed step's code as is (-1 or TL_TEXPR_NOMEM). */
+#define TRY(call)                                                                                  \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        if (rc_ != 0)                                                                              \
+            return rc_;                                                                            \
+    } while (0)
+
+/* Out of memory is not a syntax error: the caller reports it as such. */
+static int lex_nomem(lexer *lx) {
+    lex_fail(lx, "out of memory");
+    return TL_TEXPR_NOMEM;
+}
+
 static void skip_space(lexer *lx) {
     while (lx->p < lx->end && isspace((unsigned char)*lx->p))
         lx->p++;
@@ -39,7 +53,7 @@ static int parse_ident(lexer *lx, char **out) {
     while (lx->p < lx->end && (isalnum((unsigned char)*lx->p) || *lx->p == '_'))
         lx->p++;
     *out = dup_n(s, (size_t)(lx->p - s));
-    return *out ? 0 : lex_fail(lx, "out of memory");
+    return *out ? 0 : lex_nomem(lx);
 }
 
 /* 'text' or "text"; backslash escapes the next character. */
@@ -48,7 +62,7 @@ static int parse_string(lexer *lx, char **out) {
     char *buf = malloc((size_t)(lx->end - lx->p) + 1);
     size_t n = 0;
     if (!buf)
-        return lex_fail(lx, "out of memory");
+        return lex_nomem(lx);
     while (lx->p < lx->end && *lx->p != q) {
         if (*lx->p == '\\' && lx->p + 1 < lx->end)
             lx->p++;
@@ -77,11 +91,10 @@ static int parse_list(lexer *lx, tl_tval *v, int depth) {
         }
         tl_tval *items = realloc(v->items, (v->n + 1) * sizeof *items);
         if (!items)
-            return lex_fail(lx, "out of memory");
+            return lex_nomem(lx);
         v->items = items;
         memset(&v->items[v->n], 0, sizeof v->items[0]);
-        if (parse_value(lx, &v->items[v->n++], depth + 1) != 0)
-            return -1;
+        TRY(parse_value(lx, &v->items[v->n++], depth + 1));
         skip_space(lx);
         if (lx->p < lx->end && *lx->p == ',')
             lx->p++;
@@ -109,12 +122,11 @@ static int parse_value(lexer *lx, tl_tval *v, int depth) {
             lx->p++;
         v->kind = TL_TV_NUM;
         v->s = dup_n(s, (size_t)(lx->p - s));
-        return v->s ? 0 : lex_fail(lx, "out of memory");
+        return v->s ? 0 : lex_nomem(lx);
     }
     if (isalpha((unsigned char)c)) {
         char *id = NULL;
-        if (parse_ident(lx, &id) != 0)
-            return -1;
+        TRY(parse_ident(lx, &id));
         if (!strcmp(id, "true") || !strcmp(id, "True") || !strcmp(id, "false") ||
             !strcmp(id, "False")) {
             v->kind = TL_TV_BOOL;
@@ -148,7 +160,7 @@ static int parse_args(lexer *lx, tl_texpr *e) {
         }
         tl_targ *args = realloc(e->args, (e->n_args + 1) * sizeof *args);
         if (!args)
-            return lex_fail(lx, "out of memory");
+            return lex_nomem(lx);
         e->args = args;
         tl_targ *a = &e->args[e->n_args++];
         memset(a, 0, sizeof *a);
@@ -156,8 +168,7 @@ static int parse_args(lexer *lx, tl_texpr *e) {
         const char *save = lx->p;
         if (isalpha((unsigned char)*lx->p) || *lx->p == '_') {
             char *key = NULL;
-            if (parse_ident(lx, &key) != 0)
-                return -1;
+            TRY(parse_ident(lx, &key));
             skip_space(lx);
             if (lx->p < lx->end && *lx->p == '=' && (lx->p + 1 >= lx->end || lx->p[1] != '=')) {
                 lx->p++;
@@ -167,8 +178,7 @@ static int parse_args(lexer *lx, tl_texpr *e) {
                 lx->p = save;
             }
         }
-        if (parse_value(lx, &a->v, 0) != 0)
-            return -1;
+        TRY(parse_value(lx, &a->v, 0));
         skip_space(lx);
         if (lx->p < lx->end && *lx->p == ',')
             lx->p++;
@@ -187,21 +197,18 @@ int tl_texpr_parse(const char *s, size_t n, tl_texpr *e, char *msg, size_t msg_c
         snprintf(msg, msg_cap, "unsupported expression starting with '%c'", *lx.p);
         return -1;
     }
-    if (parse_ident(&lx, &e->name) != 0)
-        return -1;
+    TRY(parse_ident(&lx, &e->name));
     skip_space(&lx);
     /* "not" prefix, used by {% if not is_incremental() %} */
     if (!strcmp(e->name, "not") && lx.p < lx.end && isalpha((unsigned char)*lx.p)) {
         free(e->name);
         e->negate = 1;
-        if (parse_ident(&lx, &e->name) != 0)
-            return -1;
+        TRY(parse_ident(&lx, &e->name));
         skip_space(&lx);
     }
     if (lx.p < lx.end && *lx.p == '(') {
         e->is_call = 1;
-        if (parse_args(&lx, e) != 0)
-            return -1;
+        TRY(parse_args(&lx, e));
         skip_space(&lx);
     }
     if (lx.p < lx.end) {

@@ -27,8 +27,9 @@ typedef struct tl_texpr {
     size_t n_args;
 } tl_texpr;
 
-/* Parse s[0..n). 0, or -1 with a short reason in msg. *e must be freed
- * with tl_texpr_free either way. */
+/* Parse s[0..n). 0, or -1 with a short reason in msg, or TL_TEXPR_NOMEM
+ * when out of memory. *e must be freed with tl_texpr_free either way. */
+#define TL_TEXPR_NOMEM (-2)
 int tl_texpr_parse(const char *s, size_t n, tl_texpr *e, char *msg, size_t msg_cap);
 void tl_texpr_free(tl_texpr *e);
 void tl_tval_free(tl_tval *v);
