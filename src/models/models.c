@@ -89,8 +89,9 @@ static int session_connect(tl_session *s, const tl_models_opts *o, const char *w
     }
     if (tl_duck_quote(wh_file, q, sizeof q) != 0)
         return tl_err_set(err, TL_ERR_INVALID, "warehouse path too long");
-    tl_buf_printf(&sql, "ATTACH '%s' AS wh%s; USE wh;", q, read_only ? " (READ_ONLY)" : "");
-    int rc = tl_duck_exec(s->d, sql.data, err);
+    int rc = tl_buf_printf(&sql, "ATTACH '%s' AS wh%s; USE wh;", q, read_only ? " (READ_ONLY)" : "")
+                 ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
+                 : tl_duck_exec(s->d, sql.data, err);
     tl_buf_free(&sql);
     return rc ? tl_err_wrap(err, "opening the warehouse %s", wh_file) : 0;
 }

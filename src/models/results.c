@@ -157,49 +157,42 @@ int tl_results_ensure_history(tl_duck *d, tl_err *err) {
                         err);
 }
 
-static void sql_str(tl_buf *b, const char *s) {
-    if (!s) {
-        tl_buf_puts(b, "NULL");
-        return;
-    }
-    tl_buf_puts(b, "'");
-    for (; *s; s++)
-        tl_buf_puts(b, *s == '\'' ? "''" : (char[]){*s, 0});
-    tl_buf_puts(b, "'");
+/* The SQL literal of s (NULL: NULL); non-zero when out of memory. */
+static int sql_str(tl_buf *b, const char *s) {
+    if (!s)
+        return tl_buf_puts(b, "NULL");
+    int rc = tl_buf_puts(b, "'");
+    for (; *s && !rc; s++)
+        rc = tl_buf_puts(b, *s == '\'' ? "''" : (char[]){*s, 0});
+    return rc || tl_buf_puts(b, "'");
 }
 
-static void sql_int(tl_buf *b, int64_t v, int64_t none) {
-    if (v == none)
-        tl_buf_puts(b, "NULL");
-    else
-        tl_buf_printf(b, "%lld", (long long)v);
+static int sql_int(tl_buf *b, int64_t v, int64_t none) {
+    return v == none ? tl_buf_puts(b, "NULL") : tl_buf_printf(b, "%lld", (long long)v);
 }
 
 int tl_results_record(tl_duck *d, const char *invocation, const tl_node_result *r, size_t n,
                       tl_err *err) {
     tl_buf sql = TL_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        tl_buf_puts(&sql, sql.len ? ",\n(" : "INSERT INTO ticklake_model_runs VALUES\n(");
-        sql_str(&sql, invocation);
-        tl_buf_puts(&sql, ", ");
-        sql_str(&sql, r[i].name);
-        tl_buf_puts(&sql, ", ");
-        sql_str(&sql, r[i].status);
-        tl_buf_puts(&sql, ", ");
-        sql_str(&sql, r[i].materialized);
-        tl_buf_printf(&sql, ", %s, make_timestamp(%lld::BIGINT), make_timestamp(%lld::BIGINT), ",
-                      r[i].incremental ? "true" : "false", (long long)r[i].started_us,
-                      (long long)r[i].completed_us);
-        sql_int(&sql, r[i].rows, -1);
-        tl_buf_puts(&sql, ", ");
-        sql_int(&sql, r[i].lake_ver[0], -2);
-        tl_buf_puts(&sql, ", ");
-        sql_int(&sql, r[i].lake_ver[1], -2);
-        tl_buf_puts(&sql, ", ");
-        sql_str(&sql, r[i].message[0] ? r[i].message : NULL);
-        tl_buf_puts(&sql, ")");
+    int oom = 0; /* a statement cut short must not reach DuckDB */
+    for (size_t i = 0; i < n && !oom; i++) {
+        oom |= tl_buf_puts(&sql, sql.len ? ",\n(" : "INSERT INTO ticklake_model_runs VALUES\n(");
+        oom |= sql_str(&sql, invocation) || tl_buf_puts(&sql, ", ");
+        oom |= sql_str(&sql, r[i].name) || tl_buf_puts(&sql, ", ");
+        oom |= sql_str(&sql, r[i].status) || tl_buf_puts(&sql, ", ");
+        oom |= sql_str(&sql, r[i].materialized);
+        oom |= tl_buf_printf(&sql,
+                             ", %s, make_timestamp(%lld::BIGINT), make_timestamp(%lld::BIGINT), ",
+                             r[i].incremental ? "true" : "false", (long long)r[i].started_us,
+                             (long long)r[i].completed_us);
+        oom |= sql_int(&sql, r[i].rows, -1) || tl_buf_puts(&sql, ", ");
+        oom |= sql_int(&sql, r[i].lake_ver[0], -2) || tl_buf_puts(&sql, ", ");
+        oom |= sql_int(&sql, r[i].lake_ver[1], -2) || tl_buf_puts(&sql, ", ");
+        oom |= sql_str(&sql, r[i].message[0] ? r[i].message : NULL) || tl_buf_puts(&sql, ")");
     }
-    int rc = sql.len ? tl_duck_exec(d, sql.data, err) : 0;
+    int rc = oom         ? tl_err_set(err, TL_ERR_NOMEM, "out of memory (run results)")
+             : sql.len ? tl_duck_exec(d, sql.data, err)
+                       : 0;
     tl_buf_free(&sql);
     return rc;
 }
@@ -214,10 +207,9 @@ static int versions_cb(void *ud, int ncols, const char *const *values) {
 void tl_results_prior_versions(tl_duck *d, const char *name, int64_t ver[2]) {
     tl_buf sql = TL_BUF_INIT;
     ver[0] = ver[1] = -2;
-    tl_buf_puts(&sql, "SELECT lake_ticks_version, lake_deadletter_version FROM "
-                      "ticklake_model_runs WHERE status = 'success' AND model = ");
-    sql_str(&sql, name);
-    tl_buf_puts(&sql, " ORDER BY completed_at DESC LIMIT 1");
-    tl_duck_query_each(d, sql.data, versions_cb, ver, NULL);
+    if (!tl_buf_puts(&sql, "SELECT lake_ticks_version, lake_deadletter_version FROM "
+                           "ticklake_model_runs WHERE status = 'success' AND model = ") &&
+        !sql_str(&sql, name) && !tl_buf_puts(&sql, " ORDER BY completed_at DESC LIMIT 1"))
+        tl_duck_query_each(d, sql.data, versions_cb, ver, NULL); /* else: unknown (-2) */
     tl_buf_free(&sql);
 }
