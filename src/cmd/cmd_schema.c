@@ -13,7 +13,7 @@
 #include "util/log.h"
 
 static int on_change(void *ud, const tl_schema_change *c) {
-    (void)ud;
+    (*(size_t *)ud)++;
     char when[40] = "";
     if (c->timestamp_ms >= 0)
         tl_rfc3339_format(c->timestamp_ms * 1000, when, sizeof when);
@@ -70,7 +70,11 @@ static int schema_run(const tl_config *cfg, int argc, char **argv) {
     if (rc == 0) {
         print_current(&now->table, snap);
         printf("history:\n");
-        rc = tl_table_schema_history(store, &tl_ticks_table, on_change, NULL, &err);
+        size_t changes = 0;
+        rc = tl_table_schema_history(store, &tl_ticks_table, on_change, &changes, &err);
+        if (rc == 0 && changes == 0)
+            printf("  the log's JSON commits left after cleanup set no schema: the columns above "
+                   "come from its checkpoint\n");
     }
     if (rc != 0)
         tl_log_line(TL_LOG_ERROR, "schema", "ticklake schema: %s", err.msg);
