@@ -475,6 +475,20 @@
     const a = [...xs].sort((x, y) => x - y);
     return a[Math.floor(a.length / 2)];
   }
+  // Data-quality signals (issue 15): symbols gone quiet, seq numbers missing,
+  // price jumps flagged; red when there are any.
+  function qualityItems(q) {
+    if (!q) return [];
+    const stale = q.stale || [];
+    const list = stale.slice(0, 5).join(', ') + (stale.length > 5 ? ', …' : '');
+    return [
+      ['stale symbols', stale.length ? list : 'none', stale.length ? 'bad' : ''],
+      ['seq missing', q.seq_missing.toLocaleString() + ` (${q.seq_gaps} gaps)`, q.seq_missing ? 'bad' : ''],
+      ['price jumps', q.jumps.toLocaleString()],
+      ['crossed quotes', (q.crossed + q.crossed_rejected).toLocaleString()],
+    ];
+  }
+
   function renderHealth(h) {
     state.health = h;
     const s = h.stream, lake = h.lake || {};
@@ -500,6 +514,7 @@
       ['lake files', String(lake.files || 0)],
       ['last compaction', job(h.compaction), h.compaction && /fail/.test(h.compaction.status) ? 'bad' : ''],
       ['last model run', job(h.models), h.models && /fail/.test(h.models.status) ? 'bad' : ''],
+      ...qualityItems(h.quality),
     ];
     const dl = $('health');
     dl.replaceChildren(...items.map(([k, v, cls]) => {

@@ -29,7 +29,9 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     tl_web *web = NULL;
     if (!(store = tl_store_conf_open(cfg, true, &err)))
         goto out;
-    if (!(live = tl_live_new(NULL))) {
+    if (!(live = tl_live_new(&(tl_live_opts){
+                       .quality = {.jump_sigmas = cfg->quality_jump_sigmas,
+                                   .stale_after_s = cfg->quality_stale_after_ms / 1000}}))) {
         tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
         goto out;
     }

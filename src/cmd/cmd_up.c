@@ -258,7 +258,9 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         u.brokers = tl_kafka_mock_bootstraps(broker);
     }
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
-    if (!(u.store = tl_store_conf_open(cfg, false, &err)) || !(u.live = tl_live_new(NULL))) {
+    tl_live_opts lo = {.quality = {.jump_sigmas = cfg->quality_jump_sigmas,
+                                   .stale_after_s = cfg->quality_stale_after_ms / 1000}};
+    if (!(u.store = tl_store_conf_open(cfg, false, &err)) || !(u.live = tl_live_new(&lo))) {
         if (!err.msg[0])
             tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
         goto out;

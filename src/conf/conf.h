@@ -134,6 +134,10 @@ typedef struct tl_config {
     int64_t web_max_per_client;
     int64_t web_idle_timeout_ms;
 
+    /* quality: data-quality signals (src/quality) */
+    int64_t quality_jump_sigmas;
+    int64_t quality_stale_after_ms;
+
     /* schedule: ticklake schedule and the scheduler in ticklake up (src/sched).
      * Cron expressions in UTC or @hourly/@daily/@every 30s; "" = job disabled. */
     char *schedule_compact;

@@ -177,6 +177,16 @@ const tl_conf_entry tl_conf_table[] = {
     {"web.idle_timeout", "idle-timeout", 0, TL_CT_DURATION, "10s", F(web_idle_timeout_ms),
      TL_CG_WEB | TL_CG_UP, "close a connection that sends nothing for this long", NULL, true},
 
+    /* quality: the data-quality signals of /metrics and /api/health (src/quality) */
+    {"quality.jump_sigmas", "jump-sigmas", 0, TL_CT_INT, "6", F(quality_jump_sigmas),
+     TL_CG_WEB | TL_CG_UP,
+     "count a price as a jump when its return is this many standard deviations from the "
+     "symbol's recent ones (flagged, never dropped)",
+     NULL, true},
+    {"quality.stale_after", "stale-after", 0, TL_CT_DURATION, "60s", F(quality_stale_after_ms),
+     TL_CG_WEB | TL_CG_UP, "a symbol whose newest tick is this far behind the newest of any is stale",
+     NULL, true},
+
     /* schedule: ticklake schedule, and the scheduler inside ticklake up
      * (src/sched). One default for both: every 5 minutes, aligned to the
      * clock, is cheap when there is nothing to do (an open hour is only

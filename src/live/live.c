@@ -38,7 +38,7 @@ tl_live *tl_live_new(const tl_live_opts *opts) {
     l->started_ms = tl_now_us() / 1000;
     l->since_us = tl_now_us();
     pthread_mutex_init(&l->mu, NULL);
-    if (!(l->index = tl_strmap_new(sym_free))) {
+    if (!(l->index = tl_strmap_new(sym_free)) || !(l->quality = tl_quality_new(&l->o.quality))) {
         tl_live_destroy(l);
         return NULL;
     }
@@ -49,6 +49,7 @@ void tl_live_destroy(tl_live *l) {
     if (!l)
         return;
     tl_strmap_destroy(l->index);
+    tl_quality_destroy(l->quality);
     pthread_mutex_destroy(&l->mu);
     free(l);
 }
@@ -241,6 +242,14 @@ void tl_live_load(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, 
 void tl_live_on_row(void *ud, const tl_tick_row *row) {
     const tl_tick *t = &row->tick;
     tl_live_add(ud, t->symbol, t->ts_us, t->price, (t->has & TL_TICK_HAS_SIZE) ? t->size : 0);
+    tl_quality_observe(((tl_live *)ud)->quality, t->symbol, t->ts_us,
+                       (t->has & TL_TICK_HAS_SEQ) ? t->seq : TL_QUALITY_NO_SEQ, t->price,
+                       (t->has & TL_TICK_HAS_BID) ? t->bid : TL_QUALITY_NO_QUOTE,
+                       (t->has & TL_TICK_HAS_ASK) ? t->ask : TL_QUALITY_NO_QUOTE);
+}
+
+tl_quality *tl_live_quality(tl_live *l) {
+    return l->quality;
 }
 
 void tl_live_set_since(tl_live *l, int64_t since_us) {

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quality/quality.h"
 #include "stream/stream.h"
 #include "tick/tick.h"
 #include "util/buf.h"
@@ -29,6 +30,7 @@ typedef struct tl_live_opts {
     size_t bar_minutes;   /* 1-minute bars kept per symbol (0 = 240, four hours) */
     size_t spark_points;  /* sparkline samples per symbol (0 = 60) */
     int64_t spark_step_s; /* seconds between sparkline samples (0 = 5) */
+    tl_quality_opts quality; /* data-quality signals (src/quality) */
 } tl_live_opts;
 
 /* NULL when out of memory. opts may be NULL for the defaults. */
@@ -45,6 +47,9 @@ void tl_live_add(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, i
  * the ingest rate counts it, so a restart does not report a burst of
  * hundreds of thousands of ticks a second. */
 void tl_live_load(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, int64_t size);
+/* The data-quality tracker the live state feeds (tl_live_on_row does;
+ * a follower of the lake calls tl_quality_observe itself). */
+tl_quality *tl_live_quality(tl_live *l);
 /* The stream hook's shape (tl_stream_on_row): ud is the tl_live. */
 void tl_live_on_row(void *ud, const tl_tick_row *row);
 

@@ -190,9 +190,18 @@ static int feed_row(void *ud, int ncols, const char *const *v) {
     int64_t price;
     if (ncols < 4 || !v[0] || !v[1] || !v[2] || tl_decimal_parse(v[2], strlen(v[2]), &price) != 0)
         return 0;
+    int64_t ts = strtoll(v[1], NULL, 10), bid = TL_QUALITY_NO_QUOTE, ask = TL_QUALITY_NO_QUOTE;
     /* the first read is history, the later ones new ticks */
-    (f->primed ? tl_live_add : tl_live_load)(f->live, v[0], strtoll(v[1], NULL, 10), price,
+    (f->primed ? tl_live_add : tl_live_load)(f->live, v[0], ts, price,
                                              v[3] ? strtoll(v[3], NULL, 10) : 0);
+    if (ncols >= 7) { /* history too: freshness and gaps are about the data */
+        if (v[5] && tl_decimal_parse(v[5], strlen(v[5]), &bid) != 0)
+            bid = TL_QUALITY_NO_QUOTE;
+        if (v[6] && tl_decimal_parse(v[6], strlen(v[6]), &ask) != 0)
+            ask = TL_QUALITY_NO_QUOTE;
+        tl_quality_observe(tl_live_quality(f->live), v[0], ts,
+                           v[4] ? strtoll(v[4], NULL, 10) : TL_QUALITY_NO_SEQ, price, bid, ask);
+    }
     return 0;
 }
 
@@ -200,8 +209,8 @@ static int feed_row(void *ud, int ncols, const char *const *v) {
 static int feed_files(tl_live_follow *f, const char *const *paths, size_t n, tl_err *err) {
     tl_buf sql = TL_BUF_INIT;
     int rc = 0;
-    tl_buf_puts(&sql, "SELECT symbol, epoch_us(ts)::VARCHAR, price::VARCHAR, size::VARCHAR FROM "
-                      "read_parquet([");
+    tl_buf_puts(&sql, "SELECT symbol, epoch_us(ts)::VARCHAR, price::VARCHAR, size::VARCHAR, "
+                      "seq::VARCHAR, bid::VARCHAR, ask::VARCHAR FROM read_parquet([");
     for (size_t i = 0; i < n; i++) {
         char key[1200], quoted[2400];
         snprintf(key, sizeof key, "%s/%s", TL_TICKS_TABLE, paths[i]);

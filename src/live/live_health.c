@@ -128,6 +128,11 @@ int tl_live_health_json(tl_live *l, tl_buf *out) {
     job_json(out, "compaction", &l->compaction);
     job_json(out, "models", &l->models);
     job_json(out, "vacuum", &l->vacuum);
+    if (l->have_counters)
+        tl_quality_set_rejected_crossed(l->quality,
+                                        l->counters.rejected_by_reason[TL_TICK_CROSSED_QUOTE]);
+    tl_buf_puts(out, ",\"quality\":");
+    tl_quality_json(l->quality, tl_now_us(), out);
     int rc = tl_buf_puts(out, "}");
     pthread_mutex_unlock(&l->mu);
     return rc;
@@ -216,6 +221,10 @@ int tl_live_metrics_text(tl_live *l, tl_buf *out) {
                (double)l->lag);
     metric(out, "tl_lake_version", "gauge", "ticks table version", (double)l->lake_version);
     metric(out, "tl_lake_files", "gauge", "live files of the ticks table", (double)l->lake_files);
+    if (l->have_counters)
+        tl_quality_set_rejected_crossed(l->quality,
+                                        l->counters.rejected_by_reason[TL_TICK_CROSSED_QUOTE]);
+    tl_quality_metrics_text(l->quality, tl_now_us(), out);
     int rc = tl_buf_puts(out, "");
     pthread_mutex_unlock(&l->mu);
     return rc;

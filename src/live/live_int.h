@@ -31,6 +31,7 @@ struct tl_live {
     pthread_mutex_t mu;
     tl_live_opts o;
     tl_strmap *index; /* name -> tl_live_sym * (owned) */
+    tl_quality *quality; /* its own lock */
     uint64_t gen;
     uint64_t dropped_symbols; /* ticks of symbols beyond max_symbols */
     uint64_t ticks;
