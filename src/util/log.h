@@ -6,7 +6,8 @@
  *
  * An event has a time, a level, a component, a message and key/value fields
  * (the ids that matter: topic, partition, offsets, lake version, file, job,
- * run id). Text: "2026-11-24T14:30:00.123Z info  stream: message key=value";
+ * run id). Text: "2026-11-24T14:30:00.123Z info  stream: message" (the
+ * fields only in JSON, so text lines read as they always did);
  * JSON (--log-format json): {"time":..,"level":..,"component":..,"message":..,
  * "key":value} on one line, rendered with yajl.
  *

@@ -63,17 +63,9 @@ static int render_json(tl_buf *out, const tl_log_event *ev) {
     return rc ? -1 : 0;
 }
 
-/* A value goes bare unless a reader could misread it: empty, or holding a
- * space, '=', a quote, a backslash or a control byte; then as a JSON string. */
-static int needs_quotes(const char *s) {
-    if (!*s)
-        return 1;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= ' ' || *p == '=' || *p == '"' || *p == '\\' || *p == 0x7f)
-            return 1;
-    return 0;
-}
-
+/* Text is for people, and for the scripts that read the lines as they have
+ * always been: the message carries the ids it needs in words, so the fields
+ * (a machine's copy of them) are left to the JSON format. */
 static int render_text(tl_buf *out, const tl_log_event *ev) {
     int rc = 0;
     if (!ev->plain) {
@@ -85,18 +77,6 @@ static int render_text(tl_buf *out, const tl_log_event *ev) {
     rc |= tl_buf_puts(out, ev->message ? ev->message : "");
     if (ev->repeated)
         rc |= tl_buf_printf(out, " (repeated %llu times)", (unsigned long long)ev->repeated);
-    for (size_t i = 0; !ev->plain && i < ev->nfields; i++) { /* plain: the line as written */
-        const tl_log_field *f = &ev->fields[i];
-        rc |= tl_buf_printf(out, " %s=", f->key);
-        if (f->type == TL_LF_INT)
-            rc |= tl_buf_printf(out, "%lld", f->i);
-        else if (!f->s)
-            rc |= tl_buf_puts(out, "null");
-        else if (needs_quotes(f->s))
-            rc |= tl_buf_json_string(out, f->s, strlen(f->s));
-        else
-            rc |= tl_buf_puts(out, f->s);
-    }
     rc |= tl_buf_append(out, "\n", 1);
     return rc ? -1 : 0;
 }

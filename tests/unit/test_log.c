@@ -1,5 +1,5 @@
 /* The logger: JSON lines that parse back to what went in (escapes, control
- * bytes, invalid UTF-8), text lines with quoted values, the rate limit of
+ * bytes, invalid UTF-8), text lines without the fields, the rate limit of
  * repeated identical events on a driven clock, and the whole path through
  * tl_logf into stderr with a secret blanked. */
 #include <setjmp.h>
@@ -94,8 +94,9 @@ static void test_text_line(void **state) {
                        .repeated = 2};
     tl_buf b = TL_BUF_INIT;
     assert_int_equal(tl_log_render(&b, TL_LOG_TEXT, &ev), 0);
+    /* the fields are JSON's: a text line reads as it always did */
     assert_string_equal(b.data, "2025-11-24T16:00:00.123Z info  stream: committed (repeated 2 "
-                                "times) topic=ticks partition=3 file=\"a b=c\" empty=\"\"\n");
+                                "times)\n");
     tl_buf_reset(&b);
     tl_log_event plain = {.level = TL_LOG_ERROR, .component = "query",
                           .message = "ticklake query: no lake", .plain = 1};
