@@ -8,6 +8,7 @@ static void metrics(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
     tl_sse_hub_stats(w->hub, &s);
     tl_buf *b = &r->body;
     tl_live_metrics_text(w->live, b);
+    tl_web_jobs_metrics(w, b);
     tl_buf_printf(b,
                   "# HELP tl_web_sse_clients event-stream clients connected\n"
                   "# TYPE tl_web_sse_clients gauge\ntl_web_sse_clients %zu\n"
