@@ -351,6 +351,7 @@ static inline void tl_fault_picture_take(tl_store *s, const char *table, tl_faul
         if (tl_store_head(s, key, &e, &err) != 0)
             fail_msg("half commit: version %lld of %s names %s, which does not exist (%s)",
                      (long long)p->version, table, f->path, err.msg);
+        free(e.key); /* head fills it */
         if (e.size != f->size)
             fail_msg("%s: size %lld in the log, %lld in the store", key, (long long)f->size,
                      (long long)e.size);
