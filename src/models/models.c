@@ -268,7 +268,14 @@ int tl_models_run(const tl_models_opts *o, tl_models_summary *sum, tl_err *err) 
     s.d = NULL;
     if ((rc = tl_warehouse_publish(&w, err)) != 0)
         goto out;
-    rc = tl_results_write_json(&s, "run", inv, res, nres, started, err);
+    /* Published: the run happened, and its history is in the warehouse
+     * (ticklake_model_runs). target/run_results.json is a copy for dbt's
+     * tools; failing to write it now must not turn a published build into a
+     * failed run (found by test_faults_models). */
+    tl_err jerr = {0};
+    if (tl_results_write_json(&s, "run", inv, res, nres, started, &jerr) != 0)
+        tl_warn("models", "the build is published, but run_results.json was not written: %s",
+                jerr.msg);
     fprintf(o->out, "Done: %d ok, %d error, %d skipped (%.2fs)\n", sum->ok, sum->failed,
             sum->skipped, (double)(tl_now_us() - started) / 1e6);
 out:
