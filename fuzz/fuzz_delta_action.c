@@ -16,9 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lake_action a;
     memset(&a, 0, sizeof a);
     tl_err err = {0};
-    if (lake_action_parse(line, &a, &err) != 0 && err.msg[0] == '\0')
+    if (tl_lake_action_parse(line, &a, &err) != 0 && err.msg[0] == '\0')
         abort(); /* every rejection explains itself */
-    lake_action_clear(&a);
+    tl_lake_action_clear(&a);
     free(line);
     return 0;
 }

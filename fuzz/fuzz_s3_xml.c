@@ -3,7 +3,7 @@
  * input body goes through each reader:
  *  - a ListObjectsV2 page (parse_page with the lake prefix "lake/"),
  *  - a DeleteObjects reply (delete_errors),
- *  - an error body (s3_xml_error, as after any failed request and after a
+ *  - an error body (tl_store_s3_xml_error, as after any failed request and after a
  *    CompleteMultipartUpload answered 200 with an <Error> inside),
  *  - a CreateMultipartUpload reply (its <UploadId>),
  *  - the date fields (LastModified, Last-Modified header).
@@ -14,7 +14,7 @@
  *  - the error fields fit their buffers (NUL-terminated);
  *  - decoding never grows the text;
  *  - writer and reader agree: the input (up to a NUL) escaped with
- *    s3_xml_escape, as a key in a one-entry page, reads back byte-equal.
+ *    tl_store_s3_xml_escape, as a key in a one-entry page, reads back byte-equal.
  * parse_page and delete_errors are static, so this file includes
  * store_s3_list.c itself (the library's copy of that file is then not
  * linked into this program). */
@@ -47,17 +47,17 @@ static void fuzz_page(s3_store *s, const uint8_t *data, size_t size) {
     if (parse_page(s, &b, &ev, &token, &err) != 0) {
         check(err.msg[0] != '\0', "page rejected without a message", data, size);
     } else {
-        check(ev.n <= count_open((const char *)data, size, "<Contents"), "more entries than <Contents>",
-              data, size);
+        check(ev.n <= count_open((const char *)data, size, "<Contents"),
+              "more entries than <Contents>", data, size);
         for (size_t i = 0; i < ev.n; i++)
             check(ev.v[i].key && ev.v[i].key[0], "an entry without a key", data, size);
         const char *a, *z;
         char *trunc = NULL;
-        if (s3_xml_find((const char *)data, (const char *)data + size, "ListBucketResult", &a,
-                        &z) == 0)
-            trunc = s3_xml_get(a, z, "IsTruncated", NULL);
-        check(!(trunc && strcmp(trunc, "true") == 0) || token, "truncated page without token",
-              data, size);
+        if (tl_store_s3_xml_find((const char *)data, (const char *)data + size, "ListBucketResult",
+                                 &a, &z) == 0)
+            trunc = tl_store_s3_xml_get(a, z, "IsTruncated", NULL);
+        check(!(trunc && strcmp(trunc, "true") == 0) || token, "truncated page without token", data,
+              size);
         free(trunc);
         free(token);
     }
@@ -68,7 +68,8 @@ static void fuzz_delete_reply(s3_store *s, const uint8_t *data, size_t size) {
     tl_buf b = {(char *)data, size, size};
     tl_err err = {0};
     const char *a, *z;
-    int has_error = s3_xml_find((const char *)data, (const char *)data + size, "Error", &a, &z) == 0;
+    int has_error =
+        tl_store_s3_xml_find((const char *)data, (const char *)data + size, "Error", &a, &z) == 0;
     int rc = delete_errors(s, &b, &err);
     check((rc != 0) == has_error, "DeleteObjects error iff <Error>", data, size);
     check(rc == 0 || (rc == TL_ERR_IO && err.msg[0]), "DeleteObjects error without message", data,
@@ -77,11 +78,13 @@ static void fuzz_delete_reply(s3_store *s, const uint8_t *data, size_t size) {
 
 static void fuzz_error_and_upload(const uint8_t *data, size_t size) {
     char code[96], msg[256], rid[96];
-    s3_xml_error((const char *)data, size, code, sizeof code, msg, sizeof msg, rid, sizeof rid);
+    tl_store_s3_xml_error((const char *)data, size, code, sizeof code, msg, sizeof msg, rid,
+                          sizeof rid);
     check(memchr(code, 0, sizeof code) && memchr(msg, 0, sizeof msg) && memchr(rid, 0, sizeof rid),
           "error fields not terminated", data, size);
     const char *next = NULL;
-    char *id = s3_xml_get((const char *)data, (const char *)data + size, "UploadId", &next);
+    char *id =
+        tl_store_s3_xml_get((const char *)data, (const char *)data + size, "UploadId", &next);
     if (id) {
         check(strlen(id) <= size && next >= (const char *)data && next <= (const char *)data + size,
               "UploadId longer than the reply", data, size);
@@ -94,8 +97,8 @@ static void fuzz_dates(const uint8_t *data, size_t size) {
     size_t n = size < sizeof text - 1 ? size : sizeof text - 1;
     memcpy(text, data, n);
     text[n] = '\0';
-    (void)s3_parse_iso8601_ms(text);
-    (void)s3_parse_http_date_ms(text);
+    (void)tl_store_s3_parse_iso8601_ms(text);
+    (void)tl_store_s3_parse_http_date_ms(text);
 }
 
 /* The input as a key: escape, embed in a page, read back. */
@@ -108,7 +111,7 @@ static void fuzz_round_trip(s3_store *s, const uint8_t *data, size_t size) {
     tl_buf page = TL_BUF_INIT;
     if (tl_buf_puts(&page, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult>"
                            "<IsTruncated>false</IsTruncated><Contents><Key>lake/") ||
-        s3_xml_escape(&page, key) ||
+        tl_store_s3_xml_escape(&page, key) ||
         tl_buf_puts(&page, "</Key><Size>7</Size><LastModified>2026-11-24T21:32:46.000Z"
                            "</LastModified><ETag>&quot;abc&quot;</ETag></Contents>"
                            "</ListBucketResult>"))

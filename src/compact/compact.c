@@ -155,7 +155,7 @@ static int add_output(run_ctx *c, const compact_part *p, const char *local, cons
         return tl_err_set(err, TL_ERR_IO, "compact: output '%s' is missing", local);
     tl_buf stats = TL_BUF_INIT;
     char rel[512], key[4096];
-    int rc = compact_file_stats(c->d, local, &stats, rows, err);
+    int rc = tl_compact_file_stats(c->d, local, &stats, rows, err);
     if (rc)
         goto out;
     snprintf(rel, sizeof rel, "%s/" COMPACT_PREFIX "%s-%zu.zstd.parquet", p->dir, run_id, k);
@@ -199,8 +199,9 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
         rc = rc ? rc : (err ? err->code : TL_ERR_IO);
         goto out;
     }
-    if ((rc = compact_write_sorted(c->d, inputs.data, c->head.len ? c->head.data : NULL, p->bytes,
-                                   c->o->target_file_size, tmpdir, &outs, &nout, err)) != 0)
+    if ((rc =
+             tl_compact_write_sorted(c->d, inputs.data, c->head.len ? c->head.data : NULL, p->bytes,
+                                     c->o->target_file_size, tmpdir, &outs, &nout, err)) != 0)
         goto out;
     /* run id: the version planned from plus randomness, so concurrent or
      * repeated runs never pick the same names */
@@ -250,8 +251,8 @@ out:
 static void sweep_old_scratch(run_ctx *c) {
     int64_t now = tl_now_us() / 1000;
     char *dir = tl_store_local_path(c->s, c->table);
-    compact_sweep_scratch(dir, TL_VACUUM_ORPHAN_MIN_AGE_MS, now);
-    compact_sweep_scratch(c->cache_dir, TL_VACUUM_ORPHAN_MIN_AGE_MS, now);
+    tl_compact_sweep_scratch(dir, TL_VACUUM_ORPHAN_MIN_AGE_MS, now);
+    tl_compact_sweep_scratch(c->cache_dir, TL_VACUUM_ORPHAN_MIN_AGE_MS, now);
     free(dir);
 }
 
@@ -298,9 +299,9 @@ static int compact_hour(run_ctx *c, tl_lake_snapshot *snap, int64_t hour_us, siz
     for (int attempt = 0;; attempt++) {
         compact_part *p = NULL;
         size_t np = 0;
-        int rc = compact_plan(snap, &one, now_ms, &p, &np, err);
+        int rc = tl_compact_plan(snap, &one, now_ms, &p, &np, err);
         if (rc || np == 0) { /* nothing (left) to do: e.g. compacted by another run */
-            compact_plan_free(p, np);
+            tl_compact_plan_free(p, np);
             return rc;
         }
         if (c->o->progress)
@@ -332,7 +333,7 @@ static int compact_hour(run_ctx *c, tl_lake_snapshot *snap, int64_t hour_us, siz
                       "%s: %zu files into %zu%s", p->dir, p->n, files,
                       c->o->dry_run ? " (dry run)" : "");
         }
-        compact_plan_free(p, np); /* before the refresh frees what it points to */
+        tl_compact_plan_free(p, np); /* before the refresh frees what it points to */
         if (rc == TL_ERR_CONFLICT && attempt + 1 < attempts) {
             st->conflicts++;
             tl_infof("compact", TL_FIELDS(TL_LS("table", c->table), TL_LI("attempt", attempt + 1)),
@@ -371,7 +372,7 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;
     if (!o->dry_run) /* leftovers of killed runs, as vacuum would sweep them */
         sweep_old_scratch(&c);
-    if ((rc = compact_plan(snap, o, now_ms, &plan, &np, err)) != 0)
+    if ((rc = tl_compact_plan(snap, o, now_ms, &plan, &np, err)) != 0)
         goto out;
     /* Keep only the hours: the plan points into the snapshot, which each
      * commit's refresh changes. */
@@ -381,7 +382,7 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     }
     for (size_t i = 0; i < np; i++)
         hours[i] = plan[i].hour_us;
-    compact_plan_free(plan, np);
+    tl_compact_plan_free(plan, np);
     plan = NULL;
     if (np && !o->dry_run && (rc = open_duck(&c, err)) != 0)
         goto out;
@@ -391,7 +392,7 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     if (rc == 0 && o->progress && np)
         o->progress(o->progress_ud, np, np, NULL, 0, 0);
 out:
-    compact_plan_free(plan, np);
+    tl_compact_plan_free(plan, np);
     free(hours);
     tl_duck_close(c.d);
     tl_buf_free(&c.head);

@@ -1,4 +1,4 @@
-/* compact_plan — which hour partitions to rewrite, and with which files
+/* tl_compact_plan — which hour partitions to rewrite, and with which files
  * (the rules are in compact.h). Pure: looks at the snapshot only. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -86,8 +86,8 @@ static int pick(const hour_file *h, size_t n, const tl_compact_opts *o, int64_t 
     return 0;
 }
 
-int compact_plan(const tl_lake_snapshot *snap, const tl_compact_opts *o, int64_t now_ms,
-                 compact_part **out, size_t *nout, tl_err *err) {
+int tl_compact_plan(const tl_lake_snapshot *snap, const tl_compact_opts *o, int64_t now_ms,
+                    compact_part **out, size_t *nout, tl_err *err) {
     size_t nf = tl_lake_snapshot_num_files(snap), nh = 0, np = 0;
     hour_file *h = calloc(nf ? nf : 1, sizeof *h);
     compact_part *parts = calloc(nf ? nf : 1, sizeof *parts);
@@ -123,11 +123,11 @@ int compact_plan(const tl_lake_snapshot *snap, const tl_compact_opts *o, int64_t
     return 0;
 nomem:
     free(h);
-    compact_plan_free(parts, np + 1);
+    tl_compact_plan_free(parts, np + 1);
     return tl_err_set(err, TL_ERR_NOMEM, "out of memory planning compaction");
 }
 
-void compact_plan_free(compact_part *p, size_t n) {
+void tl_compact_plan_free(compact_part *p, size_t n) {
     for (size_t i = 0; p && i < n; i++)
         free(p[i].in);
     free(p);

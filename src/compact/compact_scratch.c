@@ -12,7 +12,7 @@
 #include "compact/compact_int.h"
 #include "store/store.h"
 
-size_t compact_sweep_scratch(const char *parent, int64_t older_than_ms, int64_t now_ms) {
+size_t tl_compact_sweep_scratch(const char *parent, int64_t older_than_ms, int64_t now_ms) {
     DIR *d = parent ? opendir(parent) : NULL;
     size_t n = 0;
     if (!d)
@@ -27,7 +27,8 @@ size_t compact_sweep_scratch(const char *parent, int64_t older_than_ms, int64_t 
             continue;
         /* the folder's mtime moves with every file written into it */
         if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-            (int64_t)sb.st_mtime * 1000 < now_ms - older_than_ms && tl_store_fs_remove_flat_dir(p) == 0)
+            (int64_t)sb.st_mtime * 1000 < now_ms - older_than_ms &&
+            tl_store_fs_remove_flat_dir(p) == 0)
             n++;
         free(p);
     }

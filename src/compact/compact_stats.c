@@ -161,7 +161,7 @@ static int on_stats_row(void *ud, int ncols, const char *const *v) {
     return 0;
 }
 
-int compact_file_stats(tl_duck *d, const char *path, tl_buf *out, int64_t *rows, tl_err *err) {
+int tl_compact_file_stats(tl_duck *d, const char *path, tl_buf *out, int64_t *rows, tl_err *err) {
     size_t cap = strlen(path) * 2 + 1;
     char *qp = malloc(cap);
     cols c = {0};

@@ -97,9 +97,9 @@ static void choose_bounds(const sym_list *l, size_t nfiles, const char **bounds,
     }
 }
 
-int compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head, int64_t in_bytes,
-                         int64_t target, const char *tmpdir, char ***out_paths, size_t *nout,
-                         tl_err *err) {
+int tl_compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head, int64_t in_bytes,
+                            int64_t target, const char *tmpdir, char ***out_paths, size_t *nout,
+                            tl_err *err) {
     *out_paths = NULL;
     *nout = 0;
     size_t nfiles = (size_t)llround((double)in_bytes / (double)(target > 0 ? target : 1));

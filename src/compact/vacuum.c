@@ -127,8 +127,8 @@ static int vacuum_log(tl_store *s, const char *table, const tl_lake_snapshot *sn
              tl_lake_tx_metric(tx, "numDeletedFiles", b, err) ||
              tl_lake_tx_metric(tx, "numVacuumedDirectories", "0", err);
     }
-    rc = rc ? TL_ERR_NOMEM
-            : tl_lake_commit(s, table, tx, tl_lake_snapshot_version(snap), NULL, err);
+    rc =
+        rc ? TL_ERR_NOMEM : tl_lake_commit(s, table, tx, tl_lake_snapshot_version(snap), NULL, err);
     tl_lake_tx_destroy(tx);
     return rc;
 }
@@ -176,10 +176,10 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
                             (rc = tl_store_del(s, c[i].key, err)) != 0))
             break;
         deleted++;
-        tl_debugf("vacuum",
-                  TL_FIELDS(TL_LS("table", table), TL_LS("file", c[i].path),
-                            TL_LI("bytes", c[i].size)),
-                  "%s %s", o->dry_run ? "would delete" : "deleted", c[i].path);
+        tl_debugf(
+            "vacuum",
+            TL_FIELDS(TL_LS("table", table), TL_LS("file", c[i].path), TL_LI("bytes", c[i].size)),
+            "%s %s", o->dry_run ? "would delete" : "deleted", c[i].path);
         st->files++;
         st->bytes += c[i].size > 0 ? c[i].size : 0;
         if (o->on_file)
@@ -187,8 +187,7 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     }
     if (ndel && !o->dry_run) {
         /* after a failed delete: still log the end, but report the delete */
-        int end_rc =
-            vacuum_log(s, table, snap, false, rc == 0, deleted, 0, rc == 0 ? err : NULL);
+        int end_rc = vacuum_log(s, table, snap, false, rc == 0, deleted, 0, rc == 0 ? err : NULL);
         if (rc == 0)
             rc = end_rc;
     }
@@ -198,7 +197,7 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
         o->retain_ms > TL_VACUUM_ORPHAN_MIN_AGE_MS ? o->retain_ms : TL_VACUUM_ORPHAN_MIN_AGE_MS;
     int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;
     if (dir && !o->dry_run) {
-        st->scratch_dirs += compact_sweep_scratch(dir, age, now_ms);
+        st->scratch_dirs += tl_compact_sweep_scratch(dir, age, now_ms);
         st->staging += tl_store_fs_sweep_staging(dir, age, now_ms);
     }
     free(dir);
@@ -208,8 +207,8 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
         st->tmp_dirs += tl_store_fs_sweep_tmp_dirs(tmp, age, now_ms);
     free(tmp);
     if (rc)
-        tl_errorf("vacuum", TL_FIELDS(TL_LS("table", table), TL_LI("deleted", deleted)),
-                  "%s: %s", table, err && err->msg[0] ? err->msg : "failed");
+        tl_errorf("vacuum", TL_FIELDS(TL_LS("table", table), TL_LI("deleted", deleted)), "%s: %s",
+                  table, err && err->msg[0] ? err->msg : "failed");
 out:
     for (size_t i = 0; i < nc; i++)
         free(c[i].key);

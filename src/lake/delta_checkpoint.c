@@ -23,7 +23,7 @@ static int on_row(void *ud, int ncols, const char *const *values) {
     c->rows++;
     if (ncols < 1 || !values[0])
         return 0;
-    c->rc = lake_row_parse(values[0], c->fn, c->ud, c->err);
+    c->rc = tl_lake_row_parse(values[0], c->fn, c->ud, c->err);
     return c->rc ? 1 : 0;
 }
 
@@ -54,8 +54,8 @@ static char *local_copy(tl_store *s, const char *key, bool *is_temp, tl_err *err
     return p;
 }
 
-int lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
-                         void *ud, tl_err *err) {
+int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
+                            void *ud, tl_err *err) {
     char **paths = calloc(n_parts ? n_parts : 1, sizeof *paths);
     bool *temp = calloc(n_parts ? n_parts : 1, sizeof *temp);
     tl_buf sql = TL_BUF_INIT;

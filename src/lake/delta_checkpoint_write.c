@@ -211,7 +211,7 @@ int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t 
         rc = tl_err_set(err, TL_ERR_IO, "lake: cannot open '%s'", jsonl);
         goto out;
     }
-    int wrc = tl_lake_checkpoint_rows(f, snap, lake_now_ms() - tombstone_ms, &rows);
+    int wrc = tl_lake_checkpoint_rows(f, snap, tl_lake_now_ms() - tombstone_ms, &rows);
     if (fclose(f) != 0 && wrc == 0)
         wrc = TL_ERR_IO;
     if (wrc == TL_ERR_NOMEM) {

@@ -72,7 +72,7 @@ void tl_lake_tx_destroy(tl_lake_tx *tx) {
     kv_list_free(&tx->metrics);
     tl_buf_free(&tx->files);
     if (tx->md)
-        lake_metadata_free(tx->md);
+        tl_lake_metadata_free(tx->md);
     tl_strmap_destroy(tx->txn);
     tl_strmap_destroy(tx->removed);
     free(tx);
@@ -129,7 +129,7 @@ int tl_lake_tx_remove(tl_lake_tx *tx, const tl_lake_file *f, bool data_change,
     /* the caller's file, as a tombstone stamped with the deletion time */
     tl_lake_file t = *f;
     t.data_change = data_change;
-    t.deletion_timestamp = deletion_ts_ms > 0 ? deletion_ts_ms : lake_now_ms();
+    t.deletion_timestamp = deletion_ts_ms > 0 ? deletion_ts_ms : tl_lake_now_ms();
     size_t mark = tx->files.len;
     if (render_file(tx, &t, tl_lake_render_remove) != 0)
         return tx_nomem(err);
@@ -183,7 +183,7 @@ int tl_lake_tx_metric(tl_lake_tx *tx, const char *key, const char *value, tl_err
 /* commitInfo, then protocol and metaData (if set), then the txn lines. */
 static int render_actions(tl_json *j, const tl_lake_tx *tx, int64_t read_version, int64_t now) {
     char uuid[37], nadds[24], nremoves[24];
-    lake_uuid(uuid);
+    tl_lake_uuid(uuid);
     snprintf(nadds, sizeof nadds, "%zu", tx->nadds);
     snprintf(nremoves, sizeof nremoves, "%zu", tx->nremoves);
     /* Spark's counts unless the caller set its operation's own metrics */
@@ -221,7 +221,7 @@ static int render_actions(tl_json *j, const tl_lake_tx *tx, int64_t read_version
 static int tx_render(const tl_lake_tx *tx, int64_t read_version, tl_buf *out) {
     tl_buf_reset(out);
     tl_json *j = tl_json_new(out);
-    int rc = j ? render_actions(j, tx, read_version, lake_now_ms()) : TL_ERR_NOMEM;
+    int rc = j ? render_actions(j, tx, read_version, tl_lake_now_ms()) : TL_ERR_NOMEM;
     tl_json_free(j);
     if (!rc && tx->files.len && tl_buf_append(out, tx->files.data, tx->files.len))
         rc = TL_ERR_NOMEM;
@@ -236,7 +236,7 @@ static int check_winner(const tl_lake_tx *tx, const char *key, int64_t v, char *
         if (nl)
             *nl = '\0';
         lake_action a;
-        int rc = lake_action_parse(line, &a, err);
+        int rc = tl_lake_action_parse(line, &a, err);
         if (rc)
             return tl_err_wrap(err, "%s line %d", key, lineno + 1);
         if (a.type == LAKE_ACT_TXN && tl_strmap_has(tx->txn, a.txn->app_id))
@@ -253,7 +253,7 @@ static int check_winner(const tl_lake_tx *tx, const char *key, int64_t v, char *
             rc = tl_err_set(err, TL_ERR_CONFLICT,
                             "lake: version %" PRId64 " changed the table's %s; re-read and redo", v,
                             a.type == LAKE_ACT_METADATA ? "metaData" : "protocol");
-        lake_action_clear(&a);
+        tl_lake_action_clear(&a);
         if (rc)
             return rc;
         line = nl ? nl + 1 : NULL;
@@ -341,11 +341,11 @@ int tl_lake_tx_set_metadata(tl_lake_tx *tx, const tl_lake_metadata *md, const ch
                             tl_err *err) {
     tl_lake_metadata changed = *md;
     changed.schema_string = schema_string;
-    tl_lake_metadata *copy = lake_metadata_dup(&changed);
+    tl_lake_metadata *copy = tl_lake_metadata_dup(&changed);
     if (!copy)
         return tx_nomem(err);
     if (tx->md)
-        lake_metadata_free(tx->md);
+        tl_lake_metadata_free(tx->md);
     tx->md = copy; /* rendered by tl_lake_render_metadata at commit time */
     return 0;
 }
@@ -356,14 +356,14 @@ int tl_lake_tx_set_metadata(tl_lake_tx *tx, const tl_lake_metadata *md, const ch
 static int set_new_table(tl_lake_tx *tx, const char *schema_string, const char *const *cols,
                          size_t ncols) {
     char uuid[37];
-    lake_uuid(uuid);
+    tl_lake_uuid(uuid);
     tl_lake_metadata md = {.id = uuid,
                            .format_provider = "parquet",
                            .schema_string = schema_string,
                            .partition_columns = cols,
                            .n_partition_columns = ncols,
-                           .created_time = lake_now_ms()};
-    if (!(tx->md = lake_metadata_dup(&md)))
+                           .created_time = tl_lake_now_ms()};
+    if (!(tx->md = tl_lake_metadata_dup(&md)))
         return -1;
     tx->creates = true;
     return 0;
@@ -386,8 +386,7 @@ static int check_existing(const tl_lake_snapshot *snap, const char *table,
                           tl_err *err) {
     if (!same_definition(tl_lake_snapshot_metadata(snap), schema_string, cols, ncols))
         return tl_err_set(err, TL_ERR_CONFLICT,
-                          "lake: table '%s' exists with a different schema or partitioning",
-                          table);
+                          "lake: table '%s' exists with a different schema or partitioning", table);
     /* another engine may have changed its protocol since */
     int rc = tl_lake_snapshot_check_writable(snap, err);
     if (rc == 0)
@@ -406,8 +405,8 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
     tl_lake_snapshot *snap = NULL;
     int rc = tl_lake_snapshot_load(s, table, &snap, err);
     if (rc == 0 && tl_lake_snapshot_version(snap) >= 0)
-        rc = check_existing(snap, table, schema_string, partition_columns, n_partition_columns,
-                            err);
+        rc =
+            check_existing(snap, table, schema_string, partition_columns, n_partition_columns, err);
     if (rc != 0 || tl_lake_snapshot_version(snap) >= 0) {
         tl_lake_snapshot_free(snap);
         return rc;
@@ -426,8 +425,8 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
     if (rc == TL_ERR_CONFLICT) {
         /* Someone created it meanwhile: fine if they created the same table. */
         if ((rc = tl_lake_snapshot_load(s, table, &snap, err)) == 0)
-            rc = check_existing(snap, table, schema_string, partition_columns,
-                                n_partition_columns, err);
+            rc = check_existing(snap, table, schema_string, partition_columns, n_partition_columns,
+                                err);
     }
     tl_lake_snapshot_free(snap);
     tl_lake_tx_destroy(tx);

@@ -106,7 +106,7 @@ static void free_kv(const tl_lake_kv *kv, size_t n) {
     free((tl_lake_kv *)kv);
 }
 
-void lake_file_free(void *p) {
+void tl_lake_file_free(void *p) {
     tl_lake_file *f = p;
     if (!f)
         return;
@@ -116,7 +116,7 @@ void lake_file_free(void *p) {
     free(f);
 }
 
-void lake_txn_free(void *p) {
+void tl_lake_txn_free(void *p) {
     lake_txn *t = p;
     if (t) {
         free(t->app_id);
@@ -124,7 +124,7 @@ void lake_txn_free(void *p) {
     }
 }
 
-void lake_metadata_free(tl_lake_metadata *md) {
+void tl_lake_metadata_free(tl_lake_metadata *md) {
     if (!md)
         return;
     free((char *)md->id);
@@ -139,7 +139,7 @@ void lake_metadata_free(tl_lake_metadata *md) {
     free(md);
 }
 
-void lake_protocol_clear(lake_protocol *p) {
+void tl_lake_protocol_clear(lake_protocol *p) {
     for (size_t i = 0; i < p->n_reader_features; i++)
         free(p->reader_features[i]);
     free(p->reader_features);
@@ -149,11 +149,11 @@ void lake_protocol_clear(lake_protocol *p) {
     memset(p, 0, sizeof *p);
 }
 
-void lake_action_clear(lake_action *a) {
-    lake_file_free(a->file);
-    lake_txn_free(a->txn);
-    lake_metadata_free(a->md);
-    lake_protocol_clear(&a->proto);
+void tl_lake_action_clear(lake_action *a) {
+    tl_lake_file_free(a->file);
+    tl_lake_txn_free(a->txn);
+    tl_lake_metadata_free(a->md);
+    tl_lake_protocol_clear(&a->proto);
     memset(a, 0, sizeof *a);
 }
 
@@ -218,7 +218,7 @@ static int parse_file(yajl_val o, bool is_add, tl_lake_file **out, tl_err *err) 
 fail_nomem:
     rc = nomem(err);
 fail:
-    lake_file_free(f);
+    tl_lake_file_free(f);
     return rc;
 }
 
@@ -235,7 +235,7 @@ static int parse_txn(yajl_val o, lake_txn **out, tl_err *err) {
     if (!rc && !(t->app_id = strdup(app)))
         rc = nomem(err);
     if (rc) {
-        lake_txn_free(t);
+        tl_lake_txn_free(t);
         return rc;
     }
     *out = t;
@@ -311,7 +311,7 @@ static int parse_metadata(yajl_val o, tl_lake_metadata **out, tl_err *err) {
     *out = md;
     return 0;
 fail:
-    lake_metadata_free(md);
+    tl_lake_metadata_free(md);
     return rc;
 }
 
@@ -365,7 +365,7 @@ static int parse_tree(yajl_val root, lake_action *a, tl_err *err) {
     return parse_protocol(o, &a->proto, err);
 }
 
-int lake_action_parse(const char *line, lake_action *a, tl_err *err) {
+int tl_lake_action_parse(const char *line, lake_action *a, tl_err *err) {
     memset(a, 0, sizeof *a);
     const char *p = line;
     while (*p == ' ' || *p == '\t' || *p == '\r')
@@ -382,11 +382,11 @@ int lake_action_parse(const char *line, lake_action *a, tl_err *err) {
     int rc = parse_tree(root, a, err);
     yajl_tree_free(root);
     if (rc)
-        lake_action_clear(a);
+        tl_lake_action_clear(a);
     return rc;
 }
 
-tl_lake_metadata *lake_metadata_dup(const tl_lake_metadata *src) {
+tl_lake_metadata *tl_lake_metadata_dup(const tl_lake_metadata *src) {
     tl_lake_metadata *md = calloc(1, sizeof *md);
     if (!md)
         return NULL;
@@ -416,13 +416,13 @@ tl_lake_metadata *lake_metadata_dup(const tl_lake_metadata *src) {
         }
     }
     if (oom) {
-        lake_metadata_free(md);
+        tl_lake_metadata_free(md);
         return NULL;
     }
     return md;
 }
 
-int lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *err) {
+int tl_lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *err) {
     char ebuf[256];
     yajl_val root = yajl_tree_parse(row_json, ebuf, sizeof ebuf);
     if (!YAJL_IS_OBJECT(root)) {
@@ -443,7 +443,7 @@ int lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *er
         rc = parse_tree(&one, &a, err);
         if (rc == 0 && a.type != LAKE_ACT_OTHER && a.type != LAKE_ACT_COMMITINFO)
             rc = fn(ud, &a, err);
-        lake_action_clear(&a);
+        tl_lake_action_clear(&a);
     }
     yajl_tree_free(root);
     return rc;

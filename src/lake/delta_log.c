@@ -35,9 +35,9 @@ static tl_lake_snapshot *snap_new(const char *table) {
         return NULL;
     s->version = -1;
     s->table = strdup(table);
-    s->live = tl_strmap_new(lake_file_free);
-    s->tombs = tl_strmap_new(lake_file_free);
-    s->txns = tl_strmap_new(lake_txn_free);
+    s->live = tl_strmap_new(tl_lake_file_free);
+    s->tombs = tl_strmap_new(tl_lake_file_free);
+    s->txns = tl_strmap_new(tl_lake_txn_free);
     if (!s->table || !s->live || !s->tombs || !s->txns) {
         tl_lake_snapshot_free(s);
         return NULL;
@@ -62,8 +62,8 @@ void tl_lake_snapshot_free(tl_lake_snapshot *s) {
     tl_strmap_destroy(s->live);
     tl_strmap_destroy(s->tombs);
     tl_strmap_destroy(s->txns);
-    lake_metadata_free(s->md);
-    lake_protocol_clear(&s->proto);
+    tl_lake_metadata_free(s->md);
+    tl_lake_protocol_clear(&s->proto);
     free(s->table);
     free(s);
 }
@@ -91,12 +91,12 @@ static int apply_action(void *ud, lake_action *a, tl_err *err) {
             a->txn = NULL;
         break;
     case LAKE_ACT_METADATA:
-        lake_metadata_free(s->md);
+        tl_lake_metadata_free(s->md);
         s->md = a->md;
         a->md = NULL;
         break;
     case LAKE_ACT_PROTOCOL:
-        lake_protocol_clear(&s->proto);
+        tl_lake_protocol_clear(&s->proto);
         s->proto = a->proto;
         memset(&a->proto, 0, sizeof a->proto);
         break;
@@ -125,7 +125,7 @@ static int apply_commit_text(tl_lake_snapshot *s, const char *key, char *text, t
             acts = na;
             cap = ncap;
         }
-        if ((rc = lake_action_parse(line, &acts[n], err)) != 0) {
+        if ((rc = tl_lake_action_parse(line, &acts[n], err)) != 0) {
             tl_err_wrap(err, "%s line %d", key, lineno + 1);
             goto out;
         }
@@ -136,7 +136,7 @@ static int apply_commit_text(tl_lake_snapshot *s, const char *key, char *text, t
         rc = apply_action(s, &acts[i], err);
 out:
     for (size_t i = 0; i < n; i++)
-        lake_action_clear(&acts[i]);
+        tl_lake_action_clear(&acts[i]);
     free(acts);
     return rc;
 }
@@ -274,7 +274,7 @@ static int list_log(tl_store *st, const char *prefix, log_listing *out, tl_err *
         int64_t v;
         if (strchr(name, '/') || strlen(name) < 21)
             continue; /* _sidecars/, _staged_commits/, _last_checkpoint, ... */
-        if ((v = lake_commit_name_version(name)) >= 0)
+        if ((v = tl_lake_commit_name_version(name)) >= 0)
             out->commits[out->ncommits++] = v;
         else if ((v = checkpoint_name(name, &part, &parts)) >= 0 &&
                  note_checkpoint(&cur, &best, v, part, parts, e[i].key) != 0)
@@ -369,7 +369,7 @@ static const char *writer_feature_problem(const tl_lake_snapshot *s, const char 
         return strstr(schema, "\"delta.invariants\"") ? "column invariants are set" : NULL;
     if (!strcmp(f, "generatedColumns"))
         return strstr(schema, "\"delta.generationExpression\"") ? "generated columns are set"
-                                                                   : NULL;
+                                                                : NULL;
     if (!strcmp(f, "identityColumns"))
         return strstr(schema, "\"delta.identity.") ? "identity columns are set" : NULL;
     if (!strcmp(f, "columnMapping"))
@@ -387,8 +387,8 @@ int tl_lake_snapshot_check_writable(const tl_lake_snapshot *s, tl_err *err) {
     if (!s || s->version < 0)
         return 0;
     /* Writer versions 2..6 each add one feature (Delta's legacy protocol). */
-    static const char *const legacy[] = {"appendOnly",      "invariants",       "checkConstraints",
-                                         "changeDataFeed",  "generatedColumns", "columnMapping",
+    static const char *const legacy[] = {"appendOnly",     "invariants",       "checkConstraints",
+                                         "changeDataFeed", "generatedColumns", "columnMapping",
                                          "identityColumns"};
     int w = s->proto.p.min_writer_version;
     const char *f = NULL, *why = NULL;
@@ -466,7 +466,7 @@ static int replay_from_listing(tl_store *st, tl_lake_snapshot *s, const char *pr
         if (l->last_ckpt_hint >= 0 && l->last_ckpt_hint != l->ckpt_version)
             tl_debug("lake", "%s: _last_checkpoint says %" PRId64 ", newest complete is %" PRId64,
                      prefix, l->last_ckpt_hint, l->ckpt_version);
-        rc = lake_checkpoint_read(st, l->ckpt_keys, l->nckpt, apply_action, s, err);
+        rc = tl_lake_checkpoint_read(st, l->ckpt_keys, l->nckpt, apply_action, s, err);
         if (rc == 0) {
             start = l->ckpt_version + 1;
             s->version = l->ckpt_version;
@@ -507,7 +507,7 @@ int tl_lake_snapshot_load(tl_store *st, const char *table, tl_lake_snapshot **ou
     tl_buf prefix = TL_BUF_INIT;
     log_listing l;
     tl_lake_snapshot *s = snap_new(table);
-    if (!s || lake_log_prefix(&prefix, table) != 0) {
+    if (!s || tl_lake_log_prefix(&prefix, table) != 0) {
         tl_lake_snapshot_free(s);
         tl_buf_free(&prefix);
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory loading table '%s'", table);

@@ -59,17 +59,17 @@ int tl_lake_log_cleanup(tl_store *s, const char *table, int64_t retention_ms, si
     tl_buf prefix = TL_BUF_INIT;
     tl_store_entry *e = NULL;
     size_t n = 0, count = 0;
-    int rc = lake_log_prefix(&prefix, table) ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
-                                             : tl_store_list(s, prefix.data, &e, &n, err);
+    int rc = tl_lake_log_prefix(&prefix, table) ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
+                                                : tl_store_list(s, prefix.data, &e, &n, err);
     if (rc)
         goto out;
     size_t plen = prefix.len;
     int64_t ckpt = newest_complete_checkpoint(e, n, plen);
-    int64_t cutoff = lake_now_ms() - retention_ms;
+    int64_t cutoff = tl_lake_now_ms() - retention_ms;
     for (size_t i = 0; ckpt > 0 && i < n && rc == 0; i++) {
         const char *name = e[i].key + plen;
         unsigned part, parts;
-        int64_t v = lake_commit_name_version(name);
+        int64_t v = tl_lake_commit_name_version(name);
         if (v < 0)
             v = checkpoint_version(name, &part, &parts);
         if (v < 0 || v >= ckpt || e[i].mtime_ms >= cutoff)

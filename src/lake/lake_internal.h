@@ -49,31 +49,31 @@ typedef struct lake_action {
 
 /* delta_json.c: parse one log line (NUL-terminated). On a malformed line
  * returns TL_ERR_CORRUPT with the reason in err (no file/line context). */
-int lake_action_parse(const char *line, lake_action *a, tl_err *err);
-void lake_action_clear(lake_action *a);
-void lake_file_free(void *f);
-void lake_txn_free(void *t);
-void lake_metadata_free(tl_lake_metadata *md);
-void lake_protocol_clear(lake_protocol *p);
+int tl_lake_action_parse(const char *line, lake_action *a, tl_err *err);
+void tl_lake_action_clear(lake_action *a);
+void tl_lake_file_free(void *f);
+void tl_lake_txn_free(void *t);
+void tl_lake_metadata_free(tl_lake_metadata *md);
+void tl_lake_protocol_clear(lake_protocol *p);
 /* Deep copies. NULL on out of memory. */
-tl_lake_metadata *lake_metadata_dup(const tl_lake_metadata *md);
+tl_lake_metadata *tl_lake_metadata_dup(const tl_lake_metadata *md);
 
 /* "<table>/_delta_log/" into out (reset first). */
-int lake_log_prefix(tl_buf *out, const char *table);
+int tl_lake_log_prefix(tl_buf *out, const char *table);
 
 /* Version from a log file name ("00000000000000000012.json" -> 12) or -1. */
-int64_t lake_commit_name_version(const char *name);
+int64_t tl_lake_commit_name_version(const char *name);
 
 /* Called for each action; may take ownership of a's pointers (set NULL). */
 typedef int (*lake_action_fn)(void *ud, lake_action *a, tl_err *err);
 /* One checkpoint row as a JSON object of action columns ({"add":{..},
  * "remove":null,...}): fn for each non-null action column it holds. */
-int lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *err);
+int tl_lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *err);
 
 /* delta_checkpoint.c: read a V1 checkpoint (its part keys given, in part
  * order) and call fn for every action in it. */
-int lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
-                         void *ud, tl_err *err);
+int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
+                            void *ud, tl_err *err);
 
 /* delta_checkpoint_write.c: the checkpoint's rows (protocol, metaData,
  * txn, add, and the removes not expired before tomb_cutoff_ms) as Delta log
@@ -82,8 +82,8 @@ int tl_lake_checkpoint_rows(FILE *f, const tl_lake_snapshot *snap, int64_t tomb_
                             size_t *rows);
 
 /* Milliseconds since the epoch. */
-int64_t lake_now_ms(void);
+int64_t tl_lake_now_ms(void);
 /* A random (version 4) UUID in canonical text form; out needs 37 bytes. */
-void lake_uuid(char out[37]);
+void tl_lake_uuid(char out[37]);
 
 #endif

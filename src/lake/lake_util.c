@@ -70,12 +70,12 @@ int tl_lake_log_key(const char *table, int64_t version, char *out, size_t cap) {
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-int lake_log_prefix(tl_buf *out, const char *table) {
+int tl_lake_log_prefix(tl_buf *out, const char *table) {
     tl_buf_reset(out);
     return tl_buf_printf(out, "%s/" LAKE_LOG_DIR "/", table);
 }
 
-int64_t lake_commit_name_version(const char *name) {
+int64_t tl_lake_commit_name_version(const char *name) {
     int64_t v = 0;
     for (int i = 0; i < 20; i++) {
         if (name[i] < '0' || name[i] > '9')
@@ -85,13 +85,13 @@ int64_t lake_commit_name_version(const char *name) {
     return strcmp(name + 20, ".json") == 0 ? v : -1;
 }
 
-int64_t lake_now_ms(void) {
+int64_t tl_lake_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void lake_uuid(char out[37]) {
+void tl_lake_uuid(char out[37]) {
     unsigned char b[16];
     size_t got = 0;
     while (got < sizeof b) {
@@ -101,7 +101,7 @@ void lake_uuid(char out[37]) {
         got += (size_t)r;
     }
     if (got < sizeof b) { /* no entropy source: still unique enough per process */
-        uint64_t x = (uint64_t)lake_now_ms() ^ ((uint64_t)clock() << 32) ^ (uintptr_t)out;
+        uint64_t x = (uint64_t)tl_lake_now_ms() ^ ((uint64_t)clock() << 32) ^ (uintptr_t)out;
         for (size_t i = got; i < sizeof b; i++, x = x * 6364136223846793005ULL + 1)
             b[i] = (unsigned char)(x >> 56);
     }

@@ -20,16 +20,16 @@
 /* ---- single-object operations ------------------------------------------- */
 
 static int put_body(s3_store *s, const char *key, s3_body *body, tl_err *err) {
-    char *full = s3_full_key(s, key, err);
+    char *full = tl_store_s3_full_key(s, key, err);
     if (!full)
         return err ? err->code : TL_ERR_INVALID;
     int rc;
     if ((int64_t)body->len > s->o.multipart_threshold) {
-        rc = s3_multipart_put(s, full, body, err);
+        rc = tl_store_s3_multipart_put(s, full, body, err);
     } else {
         s3_request rq = {.method = "PUT", .key = full, .body = body, .out_fd = -1};
         s3_response rs;
-        rc = s3_perform(s, &rq, &rs, err);
+        rc = tl_store_s3_perform(s, &rq, &rs, err);
     }
     free(full);
     return rc;
@@ -62,7 +62,7 @@ static bool object_is(s3_store *s, const char *full, const void *data, size_t le
     tl_buf b = TL_BUF_INIT;
     s3_request rq = {.method = "GET", .key = full, .out = &b, .out_fd = -1};
     s3_response rs;
-    bool same = s3_perform(s, &rq, &rs, NULL) == 0 && b.len == len &&
+    bool same = tl_store_s3_perform(s, &rq, &rs, NULL) == 0 && b.len == len &&
                 (len == 0 || memcmp(b.data, data, len) == 0);
     tl_buf_free(&b);
     return same;
@@ -71,14 +71,14 @@ static bool object_is(s3_store *s, const char *full, const void *data, size_t le
 static int s3_put_if_absent(tl_store *st, const char *key, const void *data, size_t len,
                             tl_err *err) {
     s3_store *s = (s3_store *)st;
-    char *full = s3_full_key(s, key, err);
+    char *full = tl_store_s3_full_key(s, key, err);
     if (!full)
         return err ? err->code : TL_ERR_INVALID;
     s3_body body = {.mem = data, .fd = -1, .len = len};
     const char *hdrs[] = {"If-None-Match: *", NULL};
     s3_request rq = {.method = "PUT", .key = full, .headers = hdrs, .body = &body, .out_fd = -1};
     s3_response rs;
-    int rc = s3_perform(s, &rq, &rs, err);
+    int rc = tl_store_s3_perform(s, &rq, &rs, err);
     /* Always look, not only after a failure we saw: libcurl itself resends a
      * request whose reused connection died before the answer, so our first
      * attempt can have landed without any sign of it here. */
@@ -96,14 +96,14 @@ static int s3_put_if_absent(tl_store *st, const char *key, const void *data, siz
 static int get_common(tl_store *st, const char *key, const char *range, tl_buf *out, int fd,
                       tl_err *err) {
     s3_store *s = (s3_store *)st;
-    char *full = s3_full_key(s, key, err);
+    char *full = tl_store_s3_full_key(s, key, err);
     if (!full)
         return err ? err->code : TL_ERR_INVALID;
     const char *hdrs[] = {range, NULL};
     s3_request rq = {
         .method = "GET", .key = full, .headers = range ? hdrs : NULL, .out = out, .out_fd = fd};
     s3_response rs;
-    int rc = s3_perform(s, &rq, &rs, err);
+    int rc = tl_store_s3_perform(s, &rq, &rs, err);
     free(full);
     return rc;
 }
@@ -142,12 +142,12 @@ static int s3_get_file(tl_store *st, const char *key, const char *local_path, tl
 
 static int s3_head(tl_store *st, const char *key, tl_store_entry *out, tl_err *err) {
     s3_store *s = (s3_store *)st;
-    char *full = s3_full_key(s, key, err);
+    char *full = tl_store_s3_full_key(s, key, err);
     if (!full)
         return err ? err->code : TL_ERR_INVALID;
     s3_request rq = {.method = "HEAD", .key = full, .out_fd = -1};
     s3_response rs;
-    int rc = s3_perform(s, &rq, &rs, err);
+    int rc = tl_store_s3_perform(s, &rq, &rs, err);
     free(full);
     if (rc)
         return rc;
@@ -162,12 +162,12 @@ static int s3_head(tl_store *st, const char *key, tl_store_entry *out, tl_err *e
 
 static int s3_del(tl_store *st, const char *key, tl_err *err) {
     s3_store *s = (s3_store *)st;
-    char *full = s3_full_key(s, key, err);
+    char *full = tl_store_s3_full_key(s, key, err);
     if (!full)
         return err ? err->code : TL_ERR_INVALID;
     s3_request rq = {.method = "DELETE", .key = full, .out_fd = -1};
     s3_response rs;
-    int rc = s3_perform(s, &rq, &rs, err);
+    int rc = tl_store_s3_perform(s, &rq, &rs, err);
     free(full);
     if (rc == TL_ERR_NOT_FOUND) { /* some S3-compatibles answer 404 for absent keys */
         tl_err_clear(err);
@@ -209,12 +209,12 @@ static const tl_store_ops s3_ops = {
     .get = s3_get,
     .get_file = s3_get_file,
     .head = s3_head,
-    .list = s3_list,
+    .list = tl_store_s3_list,
     .del = s3_del,
     .local_path = NULL,
     .destroy = s3_destroy,
     .get_range = s3_get_range,
-    .del_many = s3_del_many,
+    .del_many = tl_store_s3_del_many,
 };
 
 /* ---- opening ------------------------------------------------------------------ */

@@ -24,7 +24,7 @@
 
 /* ---- classification ------------------------------------------------------ */
 
-bool s3_status_retriable(long status, const char *code) {
+bool tl_store_s3_status_retriable(long status, const char *code) {
     if (status >= 500 || status == 429)
         return true;
     if (!code)
@@ -36,7 +36,7 @@ bool s3_status_retriable(long status, const char *code) {
            strcmp(code, "ConditionalRequestConflict") == 0;
 }
 
-bool s3_curl_retriable(CURLcode cc) {
+bool tl_store_s3_curl_retriable(CURLcode cc) {
     switch (cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
@@ -60,7 +60,7 @@ static uint64_t rng_next(uint64_t *x) { /* xorshift64 */
     return *x;
 }
 
-int64_t s3_backoff_ms(int n, uint64_t *rng) {
+int64_t tl_store_s3_backoff_ms(int n, uint64_t *rng) {
     int64_t e = BACKOFF_BASE_MS;
     for (int i = 1; i < n && e < BACKOFF_CAP_MS; i++)
         e *= 2;
@@ -73,7 +73,7 @@ int64_t s3_backoff_ms(int n, uint64_t *rng) {
 
 /* ---- URLs and names -------------------------------------------------------- */
 
-int s3_uri_encode(tl_buf *b, const char *s, bool keep_slash) {
+int tl_store_s3_uri_encode(tl_buf *b, const char *s, bool keep_slash) {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
@@ -90,11 +90,11 @@ int s3_uri_encode(tl_buf *b, const char *s, bool keep_slash) {
     return 0;
 }
 
-void s3_display(const s3_store *s, const char *full_key, char *out, size_t cap) {
+void tl_store_s3_display(const s3_store *s, const char *full_key, char *out, size_t cap) {
     snprintf(out, cap, "s3://%s/%s", s->bucket, full_key ? full_key : "");
 }
 
-char *s3_full_key(const s3_store *s, const char *key, tl_err *err) {
+char *tl_store_s3_full_key(const s3_store *s, const char *key, tl_err *err) {
     if (!key || !*key || key[0] == '/') {
         tl_err_set(err, TL_ERR_INVALID, "store s3: bad key '%s'", key ? key : "(null)");
         return NULL;
@@ -112,7 +112,7 @@ char *s3_full_key(const s3_store *s, const char *key, tl_err *err) {
 static int build_url(const s3_store *s, const s3_request *rq, tl_buf *url) {
     int rc = tl_buf_puts(url, s->base_url);
     if (rq->key)
-        rc = rc || tl_buf_puts(url, "/") || s3_uri_encode(url, rq->key, true);
+        rc = rc || tl_buf_puts(url, "/") || tl_store_s3_uri_encode(url, rq->key, true);
     else if (s->virtual_host)
         rc = rc || tl_buf_puts(url, "/");
     if (rq->query)
@@ -194,11 +194,10 @@ static size_t on_header(char *b, size_t sz, size_t nm, void *ud) {
             memcpy(rs->etag, val, strlen(val) + 1);
         else
             rs->etag[0] = '\0';
-    }
-    else if (IS("Content-Length"))
+    } else if (IS("Content-Length"))
         rs->content_length = strtoll(val, NULL, 10);
     else if (IS("Last-Modified"))
-        rs->mtime_ms = s3_parse_http_date_ms(val);
+        rs->mtime_ms = tl_store_s3_parse_http_date_ms(val);
     else if (IS("x-amz-request-id"))
         copy_trimmed(rs->request_id, sizeof rs->request_id, val, strlen(val)); /* shown only */
 #undef IS
@@ -267,7 +266,7 @@ static int on_seek(void *ud, curl_off_t off, int origin) {
  * out of SigV4's SignedHeaders. Before 8.3.0 it names it there although it
  * does not send it (curl issue 11664), and a server that checks signatures
  * answers SignatureDoesNotMatch to every request. */
-bool s3_curl_signs_removed_headers(void) {
+bool tl_store_s3_curl_signs_removed_headers(void) {
     return curl_version_info(CURLVERSION_NOW)->version_num < 0x080300;
 }
 
@@ -277,10 +276,10 @@ static struct curl_slist *build_headers(const s3_store *s, const s3_request *rq)
      * S3 accepts UNSIGNED-PAYLOAD (TLS protects integrity in transit).
      * "Expect:" stops libcurl's 100-continue round trip for large bodies,
      * where that removal stays out of the signature. */
-    const char *fixed[] = {
-        "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-        s3_curl_signs_removed_headers() ? NULL : "Expect:",
-        strcmp(rq->method, "POST") == 0 ? "Content-Type: application/xml" : NULL};
+    const char *fixed[] = {"x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                           tl_store_s3_curl_signs_removed_headers() ? NULL : "Expect:",
+                           strcmp(rq->method, "POST") == 0 ? "Content-Type: application/xml"
+                                                           : NULL};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (fixed[i] && (t = curl_slist_append(h, fixed[i])))
             h = t;
@@ -390,7 +389,7 @@ static void classify(const s3_store *s, CURLcode cc, xfer *x, const char *errbuf
                      x->write_errno ? strerror(x->write_errno) : "reading the upload failed");
             return;
         }
-        ar->retriable = s3_curl_retriable(cc);
+        ar->retriable = tl_store_s3_curl_retriable(cc);
         /* a refused or unresolved connection never reached the server */
         ar->ambiguous = cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST;
         snprintf(ar->what, sizeof ar->what, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "",
@@ -398,22 +397,22 @@ static void classify(const s3_store *s, CURLcode cc, xfer *x, const char *errbuf
         return;
     }
     char code[96], msg[256], rid[96];
-    s3_xml_error(x->errbody.data, x->errbody.len, code, sizeof code, msg, sizeof msg, rid,
-                 sizeof rid);
+    tl_store_s3_xml_error(x->errbody.data, x->errbody.len, code, sizeof code, msg, sizeof msg, rid,
+                          sizeof rid);
     if (!code[0])
         snprintf(code, sizeof code, "%s", status_code_name(rs->status));
     if (!rid[0])
         snprintf(rid, sizeof rid, "%s", rs->request_id);
-    ar->retriable = s3_status_retriable(rs->status, code);
+    ar->retriable = tl_store_s3_status_retriable(rs->status, code);
     ar->ambiguous = rs->status >= 500;
     /* only a missing object is "not found"; a missing bucket is a setup error */
     if (rs->status == 404 && strcmp(code, "NoSuchBucket") != 0)
         ar->code = TL_ERR_NOT_FOUND;
     else if (rs->status == 412 || strcmp(code, "ConditionalRequestConflict") == 0)
         ar->code = TL_ERR_CONFLICT;
-    int n = snprintf(ar->what, sizeof ar->what, "HTTP %ld %s%s%s%s%s%s", rs->status, code,
-                     msg[0] ? ": " : "", msg, rid[0] ? " (request id " : "", rid,
-                     rid[0] ? ")" : "");
+    int n =
+        snprintf(ar->what, sizeof ar->what, "HTTP %ld %s%s%s%s%s%s", rs->status, code,
+                 msg[0] ? ": " : "", msg, rid[0] ? " (request id " : "", rid, rid[0] ? ")" : "");
     if (n >= (int)sizeof ar->what) /* a long server message: keep its start, say it was cut */
         memcpy(ar->what + sizeof ar->what - 4, "...", 4);
 }
@@ -438,10 +437,10 @@ static void rewind_sinks(const s3_request *rq, xfer *x, size_t out_len0) {
     tl_buf_reset(&x->errbody);
 }
 
-int s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err) {
+int tl_store_s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err) {
     tl_buf url = TL_BUF_INIT;
     char display[1200], errbuf[CURL_ERROR_SIZE];
-    s3_display(s, rq->key, display, sizeof display);
+    tl_store_s3_display(s, rq->key, display, sizeof display);
     memset(rs, 0, sizeof *rs);
     rs->content_length = rs->mtime_ms = -1;
     if (build_url(s, rq, &url) != 0)
@@ -486,7 +485,7 @@ int s3_perform(s3_store *s, const s3_request *rq, s3_response *rs, tl_err *err) 
             break;
         if (!ar.retriable || ar.local_error)
             goto failed;
-        int64_t wait = s3_backoff_ms(rs->attempts, &rng);
+        int64_t wait = tl_store_s3_backoff_ms(rs->attempts, &rng);
         if (tl_mono_ms() + wait > deadline)
             goto failed;
         if (ar.ambiguous)

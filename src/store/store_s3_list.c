@@ -16,10 +16,10 @@ typedef struct entry_vec {
 } entry_vec;
 
 static int vec_add(entry_vec *ev, const s3_store *s, const char *a, const char *b) {
-    char *key = s3_xml_get(a, b, "Key", NULL);
-    char *size = s3_xml_get(a, b, "Size", NULL);
-    char *lm = s3_xml_get(a, b, "LastModified", NULL);
-    char *etag = s3_xml_get(a, b, "ETag", NULL);
+    char *key = tl_store_s3_xml_get(a, b, "Key", NULL);
+    char *size = tl_store_s3_xml_get(a, b, "Size", NULL);
+    char *lm = tl_store_s3_xml_get(a, b, "LastModified", NULL);
+    char *etag = tl_store_s3_xml_get(a, b, "ETag", NULL);
     size_t pn = strlen(s->prefix);
     int rc = 0;
     if (!key || strncmp(key, s->prefix, pn) != 0 || !key[pn])
@@ -38,7 +38,7 @@ static int vec_add(entry_vec *ev, const s3_store *s, const char *a, const char *
     if (!(e->key = strdup(key + pn)))
         goto out;
     e->size = size ? strtoll(size, NULL, 10) : -1;
-    e->mtime_ms = s3_parse_iso8601_ms(lm);
+    e->mtime_ms = tl_store_s3_parse_iso8601_ms(lm);
     snprintf(e->etag, sizeof e->etag, "%s", etag ? etag : "");
     ev->n++;
     rc = 0;
@@ -58,16 +58,16 @@ static int cmp_entry(const void *a, const void *b) {
 static int parse_page(const s3_store *s, const tl_buf *b, entry_vec *ev, char **token,
                       tl_err *err) {
     const char *p = b->data ? b->data : "", *end = p + b->len, *a, *z;
-    if (s3_xml_find(p, end, "ListBucketResult", &a, &z) != 0)
+    if (tl_store_s3_xml_find(p, end, "ListBucketResult", &a, &z) != 0)
         return tl_err_set(err, TL_ERR_CORRUPT, "store s3: list of s3://%s: not a ListBucketResult",
                           s->bucket);
-    for (const char *q = a; s3_xml_find(q, z, "Contents", &p, &end) == 0; q = end)
+    for (const char *q = a; tl_store_s3_xml_find(q, z, "Contents", &p, &end) == 0; q = end)
         if (vec_add(ev, s, p, end) != 0)
             return tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory listing");
-    char *trunc = s3_xml_get(a, z, "IsTruncated", NULL);
+    char *trunc = tl_store_s3_xml_get(a, z, "IsTruncated", NULL);
     bool more = trunc && strcmp(trunc, "true") == 0;
     free(trunc);
-    *token = more ? s3_xml_get(a, z, "NextContinuationToken", NULL) : NULL;
+    *token = more ? tl_store_s3_xml_get(a, z, "NextContinuationToken", NULL) : NULL;
     if (more && !*token)
         return tl_err_set(err, TL_ERR_CORRUPT,
                           "store s3: list of s3://%s: truncated page without a continuation token",
@@ -75,7 +75,8 @@ static int parse_page(const s3_store *s, const tl_buf *b, entry_vec *ev, char **
     return 0;
 }
 
-int s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n, tl_err *err) {
+int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n,
+                     tl_err *err) {
     s3_store *s = (s3_store *)st;
     entry_vec ev = {0};
     tl_buf q = TL_BUF_INIT, page = TL_BUF_INIT;
@@ -91,19 +92,19 @@ int s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n, t
         /* query parameters sorted by name: curl signs the query as given */
         tl_buf_reset(&q);
         tl_buf_reset(&page);
-        if (token && (tl_buf_puts(&q, "continuation-token=") || s3_uri_encode(&q, token, false) ||
-                      tl_buf_puts(&q, "&"))) {
+        if (token && (tl_buf_puts(&q, "continuation-token=") ||
+                      tl_store_s3_uri_encode(&q, token, false) || tl_buf_puts(&q, "&"))) {
             rc = tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory");
             goto out;
         }
         if (tl_buf_printf(&q, "list-type=2&max-keys=%d&prefix=", s->o.list_page_size) ||
-            s3_uri_encode(&q, full, false)) {
+            tl_store_s3_uri_encode(&q, full, false)) {
             rc = tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory");
             goto out;
         }
         s3_request rq = {.method = "GET", .query = q.data, .out = &page, .out_fd = -1};
         s3_response rs;
-        if ((rc = s3_perform(s, &rq, &rs, err)) != 0)
+        if ((rc = tl_store_s3_perform(s, &rq, &rs, err)) != 0)
             goto out;
         free(token);
         token = NULL;
@@ -130,10 +131,11 @@ out:
 /* The first <Error> of a DeleteResult, as an error; 0 when there is none. */
 static int delete_errors(const s3_store *s, const tl_buf *b, tl_err *err) {
     const char *p = b->data ? b->data : "", *end = p + b->len, *a, *z;
-    if (s3_xml_find(p, end, "Error", &a, &z) != 0)
+    if (tl_store_s3_xml_find(p, end, "Error", &a, &z) != 0)
         return 0;
-    char *key = s3_xml_get(a, z, "Key", NULL), *code = s3_xml_get(a, z, "Code", NULL);
-    char *msg = s3_xml_get(a, z, "Message", NULL);
+    char *key = tl_store_s3_xml_get(a, z, "Key", NULL),
+         *code = tl_store_s3_xml_get(a, z, "Code", NULL);
+    char *msg = tl_store_s3_xml_get(a, z, "Message", NULL);
     int rc = tl_err_set(err, TL_ERR_IO, "store s3: DeleteObjects in s3://%s: %s: %s: %s", s->bucket,
                         key ? key : "?", code ? code : "?", msg ? msg : "");
     free(key);
@@ -149,7 +151,7 @@ static int delete_batch(s3_store *s, const char *const *keys, size_t n, tl_err *
                                "<Quiet>true</Quiet>");
     for (size_t i = 0; i < n && !rc; i++)
         rc = tl_buf_puts(&xml, "<Object><Key>") || tl_buf_puts(&xml, s->prefix) ||
-             s3_xml_escape(&xml, keys[i]) || tl_buf_puts(&xml, "</Key></Object>");
+             tl_store_s3_xml_escape(&xml, keys[i]) || tl_buf_puts(&xml, "</Key></Object>");
     rc = rc || tl_buf_puts(&xml, "</Delete>");
     if (rc) {
         rc = tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory");
@@ -169,7 +171,7 @@ static int delete_batch(s3_store *s, const char *const *keys, size_t n, tl_err *
                      .out = &resp,
                      .out_fd = -1};
     s3_response rs;
-    if ((rc = s3_perform(s, &rq, &rs, err)) == 0)
+    if ((rc = tl_store_s3_perform(s, &rq, &rs, err)) == 0)
         rc = delete_errors(s, &resp, err);
 out:
     tl_buf_free(&xml);
@@ -177,7 +179,7 @@ out:
     return rc;
 }
 
-int s3_del_many(tl_store *st, const char *const *keys, size_t n, tl_err *err) {
+int tl_store_s3_del_many(tl_store *st, const char *const *keys, size_t n, tl_err *err) {
     s3_store *s = (s3_store *)st;
     for (size_t i = 0; i < n; i++)
         if (!keys[i] || !*keys[i] || keys[i][0] == '/')

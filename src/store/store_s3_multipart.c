@@ -27,8 +27,9 @@ static int initiate(upload *u, tl_err *err) {
     s3_request rq = {
         .method = "POST", .key = u->key, .query = "uploads=", .out = &resp, .out_fd = -1};
     s3_response rs;
-    int rc = s3_perform(u->s, &rq, &rs, err);
-    if (rc == 0 && !(u->id = s3_xml_get(resp.data, resp.data + resp.len, "UploadId", NULL)))
+    int rc = tl_store_s3_perform(u->s, &rq, &rs, err);
+    if (rc == 0 &&
+        !(u->id = tl_store_s3_xml_get(resp.data, resp.data + resp.len, "UploadId", NULL)))
         rc = tl_err_set(err, TL_ERR_CORRUPT,
                         "store s3: starting a multipart upload of %s: no UploadId in the answer",
                         u->key);
@@ -41,7 +42,7 @@ static int upload_query(const upload *u, int part, tl_buf *q) {
     tl_buf_reset(q);
     if (part > 0 && tl_buf_printf(q, "partNumber=%d&", part))
         return -1;
-    return tl_buf_puts(q, "uploadId=") || s3_uri_encode(q, u->id, false);
+    return tl_buf_puts(q, "uploadId=") || tl_store_s3_uri_encode(q, u->id, false);
 }
 
 static int put_parts(upload *u, const s3_body *src, tl_err *err) {
@@ -61,7 +62,7 @@ static int put_parts(upload *u, const s3_body *src, tl_err *err) {
         s3_request rq = {
             .method = "PUT", .key = u->key, .query = q.data, .body = &part, .out_fd = -1};
         s3_response rs;
-        if ((rc = s3_perform(u->s, &rq, &rs, err)) != 0)
+        if ((rc = tl_store_s3_perform(u->s, &rq, &rs, err)) != 0)
             tl_err_wrap(err, "part %d of %d", i + 1, u->nparts);
         else if (!rs.etag[0])
             rc = tl_err_set(err, TL_ERR_CORRUPT, "store s3: part %d of %s: no ETag in the answer",
@@ -81,7 +82,7 @@ static bool completed_already(upload *u, int64_t size, int64_t started_ms) {
     s3_response rs;
     char suffix[24];
     snprintf(suffix, sizeof suffix, "-%d\"", u->nparts);
-    if (s3_perform(u->s, &rq, &rs, NULL) != 0)
+    if (tl_store_s3_perform(u->s, &rq, &rs, NULL) != 0)
         return false;
     size_t el = strlen(rs.etag), sl = strlen(suffix);
     return rs.content_length == size && el > sl && strcmp(rs.etag + el - sl, suffix) == 0 &&
@@ -94,7 +95,7 @@ static int complete(upload *u, int64_t size, int64_t started_ms, tl_err *err) {
         &xml, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
     for (int i = 0; i < u->nparts && !rc; i++)
         rc = tl_buf_printf(&xml, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1) ||
-             s3_xml_escape(&xml, u->etags[i]) || tl_buf_puts(&xml, "</ETag></Part>");
+             tl_store_s3_xml_escape(&xml, u->etags[i]) || tl_buf_puts(&xml, "</ETag></Part>");
     rc = rc || tl_buf_puts(&xml, "</CompleteMultipartUpload>") || upload_query(u, 0, &q);
     if (rc) {
         rc = tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory");
@@ -111,7 +112,7 @@ static int complete(upload *u, int64_t size, int64_t started_ms, tl_err *err) {
                          .out_fd = -1};
         s3_response rs;
         tl_buf_reset(&resp);
-        rc = s3_perform(u->s, &rq, &rs, err);
+        rc = tl_store_s3_perform(u->s, &rq, &rs, err);
         if (rc == TL_ERR_NOT_FOUND && rs.ambiguous && completed_already(u, size, started_ms)) {
             tl_err_clear(err);
             rc = 0;
@@ -121,16 +122,17 @@ static int complete(upload *u, int64_t size, int64_t started_ms, tl_err *err) {
             break;
         /* S3 may answer 200 and then report an error in the body */
         char code[96], msg[256], rid[96];
-        s3_xml_error(resp.data, resp.len, code, sizeof code, msg, sizeof msg, rid, sizeof rid);
+        tl_store_s3_xml_error(resp.data, resp.len, code, sizeof code, msg, sizeof msg, rid,
+                              sizeof rid);
         if (!code[0])
             break;
-        bool again = s3_status_retriable(500, code) && attempt < 5;
+        bool again = tl_store_s3_status_retriable(500, code) && attempt < 5;
         rc = (again ? tl_err_set_retriable : tl_err_set)(
             err, TL_ERR_IO, "store s3: completing the upload of s3://%s/%s: %s: %s (request id %s)",
             u->s->bucket, u->key, code, msg, rid);
         if (!again)
             break;
-        struct timespec ts = {0, (long)s3_backoff_ms(attempt, &rng) * 1000000L};
+        struct timespec ts = {0, (long)tl_store_s3_backoff_ms(attempt, &rng) * 1000000L};
         nanosleep(&ts, NULL);
     }
 out:
@@ -146,13 +148,13 @@ static void abort_upload(upload *u) {
     if (upload_query(u, 0, &q) == 0) {
         s3_request rq = {.method = "DELETE", .key = u->key, .query = q.data, .out_fd = -1};
         s3_response rs;
-        if (s3_perform(u->s, &rq, &rs, &e) != 0)
+        if (tl_store_s3_perform(u->s, &rq, &rs, &e) != 0)
             tl_warn("s3", "could not abort the multipart upload of %s: %s", u->key, e.msg);
     }
     tl_buf_free(&q);
 }
 
-int s3_multipart_put(s3_store *s, const char *full_key, s3_body *src, tl_err *err) {
+int tl_store_s3_multipart_put(s3_store *s, const char *full_key, s3_body *src, tl_err *err) {
     upload u = {.s = s, .key = full_key, .part_size = s->o.part_size};
     while ((int64_t)src->len / u.part_size >= MAX_PARTS)
         u.part_size *= 2;

@@ -29,8 +29,8 @@ static const char *find_open(const char *p, const char *end, const char *tag, bo
     return NULL;
 }
 
-int s3_xml_find(const char *p, const char *end, const char *tag, const char **in_start,
-                const char **in_end) {
+int tl_store_s3_xml_find(const char *p, const char *end, const char *tag, const char **in_start,
+                         const char **in_end) {
     bool empty = false;
     const char *s = p ? find_open(p, end, tag, &empty) : NULL;
     if (!s)
@@ -113,9 +113,9 @@ static char *decode(const char *s, const char *e) {
     return out;
 }
 
-char *s3_xml_get(const char *p, const char *end, const char *tag, const char **next) {
+char *tl_store_s3_xml_get(const char *p, const char *end, const char *tag, const char **next) {
     const char *a, *b;
-    if (s3_xml_find(p, end, tag, &a, &b) != 0)
+    if (tl_store_s3_xml_find(p, end, tag, &a, &b) != 0)
         return NULL;
     if (next)
         *next = b;
@@ -123,25 +123,25 @@ char *s3_xml_get(const char *p, const char *end, const char *tag, const char **n
 }
 
 static void get_into(const char *p, const char *end, const char *tag, char *out, size_t cap) {
-    char *v = s3_xml_get(p, end, tag, NULL);
+    char *v = tl_store_s3_xml_get(p, end, tag, NULL);
     snprintf(out, cap, "%s", v ? v : "");
     free(v);
 }
 
-void s3_xml_error(const char *xml, size_t len, char *code, size_t ccap, char *msg, size_t mcap,
-                  char *rid, size_t rcap) {
+void tl_store_s3_xml_error(const char *xml, size_t len, char *code, size_t ccap, char *msg,
+                           size_t mcap, char *rid, size_t rcap) {
     code[0] = msg[0] = rid[0] = '\0';
     if (!xml || !len)
         return;
     const char *a, *b;
-    if (s3_xml_find(xml, xml + len, "Error", &a, &b) != 0)
+    if (tl_store_s3_xml_find(xml, xml + len, "Error", &a, &b) != 0)
         return;
     get_into(a, b, "Code", code, ccap);
     get_into(a, b, "Message", msg, mcap);
     get_into(a, b, "RequestId", rid, rcap);
 }
 
-int s3_xml_escape(tl_buf *b, const char *s) {
+int tl_store_s3_xml_escape(tl_buf *b, const char *s) {
     for (; *s; s++) {
         const char *r = NULL;
         switch (*s) {
@@ -158,14 +158,14 @@ int s3_xml_escape(tl_buf *b, const char *s) {
     return 0;
 }
 
-int64_t s3_parse_iso8601_ms(const char *s) {
+int64_t tl_store_s3_parse_iso8601_ms(const char *s) {
     int64_t us;
     if (!s || tl_rfc3339_parse(s, strlen(s), &us) != 0)
         return -1;
     return us >= 0 ? us / 1000 : -((-us + 999) / 1000); /* floor to the millisecond */
 }
 
-int64_t s3_parse_http_date_ms(const char *s) {
+int64_t tl_store_s3_parse_http_date_ms(const char *s) {
     struct tm tm = {0};
     const char *rest = s ? strptime(s, "%a, %d %b %Y %H:%M:%S", &tm) : NULL;
     if (!rest)

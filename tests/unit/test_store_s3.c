@@ -328,23 +328,23 @@ static void test_gives_up_retriable(void **state) {
 
 static void test_retry_classification(void **state) {
     (void)state;
-    assert_true(s3_status_retriable(500, "InternalError"));
-    assert_true(s3_status_retriable(503, "SlowDown"));
-    assert_true(s3_status_retriable(502, NULL));
-    assert_true(s3_status_retriable(429, NULL));
-    assert_true(s3_status_retriable(400, "RequestTimeout"));
-    assert_true(s3_status_retriable(409, "ConditionalRequestConflict"));
-    assert_false(s3_status_retriable(403, "InvalidAccessKeyId"));
-    assert_false(s3_status_retriable(403, "SignatureDoesNotMatch"));
-    assert_false(s3_status_retriable(404, "NoSuchBucket"));
-    assert_false(s3_status_retriable(412, "PreconditionFailed"));
-    assert_false(s3_status_retriable(400, "InvalidArgument"));
-    assert_true(s3_curl_retriable(CURLE_COULDNT_CONNECT));
-    assert_true(s3_curl_retriable(CURLE_RECV_ERROR));
-    assert_true(s3_curl_retriable(CURLE_OPERATION_TIMEDOUT));
-    assert_true(s3_curl_retriable(CURLE_GOT_NOTHING));
-    assert_false(s3_curl_retriable(CURLE_URL_MALFORMAT));
-    assert_false(s3_curl_retriable(CURLE_WRITE_ERROR));
+    assert_true(tl_store_s3_status_retriable(500, "InternalError"));
+    assert_true(tl_store_s3_status_retriable(503, "SlowDown"));
+    assert_true(tl_store_s3_status_retriable(502, NULL));
+    assert_true(tl_store_s3_status_retriable(429, NULL));
+    assert_true(tl_store_s3_status_retriable(400, "RequestTimeout"));
+    assert_true(tl_store_s3_status_retriable(409, "ConditionalRequestConflict"));
+    assert_false(tl_store_s3_status_retriable(403, "InvalidAccessKeyId"));
+    assert_false(tl_store_s3_status_retriable(403, "SignatureDoesNotMatch"));
+    assert_false(tl_store_s3_status_retriable(404, "NoSuchBucket"));
+    assert_false(tl_store_s3_status_retriable(412, "PreconditionFailed"));
+    assert_false(tl_store_s3_status_retriable(400, "InvalidArgument"));
+    assert_true(tl_store_s3_curl_retriable(CURLE_COULDNT_CONNECT));
+    assert_true(tl_store_s3_curl_retriable(CURLE_RECV_ERROR));
+    assert_true(tl_store_s3_curl_retriable(CURLE_OPERATION_TIMEDOUT));
+    assert_true(tl_store_s3_curl_retriable(CURLE_GOT_NOTHING));
+    assert_false(tl_store_s3_curl_retriable(CURLE_URL_MALFORMAT));
+    assert_false(tl_store_s3_curl_retriable(CURLE_WRITE_ERROR));
     uint64_t rng = 12345;
     int64_t prev_hi = 0;
     for (int n = 1; n <= 12; n++) {
@@ -354,7 +354,7 @@ static void test_retry_classification(void **state) {
         if (e > 5000)
             e = 5000;
         for (int k = 0; k < 50; k++) {
-            int64_t d = s3_backoff_ms(n, &rng);
+            int64_t d = tl_store_s3_backoff_ms(n, &rng);
             assert_true(d >= e / 2 && d <= e);
         }
         assert_true(e >= prev_hi); /* grows, then stays at the cap */
@@ -368,36 +368,39 @@ static void test_xml_dates_md5(void **state) {
                     "<Message>a &amp; b &lt;c&gt; &#233; &#x41;</Message><RequestId>R1</RequestId>"
                     "</Error>";
     char code[32], msg[64], rid[16];
-    s3_xml_error(x, strlen(x), code, sizeof code, msg, sizeof msg, rid, sizeof rid);
+    tl_store_s3_xml_error(x, strlen(x), code, sizeof code, msg, sizeof msg, rid, sizeof rid);
     assert_string_equal(code, "AccessDenied");
     assert_string_equal(msg, "a & b <c> \xc3\xa9 A");
     assert_string_equal(rid, "R1");
-    s3_xml_error("not xml", 7, code, sizeof code, msg, sizeof msg, rid, sizeof rid);
+    tl_store_s3_xml_error("not xml", 7, code, sizeof code, msg, sizeof msg, rid, sizeof rid);
     assert_string_equal(code, "");
     const char *l = "<R><Prefix/><Key>a</Key><KeyCount>1</KeyCount></R>";
-    char *v = s3_xml_get(l, l + strlen(l), "Prefix", NULL);
+    char *v = tl_store_s3_xml_get(l, l + strlen(l), "Prefix", NULL);
     assert_string_equal(v, "");
     free(v);
-    v = s3_xml_get(l, l + strlen(l), "Key", NULL); /* not confused with KeyCount */
+    v = tl_store_s3_xml_get(l, l + strlen(l), "Key", NULL); /* not confused with KeyCount */
     assert_string_equal(v, "a");
     free(v);
-    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46.123Z"), 1795555966123LL);
-    assert_int_equal(s3_parse_http_date_ms("Tue, 24 Nov 2026 21:32:46 GMT"), 1795555966000LL);
-    assert_int_equal(s3_parse_iso8601_ms("yesterday"), -1);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("2026-11-24T21:32:46.123Z"), 1795555966123LL);
+    assert_int_equal(tl_store_s3_parse_http_date_ms("Tue, 24 Nov 2026 21:32:46 GMT"),
+                     1795555966000LL);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("yesterday"), -1);
     /* the one RFC 3339 parser: more digits truncate, an offset applies, a
      * time without a zone or with second 60 is no time */
-    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46Z"), 1795555966000LL);
-    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46.123999999Z"), 1795555966123LL);
-    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T22:32:46.5+01:00"), 1795555966500LL);
-    assert_int_equal(s3_parse_iso8601_ms("1969-12-31T23:59:59.9985Z"), -2LL); /* floor of -1.5 ms */
-    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:46"), -1);
-    assert_int_equal(s3_parse_iso8601_ms("2026-11-24T21:32:60Z"), -1);
-    assert_int_equal(s3_parse_iso8601_ms(NULL), -1);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("2026-11-24T21:32:46Z"), 1795555966000LL);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("2026-11-24T21:32:46.123999999Z"),
+                     1795555966123LL);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("2026-11-24T22:32:46.5+01:00"), 1795555966500LL);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("1969-12-31T23:59:59.9985Z"),
+                     -2LL); /* floor of -1.5 ms */
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("2026-11-24T21:32:46"), -1);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms("2026-11-24T21:32:60Z"), -1);
+    assert_int_equal(tl_store_s3_parse_iso8601_ms(NULL), -1);
     tl_buf b = TL_BUF_INIT;
-    s3_xml_escape(&b, "a<&>\"'");
+    tl_store_s3_xml_escape(&b, "a<&>\"'");
     assert_string_equal(b.data, "a&lt;&amp;&gt;&quot;&apos;");
     tl_buf_reset(&b);
-    s3_uri_encode(&b, "a b/c=d~é", true);
+    tl_store_s3_uri_encode(&b, "a b/c=d~é", true);
     assert_string_equal(b.data, "a%20b/c%3Dd~%C3%A9");
     tl_buf_free(&b);
 

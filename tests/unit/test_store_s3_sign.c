@@ -36,8 +36,8 @@ typedef struct {
     int lfd;
     atomic_int stop;
     pthread_t th;
-    int n;                   /* requests recorded */
-    char *heads[MAX_REQ];    /* request line + headers, as received */
+    int n;                /* requests recorded */
+    char *heads[MAX_REQ]; /* request line + headers, as received */
     pthread_mutex_t mu;
 } server;
 
@@ -239,7 +239,7 @@ static void test_removed_header_rule(void **state) {
     (void)state;
     /* The version rule the store applies (curl issue 11664, fixed in 8.3.0). */
     curl_version_info_data *d = curl_version_info(CURLVERSION_NOW);
-    assert_int_equal(s3_curl_signs_removed_headers(), d->version_num < 0x080300);
+    assert_int_equal(tl_store_s3_curl_signs_removed_headers(), d->version_num < 0x080300);
 }
 
 int main(void) {
