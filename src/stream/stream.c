@@ -116,6 +116,11 @@ static int open_tables(tl_stream *s, tl_err *err) {
         rc = tl_table_create(s->store, &tl_deadletter_table, err);
     if (rc == 0)
         rc = tl_lake_snapshot_load(s->store, TL_TICKS_TABLE, &s->ticks_snap, err);
+    /* the evolve path reads the schema only: the writer protocol (features
+     * such as inCommitTimestamp another engine may have turned on) is
+     * checked here, before anything is written */
+    if (rc == 0)
+        rc = tl_lake_snapshot_check_writable(s->ticks_snap, err);
     if (rc == 0)
         rc = tl_lake_snapshot_load(s->store, TL_DEADLETTER_TABLE, &s->dl_snap, err);
     if (rc)
