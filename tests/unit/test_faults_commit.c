@@ -110,25 +110,6 @@ out:
     return rc;
 }
 
-typedef enum { MODE_MALLOC, MODE_STORE, MODE_STORE_AFTER } mode;
-
-static void arm(fixture *fx, mode m, long n) {
-    if (m == MODE_MALLOC)
-        tl_fault_malloc_arm(n);
-    else if (m == MODE_STORE)
-        tl_fault_store_arm(fx->fault, n, TL_FAULT_ALL_OPS, TL_ERR_IO, false);
-    else
-        tl_fault_store_arm(fx->fault, n, TL_FAULT_WRITES, TL_ERR_IO, true);
-}
-
-static bool disarm(fixture *fx, mode m) {
-    return m == MODE_MALLOC ? tl_fault_malloc_disarm() : tl_fault_store_disarm(fx->fault);
-}
-
-static long counted(fixture *fx, mode m) {
-    return m == MODE_MALLOC ? tl_fault_malloc_count() : tl_fault_store_count(fx->fault);
-}
-
 /* The table after a faulted commit: as before (version 0, empty), or with
  * the whole commit (the file and the txn) at version 1. true: committed. */
 static bool check_commit_outcome(long n, const tl_fault_picture *before,
@@ -147,14 +128,14 @@ static bool check_commit_outcome(long n, const tl_fault_picture *before,
  * interval: the checkpoint interval (1: the commit writes a checkpoint and
  * cleans the log up, and a fresh reader depends on the checkpoint being
  * whole). */
-static void sweep_commit(fixture *fx, mode m, int want, int64_t interval) {
+static void sweep_commit(fixture *fx, tl_fault_mode m, int want, int64_t interval) {
     tl_lake_set_checkpoint_interval(interval);
     tl_err err = {0};
     new_table(fx, PATH);
-    arm(fx, m, LONG_MAX); /* count, never fail */
+    tl_fault_arm(fx->fault, m, LONG_MAX); /* count, never fail */
     assert_int_equal(commit_file(fx->fault, fx->table, 7, &err), 0);
-    long total = counted(fx, m), step = tl_fault_step(total), n, runs = 0;
-    disarm(fx, m);
+    long total = tl_fault_count(fx->fault, m), step = tl_fault_step(total), n, runs = 0;
+    tl_fault_disarm(fx->fault, m);
     for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
         if (n > total + TL_FAULT_SLACK)
             fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
@@ -162,9 +143,9 @@ static void sweep_commit(fixture *fx, mode m, int want, int64_t interval) {
         tl_fault_picture before, after;
         tl_fault_picture_take(fx->real, fx->table, &before);
         err = (tl_err){0};
-        arm(fx, m, n);
+        tl_fault_arm(fx->fault, m, n);
         int rc = commit_file(fx->fault, fx->table, 7, &err);
-        bool fired = disarm(fx, m);
+        bool fired = tl_fault_disarm(fx->fault, m);
         tl_fault_check_error(n, rc, &err, want, fired);
         tl_fault_picture_take(fx->real, fx->table, &after);
         bool committed = check_commit_outcome(n, &before, &after);
@@ -189,44 +170,44 @@ static void sweep_commit(fixture *fx, mode m, int want, int64_t interval) {
 }
 
 static void test_commit_malloc(void **state) {
-    sweep_commit(*state, MODE_MALLOC, TL_ERR_NOMEM, 10);
+    sweep_commit(*state, TL_FAULT_MALLOC, TL_ERR_NOMEM, 10);
 }
 
 static void test_commit_checkpoint_malloc(void **state) {
-    sweep_commit(*state, MODE_MALLOC, TL_ERR_NOMEM, 1);
+    sweep_commit(*state, TL_FAULT_MALLOC, TL_ERR_NOMEM, 1);
 }
 
 static void test_commit_store(void **state) {
-    sweep_commit(*state, MODE_STORE, TL_ERR_IO, 1);
+    sweep_commit(*state, TL_FAULT_STORE, TL_ERR_IO, 1);
 }
 
 static void test_commit_store_after(void **state) {
-    sweep_commit(*state, MODE_STORE_AFTER, TL_ERR_IO, 1);
+    sweep_commit(*state, TL_FAULT_STORE_AFTER, TL_ERR_IO, 1);
 }
 
 /* A checkpoint on its own: its errors are not swallowed by a commit here.
  * After each failure the table still loads to the same picture, and the
  * checkpoint succeeds once the fault is gone. */
-static void sweep_checkpoint(fixture *fx, mode m, int want) {
+static void sweep_checkpoint(fixture *fx, tl_fault_mode m, int want) {
     tl_err err = {0};
     tl_lake_set_checkpoint_interval(0); /* only the checkpoints written here */
     new_table(fx, PATH);
     assert_int_equal(commit_file(fx->real, fx->table, 7, &err), 0);
     tl_lake_snapshot *snap = NULL;
     assert_int_equal(tl_lake_snapshot_load(fx->real, fx->table, &snap, &err), 0);
-    arm(fx, m, LONG_MAX);
+    tl_fault_arm(fx->fault, m, LONG_MAX);
     assert_int_equal(tl_lake_checkpoint_write(fx->fault, snap, 0, &err), 0);
-    long total = counted(fx, m), step = tl_fault_step(total), n, runs = 0;
-    disarm(fx, m);
+    long total = tl_fault_count(fx->fault, m), step = tl_fault_step(total), n, runs = 0;
+    tl_fault_disarm(fx->fault, m);
     for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
         if (n > total + TL_FAULT_SLACK)
             fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
         tl_fault_picture before, after;
         tl_fault_picture_take(fx->real, fx->table, &before);
         err = (tl_err){0};
-        arm(fx, m, n);
+        tl_fault_arm(fx->fault, m, n);
         int rc = tl_lake_checkpoint_write(fx->fault, snap, 0, &err);
-        bool fired = disarm(fx, m);
+        bool fired = tl_fault_disarm(fx->fault, m);
         tl_fault_check_error(n, rc, &err, want, fired);
         tl_fault_picture_take(fx->real, fx->table, &after);
         if (!tl_fault_picture_same(&before, &after))
@@ -245,11 +226,11 @@ static void sweep_checkpoint(fixture *fx, mode m, int want) {
 }
 
 static void test_checkpoint_malloc(void **state) {
-    sweep_checkpoint(*state, MODE_MALLOC, TL_ERR_NOMEM);
+    sweep_checkpoint(*state, TL_FAULT_MALLOC, TL_ERR_NOMEM);
 }
 
 static void test_checkpoint_store(void **state) {
-    sweep_checkpoint(*state, MODE_STORE, TL_ERR_IO);
+    sweep_checkpoint(*state, TL_FAULT_STORE, TL_ERR_IO);
 }
 
 int main(void) {

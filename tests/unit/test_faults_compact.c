@@ -37,7 +37,7 @@
 #define NROWS 40 /* per file */
 
 typedef struct fixture {
-    char root[128];     /* template/ and run/ */
+    char root[128]; /* template/ and run/ */
     char tmpl[192], run[192];
     tl_store *real, *fault;
     tl_duck *d;
@@ -145,25 +145,6 @@ static void lake_close(fixture *fx) {
     fx->fault = fx->real = NULL;
 }
 
-typedef enum { MODE_MALLOC, MODE_STORE, MODE_STORE_AFTER } mode;
-
-static void arm(fixture *fx, mode m, long n) {
-    if (m == MODE_MALLOC)
-        tl_fault_malloc_arm(n);
-    else if (m == MODE_STORE)
-        tl_fault_store_arm(fx->fault, n, TL_FAULT_ALL_OPS, TL_ERR_IO, false);
-    else
-        tl_fault_store_arm(fx->fault, n, TL_FAULT_WRITES, TL_ERR_IO, true);
-}
-
-static bool disarm(fixture *fx, mode m) {
-    return m == MODE_MALLOC ? tl_fault_malloc_disarm() : tl_fault_store_disarm(fx->fault);
-}
-
-static long counted(fixture *fx, mode m) {
-    return m == MODE_MALLOC ? tl_fault_malloc_count() : tl_fault_store_count(fx->fault);
-}
-
 static int compact(tl_store *s, tl_err *err) {
     tl_compact_opts o = {.min_files = 2,
                          .target_file_size = 128LL << 20,
@@ -186,7 +167,7 @@ static bool check_outcome(long n, const tl_fault_picture *before, const tl_fault
     return true;
 }
 
-static void sweep(fixture *fx, mode m, int want) {
+static void sweep(fixture *fx, tl_fault_mode m, int want) {
     long total = 0, step = 1, n, runs = 0;
     for (n = 0;; n = n ? tl_fault_next(n, step, total) : tl_fault_first(), runs++) {
         if (n > total + TL_FAULT_SLACK)
@@ -197,11 +178,11 @@ static void sweep(fixture *fx, mode m, int want) {
         assert_int_equal(before.nfiles, NFILES);
         assert_int_equal(before.rows, NFILES * NROWS);
         tl_err err = {0};
-        arm(fx, m, n ? n : LONG_MAX); /* n 0: count, never fail */
+        tl_fault_arm(fx->fault, m, n ? n : LONG_MAX); /* n 0: count, never fail */
         int rc = compact(fx->fault, &err);
-        bool fired = disarm(fx, m);
+        bool fired = tl_fault_disarm(fx->fault, m);
         if (n == 0) {
-            total = counted(fx, m);
+            total = tl_fault_count(fx->fault, m);
             step = tl_fault_step(total);
             assert_int_equal(rc, 0);
         }
@@ -229,15 +210,15 @@ static void sweep(fixture *fx, mode m, int want) {
 }
 
 static void test_compact_malloc(void **state) {
-    sweep(*state, MODE_MALLOC, TL_ERR_NOMEM);
+    sweep(*state, TL_FAULT_MALLOC, TL_ERR_NOMEM);
 }
 
 static void test_compact_store(void **state) {
-    sweep(*state, MODE_STORE, TL_ERR_IO);
+    sweep(*state, TL_FAULT_STORE, TL_ERR_IO);
 }
 
 static void test_compact_store_after(void **state) {
-    sweep(*state, MODE_STORE_AFTER, TL_ERR_IO);
+    sweep(*state, TL_FAULT_STORE_AFTER, TL_ERR_IO);
 }
 
 int main(void) {

@@ -99,25 +99,6 @@ static void feed(fixture *fx, tl_stream *s, bool dead) {
     }
 }
 
-typedef enum { MODE_MALLOC, MODE_STORE, MODE_STORE_AFTER } mode;
-
-static void arm(fixture *fx, mode m, long n) {
-    if (m == MODE_MALLOC)
-        tl_fault_malloc_arm(n);
-    else if (m == MODE_STORE)
-        tl_fault_store_arm(fx->fault, n, TL_FAULT_ALL_OPS, TL_ERR_IO, false);
-    else
-        tl_fault_store_arm(fx->fault, n, TL_FAULT_WRITES, TL_ERR_IO, true);
-}
-
-static bool disarm(fixture *fx, mode m) {
-    return m == MODE_MALLOC ? tl_fault_malloc_disarm() : tl_fault_store_disarm(fx->fault);
-}
-
-static long counted(fixture *fx, mode m) {
-    return m == MODE_MALLOC ? tl_fault_malloc_count() : tl_fault_store_count(fx->fault);
-}
-
 /* A table after the faulted flush: unchanged, or one version more with
  * all of the batch's rows and its txn. */
 static void check_table(long n, const char *table, const tl_fault_picture *before,
@@ -156,7 +137,7 @@ static void recover_and_check(fixture *fx, long n) {
     tl_fault_picture_free(&d);
 }
 
-static void sweep_flush(fixture *fx, mode m, int want) {
+static void sweep_flush(fixture *fx, tl_fault_mode m, int want) {
     tl_err err = {0};
     long total = 0, step = 1, n, runs = 0;
     for (n = 0;; n = n ? tl_fault_next(n, step, total) : tl_fault_first(), runs++) {
@@ -170,11 +151,11 @@ static void sweep_flush(fixture *fx, mode m, int want) {
         tl_fault_picture_take(fx->real, TL_TICKS_TABLE, &tb);
         tl_fault_picture_take(fx->real, TL_DEADLETTER_TABLE, &db);
         err = (tl_err){0};
-        arm(fx, m, n ? n : LONG_MAX); /* n 0: count, never fail */
+        tl_fault_arm(fx->fault, m, n ? n : LONG_MAX); /* n 0: count, never fail */
         int rc = tl_stream_flush(s, &err);
-        bool fired = disarm(fx, m);
+        bool fired = tl_fault_disarm(fx->fault, m);
         if (n == 0) {
-            total = counted(fx, m);
+            total = tl_fault_count(fx->fault, m);
             step = tl_fault_step(total);
             assert_int_equal(rc, 0);
         }
@@ -212,15 +193,15 @@ static void sweep_flush(fixture *fx, mode m, int want) {
 }
 
 static void test_flush_malloc(void **state) {
-    sweep_flush(*state, MODE_MALLOC, TL_ERR_NOMEM);
+    sweep_flush(*state, TL_FAULT_MALLOC, TL_ERR_NOMEM);
 }
 
 static void test_flush_store(void **state) {
-    sweep_flush(*state, MODE_STORE, TL_ERR_IO);
+    sweep_flush(*state, TL_FAULT_STORE, TL_ERR_IO);
 }
 
 static void test_flush_store_after(void **state) {
-    sweep_flush(*state, MODE_STORE_AFTER, TL_ERR_IO);
+    sweep_flush(*state, TL_FAULT_STORE_AFTER, TL_ERR_IO);
 }
 
 /* Opening a stream (creating both tables, recovering positions) under

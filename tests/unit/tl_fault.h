@@ -145,11 +145,11 @@ typedef struct tl_fault_store {
     tl_store base; /* first: a tl_fault_store* is a tl_store* */
     tl_store *inner;
     bool own_inner;
-    unsigned mask;     /* operations that count */
-    long left;         /* counted operations until the failing one; 0 = off */
-    long seen;         /* counted operations since arming */
-    bool after;        /* fail after doing the operation */
-    tl_err_code code;  /* the error to report */
+    unsigned mask;    /* operations that count */
+    long left;        /* counted operations until the failing one; 0 = off */
+    long seen;        /* counted operations since arming */
+    bool after;       /* fail after doing the operation */
+    tl_err_code code; /* the error to report */
     bool fired;
     char fired_key[512]; /* the key of the failed operation */
     tl_fault_op fired_op;
@@ -437,6 +437,29 @@ static inline int tl_fault_tmpdir(char *out, size_t cap, const char *tag) {
     snprintf(out, cap, "%s/tl-%s-XXXXXX",
              stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp", tag);
     return mkdtemp(out) ? 0 : -1;
+}
+
+/* One sweep's fault source: our allocations, any store operation, or a
+ * store write that happens and then reports failure (an S3 timeout after the
+ * PUT landed). */
+typedef enum { TL_FAULT_MALLOC, TL_FAULT_STORE, TL_FAULT_STORE_AFTER } tl_fault_mode;
+
+static inline void tl_fault_arm(tl_store *fault, tl_fault_mode m, long n) {
+    if (m == TL_FAULT_MALLOC)
+        tl_fault_malloc_arm(n);
+    else if (m == TL_FAULT_STORE)
+        tl_fault_store_arm(fault, n, TL_FAULT_ALL_OPS, TL_ERR_IO, false);
+    else
+        tl_fault_store_arm(fault, n, TL_FAULT_WRITES, TL_ERR_IO, true);
+}
+
+/* true when the armed fault was reached */
+static inline bool tl_fault_disarm(tl_store *fault, tl_fault_mode m) {
+    return m == TL_FAULT_MALLOC ? tl_fault_malloc_disarm() : tl_fault_store_disarm(fault);
+}
+
+static inline long tl_fault_count(tl_store *fault, tl_fault_mode m) {
+    return m == TL_FAULT_MALLOC ? tl_fault_malloc_count() : tl_fault_store_count(fault);
 }
 
 #endif
