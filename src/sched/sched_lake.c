@@ -76,8 +76,13 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
     run->sum.models = sum.ok;
     /* then their tests, as `models test` would: a run whose data breaks a
      * test is a failed run, recorded and shown, not a silent success */
-    if (rc == 0 && sum.failed == 0)
+    if (rc == 0 && sum.failed == 0) {
         rc = tl_models_test(&o, &tests, err);
+        /* recorded also when failing tests fail the run (`ticklake runs`'
+         * TFAIL); left -1 when the tests could not run at all */
+        if (rc == 0)
+            run->sum.tests_failed = tests.failed;
+    }
     if (sink != c->o.models_out)
         fclose(sink);
     else
