@@ -208,40 +208,73 @@ int tl_json_str(tl_json *j, const char *s) {
     return s ? tl_json_strn(j, s, strlen(s)) : tl_json_null(j);
 }
 
-int tl_json_int(tl_json *j, int64_t v) {
-    int rc = check_value(j);
-    return rc ? rc : emit_value(j, yajl_gen_integer(j->g, (long long)v));
-}
-
 /* A number already in JSON syntax, written through yajl_gen_number. */
 static int raw_number(tl_json *j, const char *s, size_t n) {
     int rc = check_value(j);
     return rc ? rc : emit_value(j, yajl_gen_number(j->g, s, n));
 }
 
+/* Decimal digits of v written backwards, ending at end; returns the first.
+ * By hand, not snprintf: the live JSON and the tick encoder write several
+ * numbers per tick or symbol, and printf's parsing cost more than the rest. */
+static char *digits_back(char *end, uint64_t v) {
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
+static uint64_t magnitude(int64_t v) {
+    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+int tl_json_int(tl_json *j, int64_t v) {
+    char num[24], *end = num + sizeof num, *p = digits_back(end, magnitude(v));
+    if (v < 0)
+        *--p = '-';
+    return raw_number(j, p, (size_t)(end - p));
+}
+
 int tl_json_uint(tl_json *j, uint64_t v) {
-    char num[24];
-    int n = snprintf(num, sizeof num, "%" PRIu64, v);
-    return raw_number(j, num, (size_t)n);
+    char num[24], *end = num + sizeof num, *p = digits_back(end, v);
+    return raw_number(j, p, (size_t)(end - p));
+}
+
+/* v / 10^decimals with exactly `decimals` digits after the point (all of
+ * them kept when pad, else trailing zeros and a bare point dropped). */
+static int fixed_number(tl_json *j, int64_t v, int decimals, bool pad) {
+    if (decimals < 0 || decimals > 18)
+        return check_value(j) ? j->status : fail(j, TL_ERR_INVALID, "decimals outside 0..18");
+    uint64_t mag = magnitude(v), scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    char num[48], *end = num + sizeof num, *p = end;
+    if (decimals > 0) {
+        uint64_t frac = mag % scale;
+        int keep = decimals;
+        if (!pad)
+            for (; keep > 0 && frac % 10 == 0; keep--)
+                frac /= 10;
+        if (keep > 0) {
+            for (int i = 0; i < keep; i++, frac /= 10)
+                *--p = (char)('0' + frac % 10);
+            *--p = '.';
+        }
+    }
+    p = digits_back(p, mag / scale);
+    if (v < 0)
+        *--p = '-';
+    return raw_number(j, p, (size_t)(end - p));
 }
 
 int tl_json_fixed(tl_json *j, int64_t v, int decimals) {
-    if (decimals < 0 || decimals > 18)
-        return check_value(j) ? j->status : fail(j, TL_ERR_INVALID, "decimals outside 0..18");
-    uint64_t scale = 1;
-    for (int i = 0; i < decimals; i++)
-        scale *= 10;
-    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char num[48];
-    int n = snprintf(num, sizeof num, "%s%" PRIu64, v < 0 ? "-" : "", mag / scale);
-    if (decimals > 0) {
-        n += snprintf(num + n, sizeof num - (size_t)n, ".%0*" PRIu64, decimals, mag % scale);
-        while (num[n - 1] == '0') /* shortest exact form: 189.25, and 3 for 3.000000 */
-            n--;
-        if (num[n - 1] == '.')
-            n--;
-    }
-    return raw_number(j, num, (size_t)n);
+    return fixed_number(j, v, decimals, false);
+}
+
+int tl_json_fixed_places(tl_json *j, int64_t v, int decimals) {
+    return fixed_number(j, v, decimals, true);
 }
 
 int tl_json_micros(tl_json *j, int64_t micros) {
@@ -258,6 +291,15 @@ int tl_json_double(tl_json *j, double v) {
         if (strtod(num, NULL) == v)
             break;
     }
+    return raw_number(j, num, (size_t)n);
+}
+
+int tl_json_double_places(tl_json *j, double v, int places) {
+    if (!isfinite(v) || places < 0 || places > 17)
+        return check_value(j) ? j->status
+                              : fail(j, TL_ERR_INVALID, "a NaN, infinity or bad places");
+    char num[352]; /* %.17f of the largest double */
+    int n = snprintf(num, sizeof num, "%.*f", places, v == 0 ? 0.0 : v); /* never "-0.0" */
     return raw_number(j, num, (size_t)n);
 }
 
@@ -323,6 +365,21 @@ int tl_json_kv_bool(tl_json *j, const char *key, bool v) {
     return rc ? rc : tl_json_bool(j, v);
 }
 
+int tl_json_kv_uint(tl_json *j, const char *key, uint64_t v) {
+    int rc = tl_json_key(j, key);
+    return rc ? rc : tl_json_uint(j, v);
+}
+
+int tl_json_kv_micros(tl_json *j, const char *key, int64_t micros) {
+    int rc = tl_json_key(j, key);
+    return rc ? rc : tl_json_micros(j, micros);
+}
+
+int tl_json_kv_null(tl_json *j, const char *key) {
+    int rc = tl_json_key(j, key);
+    return rc ? rc : tl_json_null(j);
+}
+
 int tl_json_end_line(tl_json *j) {
     if (j->status)
         return j->status;
@@ -331,6 +388,15 @@ int tl_json_end_line(tl_json *j) {
     yajl_gen_reset(j->g, "\n");
     j->complete = false;
     return done(j, yajl_gen_status_ok);
+}
+
+void tl_json_reset(tl_json *j) {
+    yajl_gen_reset(j->g, NULL);
+    j->status = 0;
+    j->what = NULL;
+    j->oom = false;
+    j->complete = false;
+    j->depth = 0;
 }
 
 int tl_json_status(const tl_json *j) {

@@ -51,12 +51,19 @@ int tl_json_uint(tl_json *j, uint64_t v);
  * (1234, 3) -> 1.234, (1500, 3) -> 1.5, (2000, 3) -> 2. For durations kept
  * as integers (milliseconds from microseconds: decimals 3). */
 int tl_json_fixed(tl_json *j, int64_t v, int decimals);
+/* The same with all `decimals` digits kept, as printf's %.Nf would print
+ * v / 10^N: (1000, 2) -> 10.00, (-5, 2) -> -0.05. For figures the page shows
+ * as they come (a change in percent to the hundredth). */
+int tl_json_fixed_places(tl_json *j, int64_t v, int decimals);
 /* Exact fixed-point micro-units as the shortest decimal: 189250000 -> 189.25
  * (tl_json_fixed with 6 decimals). */
 int tl_json_micros(tl_json *j, int64_t micros);
 /* A finite double in the shortest form that reads back equal; NaN and
  * infinities are not JSON and fail with TL_ERR_INVALID. */
 int tl_json_double(tl_json *j, double v);
+/* A finite double rounded to `places` decimals (printf's %.Nf; -0 as 0), for
+ * rates and averages whose precision is a display choice, not a fact. */
+int tl_json_double_places(tl_json *j, double v, int places);
 int tl_json_bool(tl_json *j, bool v);
 int tl_json_null(tl_json *j);
 /* A number given as text (from DuckDB or a Parquet statistic), checked
@@ -69,10 +76,18 @@ bool tl_json_is_number(const char *num, size_t n);
 int tl_json_kv_str(tl_json *j, const char *key, const char *s);
 int tl_json_kv_int(tl_json *j, const char *key, int64_t v);
 int tl_json_kv_bool(tl_json *j, const char *key, bool v);
+int tl_json_kv_uint(tl_json *j, const char *key, uint64_t v);
+int tl_json_kv_micros(tl_json *j, const char *key, int64_t micros);
+int tl_json_kv_null(tl_json *j, const char *key);
 
 /* End the complete top-level value with "\n" and start a new one: for
  * newline-delimited JSON (a Delta commit, the dead-letter file). */
 int tl_json_end_line(tl_json *j);
+
+/* Forget everything written and any error, to write a new document with the
+ * same writer (what was appended to out stays: the caller resets out). For
+ * hot loops that would otherwise allocate a writer per message. */
+void tl_json_reset(tl_json *j);
 
 /* The sticky status: 0 or the first error's code. */
 int tl_json_status(const tl_json *j);

@@ -91,10 +91,15 @@ static void test_nul_and_invalid_utf8(void **state) {
     (void)state;
     /* an embedded NUL, a lone continuation byte, a truncated sequence, an
      * overlong form and a surrogate: each invalid byte becomes U+00XX */
-    const char s[] = "a\0b\x80" "c\xc3" "d\xc0\xaf" "e\xed\xa0\x80";
+    const char s[] = "a\0b\x80"
+                     "c\xc3"
+                     "d\xc0\xaf"
+                     "e\xed\xa0\x80";
     assert_int_equal(tl_json_strn(j, s, sizeof s - 1), 0);
     assert_int_equal(tl_json_finish(j, NULL), 0);
-    assert_string_equal(out.data, "\"a\\u0000b\xc2\x80" "c\xc3\x83" "d\xc3\x80\xc2\xaf"
+    assert_string_equal(out.data, "\"a\\u0000b\xc2\x80"
+                                  "c\xc3\x83"
+                                  "d\xc3\x80\xc2\xaf"
                                   "e\xc3\xad\xc2\xa0\xc2\x80\"");
     assert_parses(out.data);
 }
@@ -113,8 +118,13 @@ static void test_numbers(void **state) {
     static const struct {
         int64_t micros;
         const char *text;
-    } m[] = {{189250000, "189.25"},   {1, "0.000001"}, {-1, "-0.000001"}, {3000000, "3"},
-             {0, "0"},                {-42000000, "-42"}, {INT64_MIN, "-9223372036854.775808"},
+    } m[] = {{189250000, "189.25"},
+             {1, "0.000001"},
+             {-1, "-0.000001"},
+             {3000000, "3"},
+             {0, "0"},
+             {-42000000, "-42"},
+             {INT64_MIN, "-9223372036854.775808"},
              {INT64_MAX, "9223372036854.775807"}};
     tl_json_arr_begin(j);
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
@@ -130,9 +140,10 @@ static void test_numbers(void **state) {
     tl_json_number(j, "-0.5e-7", 7);
     tl_json_arr_end(j);
     assert_int_equal(tl_json_finish(j, NULL), 0);
-    assert_string_equal(out.data, "[189.25,0.000001,-0.000001,3,0,-42,-9223372036854.775808,"
-                                  "9223372036854.775807,1.234,-1.5,2,7,0.1,0.3333333333333333,-2.5e+300,"
-                                  "12345678901234567890123,-0.5e-7]");
+    assert_string_equal(out.data,
+                        "[189.25,0.000001,-0.000001,3,0,-42,-9223372036854.775808,"
+                        "9223372036854.775807,1.234,-1.5,2,7,0.1,0.3333333333333333,-2.5e+300,"
+                        "12345678901234567890123,-0.5e-7]");
     assert_parses(out.data);
 }
 
@@ -248,6 +259,66 @@ static void test_appends_to_buffer(void **state) {
     assert_string_equal(out.data, "prefix []");
 }
 
+/* Integers and fixed decimals are formatted by hand: the extremes, and
+ * %.Nf-style padded decimals, from integers without a double. */
+static void test_integers_and_places(void **state) {
+    (void)state;
+    tl_json_arr_begin(j);
+    tl_json_int(j, INT64_MIN);
+    tl_json_int(j, INT64_MAX);
+    tl_json_int(j, 0);
+    tl_json_uint(j, 0);
+    tl_json_fixed_places(j, 1000, 2);
+    tl_json_fixed_places(j, -5, 2);
+    tl_json_fixed_places(j, 0, 2);
+    tl_json_fixed_places(j, 7, 0);
+    tl_json_fixed_places(j, INT64_MIN, 18);
+    tl_json_double_places(j, 12.345, 1);
+    tl_json_double_places(j, -0.0, 2);
+    tl_json_double_places(j, 2.0 / 3.0, 2);
+    tl_json_arr_end(j);
+    assert_int_equal(tl_json_finish(j, NULL), 0);
+    assert_string_equal(out.data,
+                        "[-9223372036854775808,9223372036854775807,0,0,10.00,-0.05,0.00,7,"
+                        "-9.223372036854775808,12.3,0.00,0.67]");
+    assert_parses(out.data);
+    tl_json_free(j);
+    j = tl_json_new(&out);
+    assert_int_equal(tl_json_double_places(j, 1.0 / 0.0, 1), TL_ERR_INVALID);
+}
+
+static void test_kv_shorthands(void **state) {
+    (void)state;
+    tl_json_obj_begin(j);
+    tl_json_kv_uint(j, "u", UINT64_MAX);
+    tl_json_kv_micros(j, "p", 189250000);
+    tl_json_kv_null(j, "n");
+    tl_json_obj_end(j);
+    assert_int_equal(tl_json_finish(j, NULL), 0);
+    assert_string_equal(out.data, "{\"u\":18446744073709551615,\"p\":189.25,\"n\":null}");
+}
+
+/* A reset writer starts a new document, also after an error. */
+static void test_reset(void **state) {
+    (void)state;
+    tl_json_obj_begin(j);
+    assert_int_equal(tl_json_int(j, 1), TL_ERR_INVALID);
+    tl_buf_reset(&out);
+    tl_json_reset(j);
+    tl_json_arr_begin(j);
+    tl_json_int(j, 2);
+    tl_json_arr_end(j);
+    assert_int_equal(tl_json_finish(j, NULL), 0);
+    assert_string_equal(out.data, "[2]");
+    tl_buf_reset(&out);
+    tl_json_reset(j);
+    tl_json_obj_begin(j); /* no comma carried over from the last document */
+    tl_json_kv_int(j, "a", 3);
+    tl_json_obj_end(j);
+    assert_int_equal(tl_json_finish(j, NULL), 0);
+    assert_string_equal(out.data, "{\"a\":3}");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_object_of_every_kind, setup, teardown),
@@ -261,6 +332,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nesting_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unclosed_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_appends_to_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_integers_and_places, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kv_shorthands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
