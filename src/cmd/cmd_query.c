@@ -23,7 +23,7 @@ static int attach_warehouse(tl_duck *d, const char *path, tl_err *err) {
              "ATTACH '%s' AS warehouse (READ_ONLY); SET search_path = 'memory.main,warehouse.main'",
              quoted);
     int rc = tl_duck_exec(d, sql, err);
-    return rc ? tl_err_wrap(err, "attaching the warehouse %s", path) : 0;
+    return tl_err_wrap(err, rc, "attaching the warehouse %s", path);
 }
 
 static int query_run(const tl_config *cfg, int argc, char **argv) {

@@ -64,7 +64,7 @@ static int render_row(cols *c, duckdb_vector *vecs, uint64_t **valid, idx_t r, t
         c->offs[i] = c->cells.len;
         int rc = tl_duck__render(vecs[i], c->types[i], r, &c->cells, err);
         if (rc != 0)
-            return tl_err_wrap(err, "column \"%s\"", c->names[i]);
+            return tl_err_wrap(err, rc, "column \"%s\"", c->names[i]);
         c->lens[i] = c->cells.len - c->offs[i];
         if (tl_buf_append(&c->cells, "", 1) != 0) /* keep each value NUL-terminated */
             return tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory rendering a row");
@@ -237,7 +237,7 @@ int tl_duck__stream_all(tl_duck *d, const char *sql, const tl_duck_sink *sink,
         }
         duckdb_destroy_prepare(&ps);
         if (rc != 0 && n > 1)
-            tl_err_wrap(err, "statement %llu of %llu", (unsigned long long)i + 1,
+            tl_err_wrap(err, rc, "statement %llu of %llu", (unsigned long long)i + 1,
                         (unsigned long long)n);
     }
     duckdb_destroy_extracted(&ext);

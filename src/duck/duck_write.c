@@ -241,7 +241,7 @@ static int copy_to(tl_duck *d, const char *path, tl_err *err) {
                       quoted) != 0)
         rc = tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory writing %s", path);
     else if ((rc = tl_duck_exec(d, sql.data, err)) != 0)
-        tl_err_wrap(err, "duck: writing %s", path);
+        tl_err_wrap(err, rc, "duck: writing %s", path);
     free(quoted);
     tl_buf_free(&sql);
     return rc;

@@ -99,8 +99,9 @@ int tl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
 static int set_list(rd_kafka_conf_t *conf, const tl_kafka_prop *props, const char *origin,
                     tl_err *err) {
     for (; props && props->key; props++) {
-        if (tl_kafka_conf_set(conf, props->key, props->value, origin, err) < 0)
-            return TL_ERR_INVALID;
+        int rc = tl_kafka_conf_set(conf, props->key, props->value, origin, err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }

@@ -90,8 +90,9 @@ fail:
 
 int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, const void *payload,
                      size_t len, tl_err *err) {
-    if (tl_kafka_health_check(&p->health, err))
-        return TL_ERR_KAFKA;
+    int rc = tl_kafka_health_check(&p->health, err);
+    if (rc != 0)
+        return rc;
     for (;;) {
         if (rd_kafka_produce(p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)payload,
                              len, key, key_len, NULL) == 0) {
@@ -106,8 +107,8 @@ int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, cons
         if (p->stop && *p->stop)
             return tl_err_set(err, TL_ERR_STOPPED, "stopped while the producer queue was full");
         rd_kafka_poll(p->rk, 10);
-        if (tl_kafka_health_check(&p->health, err))
-            return TL_ERR_KAFKA;
+        if ((rc = tl_kafka_health_check(&p->health, err)) != 0)
+            return rc;
     }
 }
 
@@ -128,8 +129,9 @@ static void flush_sliced(tl_kafka_producer *p, int timeout_ms) {
 
 int tl_kafka_producer_flush(tl_kafka_producer *p, int timeout_ms, tl_err *err) {
     flush_sliced(p, timeout_ms);
-    if (tl_kafka_health_check(&p->health, err))
-        return TL_ERR_KAFKA;
+    int rc = tl_kafka_health_check(&p->health, err);
+    if (rc != 0)
+        return rc;
     int left = rd_kafka_outq_len(p->rk);
     if (left > 0)
         return tl_err_set_retriable(err, TL_ERR_KAFKA,

@@ -92,7 +92,7 @@ int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts,
     row_ctx c = {fn, ud, err, 0, 0};
     rc = tl_duck_query_each(d, sql.data, on_row, &c, err);
     if (c.rc)
-        rc = tl_err_wrap(err, "checkpoint '%s' row %zu", part_keys[0], c.rows);
+        rc = tl_err_wrap(err, c.rc, "checkpoint '%s' row %zu", part_keys[0], c.rows);
 out:
     tl_duck_close(d);
     for (size_t i = 0; paths && i < n_parts; i++) {

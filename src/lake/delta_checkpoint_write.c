@@ -225,7 +225,7 @@ int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t 
     if ((rc = jsonl_to_parquet(jsonl, parquet, err)) != 0 ||
         (rc = tl_store_put_file(s, key, parquet, err)) != 0 ||
         (rc = write_last_checkpoint(s, table, version, rows, err)) != 0) {
-        tl_err_wrap(err, "writing checkpoint %" PRId64 " of '%s'", version, table);
+        tl_err_wrap(err, rc, "writing checkpoint %" PRId64 " of '%s'", version, table);
         goto out;
     }
     tl_debug("lake", "wrote %s (%zu actions)", key, rows);

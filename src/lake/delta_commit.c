@@ -238,7 +238,7 @@ static int check_winner(const tl_lake_tx *tx, const char *key, int64_t v, char *
         lake_action a;
         int rc = tl_lake_action_parse(line, &a, err);
         if (rc)
-            return tl_err_wrap(err, "%s line %d", key, lineno + 1);
+            return tl_err_wrap(err, rc, "%s line %d", key, lineno + 1);
         if (a.type == LAKE_ACT_TXN && tl_strmap_has(tx->txn, a.txn->app_id))
             rc = tl_err_set(err, TL_ERR_CONFLICT,
                             "lake: version %" PRId64 " (another writer) also records txn for app "

@@ -126,7 +126,7 @@ static int apply_commit_text(tl_lake_snapshot *s, const char *key, char *text, t
             cap = ncap;
         }
         if ((rc = tl_lake_action_parse(line, &acts[n], err)) != 0) {
-            tl_err_wrap(err, "%s line %d", key, lineno + 1);
+            tl_err_wrap(err, rc, "%s line %d", key, lineno + 1);
             goto out;
         }
         n++;
@@ -264,7 +264,7 @@ static int list_log(tl_store *st, const char *prefix, log_listing *out, tl_err *
     out->ckpt_version = -1;
     int rc = tl_store_list(st, prefix, &e, &n, err);
     if (rc)
-        return tl_err_wrap(err, "listing '%s'", prefix);
+        return tl_err_wrap(err, rc, "listing '%s'", prefix);
     ckpt_group cur = {.version = -1}, best = {.version = -1};
     if (n && !(out->commits = malloc(n * sizeof *out->commits)))
         goto nomem;
@@ -483,7 +483,7 @@ static int replay_from_listing(tl_store *st, tl_lake_snapshot *s, const char *pr
             *fresh = tmp;
             tl_lake_snapshot_free(fresh);
         } else {
-            return tl_err_wrap(err, "%s: reading checkpoint %" PRId64, prefix, l->ckpt_version);
+            return tl_err_wrap(err, rc, "%s: reading checkpoint %" PRId64, prefix, l->ckpt_version);
         }
     }
     if (last >= start) {

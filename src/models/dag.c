@@ -233,7 +233,7 @@ int tl_dag_select(const tl_project *p, const char *select, const char *exclude, 
     if (!all) {
         int rc = apply_all(p, select, sel, err);
         if (rc)
-            return tl_err_wrap(err, "--select");
+            return tl_err_wrap(err, rc, "--select");
     }
     if (exclude && *exclude) {
         unsigned char *ex = calloc(n + 1, 1);
@@ -245,7 +245,7 @@ int tl_dag_select(const tl_project *p, const char *select, const char *exclude, 
                 sel[v] = 0;
         free(ex);
         if (rc)
-            return tl_err_wrap(err, "--exclude");
+            return tl_err_wrap(err, rc, "--exclude");
     }
     return 0;
 }

@@ -81,10 +81,10 @@ static int session_connect(tl_session *s, const tl_models_opts *o, const char *w
         return err ? err->code : TL_ERR_DUCKDB;
     if (need_lake) {
         tl_store *store = o->store ? tl_store_open_opts(o->store, err) : tl_store_open(lake, err);
-        int rc = store ? tl_views_register(s->d, store, &s->lake, err) : TL_ERR_IO;
+        int rc = store ? tl_views_register(s->d, store, &s->lake, err) : err ? err->code : TL_ERR_IO;
         tl_store_destroy(store);
         if (rc)
-            return tl_err_wrap(err, "opening the lake %s", lake);
+            return tl_err_wrap(err, rc, "opening the lake %s", lake);
         s->lake_open = 1;
     }
     if (tl_duck_quote(wh_file, q, sizeof q) != 0)
@@ -93,7 +93,7 @@ static int session_connect(tl_session *s, const tl_models_opts *o, const char *w
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
                  : tl_duck_exec(s->d, sql.data, err);
     tl_buf_free(&sql);
-    return rc ? tl_err_wrap(err, "opening the warehouse %s", wh_file) : 0;
+    return tl_err_wrap(err, rc, "opening the warehouse %s", wh_file);
 }
 
 /* Render every selected model both ways before anything runs, so a bad

@@ -238,7 +238,7 @@ static int read_project_file(loader *L, tl_err *err) {
     free(path);
     if (rc) {
         tl_yml_free(&y);
-        return tl_err_wrap(err, "project %s", p->dir);
+        return tl_err_wrap(err, rc, "project %s", p->dir);
     }
     yaml_node_t *root = tl_yml_root(&y), *v;
     const char *name = tl_yml_str(tl_yml_get(&y, root, "name"));
@@ -451,19 +451,21 @@ static int merge_configs(loader *L, tl_err *err) {
             size_t fl = strlen(fp);
             if (fl == 0 ||
                 (fl <= dlen && !strncmp(reldir, fp, fl) && (fl == dlen || reldir[fl] == '/'))) {
-                if (tl_cfg_layer_apply(&L->folders[f].cfg, m, "dbt_project.yml", err) != 0)
-                    return TL_ERR_INVALID;
+                int rc = tl_cfg_layer_apply(&L->folders[f].cfg, m, "dbt_project.yml", err);
+                if (rc != 0)
+                    return rc;
             }
         }
         tl_cfg_layer *y = tl_strmap_get(L->yml_cfgs, m->name);
-        if (y && tl_cfg_layer_apply(y, m, "schema file", err) != 0)
-            return TL_ERR_INVALID;
+        int rc = y ? tl_cfg_layer_apply(y, m, "schema file", err) : 0;
+        if (rc != 0)
+            return rc;
         const tl_tpl_config *c = tl_tpl_config_of(m->tpl);
         tl_cfg_layer sql = {c->materialized, c->incremental_strategy, c->unique_key,
                             c->n_unique_key, c->n_unique_key > 0,     c->tags,
                             c->n_tags};
-        if (tl_cfg_layer_apply(&sql, m, m->path, err) != 0)
-            return TL_ERR_INVALID;
+        if ((rc = tl_cfg_layer_apply(&sql, m, m->path, err)) != 0)
+            return rc;
         /* dbt-duckdb's default: delete+insert when a unique_key is given. */
         if (m->delete_insert < 0)
             m->delete_insert = m->n_unique_key > 0;

@@ -98,8 +98,8 @@ int tl_warehouse_stage(tl_warehouse *w, tl_err *err) {
         goto out;
     }
     /* a WAL left by a writer that did not shut down belongs with its file */
-    if (rc == 0 && copy_file(wal, staged_wal, err) < 0)
-        rc = TL_ERR_IO;
+    if (rc == 0 && (rc = copy_file(wal, staged_wal, err)) == 1)
+        rc = 0; /* no WAL */
 out:
     free(wal);
     free(staged_wal);

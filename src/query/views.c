@@ -52,7 +52,7 @@ static int lake_schema(const tl_table *def, const tl_lake_snapshot *snap, tl_sch
     tl_schema *s = NULL;
     int rc = tl_schema_from_delta(def, md->schema_string, &s, err);
     if (rc)
-        return tl_err_wrap(err, "reading the %s table's schema", def->name);
+        return tl_err_wrap(err, rc, "reading the %s table's schema", def->name);
     if (s->table.ncols > def->ncols)
         *evolved = s;
     else
@@ -74,7 +74,7 @@ static int register_one(tl_duck *d, tl_store *store, const tl_table *def, int64_
     tl_store_default_cache_dir(store, cache, sizeof cache);
     int rc = tl_lake_snapshot_load(store, def->name, &snap, err);
     if (rc)
-        return tl_err_wrap(err, "reading the %s table's log", def->name);
+        return tl_err_wrap(err, rc, "reading the %s table's log", def->name);
     if ((rc = lake_schema(def, snap, &evolved, err)) != 0)
         goto out;
     const tl_table *v = evolved ? &evolved->table : def;

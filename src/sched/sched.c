@@ -224,8 +224,8 @@ static int job_init(tl_sched *s, job *j, const tl_sched_job *def, tl_err *err) {
     int rc = resolve_after(s, j, err);
     if (rc || !j->enabled)
         return rc;
-    if (tl_cron_parse(sched, &j->cron, err) != 0)
-        return tl_err_wrap(err, "job '%s'", def->name);
+    if ((rc = tl_cron_parse(sched, &j->cron, err)) != 0)
+        return tl_err_wrap(err, rc, "job '%s'", def->name);
     j->next_ms = j->next_due = tl_cron_next(&j->cron, s->anchor_ms, s->anchor_ms);
     if (s->o.coord)
         catch_up(s, j, s->anchor_ms);

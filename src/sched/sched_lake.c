@@ -117,7 +117,7 @@ static int vacuum_job(void *ud, tl_sched_run *run, tl_err *err) {
         if (rc == 0)
             rc = tl_lake_log_cleanup(c->o.store, tables[i], c->o.cfg->log_retention_ms, &n, err);
         if (rc != 0)
-            return tl_err_wrap(err, "table %s", tables[i]);
+            return tl_err_wrap(err, rc, "table %s", tables[i]);
         logs += n;
     }
     snprintf(run->out, sizeof run->out,
@@ -202,11 +202,13 @@ tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *ba
         {"vacuum", o->vacuum, NULL, vacuum_job, c, NULL, (int)cfg->vacuum_retries, d, cap,
          cfg->vacuum_timeout_ms},
     };
-    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++)
-        if (tl_sched_add(s, &jobs[i], err) != 0) {
-            tl_err_wrap(err, "schedule.%s", jobs[i].name);
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        int rc = tl_sched_add(s, &jobs[i], err);
+        if (rc != 0) {
+            tl_err_wrap(err, rc, "schedule.%s", jobs[i].name);
             tl_sched_destroy(s);
             return NULL;
         }
+    }
     return s;
 }

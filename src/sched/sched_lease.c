@@ -143,7 +143,7 @@ static int read_newest(tl_store *st, const char *job, tl_sched_lease_state *s, g
         state_init(s);
         int rc = tl_store_list(st, prefix, &g->e, &g->n, err);
         if (rc)
-            return tl_err_wrap(err, "reading the lease of job '%s'", job);
+            return tl_err_wrap(err, rc, "reading the lease of job '%s'", job);
         const char *newest = NULL;
         for (size_t i = g->n; i-- > 0 && !newest;)
             if (gen_of(g->e[i].key) >= 0)

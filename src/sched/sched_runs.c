@@ -170,7 +170,7 @@ int tl_sched_runs_put(tl_store *s, tl_sched_run_rec *r, tl_err *err) {
         rc = tl_store_put_if_absent(s, key, b.data, b.len, err);
     tl_json_free(j);
     tl_buf_free(&b);
-    return rc ? tl_err_wrap(err, "recording the run %s", key) : 0;
+    return tl_err_wrap(err, rc, "recording the run %s", key);
 }
 
 /* ---- reading ---------------------------------------------------------------------- */

@@ -142,10 +142,10 @@ static int64_t on_start(void *ud, int32_t partition) {
                         k->o.kafka.topic, (int)partition, why, (long long)low);
                 if (!k->check)
                     k->check = topic_check_new(k);
-                if (!k->check || tl_topic_check_reset(k->check, partition, why, &err) != 0) {
-                    if (!k->check)
-                        tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
-                    tl_err_wrap(&err, "--reset-topic, partition %d", (int)partition);
+                int rc = k->check ? tl_topic_check_reset(k->check, partition, why, &err)
+                                  : tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
+                if (rc != 0) {
+                    tl_err_wrap(&err, rc, "--reset-topic, partition %d", (int)partition);
                     refuse(k, &err);
                     return TL_KAFKA_OFFSET_END;
                 }
@@ -231,9 +231,11 @@ static int kafka_read(tl_source *src, tl_source_msg *out, size_t max, int timeou
         return k->fail_err.code ? (int)k->fail_err.code : TL_ERR_INVALID;
     }
     /* --until-end must end: a broker that stays away is an error */
-    if (n == 0 && k->o.until_end &&
-        tl_kafka_consumer_check_brokers(k->consumer, k->o.broker_timeout_ms, err) != 0)
-        return TL_ERR_KAFKA;
+    int rc = n == 0 && k->o.until_end
+                 ? tl_kafka_consumer_check_brokers(k->consumer, k->o.broker_timeout_ms, err)
+                 : 0;
+    if (rc != 0)
+        return rc;
     k->nmsgs = (size_t)n;
     for (int i = 0; i < n; i++) {
         const tl_kafka_msg *m = &k->msgs[i];

@@ -362,7 +362,7 @@ int tl_topic_check_partition(tl_topic_check *tc, tl_kafka_consumer *c, int32_t p
     if (rc == 0)
         rc = load_window(tc, from, last, err);
     if (rc)
-        return tl_err_wrap(err, "reading what the lake holds of partition %d", (int)partition);
+        return tl_err_wrap(err, rc, "reading what the lake holds of partition %d", (int)partition);
     if (tc->n == 0)
         return 0; /* nothing to compare with */
     rc = tl_kafka_consumer_fetch(c, partition, from, last, on_msg, tc, FETCH_TIMEOUT_MS, err);
@@ -409,7 +409,7 @@ static int reset_table(tl_topic_check *tc, tl_lake_snapshot *snap, const char *t
         rc = tl_lake_commit(tc->o.store, table, tx, tl_lake_snapshot_version(snap), NULL, err);
     tl_lake_tx_destroy(tx);
     if (rc)
-        return tl_err_wrap(err, "resetting %s's position in %s", app, table);
+        return tl_err_wrap(err, rc, "resetting %s's position in %s", app, table);
     return tl_lake_snapshot_refresh(tc->o.store, snap, err);
 }
 

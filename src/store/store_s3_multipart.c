@@ -63,7 +63,7 @@ static int put_parts(upload *u, const s3_body *src, tl_err *err) {
             .method = "PUT", .key = u->key, .query = q.data, .body = &part, .out_fd = -1};
         s3_response rs;
         if ((rc = tl_store_s3_perform(u->s, &rq, &rs, err)) != 0)
-            tl_err_wrap(err, "part %d of %d", i + 1, u->nparts);
+            tl_err_wrap(err, rc, "part %d of %d", i + 1, u->nparts);
         else if (!rs.etag[0])
             rc = tl_err_set(err, TL_ERR_CORRUPT, "store s3: part %d of %s: no ETag in the answer",
                             i + 1, u->key);

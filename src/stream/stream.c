@@ -107,7 +107,7 @@ int tl_stream_add_kept_column(tl_stream *s, tl_err *err) {
     if (rc == 0 && (rc = tl_lake_snapshot_refresh(s->store, s->ticks_snap, err)) == 0 &&
         tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
         s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
-    return rc ? tl_err_wrap(err, "adding the unknown-fields column '%s'", TL_EXTRA_COLUMN) : 0;
+    return tl_err_wrap(err, rc, "adding the unknown-fields column '%s'", TL_EXTRA_COLUMN);
 }
 
 static int open_tables(tl_stream *s, tl_err *err) {
@@ -281,11 +281,13 @@ static int part_load(tl_stream *s, tl_part *p, int32_t partition) {
     char app[512];
     tl_err err;
     tl_stream_app_id(s, partition, app, sizeof app);
-    if (tl_lake_snapshot_refresh(s->store, s->ticks_snap, &err) != 0 ||
-        tl_lake_snapshot_refresh(s->store, s->dl_snap, &err) != 0) {
-        tl_err_wrap(&err, "reading partition %d's position from the lake", (int)partition);
+    int rc = tl_lake_snapshot_refresh(s->store, s->ticks_snap, &err);
+    if (rc == 0)
+        rc = tl_lake_snapshot_refresh(s->store, s->dl_snap, &err);
+    if (rc != 0) {
+        tl_err_wrap(&err, rc, "reading partition %d's position from the lake", (int)partition);
         tl_stream_fail(s, &err);
-        return -1;
+        return rc;
     }
     p->in_lake = tl_lake_snapshot_txn_version(s->ticks_snap, app);
     p->dl_in_lake = tl_lake_snapshot_txn_version(s->dl_snap, app);

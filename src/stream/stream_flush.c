@@ -82,7 +82,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     int64_t size = 0;
     int rc = tl_duck_write_ticks_as(s->duck, &s->schema->table, b->rows, b->n, local, &size, err);
     if (rc)
-        return tl_err_wrap(err, "writing %s", key);
+        return tl_err_wrap(err, rc, "writing %s", key);
     tl_buf_reset(stats);
     if (tl_ticks_stats_json(b->rows, b->n, stats) != 0)
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory (stats)");
@@ -362,7 +362,7 @@ static int commit(tl_stream *s, const tl_batch *bt, const char *table, tl_lake_t
     int64_t t0 = tl_mono_us();
     int rc = tl_lake_commit(s->store, table, tx, *version, version, err);
     if (rc)
-        return tl_err_wrap(err, "committing to %s", table);
+        return tl_err_wrap(err, rc, "committing to %s", table);
     uint64_t took = (uint64_t)(tl_mono_us() - t0);
     s->c.commits++;
     s->c.commit_us_total += took;
@@ -378,7 +378,7 @@ static int commit(tl_stream *s, const tl_batch *bt, const char *table, tl_lake_t
 static int check_fence(tl_stream *s, const tl_batch *bt, tl_err *err) {
     int rc = tl_lake_snapshot_refresh(s->store, s->ticks_snap, err);
     if (rc)
-        return tl_err_wrap(err, "re-reading the ticks log before a commit");
+        return tl_err_wrap(err, rc, "re-reading the ticks log before a commit");
     if (tl_lake_snapshot_version(s->ticks_snap) > s->ticks_version)
         s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
     for (size_t i = 0; i < bt->nparts; i++) {

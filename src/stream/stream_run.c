@@ -21,9 +21,10 @@ static int64_t hook_assign(void *ud, int32_t partition) {
 static void hook_revoke(void *ud, int32_t partition) {
     tl_stream *st = ud;
     tl_err err;
-    if (tl_stream_flush(st, &err) != 0) {
+    int rc = tl_stream_flush(st, &err);
+    if (rc != 0) {
         /* fatal: the stream stops and a restart resumes from the lake */
-        tl_err_wrap(&err, "flush on revoke of partition %d", (int)partition);
+        tl_err_wrap(&err, rc, "flush on revoke of partition %d", (int)partition);
         tl_stream_fail(st, &err);
     }
     tl_stream_forget_partition(st, partition);

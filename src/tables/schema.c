@@ -296,7 +296,7 @@ static int add_entry(tl_schema *s, char *entry, tl_err *err) {
         return tl_err_set(err, TL_ERR_INVALID,
                           "schema.extra_columns: '%s' is the unknown-fields column's name", name);
     int rc = tl_schema_add(s, name, t, err);
-    return rc ? tl_err_wrap(err, "schema.extra_columns") : 0;
+    return tl_err_wrap(err, rc, "schema.extra_columns");
 }
 
 int tl_schema_add_spec(tl_schema *s, const char *spec, tl_err *err) {

@@ -36,17 +36,23 @@ int tl_err_set_retriable(tl_err *err, tl_err_code code, const char *fmt, ...) {
     return rc;
 }
 
-int tl_err_wrap(tl_err *err, const char *fmt, ...) {
-    if (!err)
-        return TL_ERR_INVALID;
+int tl_err_wrap(tl_err *err, int rc, const char *fmt, ...) {
+    if (rc == 0 || !err)
+        return rc;
     char prefix[256], old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
+    /* a callee that returned a code without a message is described by the code */
+    size_t n = strnlen(err->msg, sizeof err->msg - 1);
+    if (n)
+        snprintf(old, sizeof old, "%.*s", (int)n, err->msg);
+    else
+        snprintf(old, sizeof old, "%s", tl_err_code_name((tl_err_code)rc));
+    err->code = (tl_err_code)rc;
     mark_cut(err->msg, sizeof err->msg, snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old));
-    return err->code;
+    return rc;
 }
 
 void tl_err_clear(tl_err *err) {

@@ -33,8 +33,13 @@ int tl_err_set(tl_err *err, tl_err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int tl_err_set_retriable(tl_err *err, tl_err_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prepend context: "while committing version 7: <old message>". */
-int tl_err_wrap(tl_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add context to a failure a callee reported: rc is what the callee returned
+ * and what this returns, err or no err, so the cause's code (a conflict, an
+ * out of memory) reaches the caller unchanged: `return tl_err_wrap(err, rc,
+ * "committing to %s", table);`. The message becomes "<context>: <callee's
+ * message>" (or "<context>: <code name>" when the callee left none); err->code
+ * is set to rc and retriable is kept. rc 0 returns 0 and touches nothing. */
+int tl_err_wrap(tl_err *err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void tl_err_clear(tl_err *err);
 const char *tl_err_code_name(tl_err_code code);
 
