@@ -1,9 +1,9 @@
 /* libFuzzer target: ticklake.yml through the real loader (tl_conf_load with
  * --config <temp file>, every command group). The input is the file's bytes.
  *
- * Must never crash or leak. The only outcomes are 0 (loaded) and 2 (a
- * configuration error, explained on stderr); 1 (help) cannot happen without
- * --help. When the file is accepted every value obeys its table entry: a
+ * Must never crash or leak. The only outcomes are 0 (loaded) and
+ * TL_ERR_INVALID (a configuration error, explained on stderr); TL_ERR_HELP
+ * cannot happen without --help. When the file is accepted every value obeys its table entry: a
  * string with choices is one of them, numbers are >= 0, and >= 1 where the
  * entry says positive; the kafka: properties have unique, non-empty-set keys;
  * config_path names the file.
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "util/err.h"
 #include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -99,7 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tl_config cfg;
     int first = -1;
     int rc = tl_conf_load(&cfg, 0xffffu, 3, argv, &first, NULL);
-    check(rc == 0 || rc == 2, "tl_conf_load returned neither 0 nor 2", NULL);
+    check(rc == 0 || rc == TL_ERR_INVALID, "tl_conf_load returned neither 0 nor TL_ERR_INVALID",
+          NULL);
     if (rc == 0) {
         check(first == 3, "positional arguments appeared", NULL);
         check_config(&cfg);

@@ -4,6 +4,7 @@
 
 #include "cmd/cmd.h"
 #include "conf/conf.h"
+#include "util/err.h"
 #include "util/log.h"
 #include "util/signals.h"
 
@@ -60,8 +61,9 @@ int main(int argc, char **argv) {
         if (rc == 0) {
             tl_signals_install();
             rc = current->run(&cfg, argc - 1 - first, argv + 1 + first);
-        } else if (rc == 1) {
-            rc = TL_EXIT_OK; /* --help */
+        } else {
+            /* the loader printed the help, or what is wrong with the settings */
+            rc = rc == TL_ERR_HELP ? TL_EXIT_OK : TL_EXIT_USAGE;
         }
         tl_conf_free(&cfg);
         tl_log_flush();

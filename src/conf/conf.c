@@ -12,9 +12,18 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "util/err.h"
 #include "util/log.h"
 
+/* Every function here returns 0 or a negative tl_err code (TL_ERR_INVALID for
+ * a bad value, after printing what and where; TL_ERR_NOMEM), as err.h says. */
+
 /* ---- setting one value -------------------------------------------------- */
+
+static int nomem(void) {
+    fprintf(stderr, "ticklake: out of memory loading the settings\n");
+    return TL_ERR_NOMEM;
+}
 
 static const char *type_name(tl_conf_type t) {
     switch (t) {
@@ -40,7 +49,7 @@ static int choice_ok(const char *choices, const char *v) {
 }
 
 /* Parse and store value for entry e. `origin` says where the value came from
- * ("--rate", "TICKLAKE_SIMULATE_RATE", "ticklake.yml:12"). Returns 0 or 2. */
+ * ("--rate", "TICKLAKE_SIMULATE_RATE", "ticklake.yml:12"). */
 static int conf_set(tl_config *cfg, const tl_conf_entry *e, const char *value, const char *origin) {
     char *field = (char *)cfg + e->offset;
     int64_t n = 0;
@@ -50,10 +59,13 @@ static int conf_set(tl_config *cfg, const tl_conf_entry *e, const char *value, c
         if (e->choices && !choice_ok(e->choices, value)) {
             fprintf(stderr, "ticklake: invalid value '%s' for %s (from %s): expected one of %s\n",
                     value, e->key, origin, e->choices);
-            return 2;
+            return TL_ERR_INVALID;
         }
+        char *copy = strdup(value);
+        if (!copy)
+            return nomem();
         free(*(char **)field);
-        *(char **)field = strdup(value);
+        *(char **)field = copy;
         return 0;
     case TL_CT_BOOL:
         if (tl_conf_parse_bool(value, (bool *)field) == 0)
@@ -73,13 +85,13 @@ static int conf_set(tl_config *cfg, const tl_conf_entry *e, const char *value, c
     if (!bad && e->positive && n < 1) {
         fprintf(stderr, "ticklake: invalid value '%s' for %s (from %s): must be at least 1\n",
                 value, e->key, origin);
-        return 2;
+        return TL_ERR_INVALID;
     }
     if (bad) {
         fprintf(stderr, "ticklake: invalid value '%s' for %s (from %s): expected %s%s\n", value,
                 e->key, origin, e->type == TL_CT_INT ? "a non-negative " : "",
                 e->type == TL_CT_INT ? "integer" : type_name(e->type));
-        return 2;
+        return TL_ERR_INVALID;
     }
     *(int64_t *)field = n;
     return 0;
@@ -92,28 +104,37 @@ static const tl_conf_entry *entry_by_key(const char *key) {
     return NULL;
 }
 
-static void kafka_prop_add(tl_config *cfg, const char *key, const char *value) {
+/* key = value among the librdkafka pass-through properties (last one wins). */
+static int kafka_prop_add(tl_config *cfg, const char *key, const char *value) {
+    char *v = strdup(value);
+    if (!v)
+        return nomem();
     for (size_t i = 0; i < cfg->n_kafka_props; i++) {
         if (strcmp(cfg->kafka_props[i].key, key) == 0) {
             free(cfg->kafka_props[i].value);
-            cfg->kafka_props[i].value = strdup(value);
-            return;
+            cfg->kafka_props[i].value = v;
+            return 0;
         }
     }
-    tl_kv *kv = realloc(cfg->kafka_props, (cfg->n_kafka_props + 1) * sizeof *kv);
-    if (!kv)
-        abort();
+    char *k = strdup(key);
+    tl_kv *kv = k ? realloc(cfg->kafka_props, (cfg->n_kafka_props + 1) * sizeof *kv) : NULL;
+    if (!kv) {
+        free(k);
+        free(v);
+        return nomem();
+    }
     cfg->kafka_props = kv;
-    kv[cfg->n_kafka_props].key = strdup(key);
-    kv[cfg->n_kafka_props].value = strdup(value);
+    kv[cfg->n_kafka_props].key = k;
+    kv[cfg->n_kafka_props].value = v;
     cfg->n_kafka_props++;
+    return 0;
 }
 
 /* ---- the YAML file -------------------------------------------------------- */
 
 static int yaml_fail(const char *path, const yaml_node_t *node, const char *what) {
     fprintf(stderr, "ticklake: %s:%zu: %s\n", path, node->start_mark.line + 1, what);
-    return 2;
+    return TL_ERR_INVALID;
 }
 
 static int yaml_apply_scalar(tl_config *cfg, const char *path, const char *key,
@@ -128,10 +149,8 @@ static int yaml_apply_scalar(tl_config *cfg, const char *path, const char *key,
     const tl_conf_entry *e = entry_by_key(key);
     if (e)
         return conf_set(cfg, e, text, origin);
-    if (strncmp(key, "kafka.", 6) == 0) { /* librdkafka pass-through */
-        kafka_prop_add(cfg, key + 6, text);
-        return 0;
-    }
+    if (strncmp(key, "kafka.", 6) == 0) /* librdkafka pass-through */
+        return kafka_prop_add(cfg, key + 6, text);
     snprintf(msg, sizeof msg, "unknown setting '%s' (see ticklake --help)", key);
     return yaml_fail(path, val, msg);
 }
@@ -151,7 +170,7 @@ static int yaml_apply_columns(tl_config *cfg, const char *path, yaml_document_t 
     }
     char *spec = malloc(cap);
     if (!spec)
-        abort(); /* as kafka_prop_add: the settings cannot be half loaded */
+        return nomem();
     spec[0] = '\0';
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
         n += (size_t)snprintf(spec + n, cap - n, "%s%s:%s", n ? "," : "",
@@ -191,7 +210,7 @@ static int load_yaml(tl_config *cfg, const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "ticklake: cannot open config file %s: %m\n", path);
-        return 2;
+        return TL_ERR_INVALID;
     }
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -201,7 +220,7 @@ static int load_yaml(tl_config *cfg, const char *path) {
     if (!yaml_parser_load(&parser, &doc)) {
         fprintf(stderr, "ticklake: %s:%zu:%zu: %s\n", path, parser.problem_mark.line + 1,
                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML");
-        rc = 2;
+        rc = TL_ERR_INVALID;
         goto out_parser;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -214,8 +233,11 @@ out_parser:
     yaml_parser_delete(&parser);
     fclose(f);
     if (rc == 0) {
+        char *copy = strdup(path);
+        if (!copy)
+            return nomem();
         free(cfg->config_path);
-        cfg->config_path = strdup(path);
+        cfg->config_path = copy;
     }
     return rc;
 }
@@ -304,8 +326,9 @@ static void register_secrets(const tl_config *cfg) {
 static int set_defaults(tl_config *cfg) {
     for (size_t i = 0; i < tl_conf_table_len; i++) {
         const tl_conf_entry *e = &tl_conf_table[i];
-        if (e->def && conf_set(cfg, e, e->def, "built-in default"))
-            return 2;
+        int rc = e->def ? conf_set(cfg, e, e->def, "built-in default") : 0;
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -339,10 +362,8 @@ static int derive_paths(tl_config *cfg) {
     if (cfg->warehouse || tl_conf_state_dir(cfg->lake, dir, sizeof dir) != 0)
         return 0;
     size_t n = strlen(dir) + sizeof "/warehouse.duckdb";
-    if (!(cfg->warehouse = malloc(n))) {
-        fprintf(stderr, "ticklake: out of memory\n");
-        return 2;
-    }
+    if (!(cfg->warehouse = malloc(n)))
+        return nomem();
     snprintf(cfg->warehouse, n, "%s/warehouse.duckdb", dir);
     return 0;
 }
@@ -358,8 +379,7 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
 
     memset(cfg, 0, sizeof *cfg);
     if (!opts || !shorts || !flags) {
-        fprintf(stderr, "ticklake: out of memory\n");
-        rc = 2;
+        rc = nomem();
         goto out;
     }
     build_options(groups, opts, shorts);
@@ -374,14 +394,14 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
             if (print_help)
                 print_help(stdout);
             tl_conf_print_options(stdout, groups);
-            rc = 1;
+            rc = TL_ERR_HELP;
             goto out;
         } else if (c == OPT_CONFIG) {
             config_path = optarg;
         } else if (c == OPT_KAFKA) {
             if (!strchr(optarg, '=') || optarg[0] == '=') {
                 fprintf(stderr, "ticklake %s: -X needs key=value, got '%s'\n", argv[0], optarg);
-                rc = 2;
+                rc = TL_ERR_INVALID;
                 goto out;
             }
             flags[nflags++] = (flag_value){NULL, optarg, "-X"};
@@ -392,7 +412,7 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
             else
                 fprintf(stderr, "ticklake %s: unknown option %s\n", argv[0], bad);
             fprintf(stderr, "Try 'ticklake %s --help'.\n", argv[0]);
-            rc = 2;
+            rc = TL_ERR_INVALID;
             goto out;
         } else {
             const tl_conf_entry *e = c >= OPT_TABLE_BASE ? &tl_conf_table[c - OPT_TABLE_BASE]
@@ -417,10 +437,17 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
         goto out;
     for (size_t i = 0; i < nflags; i++) {
         if (!flags[i].entry) {
-            char *kv = strdup(flags[i].value), *eq = strchr(kv, '=');
+            char *kv = strdup(flags[i].value);
+            if (!kv) {
+                rc = nomem();
+                goto out;
+            }
+            char *eq = strchr(kv, '='); /* checked when parsed */
             *eq = '\0';
-            kafka_prop_add(cfg, kv, eq + 1);
+            rc = kafka_prop_add(cfg, kv, eq + 1);
             free(kv);
+            if (rc)
+                goto out;
         } else if ((rc = conf_set(cfg, flags[i].entry, flags[i].value, flags[i].origin))) {
             goto out;
         }

@@ -187,9 +187,10 @@ extern const size_t tl_conf_table_len;
  * load defaults, the YAML file (--config or ./ticklake.yml if present,
  * TICKLAKE_CONFIG), the environment and the flags, in that order.
  * On success *first_arg is the index of the first positional argument.
- * Returns 0, 1 when --help was shown (caller exits 0), or 2 on a usage or
- * configuration error, after printing a message that names the bad key or
- * value and where it came from (flag, env var, or file:line). */
+ * Returns 0; TL_ERR_HELP when --help was shown (the caller exits 0 without
+ * running); TL_ERR_INVALID on a usage or configuration error, or
+ * TL_ERR_NOMEM, after printing a message that names the bad key or value and
+ * where it came from (flag, env var, or file:line). */
 int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *first_arg,
                  void (*print_help)(FILE *out));
 

@@ -76,6 +76,7 @@ const char *tl_err_code_name(tl_err_code code) {
     case TL_ERR_DUCKDB: return "duckdb";
     case TL_ERR_STOPPED: return "stopped";
     case TL_ERR_END: return "end";
+    case TL_ERR_HELP: return "help";
     }
     return "unknown";
 }

@@ -20,6 +20,7 @@ typedef enum {
     TL_ERR_DUCKDB = -8,
     TL_ERR_STOPPED = -9, /* interrupted by a signal / shutdown request */
     TL_ERR_END = -10,    /* the input is exhausted (end of file, --until-end): not a failure */
+    TL_ERR_HELP = -11,   /* --help was printed: exit 0 without running; not a failure */
 } tl_err_code;
 
 typedef struct tl_err {

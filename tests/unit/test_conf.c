@@ -101,24 +101,24 @@ static void test_bad_values_exit_2(void **state) {
     (void)state;
     tl_config cfg;
     const char *a1[] = {"simulate", "--rate", "fast"};
-    assert_int_equal(load(&cfg, TL_CG_SIM, 3, a1), 2);
+    assert_int_equal(load(&cfg, TL_CG_SIM, 3, a1), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     const char *a2[] = {"broker", "--partitions", "0"};
-    assert_int_equal(load(&cfg, TL_CG_BROKER, 3, a2), 2);
+    assert_int_equal(load(&cfg, TL_CG_BROKER, 3, a2), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     const char *a3[] = {"query", "--format", "xml"};
-    assert_int_equal(load(&cfg, TL_CG_QUERY, 3, a3), 2);
+    assert_int_equal(load(&cfg, TL_CG_QUERY, 3, a3), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     const char *a4[] = {"simulate", "--no-such-flag"};
-    assert_int_equal(load(&cfg, TL_CG_SIM, 2, a4), 2);
+    assert_int_equal(load(&cfg, TL_CG_SIM, 2, a4), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     /* a flag that exists, but not for this command */
     const char *a5[] = {"broker", "--flush-rows", "5"};
-    assert_int_equal(load(&cfg, TL_CG_BROKER, 3, a5), 2);
+    assert_int_equal(load(&cfg, TL_CG_BROKER, 3, a5), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     setenv("TICKLAKE_STREAM_FLUSH_INTERVAL", "soon", 1);
     const char *a6[] = {"stream"};
-    assert_int_equal(load(&cfg, TL_CG_STREAM, 1, a6), 2);
+    assert_int_equal(load(&cfg, TL_CG_STREAM, 1, a6), TL_ERR_INVALID);
     unsetenv("TICKLAKE_STREAM_FLUSH_INTERVAL");
     tl_conf_free(&cfg);
 }
@@ -128,14 +128,14 @@ static void test_bad_file(void **state) {
     tl_config cfg;
     const char *p1 = write_yaml("stream:\n  flush_rowz: 5\n");
     const char *a1[] = {"stream", "-c", p1};
-    assert_int_equal(load(&cfg, TL_CG_STREAM, 3, a1), 2);
+    assert_int_equal(load(&cfg, TL_CG_STREAM, 3, a1), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     const char *p2 = write_yaml("stream: [1, 2\n");
     const char *a2[] = {"stream", "-c", p2};
-    assert_int_equal(load(&cfg, TL_CG_STREAM, 3, a2), 2);
+    assert_int_equal(load(&cfg, TL_CG_STREAM, 3, a2), TL_ERR_INVALID);
     tl_conf_free(&cfg);
     const char *a3[] = {"stream", "-c", "/nonexistent/ticklake.yml"};
-    assert_int_equal(load(&cfg, TL_CG_STREAM, 3, a3), 2);
+    assert_int_equal(load(&cfg, TL_CG_STREAM, 3, a3), TL_ERR_INVALID);
     tl_conf_free(&cfg);
 }
 
@@ -154,7 +154,16 @@ static void test_kafka_passthrough(void **state) {
     assert_string_equal(cfg.kafka_props[2].value, "all");
     tl_conf_free(&cfg);
     const char *bad[] = {"simulate", "-X", "novalue"};
-    assert_int_equal(load(&cfg, TL_CG_SIM | TL_CG_KAFKA, 3, bad), 2);
+    assert_int_equal(load(&cfg, TL_CG_SIM | TL_CG_KAFKA, 3, bad), TL_ERR_INVALID);
+    tl_conf_free(&cfg);
+}
+
+/* --help is not an error and not a run: its own code (main exits 0). */
+static void test_help_is_its_own_code(void **state) {
+    (void)state;
+    tl_config cfg;
+    const char *argv[] = {"stream", "--help"};
+    assert_int_equal(load(&cfg, TL_CG_STREAM, 2, argv), TL_ERR_HELP);
     tl_conf_free(&cfg);
 }
 
@@ -198,6 +207,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_help_is_its_own_code),
         cmocka_unit_test(test_types),
         cmocka_unit_test(test_bad_values_exit_2),
         cmocka_unit_test(test_bad_file),
