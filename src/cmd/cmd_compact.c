@@ -8,6 +8,7 @@
 #include "cmd/cmd_opts.h"
 #include "compact/compact.h"
 #include "lake/lake.h"
+#include "sched/sched_hold.h"
 #include "store/store.h"
 #include "store/store_conf.h"
 #include "util/json_out.h"
@@ -85,10 +86,21 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
     tl_lake_set_log_retention_ms(cfg->log_retention_ms);
     tl_store *store = tl_store_conf_open(cfg, true, &err);
     tl_compact_stats st = {0};
-    int rc = store ? tl_compact_run(store, &o, &st, &err) : -1;
+    tl_sched_hold *hold = NULL;
+    int rc = store ? 0 : -1;
+    /* the scheduled compaction's lease: never two compactions at once on
+     * the lake (a dry run changes nothing and takes none) */
+    if (rc == 0 && !o.dry_run &&
+        !(hold = tl_cmd_hold_take(cfg, store, "compact", &err)))
+        rc = -1;
+    o.cancel = hold ? tl_sched_hold_cancel(hold) : NULL;
+    bool ran = rc == 0;
+    if (ran)
+        rc = tl_compact_run(store, &o, &st, &err);
+    tl_sched_hold_release(hold);
     if (rc != 0)
         tl_log_line(TL_LOG_ERROR, "compact", "ticklake compact: %s", err.msg);
-    if (store) /* what was done before a failure still counts */
+    if (ran) /* what was done before a failure still counts */
         print_summary(&st, o.dry_run, cfg->compact_json);
     tl_store_destroy(store);
     return rc == 0 && fflush(stdout) == 0 ? TL_EXIT_OK : TL_EXIT_FAILURE;
@@ -98,7 +110,7 @@ const tl_command tl_cmd_compact = {
     .name = "compact",
     .summary = "rewrite small files into large sorted ones, atomically per hour",
     .usage = "--lake DIR [--partition year=Y,month=M,day=D,hour=H] [--min-files N] "
-             "[--target-file-size SIZE] [--dry-run] [--json]",
+             "[--target-file-size SIZE] [--dry-run] [--json] [--wait DURATION]",
     .description =
         "Rewrites the ticks table's hour partitions into files of about --target-file-size,\n"
         "sorted by (symbol, ts), one Delta commit per partition that removes the inputs\n"
@@ -109,7 +121,11 @@ const tl_command tl_cmd_compact = {
         "up sorted inside. Safe to re-run and to run while `stream` writes: appends do not\n"
         "conflict, and a partition whose inputs another commit removed is re-planned and\n"
         "retried. Killed midway, it leaves the snapshot unchanged (vacuum removes the\n"
-        "uncommitted outputs later). Prints a summary (--json: one JSON object).",
+        "uncommitted outputs later). Prints a summary (--json: one JSON object).\n"
+        "Runs under the scheduled compaction's lease in the lake (_ticklake/leases/compact/),\n"
+        "so it never overlaps a compaction of `schedule` or `up`, on any host: while one\n"
+        "holds it, compact says who and until when and exits 1, or with --wait 10m waits\n"
+        "up to that long. A lease left by a killed compact on this machine is taken at once.",
     .groups = TL_CG_LAKE | TL_CG_COMPACT,
     .run = compact_run,
 };

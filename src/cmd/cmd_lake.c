@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cmd/cmd_opts.h"
+#include "sched/sched_hold.h"
 #include "util/log.h"
 
 static bool is_dir(const char *path) {
@@ -36,4 +37,17 @@ int tl_cmd_lake_check(const tl_config *cfg, const char *cmd) {
         return TL_EXIT_USAGE;
     }
     return TL_EXIT_OK;
+}
+
+struct tl_sched_hold *tl_cmd_hold_take(const tl_config *cfg, tl_store *store, const char *job,
+                                       tl_err *err) {
+    tl_sched_hold *h = tl_sched_hold_take(store, job, cfg->lease_ttl_ms, cfg->lease_wait_ms, 0, err);
+    size_t n = strlen(err->msg);
+    if (!h && err->code == TL_ERR_CONFLICT && cfg->lease_wait_ms <= 0)
+        snprintf(err->msg + n, sizeof err->msg - n,
+                 "; try again later, or pass --wait 10m to wait for it");
+    else if (!h && err->code == TL_ERR_CONFLICT)
+        snprintf(err->msg + n, sizeof err->msg - n, "; gave up after waiting %.0f s (--wait)",
+                 (double)cfg->lease_wait_ms / 1e3);
+    return h;
 }

@@ -35,4 +35,10 @@ void tl_cmd_source_kafka_opts(tl_source_kafka_opts *o, const tl_config *cfg,
  * Creates nothing. */
 int tl_cmd_lake_check(const tl_config *cfg, const char *cmd);
 
+/* A manual `compact` or `vacuum` takes the scheduled job's lease (sched_hold.h)
+ * with schedule.lease_ttl, waiting up to lease.wait (--wait). NULL with why
+ * in err: "job 'compact' is running elsewhere: held by OWNER until T ...". */
+struct tl_sched_hold *tl_cmd_hold_take(const tl_config *cfg, tl_store *store, const char *job,
+                                       tl_err *err);
+
 #endif

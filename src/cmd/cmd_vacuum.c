@@ -6,6 +6,7 @@
 #include "cmd/cmd_opts.h"
 #include "compact/compact.h"
 #include "lake/lake.h"
+#include "sched/sched_hold.h"
 #include "store/store.h"
 #include "store/store_conf.h"
 #include "tables/tables.h"
@@ -43,8 +44,13 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
     size_t logs = 0;
     int rc = 0;
     tl_store *store = tl_store_conf_open(cfg, true, &err);
+    tl_sched_hold *hold = NULL;
     if (!store)
         rc = -1;
+    /* the scheduled vacuum's lease (a dry run deletes nothing and takes none) */
+    else if (!o.dry_run && !(hold = tl_cmd_hold_take(cfg, store, "vacuum", &err)))
+        rc = -1;
+    o.cancel = hold ? tl_sched_hold_cancel(hold) : NULL;
     for (size_t i = 0; i < 2 && rc == 0; i++) {
         size_t n = 0;
         rc = tl_vacuum_table(store, tables[i], &o, &st, &err);
@@ -54,6 +60,7 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
             rc = tl_lake_log_cleanup(store, tables[i], cfg->log_retention_ms, &n, &err);
         logs += n;
     }
+    tl_sched_hold_release(hold);
     if (rc != 0)
         tl_log_line(TL_LOG_ERROR, "vacuum", "ticklake vacuum: %s", err.msg);
     printf("%s %zu files (%.1f MB); kept %zu unreferenced files inside the retention; "
@@ -71,7 +78,7 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
 const tl_command tl_cmd_vacuum = {
     .name = "vacuum",
     .summary = "delete data files no snapshot references, past a retention",
-    .usage = "--lake DIR [--retain 168h] [--dry-run]",
+    .usage = "--lake DIR [--retain 168h] [--dry-run] [--wait DURATION]",
     .description =
         "Deletes, in the ticks and deadletter tables, the data files that the current\n"
         "snapshot does not reference and that were removed (by compaction) more than\n"
@@ -80,7 +87,10 @@ const tl_command tl_cmd_vacuum = {
         "Never deletes a live file: the snapshot is re-read right before deleting.\n"
         "Readers of snapshots older than --retain may then miss files: keep it longer\n"
         "than your longest query. Also expires log entries behind the newest checkpoint\n"
-        "older than --log-retention. Prints every file it deletes (or, --dry-run, would).",
+        "older than --log-retention. Prints every file it deletes (or, --dry-run, would).\n"
+        "Runs under the scheduled vacuum's lease in the lake (_ticklake/leases/vacuum/): while\n"
+        "a scheduler (or another vacuum) holds it, says who and until when and exits 1, or\n"
+        "with --wait 10m waits up to that long.",
     .groups = TL_CG_LAKE | TL_CG_VACUUM,
     .run = vacuum_run,
 };

@@ -151,6 +151,7 @@ typedef struct tl_config {
     int64_t retry_delay_ms, retry_max_delay_ms; /* first retry's delay, doubling to the cap */
     bool schedule_catchup; /* run fire times missed while no scheduler ran */
     int64_t lease_ttl_ms;  /* a job's lease in the lake expires this long after its renewal */
+    int64_t lease_wait_ms; /* compact/vacuum: wait this long for a held lease (0 = fail) */
 
     /* runs: ticklake runs */
     char *runs_job;    /* only this job's runs */

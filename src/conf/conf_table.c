@@ -129,6 +129,11 @@ const tl_conf_entry tl_conf_table[] = {
      "show what would be compacted, change nothing", NULL, false},
     {"compact.json", "json", 0, TL_CT_BOOL, "false", F(compact_json), TL_CG_COMPACT,
      "print the summary as JSON", NULL, false},
+    /* compact and vacuum take the scheduled job's lease (src/sched/sched_hold.h) */
+    {"lease.wait", "wait", 0, TL_CT_DURATION, "0", F(lease_wait_ms), TL_CG_COMPACT | TL_CG_VACUUM,
+     "when another process (a scheduler) holds the job's lease in the lake, wait up to this long "
+     "for it, e.g. 10m (0 = fail at once, exit 1)",
+     NULL, false},
     {"vacuum.retain", "retain", 0, TL_CT_DURATION, "168h", F(vacuum_retain_ms), TL_CG_VACUUM,
      "delete unreferenced files only once removed (or written) this long ago", NULL, false},
     {"vacuum.dry_run", "dry-run", 0, TL_CT_BOOL, "false", F(vacuum_dry_run), TL_CG_VACUUM,
@@ -241,7 +246,7 @@ const tl_conf_entry tl_conf_table[] = {
     {"runs.limit", "limit", 0, TL_CT_INT, "100", F(runs_limit), TL_CG_RUNS,
      "the newest this many runs (0 = all)", NULL, false},
     {"schedule.lease_ttl", "lease-ttl", 0, TL_CT_DURATION, "60s", F(lease_ttl_ms),
-     TL_CG_SCHEDULE | TL_CG_UP,
+     TL_CG_SCHEDULE | TL_CG_UP | TL_CG_COMPACT | TL_CG_VACUUM,
      "a job's lease in the lake (one runner per job across processes) lasts this long unless "
      "renewed (every third of it); a dead holder's is taken over after it",
      NULL, true},

@@ -2,8 +2,10 @@
 #define _GNU_SOURCE
 #include "sched/sched_lease.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ struct tl_sched_lease {
     tl_store *store;
     int64_t ttl_ms;
     char owner[128];
+    char machine[96]; /* this process's machine_of() */
     tl_sched_coord coord;
     pthread_mutex_t mu;
     slot slots[MAX_JOBS];
@@ -64,6 +67,46 @@ static void state_init(tl_sched_lease_state *s) {
     s->generation = -1;
     s->due_ms = s->renewed_ms = s->expires_ms = -1;
     s->last_due_ms = s->last_success_ms = -1;
+    s->pid = -1;
+}
+
+/* Which processes a pid names: the boot (a machine between restarts) and
+ * the pid namespace (a container), so that two hosts or containers
+ * sharing a host name never mistake each other's pids. "" = unknown. */
+static void machine_of(char *out, size_t cap) {
+    char boot[64] = "", ns[64] = "";
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (!fgets(boot, sizeof boot, f))
+            boot[0] = '\0';
+        fclose(f);
+    }
+    boot[strcspn(boot, "\n")] = '\0';
+    ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+    ns[n > 0 ? n : 0] = '\0';
+    if (boot[0] && ns[0])
+        snprintf(out, cap, "%s/%s", boot, ns);
+    else
+        out[0] = '\0';
+}
+
+/* Whether the process that wrote s is known to have ended: it ran on this
+ * machine (machine_of) and its pid is gone or a zombie. */
+static bool holder_ended(const tl_sched_lease *l, const tl_sched_lease_state *s) {
+    if (s->pid <= 0 || !s->machine[0] || strcmp(s->machine, l->machine) != 0)
+        return false;
+    if (kill((pid_t)s->pid, 0) != 0)
+        return errno == ESRCH;
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)s->pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *p = strrchr(stat, ')'); /* "pid (comm) S ..." */
+    return p && (p[2] == 'Z' || p[2] == 'X');
 }
 
 /* ---- the object ------------------------------------------------------------- */
@@ -101,6 +144,8 @@ static int parse_state(const char *key, const char *text, tl_sched_lease_state *
     s->runs = (uint64_t)int_at(root, "runs", 0);
     s->failures = (uint64_t)int_at(root, "failures", 0);
     s->timeouts = (uint64_t)int_at(root, "timeouts", 0);
+    s->pid = int_at(root, "pid", -1);
+    str_at(root, "machine", s->machine, sizeof s->machine);
     yajl_tree_free(root);
     return 0;
 }
@@ -123,6 +168,8 @@ static int format_state(const char *job, const tl_sched_lease_state *s, tl_buf *
     tl_json_kv_int(j, "runs", (int64_t)s->runs);
     tl_json_kv_int(j, "failures", (int64_t)s->failures);
     tl_json_kv_int(j, "timeouts", (int64_t)s->timeouts);
+    tl_json_kv_int(j, "pid", s->pid);
+    tl_json_kv_str(j, "machine", s->machine);
     tl_json_obj_end(j);
     int rc = tl_json_finish(j, err);
     tl_json_free(j);
@@ -212,8 +259,10 @@ static void fmt_time(int64_t ms, char *out, size_t cap) {
 
 /* ---- the coordinator ---------------------------------------------------------- */
 
-static int try_take(tl_sched_lease *l, slot *sl, const char *job, int64_t due, int64_t now,
-                    tl_err *err) {
+/* Take job's lease for fire time due, or (manual) for a run outside the
+ * schedule, which neither checks nor moves last_due_ms. */
+static int try_take(tl_sched_lease *l, slot *sl, const char *job, int64_t due, bool manual,
+                    int64_t now, tl_err *err) {
     char t1[32], t2[32];
     for (int round = 0; round < MAX_RACES; round++) {
         tl_sched_lease_state cur, next;
@@ -223,14 +272,19 @@ static int try_take(tl_sched_lease *l, slot *sl, const char *job, int64_t due, i
             gens_free(&g);
             return rc == TL_ERR_CONFLICT ? TL_ERR_IO : rc; /* not "someone else runs it" */
         }
-        if (cur.held && cur.expires_ms > now) {
+        /* a manual run does not wait out the lease of a holder that
+         * died on this machine (a killed `ticklake compact`) */
+        bool ended = manual && cur.held && cur.expires_ms > now && holder_ended(l, &cur);
+        if (cur.held && cur.expires_ms > now && !ended) {
             gens_free(&g);
             fmt_time(cur.expires_ms, t1, sizeof t1);
             fmt_time(cur.due_ms, t2, sizeof t2);
-            return tl_err_set(err, TL_ERR_CONFLICT, "held by %s until %s (its run for %s)",
-                              cur.owner, t1, t2);
+            if (cur.due_ms < 0)
+                snprintf(t2, sizeof t2, "a manual run");
+            return tl_err_set(err, TL_ERR_CONFLICT, "held by %s until %s (%s%s)", cur.owner, t1,
+                              cur.due_ms < 0 ? "" : "its run for ", t2);
         }
-        if (cur.last_due_ms >= due) {
+        if (!manual && cur.last_due_ms >= due) {
             gens_free(&g);
             fmt_time(cur.last_due_ms, t1, sizeof t1);
             return tl_err_set(err, TL_ERR_CONFLICT, "already handled up to %s by %s", t1,
@@ -239,8 +293,10 @@ static int try_take(tl_sched_lease *l, slot *sl, const char *job, int64_t due, i
         next = cur;
         next.generation = cur.generation + 1;
         snprintf(next.owner, sizeof next.owner, "%s", l->owner);
+        snprintf(next.machine, sizeof next.machine, "%s", l->machine);
+        next.pid = (int64_t)getpid();
         next.held = true;
-        next.due_ms = due;
+        next.due_ms = manual ? -1 : due;
         next.renewed_ms = now;
         next.expires_ms = now + l->ttl_ms;
         rc = write_gen(l->store, job, &next, err);
@@ -250,7 +306,10 @@ static int try_take(tl_sched_lease *l, slot *sl, const char *job, int64_t due, i
             continue;
         }
         if (rc == 0) {
-            if (cur.held) {
+            if (ended) {
+                tl_warn("lease", "%s: took over the lease of %s, whose process %lld ended", job,
+                        cur.owner, (long long)cur.pid);
+            } else if (cur.held) {
                 fmt_time(cur.expires_ms, t1, sizeof t1);
                 tl_warn("schedule", "%s: took over the lease of %s, which expired at %s", job,
                         cur.owner, t1);
@@ -269,7 +328,7 @@ static int lease_acquire(void *ud, const char *job, int64_t due, int64_t now, tl
     tl_sched_lease *l = ud;
     pthread_mutex_lock(&l->mu);
     slot *sl = slot_of(l, job);
-    int rc = sl ? try_take(l, sl, job, due, now, err)
+    int rc = sl ? try_take(l, sl, job, due, false, now, err)
                 : tl_err_set(err, TL_ERR_INVALID, "job name '%s' too long or too many jobs", job);
     pthread_mutex_unlock(&l->mu);
     return rc;
@@ -341,6 +400,33 @@ static void lease_release(void *ud, const char *job, int64_t due, tl_sched_resul
     pthread_mutex_unlock(&l->mu);
 }
 
+/* ---- manual runs ---------------------------------------------------------------- */
+
+int tl_sched_lease_take(tl_sched_lease *l, const char *job, int64_t now_ms, tl_err *err) {
+    pthread_mutex_lock(&l->mu);
+    slot *sl = slot_of(l, job);
+    int rc = sl ? try_take(l, sl, job, -1, true, now_ms, err)
+                : tl_err_set(err, TL_ERR_INVALID, "job name '%s' too long or too many jobs", job);
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
+
+void tl_sched_lease_give_back(tl_sched_lease *l, const char *job, int64_t now_ms) {
+    pthread_mutex_lock(&l->mu);
+    slot *sl = slot_of(l, job);
+    if (sl && sl->held) {
+        tl_sched_lease_state next = sl->st; /* counters and last status as they were */
+        next.held = false;
+        next.renewed_ms = next.expires_ms = now_ms;
+        tl_err err = {0};
+        if (advance(l, sl, &next, &err) != 0)
+            tl_warn("lease", "%s: giving back its lease failed (%s); it expires by itself", job,
+                    err.msg);
+        sl->held = false;
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
 static int64_t lease_last_due(void *ud, const char *job) {
     tl_sched_lease *l = ud;
     tl_sched_lease_state s;
@@ -369,6 +455,7 @@ tl_sched_lease *tl_sched_lease_new(tl_store *store, int64_t ttl_ms, const char *
         snprintf(l->owner, sizeof l->owner, "%s:%ld:%.8s", host[0] ? host : "host", (long)getpid(),
                  id);
     }
+    machine_of(l->machine, sizeof l->machine);
     pthread_mutex_init(&l->mu, NULL);
     l->coord = (tl_sched_coord){.acquire = lease_acquire,
                                 .renew = lease_renew,

@@ -6,9 +6,9 @@
  * A lease is a chain of small JSON objects, one per change:
  *
  *   _ticklake/leases/<job>/<generation, 20 digits>.json
- *   {"job", "generation", "owner", "state": "held"|"released", "due_ms",
+ *   {"job", "generation", "owner", "state": "held"|"released", "due_ms" (-1: manual),
  *    "renewed_ms", "expires_ms", "last_due_ms", "last_success_ms",
- *    "last_status", "runs", "failures", "timeouts"}
+ *    "last_status", "runs", "failures", "timeouts", "pid", "machine"}
  *
  * The newest generation is the truth. Taking, renewing and giving back all
  * write generation n + 1 with put-if-absent, having read n: of two
@@ -46,6 +46,8 @@ typedef struct tl_sched_lease_state {
     int64_t last_success_ms; /* end of the newest successful attempt; -1 = none */
     char last_status[16];    /* "success", "failed", "timed_out"; "" = none yet */
     uint64_t runs, failures, timeouts; /* attempts on this lake, by every process */
+    int64_t pid;      /* of the process that wrote it; -1 = unknown */
+    char machine[96]; /* its boot id and pid namespace; "" = unknown */
 } tl_sched_lease_state;
 
 /* Leases on store (borrowed) that expire ttl_ms after each renewal. owner
@@ -56,6 +58,19 @@ void tl_sched_lease_destroy(tl_sched_lease *l);
 /* The coordinator for tl_sched_opts.coord; lives as long as l. */
 const tl_sched_coord *tl_sched_lease_coord(tl_sched_lease *l);
 const char *tl_sched_lease_owner(const tl_sched_lease *l);
+
+/* A manual run's lease (sched_hold.h: `ticklake compact`, `ticklake
+ * vacuum`): taken like a scheduled run's, but for no fire time — the
+ * object's due_ms is -1, last_due_ms is neither checked nor moved — and
+ * given back with the counters and last status untouched, so a manual run
+ * only keeps the scheduled ones (and other manual ones) from overlapping
+ * it. Unlike a scheduled run, a manual one takes a lease still held by a
+ * process that ended on this machine (same boot id and pid namespace, its
+ * pid gone): a killed `ticklake compact` does not block the next for the
+ * TTL. TL_ERR_CONFLICT while another process holds it ("held by OWNER until
+ * T (its run for T2)"); renew through tl_sched_lease_coord's renew. */
+int tl_sched_lease_take(tl_sched_lease *l, const char *job, int64_t now_ms, tl_err *err);
+void tl_sched_lease_give_back(tl_sched_lease *l, const char *job, int64_t now_ms);
 
 /* Read job's state from the lake (for /metrics, `ticklake runs`). */
 int tl_sched_lease_read(tl_store *store, const char *job, tl_sched_lease_state *out, tl_err *err);
