@@ -355,16 +355,5 @@ void tl_live_stats_get(tl_live *l, const char *symbol, int64_t from_us, int64_t 
 }
 
 void tl_live_fmt_price(int64_t micros, char *buf, size_t cap) {
-    const char *sign = micros < 0 ? "-" : "";
-    uint64_t v = micros < 0 ? (uint64_t)0 - (uint64_t)micros : (uint64_t)micros;
-    unsigned long long whole = v / 1000000, frac = v % 1000000;
-    if (frac == 0) {
-        snprintf(buf, cap, "%s%llu", sign, whole);
-        return;
-    }
-    char f[8];
-    snprintf(f, sizeof f, "%06llu", frac);
-    for (int i = 5; i > 0 && f[i] == '0'; i--)
-        f[i] = '\0';
-    snprintf(buf, cap, "%s%llu.%s", sign, whole, f);
+    tl_decimal_format(micros, buf, cap); /* the one micro-units formatter */
 }

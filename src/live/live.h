@@ -22,14 +22,15 @@
 #include "stream/stream.h"
 #include "tick/tick.h"
 #include "util/buf.h"
+#include "util/json_out.h"
 
 typedef struct tl_live tl_live;
 
 typedef struct tl_live_opts {
-    size_t max_symbols;   /* symbols beyond this are counted, not tracked (0 = 100000) */
-    size_t bar_minutes;   /* 1-minute bars kept per symbol (0 = 240, four hours) */
-    size_t spark_points;  /* sparkline samples per symbol (0 = 60) */
-    int64_t spark_step_s; /* seconds between sparkline samples (0 = 5) */
+    size_t max_symbols;      /* symbols beyond this are counted, not tracked (0 = 100000) */
+    size_t bar_minutes;      /* 1-minute bars kept per symbol (0 = 240, four hours) */
+    size_t spark_points;     /* sparkline samples per symbol (0 = 60) */
+    int64_t spark_step_s;    /* seconds between sparkline samples (0 = 5) */
     tl_quality_opts quality; /* data-quality signals (src/quality) */
 } tl_live_opts;
 
@@ -103,6 +104,24 @@ size_t tl_live_symbol_count(tl_live *l);
  * also carries "bar":[t_s,o,h,l,c,v] (its current minute). */
 int tl_live_symbols_json(tl_live *l, tl_buf *out);
 int tl_live_update_json(tl_live *l, uint64_t *gen, tl_buf *out);
+/* The same arrays as one value of a document being written (the SSE event,
+ * /api/symbols); 0 or the writer's error code. */
+int tl_live_symbols_write(tl_live *l, tl_json *j);
+int tl_live_update_write(tl_live *l, uint64_t *gen, tl_json *j);
+
+/* One row of the ticker table, from the live state or from the lake (a past
+ * range of /api/symbols): both write it with tl_live_row_members, so the
+ * page reads one shape. Prices in micro-units; first <= 0: "chg" is null. */
+typedef struct tl_live_row {
+    const char *symbol;
+    int64_t last, first, min, max, avg, vwap;
+    int64_t volume, n, last_ms;
+} tl_live_row;
+/* "s","last","chg","min","max","avg","vwap","vol","n","ts" into an open
+ * object (the caller adds "bar" and "spark" and closes it). */
+int tl_live_row_members(tl_json *j, const tl_live_row *r);
+/* A bar as [t_s, o, h, l, c, v] (the SSE update's "bar", /api/bars). */
+int tl_live_bar_write(tl_json *j, const tl_live_bar *b);
 uint64_t tl_live_gen(tl_live *l);
 
 /* ---- health -------------------------------------------------------------------- */
@@ -132,6 +151,9 @@ void tl_live_set_job(tl_live *l, const char *name, int64_t unix_ms, const char *
 void tl_live_note_job(tl_live *l, const char *name, int64_t unix_ms, const char *status);
 
 int tl_live_health_json(tl_live *l, tl_buf *out);
+/* The health object's members into an object the caller opened (the SSE
+ * event's "health"; /api/health adds the web's own numbers). */
+int tl_live_health_members(tl_live *l, tl_json *j);
 int tl_live_days_json(tl_live *l, tl_buf *out);
 int tl_live_metrics_text(tl_live *l, tl_buf *out);
 
@@ -139,7 +161,8 @@ int tl_live_metrics_text(tl_live *l, tl_buf *out);
  * -0 (a change that rounds to nothing is 0). */
 double tl_live_change_pct(int64_t first, int64_t last);
 
-/* Price in micro-units as a JSON number: "189.25", "0.0001", "12". */
+/* Price in micro-units as text: "189.25", "0.0001", "12" (tl_decimal_format;
+ * JSON writes it with tl_json_micros). */
 void tl_live_fmt_price(int64_t micros, char *buf, size_t cap);
 
 #endif

@@ -69,83 +69,122 @@ void tl_live_set_job(tl_live *l, const char *name, int64_t unix_ms, const char *
     pthread_mutex_unlock(&l->mu);
 }
 
-static void job_json(tl_buf *b, const char *name, const tl_live_job *j) {
-    tl_buf_printf(b, ",\"%s\":", name);
-    if (!j->last_unix_ms) {
-        tl_buf_puts(b, "null");
+static void job_json(tl_json *j, const char *name, const tl_live_job *job) {
+    tl_json_key(j, name);
+    if (!job->last_unix_ms) {
+        tl_json_null(j);
         return;
     }
-    tl_buf_printf(b, "{\"last_ms\":%lld,\"status\":", (long long)j->last_unix_ms);
-    tl_buf_json_string(b, j->status, strlen(j->status));
-    tl_buf_puts(b, "}");
+    tl_json_obj_begin(j);
+    tl_json_kv_int(j, "last_ms", job->last_unix_ms);
+    tl_json_kv_str(j, "status", job->status);
+    tl_json_obj_end(j);
 }
 
-static void counters_json(tl_buf *b, const tl_stream_counters *c) {
-    tl_buf_printf(b,
-                  ",\"stream\":{\"received\":%llu,\"accepted\":%llu,\"rejected\":%llu,"
-                  "\"late\":%llu,\"duplicates\":%llu,\"skipped\":%llu,\"commits\":%llu,"
-                  "\"files_written\":%llu,\"bytes_written\":%llu,\"buffered_rows\":%llu,"
-                  "\"commit_ms_last\":%.1f,\"commit_ms_max\":%.1f,\"watermark_ms\":",
-                  (unsigned long long)c->received, (unsigned long long)c->accepted,
-                  (unsigned long long)c->rejected, (unsigned long long)c->late,
-                  (unsigned long long)c->duplicates, (unsigned long long)c->skipped,
-                  (unsigned long long)c->commits, (unsigned long long)c->files_written,
-                  (unsigned long long)c->bytes_written, (unsigned long long)c->buffered_rows,
-                  (double)c->commit_us_last / 1000.0, (double)c->commit_us_max / 1000.0);
+static void counters_json(tl_json *j, const tl_stream_counters *c) {
+    tl_json_key(j, "stream");
+    tl_json_obj_begin(j);
+    tl_json_kv_uint(j, "received", c->received);
+    tl_json_kv_uint(j, "accepted", c->accepted);
+    tl_json_kv_uint(j, "rejected", c->rejected);
+    tl_json_kv_uint(j, "late", c->late);
+    tl_json_kv_uint(j, "duplicates", c->duplicates);
+    tl_json_kv_uint(j, "skipped", c->skipped);
+    tl_json_kv_uint(j, "commits", c->commits);
+    tl_json_kv_uint(j, "files_written", c->files_written);
+    tl_json_kv_uint(j, "bytes_written", c->bytes_written);
+    tl_json_kv_uint(j, "buffered_rows", c->buffered_rows);
+    tl_json_key(j, "commit_ms_last");
+    tl_json_double_places(j, (double)c->commit_us_last / 1000.0, 1);
+    tl_json_key(j, "commit_ms_max");
+    tl_json_double_places(j, (double)c->commit_us_max / 1000.0, 1);
+    tl_json_key(j, "watermark_ms");
     if (c->watermark_us == INT64_MIN)
-        tl_buf_puts(b, "null}");
+        tl_json_null(j);
     else
-        tl_buf_printf(b, "%lld}", (long long)(c->watermark_us / 1000));
+        tl_json_int(j, c->watermark_us / 1000);
+    tl_json_obj_end(j);
 }
 
-int tl_live_health_json(tl_live *l, tl_buf *out) {
-    pthread_mutex_lock(&l->mu);
-    tl_buf_printf(out,
-                  "{\"now_ms\":%lld,\"uptime_s\":%lld,\"symbols\":%zu,\"ticks\":%llu,"
-                  "\"ingest_rate\":%.1f,\"lag\":",
-                  (long long)(tl_now_us() / 1000),
-                  (long long)(tl_now_us() / 1000 - l->started_ms) / 1000, tl_strmap_count(l->index),
-                  (unsigned long long)l->ticks, tl_live_rate_locked(l));
-    if (l->lag < 0)
-        tl_buf_puts(out, "null");
-    else
-        tl_buf_printf(out, "%lld", (long long)l->lag);
-    if (l->have_counters)
-        counters_json(out, &l->counters);
-    else
-        tl_buf_puts(out, ",\"stream\":null");
-    tl_buf_printf(out,
-                  ",\"lake\":{\"version\":%lld,\"last_commit_ms\":", (long long)l->lake_version);
+static void lake_json(tl_json *j, const tl_live *l) {
+    tl_json_key(j, "lake");
+    tl_json_obj_begin(j);
+    tl_json_kv_int(j, "version", l->lake_version);
+    tl_json_key(j, "last_commit_ms");
     if (l->lake_commit_ms > 0)
-        tl_buf_printf(out, "%lld", (long long)l->lake_commit_ms);
+        tl_json_int(j, l->lake_commit_ms);
     else
-        tl_buf_puts(out, "null");
-    tl_buf_printf(out, ",\"files\":%zu,\"partitions\":[", l->lake_files);
-    for (size_t i = 0; i < l->nparts; i++)
-        tl_buf_printf(out, "%s{\"hour\":\"%s\",\"files\":%zu}", i ? "," : "", l->part_names[i],
-                      l->part_files[i]);
-    tl_buf_puts(out, "]}");
-    job_json(out, "compaction", &l->compaction);
-    job_json(out, "models", &l->models);
-    job_json(out, "vacuum", &l->vacuum);
+        tl_json_null(j);
+    tl_json_kv_uint(j, "files", l->lake_files);
+    tl_json_key(j, "partitions");
+    tl_json_arr_begin(j);
+    for (size_t i = 0; i < l->nparts; i++) {
+        tl_json_obj_begin(j);
+        tl_json_kv_str(j, "hour", l->part_names[i]);
+        tl_json_kv_uint(j, "files", l->part_files[i]);
+        tl_json_obj_end(j);
+    }
+    tl_json_arr_end(j);
+    tl_json_obj_end(j);
+}
+
+int tl_live_health_members(tl_live *l, tl_json *j) {
+    pthread_mutex_lock(&l->mu);
+    int64_t now_ms = tl_now_us() / 1000;
+    tl_json_kv_int(j, "now_ms", now_ms);
+    tl_json_kv_int(j, "uptime_s", (now_ms - l->started_ms) / 1000);
+    tl_json_kv_uint(j, "symbols", tl_strmap_count(l->index));
+    tl_json_kv_uint(j, "ticks", l->ticks);
+    tl_json_key(j, "ingest_rate");
+    tl_json_double_places(j, tl_live_rate_locked(l), 1);
+    tl_json_key(j, "lag");
+    if (l->lag < 0)
+        tl_json_null(j);
+    else
+        tl_json_int(j, l->lag);
+    if (l->have_counters)
+        counters_json(j, &l->counters);
+    else
+        tl_json_kv_null(j, "stream");
+    lake_json(j, l);
+    job_json(j, "compaction", &l->compaction);
+    job_json(j, "models", &l->models);
+    job_json(j, "vacuum", &l->vacuum);
     if (l->have_counters)
         tl_quality_set_rejected_crossed(l->quality,
                                         l->counters.rejected_by_reason[TL_TICK_CROSSED_QUOTE]);
-    tl_buf_puts(out, ",\"quality\":");
-    tl_quality_json(l->quality, tl_now_us(), out);
-    int rc = tl_buf_puts(out, "}");
+    tl_json_key(j, "quality");
+    int rc = tl_quality_write(l->quality, tl_now_us(), j);
     pthread_mutex_unlock(&l->mu);
     return rc;
+}
+
+static int health_doc(tl_json *j, void *ud) {
+    tl_json_obj_begin(j);
+    tl_live_health_members(ud, j);
+    return tl_json_obj_end(j);
+}
+
+int tl_live_health_json(tl_live *l, tl_buf *out) {
+    return tl_json_doc(out, health_doc, l, NULL) ? -1 : 0;
+}
+
+static int days_doc(tl_json *j, void *ud) {
+    tl_live *l = ud;
+    tl_json_obj_begin(j);
+    tl_json_key(j, "days");
+    tl_json_arr_begin(j);
+    for (size_t i = 0; i < l->ndays; i++)
+        tl_json_str(j, l->days[i]);
+    tl_json_arr_end(j);
+    return tl_json_obj_end(j);
 }
 
 int tl_live_days_json(tl_live *l, tl_buf *out) {
     pthread_mutex_lock(&l->mu);
-    tl_buf_puts(out, "{\"days\":[");
-    for (size_t i = 0; i < l->ndays; i++)
-        tl_buf_printf(out, "%s\"%s\"", i ? "," : "", l->days[i]);
-    int rc = tl_buf_puts(out, "]}");
+    int rc = tl_json_doc(out, days_doc, l, NULL);
     pthread_mutex_unlock(&l->mu);
-    return rc;
+    return rc ? -1 : 0;
 }
 
 static void metric(tl_buf *b, const char *name, const char *type, const char *help, double v) {

@@ -16,14 +16,15 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/json_out.h"
 
 typedef struct tl_quality tl_quality;
 
 typedef struct tl_quality_opts {
-    int64_t jump_sigmas;  /* a return this many std devs from the mean is a jump (0 = 6) */
-    int64_t warmup;       /* returns seen before jumps are judged (0 = 30) */
+    int64_t jump_sigmas;   /* a return this many std devs from the mean is a jump (0 = 6) */
+    int64_t warmup;        /* returns seen before jumps are judged (0 = 30) */
     int64_t stale_after_s; /* a symbol this far behind the newest tick is stale (0 = 60) */
-    size_t max_symbols;   /* symbols beyond this are not tracked (0 = 100000) */
+    size_t max_symbols;    /* symbols beyond this are not tracked (0 = 100000) */
 } tl_quality_opts;
 
 /* NULL when out of memory. opts may be NULL for the defaults. */
@@ -47,13 +48,13 @@ void tl_quality_set_rejected_crossed(tl_quality *q, uint64_t n);
 
 typedef struct tl_quality_symbol {
     char symbol[32];
-    int64_t last_ts_us;  /* newest event time */
+    int64_t last_ts_us; /* newest event time */
     uint64_t ticks;
     int64_t max_seq;     /* TL_QUALITY_NO_SEQ when none had a seq */
-    uint64_t seq_gaps;    /* jumps forward past a missing seq */
+    uint64_t seq_gaps;   /* jumps forward past a missing seq */
     int64_t seq_missing; /* seqs skipped and not (yet) seen */
-    uint64_t jumps;       /* price jumps flagged */
-    uint64_t crossed;     /* rows with bid > ask */
+    uint64_t jumps;      /* price jumps flagged */
+    uint64_t crossed;    /* rows with bid > ask */
 } tl_quality_symbol;
 
 /* One symbol's figures; false when unknown. */
@@ -67,5 +68,8 @@ bool tl_quality_get(tl_quality *q, const char *symbol, tl_quality_symbol *out);
  * "jumps","crossed"}]} sorted by symbol. */
 int tl_quality_metrics_text(tl_quality *q, int64_t now_us, tl_buf *out);
 int tl_quality_json(tl_quality *q, int64_t now_us, tl_buf *out);
+/* The same object as one value of a JSON document being written (the
+ * dashboard's health); 0 or the writer's error code. */
+int tl_quality_write(tl_quality *q, int64_t now_us, tl_json *j);
 
 #endif

@@ -63,8 +63,8 @@ static const struct {
 };
 
 static int family_text(tl_buf *out, family f, tl_quality_sym **v, size_t n, int64_t now_us) {
-    int rc = tl_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", families[f].name,
-                           families[f].help, families[f].name, families[f].type);
+    int rc = tl_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
+                           families[f].name, families[f].type);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const tl_quality_symbol *s = &v[i]->f;
         rc |= tl_buf_printf(out, "%s{symbol=\"", families[f].name);
@@ -122,10 +122,7 @@ static void symbol_json(tl_json *j, const tl_quality *q, const tl_quality_sym *s
     tl_json_obj_end(j);
 }
 
-int tl_quality_json(tl_quality *q, int64_t now_us, tl_buf *out) {
-    tl_json *j = tl_json_new(out);
-    if (!j)
-        return -1;
+int tl_quality_write(tl_quality *q, int64_t now_us, tl_json *j) {
     pthread_mutex_lock(&q->mu);
     size_t n = 0;
     tl_quality_sym **v = sorted(q, &n);
@@ -148,10 +145,10 @@ int tl_quality_json(tl_quality *q, int64_t now_us, tl_buf *out) {
     else
         tl_json_null(j);
     tl_json_kv_int(j, "seq_missing", missing);
-    tl_json_kv_int(j, "seq_gaps", (int64_t)gaps);
-    tl_json_kv_int(j, "jumps", (int64_t)jumps);
-    tl_json_kv_int(j, "crossed", (int64_t)crossed);
-    tl_json_kv_int(j, "crossed_rejected", (int64_t)q->crossed_rejected);
+    tl_json_kv_uint(j, "seq_gaps", gaps);
+    tl_json_kv_uint(j, "jumps", jumps);
+    tl_json_kv_uint(j, "crossed", crossed);
+    tl_json_kv_uint(j, "crossed_rejected", q->crossed_rejected);
     tl_json_key(j, "stale");
     tl_json_arr_begin(j);
     for (size_t i = 0; i < n; i++)
@@ -163,10 +160,22 @@ int tl_quality_json(tl_quality *q, int64_t now_us, tl_buf *out) {
     for (size_t i = 0; i < n; i++)
         symbol_json(j, q, v[i], now_us);
     tl_json_arr_end(j);
-    tl_json_obj_end(j);
+    int rc = tl_json_obj_end(j);
     free(v);
     pthread_mutex_unlock(&q->mu);
-    int rc = tl_json_finish(j, NULL);
-    tl_json_free(j);
-    return rc ? -1 : 0;
+    return rc;
+}
+
+typedef struct quality_args {
+    tl_quality *q;
+    int64_t now_us;
+} quality_args;
+
+static int quality_doc(tl_json *j, void *ud) {
+    quality_args *a = ud;
+    return tl_quality_write(a->q, a->now_us, j);
+}
+
+int tl_quality_json(tl_quality *q, int64_t now_us, tl_buf *out) {
+    return tl_json_doc(out, quality_doc, &(quality_args){q, now_us}, NULL) ? -1 : 0;
 }

@@ -410,3 +410,15 @@ int tl_json_finish(tl_json *j, tl_err *err) {
         return tl_err_set(err, j->status, "JSON writer: %s", j->what);
     return 0;
 }
+
+int tl_json_doc(tl_buf *out, tl_json_write_fn write, void *ud, tl_err *err) {
+    size_t start = out->len;
+    tl_json *j = tl_json_new(out);
+    int rc = j ? write(j, ud) : tl_err_set(err, TL_ERR_NOMEM, "JSON writer: out of memory");
+    if (j && (rc == 0 || rc == tl_json_status(j)))
+        rc = tl_json_finish(j, err); /* the writer's failure: its code and message */
+    tl_json_free(j);
+    if (rc != 0)
+        out->len = start;
+    return rc;
+}

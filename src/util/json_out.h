@@ -89,6 +89,14 @@ int tl_json_end_line(tl_json *j);
  * hot loops that would otherwise allocate a writer per message. */
 void tl_json_reset(tl_json *j);
 
+/* One complete document appended to out: a writer on out, write(j, ud),
+ * tl_json_finish. On any failure out is cut back to its length before the
+ * call (never half a document) and the code returned. err gets the writer's
+ * failures; a write that fails for a reason of its own (a query) returns its
+ * code and reports it through ud. */
+typedef int (*tl_json_write_fn)(tl_json *j, void *ud);
+int tl_json_doc(tl_buf *out, tl_json_write_fn write, void *ud, tl_err *err);
+
 /* The sticky status: 0 or the first error's code. */
 int tl_json_status(const tl_json *j);
 

@@ -3,20 +3,25 @@
  * dashboard's own event-stream clients. */
 #include "web/web_int.h"
 
-static void health(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
+static int health_doc(tl_json *j, void *ud) {
+    tl_web *w = ud;
     tl_sse_stats s;
     tl_sse_hub_stats(w->hub, &s);
-    tl_buf *b = &r->body;
-    if (tl_live_health_json(w->live, b) != 0 || b->len < 2) {
-        tl_web_error(r, 500, "out of memory");
-        return;
-    }
-    b->len--; /* reopen the object for the web's own numbers */
-    if (tl_buf_printf(b,
-                      ",\"web\":{\"clients\":%zu,\"messages\":%llu,\"bytes\":%llu,"
-                      "\"dropped\":%llu}}",
-                      s.clients, (unsigned long long)s.messages, (unsigned long long)s.bytes,
-                      (unsigned long long)s.dropped) != 0) {
+    tl_json_obj_begin(j);
+    tl_live_health_members(w->live, j);
+    tl_json_key(j, "web");
+    tl_json_obj_begin(j);
+    tl_json_kv_uint(j, "clients", s.clients);
+    tl_json_kv_uint(j, "messages", s.messages);
+    tl_json_kv_uint(j, "bytes", s.bytes);
+    tl_json_kv_uint(j, "dropped", s.dropped);
+    tl_json_obj_end(j);
+    return tl_json_obj_end(j);
+}
+
+static void health(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
+    (void)req;
+    if (tl_json_doc(&r->body, health_doc, w, NULL) != 0) {
         tl_web_error(r, 500, "out of memory");
         return;
     }

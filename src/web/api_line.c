@@ -21,14 +21,37 @@ static int step_arg(const tl_web_req *req, tl_web_resp *r, int64_t *step) {
     return 0;
 }
 
-static void line(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
+typedef struct line_req {
+    tl_web *w;
     const char *sym;
     int64_t from, to, step;
-    if (tl_web_symbol_arg(req, r, &sym) || tl_web_range_args(req, r, FIVE_MIN_US, &from, &to) ||
-        step_arg(req, r, &step))
+    tl_err err;
+} line_req;
+
+static int line_doc(tl_json *j, void *ud) {
+    line_req *q = ud;
+    long n = 0;
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "symbol", q->sym);
+    tl_json_kv_int(j, "step", q->step);
+    tl_json_kv_int(j, "from", q->from / 1000000);
+    tl_json_kv_int(j, "to", q->to / 1000000);
+    tl_json_key(j, "points");
+    tl_json_arr_begin(j);
+    int rc = tl_web_lake_line(q->w->lake, q->sym, q->from, q->to, q->step, j, &n, &q->err);
+    if (rc)
+        return rc;
+    tl_json_arr_end(j);
+    return tl_json_obj_end(j);
+}
+
+static void line(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
+    line_req q = {.w = w};
+    if (tl_web_symbol_arg(req, r, &q.sym) ||
+        tl_web_range_args(req, r, FIVE_MIN_US, &q.from, &q.to) || step_arg(req, r, &q.step))
         return;
-    if ((to - from) / (step * 1000000) > TL_WEB_MAX_BARS) {
-        tl_web_error(r, 400, "from..to at step=%llds gives more than %d points", (long long)step,
+    if ((q.to - q.from) / (q.step * 1000000) > TL_WEB_MAX_BARS) {
+        tl_web_error(r, 400, "from..to at step=%llds gives more than %d points", (long long)q.step,
                      TL_WEB_MAX_BARS);
         return;
     }
@@ -36,28 +59,8 @@ static void line(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
         tl_web_error(r, 404, "no lake: the price line is read from the lake");
         return;
     }
-    tl_err err = {0};
-    long n = 0;
-    tl_json *j = tl_json_new(&r->body);
-    int rc = j ? 0 : tl_err_set(&err, TL_ERR_NOMEM, "out of memory");
-    if (rc == 0) {
-        tl_json_obj_begin(j);
-        tl_json_kv_str(j, "symbol", sym);
-        tl_json_kv_int(j, "step", step);
-        tl_json_kv_int(j, "from", from / 1000000);
-        tl_json_kv_int(j, "to", to / 1000000);
-        tl_json_key(j, "points");
-        tl_json_arr_begin(j);
-        rc = tl_web_lake_line(w->lake, sym, from, to, step, j, &n, &err);
-    }
-    if (rc == 0) {
-        tl_json_arr_end(j);
-        tl_json_obj_end(j);
-        rc = tl_json_finish(j, &err);
-    }
-    tl_json_free(j);
-    if (rc != 0) {
-        tl_web_error(r, 500, "reading the lake: %s", err.msg);
+    if (tl_json_doc(&r->body, line_doc, &q, &q.err) != 0) {
+        tl_web_error(r, 500, "reading the lake: %s", q.err.msg);
         return;
     }
     tl_web_json(r, 200);

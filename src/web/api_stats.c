@@ -10,10 +10,11 @@
 
 #define HOUR_US 3600000000LL
 
-static void price_or_null(tl_buf *b, const char *key, int64_t v, bool have) {
-    char s[40];
-    tl_live_fmt_price(v, s, sizeof s);
-    tl_buf_printf(b, ",\"%s\":%s", key, have ? s : "null");
+static void price_or_null(tl_json *j, const char *key, int64_t v, bool have) {
+    if (have)
+        tl_json_kv_micros(j, key, v);
+    else
+        tl_json_kv_null(j, key);
 }
 
 static void merge(tl_live_stats *into, const tl_live_stats *x) {
@@ -29,20 +30,30 @@ static void merge(tl_live_stats *into, const tl_live_stats *x) {
     into->sum_pv += x->sum_pv;
 }
 
-static void render(tl_buf *b, const char *sym, int64_t from, int64_t to, const char *source,
-                   const tl_live_stats *st) {
+typedef struct stats_doc_args {
+    const char *sym;
+    int64_t from, to;
+    const char *source;
+    const tl_live_stats *st;
+} stats_doc_args;
+
+static int stats_doc(tl_json *j, void *ud) {
+    const stats_doc_args *a = ud;
+    const tl_live_stats *st = a->st;
     bool have = st->count > 0;
-    tl_buf_puts(b, "{\"symbol\":");
-    tl_buf_json_string(b, sym, strlen(sym));
-    tl_buf_printf(b, ",\"from\":%lld,\"to\":%lld,\"source\":\"%s\",\"count\":%lld",
-                  (long long)(from / 1000000), (long long)(to / 1000000), source,
-                  (long long)st->count);
-    price_or_null(b, "min", st->min, have);
-    price_or_null(b, "max", st->max, have);
-    price_or_null(b, "avg", have ? (st->sum_p + st->count / 2) / st->count : 0, have);
-    price_or_null(b, "vwap", st->volume ? llround(st->sum_pv / (double)st->volume) : 0,
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "symbol", a->sym);
+    tl_json_kv_int(j, "from", a->from / 1000000);
+    tl_json_kv_int(j, "to", a->to / 1000000);
+    tl_json_kv_str(j, "source", a->source);
+    tl_json_kv_int(j, "count", st->count);
+    price_or_null(j, "min", st->min, have);
+    price_or_null(j, "max", st->max, have);
+    price_or_null(j, "avg", have ? (st->sum_p + st->count / 2) / st->count : 0, have);
+    price_or_null(j, "vwap", st->volume ? llround(st->sum_pv / (double)st->volume) : 0,
                   st->volume > 0);
-    tl_buf_printf(b, ",\"volume\":%lld}", (long long)st->volume);
+    tl_json_kv_int(j, "volume", st->volume);
+    return tl_json_obj_end(j);
 }
 
 static void stats(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
@@ -65,12 +76,12 @@ static void stats(tl_web *w, const tl_web_req *req, tl_web_resp *r) {
         tl_live_stats_get(w->live, sym, split, to, &part);
         merge(&total, &part);
     }
-    render(&r->body, sym, from, to,
-           split == from ? "live"
-           : split == to ? "lake"
-                         : "lake+live",
-           &total);
-    if (!r->body.data) {
+    stats_doc_args a = {sym, from, to,
+                        split == from ? "live"
+                        : split == to ? "lake"
+                                      : "lake+live",
+                        &total};
+    if (tl_json_doc(&r->body, stats_doc, &a, NULL) != 0) {
         tl_web_error(r, 500, "out of memory");
         return;
     }

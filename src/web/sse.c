@@ -9,6 +9,7 @@
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/json_out.h"
 
 struct tl_sse_client {
     tl_sse_hub *hub;
@@ -64,25 +65,45 @@ static void drop(tl_sse_hub *h, tl_sse_client *c) {
     h->stats.dropped++;
 }
 
+typedef struct update_args {
+    tl_sse_hub *h;
+    tl_sse_client *c;
+    bool first, health;
+} update_args;
+
+static int update_doc(tl_json *j, void *ud) {
+    update_args *a = ud;
+    tl_json_obj_begin(j);
+    tl_json_kv_bool(j, "full", a->first);
+    tl_json_kv_int(j, "t", tl_now_us() / 1000);
+    tl_json_key(j, "symbols");
+    tl_live_update_write(a->h->live, &a->c->gen, j);
+    if (a->health) {
+        tl_json_key(j, "health");
+        tl_json_obj_begin(j);
+        tl_live_health_members(a->h->live, j);
+        tl_json_obj_end(j);
+    }
+    return tl_json_obj_end(j);
+}
+
 /* The message for one client: an "update" event with the symbols changed
  * since its generation (all of them the first time), and once a second the
  * health. Sent every interval even when nothing changed (then small), so
- * the page sees a steady beat and the connection never idles. */
-static void render(tl_sse_hub *h, tl_sse_client *c, int64_t now_ms) {
+ * the page sees a steady beat and the connection never idles. 0, or -1 when
+ * out of memory (the client is dropped). */
+static int render(tl_sse_hub *h, tl_sse_client *c, int64_t now_ms) {
     tl_buf *b = &c->pending;
-    bool first = c->last_msg_ms == 0;
+    update_args a = {h, c, c->last_msg_ms == 0, now_ms - c->last_health_ms >= 1000};
     tl_buf_reset(b);
-    if (first) /* the browser's reconnect delay after a lost connection */
+    if (a.first) /* the browser's reconnect delay after a lost connection */
         tl_buf_puts(b, "retry: 2000\n");
-    tl_buf_printf(b, "event: update\ndata: {\"full\":%s,\"t\":%lld,\"symbols\":",
-                  first ? "true" : "false", (long long)(tl_now_us() / 1000));
-    tl_live_update_json(h->live, &c->gen, b);
-    if (now_ms - c->last_health_ms >= 1000) {
-        tl_buf_puts(b, ",\"health\":");
-        tl_live_health_json(h->live, b);
+    tl_buf_puts(b, "event: update\ndata: ");
+    if (tl_json_doc(b, update_doc, &a, NULL) != 0 || tl_buf_puts(b, "\n\n") != 0)
+        return -1;
+    if (a.health)
         c->last_health_ms = now_ms;
-    }
-    tl_buf_puts(b, "}\n\n");
+    return 0;
 }
 
 void tl_sse_hub_pump(tl_sse_hub *h, int64_t now_ms) {
@@ -98,8 +119,7 @@ void tl_sse_hub_pump(tl_sse_hub *h, int64_t now_ms) {
         }
         if (c->last_msg_ms && now_ms - c->last_msg_ms < h->o.interval_ms)
             continue;
-        render(h, c, now_ms);
-        if (c->pending.len > h->o.client_cap || !c->pending.data) {
+        if (render(h, c, now_ms) != 0 || c->pending.len > h->o.client_cap) {
             drop(h, c);
             continue;
         }

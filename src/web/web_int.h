@@ -55,9 +55,9 @@ int tl_web_interval_arg(const tl_web_req *req, tl_web_resp *r, int64_t *secs);
  * re-registered when the lake's version moved ---- */
 tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err);
 void tl_web_lake_destroy(tl_web_lake *q);
-/* Appends bars as JSON arrays [t_s,o,h,l,c,v] separated by commas. */
+/* Writes bars as array elements [t_s,o,h,l,c,v] (tl_live_bar_write). */
 int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
-                     int64_t interval_s, tl_buf *out, long *count, tl_err *err);
+                     int64_t interval_s, tl_json *j, long *count, tl_err *err);
 int tl_web_lake_stats(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
                       tl_live_stats *out, tl_err *err);
 

@@ -64,7 +64,9 @@ static bool lake_overlaps(tl_web_lake *q, int64_t from_us, int64_t to_us) {
         const char *y = pv(f, "year"), *m = pv(f, "month"), *d = pv(f, "day"), *h = pv(f, "hour");
         if (!y || !m || !d || !h)
             return true;
-        struct tm tm = {.tm_year = atoi(y) - 1900, .tm_mon = atoi(m) - 1, .tm_mday = atoi(d),
+        struct tm tm = {.tm_year = atoi(y) - 1900,
+                        .tm_mon = atoi(m) - 1,
+                        .tm_mday = atoi(d),
                         .tm_hour = atoi(h)};
         int64_t hour_us = (int64_t)timegm(&tm) * 1000000;
         if (hour_us < to_us && hour_us + 3600000000LL > from_us)
@@ -91,7 +93,7 @@ static int ensure_views_for(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_e
 }
 
 typedef struct bars_ctx {
-    tl_buf *out;
+    tl_json *j;
     long n;
 } bars_ctx;
 
@@ -99,21 +101,18 @@ static int bar_row(void *ud, int ncols, const char *const *v) {
     bars_ctx *c = ud;
     if (ncols < 6 || !v[0])
         return 0;
-    int64_t p[4];
+    tl_live_bar bar = {.t_us = strtoll(v[0], NULL, 10) * 1000000,
+                       .volume = v[5] ? strtoll(v[5], NULL, 10) : 0};
+    int64_t *p[4] = {&bar.o, &bar.h, &bar.l, &bar.c};
     for (int i = 0; i < 4; i++)
-        if (!v[i + 1] || tl_decimal_parse(v[i + 1], strlen(v[i + 1]), &p[i]) != 0)
+        if (!v[i + 1] || tl_decimal_parse(v[i + 1], strlen(v[i + 1]), p[i]) != 0)
             return 0;
-    char s[4][40];
-    for (int i = 0; i < 4; i++)
-        tl_live_fmt_price(p[i], s[i], sizeof s[i]);
-    tl_buf_printf(c->out, "%s[%s,%s,%s,%s,%s,%s]", c->n ? "," : "", v[0], s[0], s[1], s[2], s[3],
-                  v[5] ? v[5] : "0");
     c->n++;
-    return c->n >= TL_WEB_MAX_BARS;
+    return tl_live_bar_write(c->j, &bar) ? -1 : c->n >= TL_WEB_MAX_BARS;
 }
 
 int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,
-                     int64_t interval_s, tl_buf *out, long *count, tl_err *err) {
+                     int64_t interval_s, tl_json *j, long *count, tl_err *err) {
     char sym[64], sql[1024];
     tl_duck_quote(symbol, sym, sizeof sym);
     snprintf(sql, sizeof sql,
@@ -123,7 +122,7 @@ int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_
              "WHERE symbol = '%s' AND ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
              "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ GROUP BY 1 ORDER BY 1",
              (long long)interval_s, sym, (long long)from_us, (long long)to_us);
-    bars_ctx c = {out, 0};
+    bars_ctx c = {j, 0};
     pthread_mutex_lock(&q->mu);
     int rc = ensure_views_for(q, from_us, to_us, err);
     if (rc == 1)
@@ -132,6 +131,8 @@ int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_
         rc = tl_duck_query_each(q->duck, sql, bar_row, &c, err);
     pthread_mutex_unlock(&q->mu);
     *count = c.n;
+    if (rc == -1)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory rendering bars");
     return rc > 0 ? 0 : rc;
 }
 
@@ -218,32 +219,26 @@ static int sym_row(void *ud, int ncols, const char *const *v) {
     int64_t last, first, mn, mx;
     __int128 sum_p, sum_pv;
     if (ncols < 10 || !v[0] || !v[1] || !v[2] || !v[3] || !v[4] || !v[5] || !v[8] ||
-        tl_decimal_parse(v[1], strlen(v[1]), &last) || tl_decimal_parse(v[2], strlen(v[2]), &first) ||
-        tl_decimal_parse(v[3], strlen(v[3]), &mn) || tl_decimal_parse(v[4], strlen(v[4]), &mx) ||
-        micros128(v[5], &sum_p) || micros128(v[8], &sum_pv))
+        tl_decimal_parse(v[1], strlen(v[1]), &last) ||
+        tl_decimal_parse(v[2], strlen(v[2]), &first) || tl_decimal_parse(v[3], strlen(v[3]), &mn) ||
+        tl_decimal_parse(v[4], strlen(v[4]), &mx) || micros128(v[5], &sum_p) ||
+        micros128(v[8], &sum_pv))
         return 0;
     int64_t n = strtoll(v[6], NULL, 10), vol = v[7] ? strtoll(v[7], NULL, 10) : 0;
     tl_json *j = c->j;
     tl_json_obj_begin(j);
-    tl_json_kv_str(j, "s", v[0]);
-    tl_json_key(j, "last");
-    tl_json_micros(j, last);
-    tl_json_key(j, "chg");
-    if (first > 0)
-        tl_json_double(j, tl_live_change_pct(first, last));
-    else
-        tl_json_null(j);
-    tl_json_key(j, "min");
-    tl_json_micros(j, mn);
-    tl_json_key(j, "max");
-    tl_json_micros(j, mx);
-    tl_json_key(j, "avg");
-    tl_json_micros(j, div_half_up(sum_p, n));
-    tl_json_key(j, "vwap");
-    tl_json_micros(j, div_half_up(sum_pv, vol));
-    tl_json_kv_int(j, "vol", vol);
-    tl_json_kv_int(j, "n", n);
-    tl_json_kv_int(j, "ts", v[9] ? strtoll(v[9], NULL, 10) : 0);
+    tl_live_row_members(j, &(tl_live_row){
+                               .symbol = v[0],
+                               .last = last,
+                               .first = first,
+                               .min = mn,
+                               .max = mx,
+                               .avg = div_half_up(sum_p, n),
+                               .vwap = div_half_up(sum_pv, vol),
+                               .volume = vol,
+                               .n = n,
+                               .last_ms = v[9] ? strtoll(v[9], NULL, 10) : 0,
+                           });
     tl_json_key(j, "spark");
     tl_json_arr_begin(j);
     tl_json_arr_end(j);

@@ -17,6 +17,12 @@ void tl_web_json(tl_web_resp *r, int status) {
     r->cache_control = "no-store";
 }
 
+static int error_doc(tl_json *j, void *ud) {
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "error", ud);
+    return tl_json_obj_end(j);
+}
+
 void tl_web_error(tl_web_resp *r, int status, const char *fmt, ...) {
     char msg[512];
     va_list ap;
@@ -24,9 +30,7 @@ void tl_web_error(tl_web_resp *r, int status, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     tl_buf_reset(&r->body);
-    tl_buf_puts(&r->body, "{\"error\":");
-    tl_buf_json_string(&r->body, msg, strlen(msg));
-    tl_buf_puts(&r->body, "}");
+    tl_json_doc(&r->body, error_doc, msg, NULL); /* out of memory: an empty body */
     tl_web_json(r, status);
 }
 
