@@ -60,9 +60,9 @@ tl_sched_hold *tl_sched_hold_take(tl_store *store, const char *job, int64_t ttl_
     int rc = take_waiting(h, wait_ms > 0 ? wait_ms : 0, poll_ms > 0 ? poll_ms : 1000, err);
     if (rc != 0) {
         if (rc == TL_ERR_CONFLICT)
-            tl_err_wrap(err, "job '%s' is running elsewhere", job);
+            tl_err_wrap(err, rc, "job '%s' is running elsewhere", job);
         else
-            tl_err_wrap(err, "taking the lease of job '%s'", job);
+            tl_err_wrap(err, rc, "taking the lease of job '%s'", job);
         hold_free(h);
         return NULL;
     }
