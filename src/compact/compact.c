@@ -25,6 +25,7 @@
 typedef struct run_ctx {
     tl_store *s;
     const char *table;
+    const compact_layout *l;
     const tl_compact_opts *o;
     tl_duck *d;
     char cache_dir[2048];
@@ -155,7 +156,7 @@ static int add_output(run_ctx *c, const compact_part *p, const char *local, cons
         return tl_err_set(err, TL_ERR_IO, "compact: output '%s' is missing", local);
     tl_buf stats = TL_BUF_INIT;
     char rel[512], key[4096];
-    int rc = tl_compact_file_stats(c->d, local, &stats, rows, err);
+    int rc = tl_compact_file_stats(c->d, local, c->l->no_minmax, &stats, rows, err);
     if (rc)
         goto out;
     snprintf(rel, sizeof rel, "%s/" COMPACT_PREFIX "%s-%zu.zstd.parquet", p->dir, run_id, k);
@@ -199,9 +200,9 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
         rc = rc ? rc : (err ? err->code : TL_ERR_IO);
         goto out;
     }
-    if ((rc =
-             tl_compact_write_sorted(c->d, inputs.data, c->head.len ? c->head.data : NULL, p->bytes,
-                                     c->o->target_file_size, tmpdir, &outs, &nout, err)) != 0)
+    if ((rc = tl_compact_write_sorted(c->d, c->l, inputs.data, c->head.len ? c->head.data : NULL,
+                                      p->bytes, c->o->target_file_size, tmpdir, &outs, &nout,
+                                      err)) != 0)
         goto out;
     /* run id: the version planned from plus randomness, so concurrent or
      * repeated runs never pick the same names */
@@ -286,20 +287,20 @@ static int evolved_head(run_ctx *c, const tl_lake_snapshot *snap, tl_err *err) {
     return rc;
 }
 
-/* Compact hour `hour_us` from snap (refreshed as commits land), retrying
- * when a concurrent commit removed an input. */
-static int compact_hour(run_ctx *c, tl_lake_snapshot *snap, int64_t hour_us, size_t done,
-                        size_t total, tl_err *err) {
+/* Compact the partition starting at start_us from snap (refreshed as
+ * commits land), retrying when a concurrent commit removed an input. */
+static int compact_part_at(run_ctx *c, tl_lake_snapshot *snap, int64_t start_us, size_t done,
+                           size_t total, tl_err *err) {
     tl_compact_opts one = *c->o;
-    one.has_hour = true;
-    one.hour_us = hour_us;
+    one.has_hour = true; /* "the partition holding hour_us", whatever its length */
+    one.hour_us = start_us;
     int attempts = c->o->max_attempts > 0 ? c->o->max_attempts : DEFAULT_ATTEMPTS;
     int64_t now_ms = c->o->now_ms ? c->o->now_ms : tl_now_us() / 1000;
     tl_compact_stats *st = c->st;
     for (int attempt = 0;; attempt++) {
         compact_part *p = NULL;
         size_t np = 0;
-        int rc = tl_compact_plan(snap, &one, now_ms, &p, &np, err);
+        int rc = tl_compact_plan(snap, c->l, &one, now_ms, &p, &np, err);
         if (rc || np == 0) { /* nothing (left) to do: e.g. compacted by another run */
             tl_compact_plan_free(p, np);
             return rc;
@@ -356,13 +357,16 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     if (o->target_file_size <= 0)
         return tl_err_set(err, TL_ERR_INVALID, "compact: target file size must be positive");
     run_ctx c = {.s = s, .table = o->table ? o->table : TL_TICKS_TABLE, .o = o, .st = st};
+    if (!(c.l = tl_compact_layout(c.table)))
+        return tl_err_set(err, TL_ERR_INVALID, "compact: no table '%s' to compact (ticks or %s)",
+                          c.table, TL_DEADLETTER_TABLE);
     if (o->cache_dir)
         snprintf(c.cache_dir, sizeof c.cache_dir, "%s", o->cache_dir);
     else
         tl_store_default_cache_dir(s, c.cache_dir, sizeof c.cache_dir);
     tl_lake_snapshot *snap = NULL;
     compact_part *plan = NULL;
-    int64_t *hours = NULL;
+    int64_t *starts = NULL;
     size_t np = 0;
     int rc = tl_lake_snapshot_load(s, c.table, &snap, err);
     if (!rc && !o->dry_run)
@@ -372,31 +376,52 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     int64_t now_ms = o->now_ms ? o->now_ms : tl_now_us() / 1000;
     if (!o->dry_run) /* leftovers of killed runs, as vacuum would sweep them */
         sweep_old_scratch(&c);
-    if ((rc = tl_compact_plan(snap, o, now_ms, &plan, &np, err)) != 0)
+    if ((rc = tl_compact_plan(snap, c.l, o, now_ms, &plan, &np, err)) != 0)
         goto out;
-    /* Keep only the hours: the plan points into the snapshot, which each
-     * commit's refresh changes. */
-    if (np && !(hours = malloc(np * sizeof *hours))) {
+    /* Keep only the partitions' starts: the plan points into the snapshot,
+     * which each commit's refresh changes. */
+    if (np && !(starts = malloc(np * sizeof *starts))) {
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < np; i++)
-        hours[i] = plan[i].hour_us;
+        starts[i] = plan[i].start_us;
     tl_compact_plan_free(plan, np);
     plan = NULL;
     if (np && !o->dry_run && (rc = open_duck(&c, err)) != 0)
         goto out;
     for (size_t i = 0; i < np && rc == 0; i++)
         if ((rc = tl_cancel_check(o->cancel, "compact", err)) == 0)
-            rc = compact_hour(&c, snap, hours[i], i, np, err);
+            rc = compact_part_at(&c, snap, starts[i], i, np, err);
     if (rc == 0 && o->progress && np)
         o->progress(o->progress_ud, np, np, NULL, 0, 0);
 out:
     tl_compact_plan_free(plan, np);
-    free(hours);
+    free(starts);
     tl_duck_close(c.d);
     tl_buf_free(&c.head);
     tl_lake_snapshot_free(snap);
     st->duration_ms = tl_mono_ms() - t0;
+    return rc;
+}
+
+const char *const tl_compact_tables[TL_COMPACT_NTABLES] = {TL_TICKS_TABLE, TL_DEADLETTER_TABLE};
+
+int tl_compact_lake(tl_store *s, const tl_compact_opts *o, tl_compact_stats st[TL_COMPACT_NTABLES],
+                    tl_err *err) {
+    int rc = 0;
+    for (size_t i = 0; i < TL_COMPACT_NTABLES; i++) {
+        memset(&st[i], 0, sizeof st[i]);
+        st[i].version = -1;
+    }
+    /* --partition names an hour of the ticks table: that table alone */
+    size_t ntables = o->has_hour ? 1 : TL_COMPACT_NTABLES;
+    for (size_t i = 0; i < ntables && rc == 0; i++) {
+        tl_compact_opts one = *o;
+        one.table = tl_compact_tables[i];
+        /* the ticks table's errors read as they always have */
+        if ((rc = tl_compact_run(s, &one, &st[i], err)) != 0 && i > 0)
+            rc = tl_err_wrap(err, rc, "table %s", tl_compact_tables[i]);
+    }
     return rc;
 }

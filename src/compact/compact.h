@@ -1,21 +1,25 @@
 /* compact — lake maintenance: compaction of small files and vacuum of
  * unreferenced ones, both through the Delta log.
  *
- * Compaction rewrites the files of an hour partition of the ticks table
- * into few files of about the target size, sorted by (symbol, ts), and
- * commits ONE Delta commit per partition (operation "OPTIMIZE") that
- * removes the inputs and adds the outputs, all with dataChange=false.
- * Readers see the old files or the new ones, never both and never neither.
- * One commit per partition (not per run) keeps a conflict on one busy hour
- * from throwing away the work done on the others.
+ * Compaction rewrites the files of a partition into few files of about the
+ * target size and commits ONE Delta commit per partition (operation
+ * "OPTIMIZE") that removes the inputs and adds the outputs, all with
+ * dataChange=false. Both Delta tables of the lake are compacted the same
+ * way: ticks by hour partition (event time), sorted by (symbol, ts); dead
+ * letters by day partition (date=, receive time), sorted by (source,
+ * src_partition, src_offset) (compact_layout.c). Readers see the old
+ * files or the new ones, never both and never neither. One commit per
+ * partition (not per run) keeps a conflict on one busy hour from throwing
+ * away the work done on the others.
  *
- * Which partitions: an open hour once it has min_files small files (size
- * below half the target; only those are merged, big files stay), and a
- * closed hour (its end + allowed lateness has passed) with more than one
- * file: then every file of the hour is merged, big ones included, so late
- * ticks end up sorted inside instead of in tiny files beside a big one. A
- * closed hour whose files all come from one compaction is left alone (its
- * outputs are already split by size), which makes re-runs no-ops.
+ * Which partitions (an hour of ticks, a day of dead letters): an open one
+ * once it has min_files small files (size below half the target; only
+ * those are merged, big files stay), and a closed one (its end + allowed
+ * lateness has passed) with more than one file: then every file of it is
+ * merged, big ones included, so late ticks end up sorted inside instead of
+ * in tiny files beside a big one. A closed partition whose files all come
+ * from one compaction is left alone (its outputs are already split by
+ * size), which makes re-runs no-ops.
  *
  * Concurrency: appends by `stream` to the same hour do not conflict (their
  * files are simply not part of this rewrite). If a concurrent commit
@@ -78,10 +82,24 @@ typedef struct tl_compact_stats {
  * message naming the bad part. */
 int tl_compact_parse_partition(const char *spec, int64_t *hour_us, tl_err *err);
 
-/* Compact the table as described above. st is filled also on error (what
- * was done until then). Errors: the store's, DuckDB's, TL_ERR_CONFLICT when
- * a partition kept conflicting past max_attempts. */
+/* Compact the table o->table (NULL = ticks; deadletter) as described
+ * above. st is filled also on error (what was done until then). Errors: the
+ * store's, DuckDB's, TL_ERR_CONFLICT when a partition kept conflicting past
+ * max_attempts, TL_ERR_INVALID for a table compaction does not know. */
 int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, tl_err *err);
+
+/* The lake's tables `ticklake compact` and the scheduled job compact, in
+ * that order. */
+#define TL_COMPACT_NTABLES 2
+extern const char *const tl_compact_tables[TL_COMPACT_NTABLES];
+
+/* tl_compact_run on each of tl_compact_tables with o (o->table ignored);
+ * st[i] is table i's. With o->has_hour only the ticks table (the partition
+ * names one of its hours). Stops at the first table that fails, the error
+ * naming it; what was committed before counts in st. A table that does not
+ * exist yet has nothing to compact. */
+int tl_compact_lake(tl_store *s, const tl_compact_opts *o, tl_compact_stats st[TL_COMPACT_NTABLES],
+                    tl_err *err);
 
 /* ---- vacuum ------------------------------------------------------------- */
 

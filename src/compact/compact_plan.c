@@ -1,23 +1,21 @@
-/* tl_compact_plan — which hour partitions to rewrite, and with which files
- * (the rules are in compact.h). Pure: looks at the snapshot only. */
+/* tl_compact_plan — which partitions to rewrite, and with which files (the
+ * rules are in compact.h; a partition is an hour of ticks or a day of dead
+ * letters, compact_layout.c). Pure: looks at the snapshot only. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
 #include "compact/compact_int.h"
-#include "tables/tables.h"
 
-#define HOUR_US (3600LL * 1000000)
-
-typedef struct hour_file {
-    int64_t hour_us;
+typedef struct part_file {
+    int64_t start_us; /* of the file's partition */
     const tl_lake_file *f;
-} hour_file;
+} part_file;
 
-static int by_hour_then_path(const void *a, const void *b) {
-    const hour_file *x = a, *y = b;
-    if (x->hour_us != y->hour_us)
-        return x->hour_us < y->hour_us ? -1 : 1;
+static int by_part_then_path(const void *a, const void *b) {
+    const part_file *x = a, *y = b;
+    if (x->start_us != y->start_us)
+        return x->start_us < y->start_us ? -1 : 1;
     return strcmp(x->f->path, y->f->path);
 }
 
@@ -41,7 +39,7 @@ static size_t run_id_len(const char *path, const char **run) {
 }
 
 /* Are all files outputs of one and the same compaction? */
-static bool one_run(const hour_file *h, size_t n) {
+static bool one_run(const part_file *h, size_t n) {
     const char *run0, *run;
     size_t len0 = run_id_len(h[0].f->path, &run0);
     if (!len0)
@@ -59,10 +57,10 @@ static int64_t stats_rows(const char *stats) {
     return p ? strtoll(p + 13, NULL, 10) : -1;
 }
 
-/* Choose the inputs of one hour (h[0..n)); 0 files = leave it alone. */
-static int pick(const hour_file *h, size_t n, const tl_compact_opts *o, int64_t now_ms,
-                compact_part *p) {
-    bool closed = h[0].hour_us / 1000 + 3600 * 1000 + o->lateness_ms <= now_ms;
+/* Choose the inputs of one partition (h[0..n)); 0 files = leave it alone. */
+static int pick(const part_file *h, size_t n, const compact_layout *l, const tl_compact_opts *o,
+                int64_t now_ms, compact_part *p) {
+    bool closed = (h[0].start_us + l->span_us) / 1000 + o->lateness_ms <= now_ms;
     size_t nsmall = 0;
     for (size_t i = 0; i < n; i++)
         nsmall += h[i].f->size < o->target_file_size / 2;
@@ -72,8 +70,8 @@ static int pick(const hour_file *h, size_t n, const tl_compact_opts *o, int64_t 
         return 0;
     if (!(p->in = calloc(n, sizeof *p->in)))
         return -1;
-    p->hour_us = h[0].hour_us;
-    tl_ticks_partition_dir(p->hour_us, p->dir, sizeof p->dir);
+    p->start_us = h[0].start_us;
+    l->part_dir(p->start_us, p->dir, sizeof p->dir);
     for (size_t i = 0; i < n; i++) {
         const tl_lake_file *f = h[i].f;
         if (!all && f->size >= o->target_file_size / 2)
@@ -86,10 +84,11 @@ static int pick(const hour_file *h, size_t n, const tl_compact_opts *o, int64_t 
     return 0;
 }
 
-int tl_compact_plan(const tl_lake_snapshot *snap, const tl_compact_opts *o, int64_t now_ms,
-                    compact_part **out, size_t *nout, tl_err *err) {
+int tl_compact_plan(const tl_lake_snapshot *snap, const compact_layout *l,
+                    const tl_compact_opts *o, int64_t now_ms, compact_part **out, size_t *nout,
+                    tl_err *err) {
     size_t nf = tl_lake_snapshot_num_files(snap), nh = 0, np = 0;
-    hour_file *h = calloc(nf ? nf : 1, sizeof *h);
+    part_file *h = calloc(nf ? nf : 1, sizeof *h);
     compact_part *parts = calloc(nf ? nf : 1, sizeof *parts);
     *out = NULL;
     *nout = 0;
@@ -97,18 +96,18 @@ int tl_compact_plan(const tl_lake_snapshot *snap, const tl_compact_opts *o, int6
         goto nomem;
     for (size_t i = 0; i < nf; i++) {
         const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
-        int64_t hour;
-        if (tl_ticks_file_hour(f->partition_values, f->n_partition_values, &hour) != 0)
-            continue; /* not an hour partition: not ours to rearrange */
-        if (o->has_hour && hour != tl_hour_floor_us(o->hour_us))
+        int64_t start;
+        if (l->file_part(f, &start) != 0)
+            continue; /* not in a partition of the layout: not ours to rearrange */
+        if (o->has_hour && start != tl_compact_part_floor(l, o->hour_us))
             continue;
-        h[nh++] = (hour_file){hour, f};
+        h[nh++] = (part_file){start, f};
     }
-    qsort(h, nh, sizeof *h, by_hour_then_path);
+    qsort(h, nh, sizeof *h, by_part_then_path);
     for (size_t i = 0, j; i < nh; i = j) {
-        for (j = i + 1; j < nh && h[j].hour_us == h[i].hour_us;)
+        for (j = i + 1; j < nh && h[j].start_us == h[i].start_us;)
             j++;
-        if (pick(&h[i], j - i, o, now_ms, &parts[np]) != 0)
+        if (pick(&h[i], j - i, l, o, now_ms, &parts[np]) != 0)
             goto nomem;
         if (parts[np].n)
             np++;

@@ -22,7 +22,15 @@ typedef struct cols {
     col *v;
     size_t n, cap;
     int oom;
+    const char *const *no_minmax; /* NULL-terminated, or NULL */
 } cols;
+
+static bool listed(const char *const *names, const char *name) {
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
 
 static col_kind kind_of(const char *t) {
     if (!strcmp(t, "VARCHAR"))
@@ -52,7 +60,7 @@ static int on_schema_row(void *ud, int ncols, const char *const *v) {
     col *x = &c->v[c->n];
     x->name = strdup(v[0]);
     x->type = strdup(v[1]);
-    x->kind = x->type ? kind_of(x->type) : K_SKIP;
+    x->kind = x->type && x->name && !listed(c->no_minmax, x->name) ? kind_of(x->type) : K_SKIP;
     c->n++;
     if (!x->name || !x->type)
         return c->oom = 1;
@@ -161,10 +169,11 @@ static int on_stats_row(void *ud, int ncols, const char *const *v) {
     return 0;
 }
 
-int tl_compact_file_stats(tl_duck *d, const char *path, tl_buf *out, int64_t *rows, tl_err *err) {
+int tl_compact_file_stats(tl_duck *d, const char *path, const char *const *no_minmax, tl_buf *out,
+                          int64_t *rows, tl_err *err) {
     size_t cap = strlen(path) * 2 + 1;
     char *qp = malloc(cap);
-    cols c = {0};
+    cols c = {.no_minmax = no_minmax};
     tl_buf q = TL_BUF_INIT;
     int rc = 0;
     if (!qp || tl_duck_quote(path, qp, cap) ||

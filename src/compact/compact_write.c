@@ -1,10 +1,12 @@
-/* compact_write — the DuckDB side of a rewrite: read the inputs, sort by
- * (symbol, ts), write zstd Parquet files of about the target size.
+/* compact_write — the DuckDB side of a rewrite: read the inputs, sort them
+ * in the table's order ((symbol, ts) for ticks), write zstd Parquet files
+ * of about the target size.
  *
  * DuckDB only keeps ORDER BY across one output file (with FILE_SIZE_BYTES
  * or ROW_GROUPS_PER_FILE it writes files in parallel and interleaves row
  * groups), so several outputs are written as several COPYs over disjoint
- * symbol ranges, chosen from per-symbol row counts to balance the files. */
+ * ranges of the layout's split column (symbol for ticks), chosen from
+ * per-value row counts to balance the files. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <math.h>
@@ -15,7 +17,7 @@
 #include "compact/compact_int.h"
 
 typedef struct sym_count {
-    char *symbol; /* NULL for NULL */
+    char *symbol; /* a value of the split column; NULL for NULL */
     int64_t rows;
 } sym_count;
 
@@ -52,35 +54,35 @@ static void sym_list_free(sym_list *l) {
 }
 
 /* One COPY of the rows matching `where` (or all) into path. */
-static int copy_sorted(tl_duck *d, const char *inputs_sql, const char *head, const char *where,
-                       const char *path, tl_err *err) {
+static int copy_sorted(tl_duck *d, const compact_layout *l, const char *inputs_sql,
+                       const char *head, const char *where, const char *path, tl_err *err) {
     char qp[4096];
     if (tl_duck_quote(path, qp, sizeof qp))
         return tl_err_set(err, TL_ERR_INVALID, "compact: output path too long: %s", path);
     tl_buf sql = TL_BUF_INIT;
     int rc = tl_buf_printf(&sql,
                            "COPY (SELECT * FROM (%s%sSELECT * FROM read_parquet(%s, "
-                           "hive_partitioning=false, union_by_name=true))%s%s ORDER BY symbol, ts) "
+                           "hive_partitioning=false, union_by_name=true))%s%s ORDER BY %s) "
                            "TO '%s' (FORMAT parquet, COMPRESSION zstd)",
                            head ? head : "", head ? " UNION ALL BY NAME " : "", inputs_sql,
-                           where ? " WHERE " : "", where ? where : "", qp)
+                           where ? " WHERE " : "", where ? where : "", l->order_by, qp)
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
                  : tl_duck_exec(d, sql.data, err);
     tl_buf_free(&sql);
     return rc;
 }
 
-/* "symbol >= 'A'" style bound; NULL symbols sort first, into range 0. */
-static int range_where(tl_buf *w, const char *lo, const char *hi) {
+/* "symbol >= 'A'" style bound on column c; NULLs sort first, into range 0. */
+static int range_where(tl_buf *w, const char *c, const char *lo, const char *hi) {
     char ql[1024], qh[1024];
     tl_buf_reset(w);
     if ((lo && tl_duck_quote(lo, ql, sizeof ql)) || (hi && tl_duck_quote(hi, qh, sizeof qh)))
         return -1;
     if (!lo)
-        return tl_buf_printf(w, "(symbol IS NULL OR symbol < '%s')", qh);
+        return tl_buf_printf(w, "(%s IS NULL OR %s < '%s')", c, c, qh);
     if (!hi)
-        return tl_buf_printf(w, "symbol >= '%s'", ql);
-    return tl_buf_printf(w, "symbol >= '%s' AND symbol < '%s'", ql, qh);
+        return tl_buf_printf(w, "%s >= '%s'", c, ql);
+    return tl_buf_printf(w, "%s >= '%s' AND %s < '%s'", c, ql, c, qh);
 }
 
 /* Symbols at which a new output starts: bounds[0..*nb), at most nfiles-1. */
@@ -97,9 +99,9 @@ static void choose_bounds(const sym_list *l, size_t nfiles, const char **bounds,
     }
 }
 
-int tl_compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head, int64_t in_bytes,
-                            int64_t target, const char *tmpdir, char ***out_paths, size_t *nout,
-                            tl_err *err) {
+int tl_compact_write_sorted(tl_duck *d, const compact_layout *l, const char *inputs_sql,
+                            const char *head, int64_t in_bytes, int64_t target, const char *tmpdir,
+                            char ***out_paths, size_t *nout, tl_err *err) {
     *out_paths = NULL;
     *nout = 0;
     size_t nfiles = (size_t)llround((double)in_bytes / (double)(target > 0 ? target : 1));
@@ -113,9 +115,9 @@ int tl_compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head
     int rc = 0;
     if (nfiles > 1) {
         if (tl_buf_printf(&q,
-                          "SELECT symbol, count(*) FROM read_parquet(%s, hive_partitioning=false, "
-                          "union_by_name=true) GROUP BY symbol ORDER BY symbol NULLS FIRST",
-                          inputs_sql)) {
+                          "SELECT %s, count(*) FROM read_parquet(%s, hive_partitioning=false, "
+                          "union_by_name=true) GROUP BY 1 ORDER BY 1 NULLS FIRST",
+                          l->split_col, inputs_sql)) {
             rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -141,12 +143,13 @@ int tl_compact_write_sorted(tl_duck *d, const char *inputs_sql, const char *head
             rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
             goto out;
         }
-        if (nb && range_where(&w, lo, hi) != 0) {
-            rc = tl_err_set(err, TL_ERR_INVALID, "compact: symbol too long for a range bound");
+        if (nb && range_where(&w, l->split_col, lo, hi) != 0) {
+            rc = tl_err_set(err, TL_ERR_INVALID, "compact: %s too long for a range bound",
+                            l->split_col);
             goto out;
         }
         *nout = k + 1;
-        if ((rc = copy_sorted(d, inputs_sql, head, nb ? w.data : NULL, paths[k], err)) != 0)
+        if ((rc = copy_sorted(d, l, inputs_sql, head, nb ? w.data : NULL, paths[k], err)) != 0)
             goto out;
     }
 out:

@@ -36,20 +36,31 @@ static int compact_job(void *ud, tl_sched_run *run, tl_err *err) {
         .lateness_ms = cfg->allowed_lateness_ms,
         .cancel = run->cancel,
     };
-    tl_compact_stats st = {0};
+    tl_compact_stats per[TL_COMPACT_NTABLES], st = {0};
     char *out = run->out;
     size_t cap = sizeof run->out;
-    int rc = tl_compact_run(c->o.store, &o, &st, err);
+    int rc = tl_compact_lake(c->o.store, &o, per, err);
+    for (size_t i = 0; i < TL_COMPACT_NTABLES; i++) { /* the run's figures: both tables */
+        st.partitions += per[i].partitions;
+        st.files_before += per[i].files_before;
+        st.files_after += per[i].files_after;
+        st.rows += per[i].rows;
+        st.conflicts += per[i].conflicts;
+    }
     /* what was committed counts, also when a later partition failed */
     run->sum.files_in = (int64_t)st.files_before;
     run->sum.files_out = (int64_t)st.files_after;
     run->sum.rows = st.rows;
+    char dead[96] = "";
+    if (per[1].partitions)
+        snprintf(dead, sizeof dead, " (dead letters: %zu -> %zu files)", per[1].files_before,
+                 per[1].files_after);
     if (rc == 0 && st.partitions == 0)
         snprintf(out, cap, "nothing to compact");
     else if (rc == 0)
-        snprintf(out, cap, "%zu partition%s: %zu -> %zu files, %lld rows, %zu conflicts retried",
+        snprintf(out, cap, "%zu partition%s: %zu -> %zu files, %lld rows, %zu conflicts retried%s",
                  st.partitions, st.partitions == 1 ? "" : "s", st.files_before, st.files_after,
-                 (long long)st.rows, st.conflicts);
+                 (long long)st.rows, st.conflicts, dead);
     return rc;
 }
 

@@ -2,7 +2,7 @@
  *
  *   compact ──► models        vacuum
  *
- * compact   tl_compact_run on the ticks table (compact.min_files,
+ * compact   tl_compact_lake: the ticks, then the deadletter table (compact.min_files,
  *           compact.target_file_size, stream.allowed_lateness)
  * models    tl_models_run of models.project into models.warehouse, after
  *           compact: when both are due, models read the compacted lake,

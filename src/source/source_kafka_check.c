@@ -279,7 +279,9 @@ static int load_window(tl_topic_check *tc, int64_t from, int64_t last, tl_err *e
     tl_buf_reset(&files);
     tl_buf_reset(&sql);
     snprintf(prefix, sizeof prefix, "dl-%s-", src);
-    n = window_files(tc, tc->dead, TL_DEADLETTER_TABLE, prefix, false, from, last, &files, err);
+    /* dead letters are compacted too (by day): their outputs say in their
+     * statistics which partitions and offsets they hold, as ticks' do */
+    n = window_files(tc, tc->dead, TL_DEADLETTER_TABLE, prefix, true, from, last, &files, err);
     if (n < 0) {
         rc = err->code;
         goto out;

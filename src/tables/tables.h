@@ -98,6 +98,11 @@ void tl_ticks_file_name(const char *src, int64_t hour_us, int64_t first, int64_t
                         const char *attempt, char *out, size_t cap);
 void tl_deadletter_file_name(const char *src, const char *date, int64_t first, int64_t last,
                              const char *attempt, char *out, size_t cap);
+/* The UTC day (µs at its start) of a dead-letter file from its partition
+ * value date=YYYY-MM-DD; 0 ok, -1 if absent/bad. */
+int tl_deadletter_file_day(const tl_lake_kv *pv, size_t n, int64_t *day_us);
+/* "date=2026-11-24" for the day starting at day_us. */
+void tl_deadletter_partition_dir(int64_t day_us, char *out, size_t cap);
 
 /* Delta per-file statistics (numRecords, minValues, maxValues, nullCount)
  * of rows, as a JSON object appended to out. 0 ok, -1 out of memory. */

@@ -37,7 +37,8 @@ typedef struct fixture {
     char root[128];
     tl_store *s;
     tl_duck *d;
-    int64_t seq; /* unique seq per written tick */
+    int64_t seq;       /* unique seq per written tick */
+    int64_t dl_offset; /* last offset of a written dead letter */
 } fixture;
 
 static int setup(void **state) {
@@ -101,14 +102,21 @@ static int grab(void *ud, int ncols, const char *const *v) {
     return 0;
 }
 
-/* Run sql over the live files of the snapshot as view t (with the file's
- * row number, to check order); the rendered rows are returned. */
-static char *query_live(fixture *fx, const char *select) {
-    tl_lake_snapshot *snap = load(fx);
+static tl_lake_snapshot *load_table(fixture *fx, const char *table) {
+    tl_err err = {0};
+    tl_lake_snapshot *snap;
+    assert_int_equal(tl_lake_snapshot_load(fx->s, table, &snap, &err), 0);
+    return snap;
+}
+
+/* Run sql over the live files of the table's snapshot as view t (with the
+ * file's row number, to check order); the rendered rows are returned. */
+static char *query_table(fixture *fx, const char *table, const char *select) {
+    tl_lake_snapshot *snap = load_table(fx, table);
     tl_buf sql = TL_BUF_INIT, out = TL_BUF_INIT;
     tl_buf_puts(&sql, "CREATE OR REPLACE VIEW t AS SELECT * FROM read_parquet([");
     for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++)
-        tl_buf_printf(&sql, "%s'%s/ticks/%s'", i ? "," : "", fx->root,
+        tl_buf_printf(&sql, "%s'%s/%s/%s'", i ? "," : "", fx->root, table,
                       tl_lake_snapshot_file(snap, i)->path);
     tl_buf_puts(&sql, "], hive_partitioning=false, filename=true, file_row_number=true)");
     tl_lake_snapshot_free(snap);
@@ -119,6 +127,10 @@ static char *query_live(fixture *fx, const char *select) {
         fail_msg("%s", err.msg);
     tl_buf_free(&sql);
     return out.data ? out.data : strdup("");
+}
+
+static char *query_live(fixture *fx, const char *select) {
+    return query_table(fx, TL_TICKS_TABLE, select);
 }
 
 #define AGG                                                                                        \
@@ -473,6 +485,165 @@ static void test_vacuum_rules(void **state) {
     tl_buf_free(&log);
 }
 
+/* ---- the dead-letter table ------------------------------------------------- */
+
+/* 2026-11-24T00:00:00Z, the day of H10 */
+#define DAY_US (24 * HOUR_US)
+#define D24 (H10 - 10 * HOUR_US)
+
+static void write_dead(fixture *fx, int64_t day_us, int n) {
+    tl_err err = {0};
+    if (tl_test_commit_dead(fx->s, fx->d, fx->root, day_us, n, &fx->dl_offset, &err) < 0)
+        fail_msg("writing a dead-letter file: %s", err.msg);
+}
+
+/* Live dead-letter files of the day. */
+static size_t dead_files_in(fixture *fx, int64_t day_us) {
+    tl_lake_snapshot *snap = load_table(fx, TL_DEADLETTER_TABLE);
+    size_t n = 0;
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++) {
+        const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
+        int64_t d;
+        n += tl_deadletter_file_day(f->partition_values, f->n_partition_values, &d) == 0 &&
+             d == day_us;
+    }
+    tl_lake_snapshot_free(snap);
+    return n;
+}
+
+/* Every dead letter, every column (the partition's date from the file's
+ * folder: the view reads it so). */
+#define DEAD_ROWS                                                                                  \
+    "SELECT reason, message, raw, raw_base64, source, src_partition, src_offset, received_ts, "   \
+    "regexp_extract(filename, 'date=([0-9-]+)/', 1) AS date FROM t "                               \
+    "ORDER BY source, src_partition, src_offset"
+/* Rows out of (source, src_partition, src_offset) order inside any file
+ * of the 24th. */
+#define DEAD_UNSORTED                                                                              \
+    "SELECT count(*) FROM (SELECT source AS s, src_offset AS o, lag(source) OVER w AS ps, "       \
+    "lag(src_offset) OVER w AS po FROM t WHERE filename LIKE '%/date=2026-11-24/%' "              \
+    "WINDOW w AS (PARTITION BY filename ORDER BY file_row_number)) "                               \
+    "WHERE ps IS NOT NULL AND (s < ps OR (s = ps AND o < po))"
+
+/* Dead letters are compacted by day like ticks by hour: an open day waits
+ * for min_files small files, a closed one with more than one file is
+ * merged, re-runs are no-ops; every row (each column, the raw bytes and
+ * the date included) is kept once, sorted by (source, src_partition,
+ * src_offset); the outputs' statistics give the offsets and leave the
+ * free-text columns out. tl_compact_lake does both tables, ticks first. */
+static void test_deadletter_compacted(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    assert_int_equal(tl_table_create(fx->s, &tl_deadletter_table, &err), 0);
+    for (int i = 0; i < 3; i++)
+        write_dead(fx, D24, 40);
+    write_dead(fx, D24 + DAY_US, 40);
+    for (int i = 0; i < 2; i++)
+        write_file(fx, H10, 30);
+    char *unsorted = query_table(fx, TL_DEADLETTER_TABLE, DEAD_UNSORTED);
+    assert_string_not_equal(unsorted, "0\n"); /* the inputs really are unsorted */
+    free(unsorted);
+
+    /* noon of the 24th: that day is open, and 3 files are fewer than 4 */
+    tl_compact_opts o = opts(D24 / 1000 + 12 * 3600 * 1000);
+    o.min_files = 4;
+    o.dry_run = true;
+    tl_compact_stats st[TL_COMPACT_NTABLES];
+    assert_int_equal(tl_compact_lake(fx->s, &o, st, &err), 0);
+    assert_int_equal(st[1].partitions, 0);
+    write_dead(fx, D24, 40);
+    assert_int_equal(tl_compact_lake(fx->s, &o, st, &err), 0);
+    assert_int_equal(st[1].partitions, 1);
+    assert_int_equal(st[1].files_before, 4);
+    assert_int_equal(st[1].rows, 160);
+    assert_int_equal(dead_files_in(fx, D24), 4); /* a dry run changes nothing */
+    /* --partition names an hour of ticks: the dead letters are left alone */
+    o.has_hour = true;
+    o.hour_us = H10;
+    assert_int_equal(tl_compact_lake(fx->s, &o, st, &err), 0);
+    assert_int_equal(st[1].partitions, 0);
+    o.has_hour = false;
+
+    char *before = query_table(fx, TL_DEADLETTER_TABLE, DEAD_ROWS);
+    o.dry_run = false;
+    assert_int_equal(tl_compact_lake(fx->s, &o, st, &err), 0);
+    assert_int_equal(st[0].partitions, 1); /* ticks first: hour 10 is closed at noon */
+    assert_int_equal(st[1].partitions, 1);
+    assert_int_equal(st[1].files_after, 1);
+    assert_int_equal(st[1].rows, 160);
+    assert_int_equal(dead_files_in(fx, D24), 1);
+    assert_int_equal(dead_files_in(fx, D24 + DAY_US), 1);
+    tl_lake_snapshot *snap = load_table(fx, TL_DEADLETTER_TABLE);
+    const tl_lake_file *out = NULL;
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++)
+        if (strstr(tl_lake_snapshot_file(snap, i)->path, "date=2026-11-24/part-compact-"))
+            out = tl_lake_snapshot_file(snap, i);
+    assert_non_null(out);
+    assert_false(out->data_change);
+    assert_non_null(strstr(out->stats, "\"numRecords\":160,"));
+    assert_non_null(strstr(out->stats, "\"src_offset\":1,"));   /* the min */
+    assert_non_null(strstr(out->stats, "\"src_offset\":200,")); /* the max */
+    assert_non_null(strstr(out->stats, "\"source\":\"src-a\""));
+    assert_non_null(strstr(out->stats, "\"received_ts\":\"2026-11-24T"));
+    /* no min/max of free text (a 5000-byte raw message, braces, quotes) */
+    assert_null(strstr(out->stats, "\"raw\":\""));
+    assert_null(strstr(out->stats, "\"message\":\""));
+    assert_null(strstr(out->stats, "\"raw_base64\":\""));
+    assert_int_equal(tl_lake_snapshot_num_tombstones(snap), 4);
+    tl_lake_snapshot_free(snap);
+    char *after = query_table(fx, TL_DEADLETTER_TABLE, DEAD_ROWS);
+    assert_string_equal(before, after);
+    unsorted = query_table(fx, TL_DEADLETTER_TABLE, DEAD_UNSORTED);
+    assert_string_equal(unsorted, "0\n");
+    free(unsorted);
+
+    /* a late file into the 25th; on the 26th both days are closed: the
+     * 25th (two files) is merged, the 24th (one compaction's output) and
+     * the ticks' hour 10 (likewise) are left alone */
+    write_dead(fx, D24 + DAY_US, 3);
+    free(before);
+    before = query_table(fx, TL_DEADLETTER_TABLE, DEAD_ROWS);
+    o = opts((D24 + 2 * DAY_US) / 1000 + 3600 * 1000);
+    assert_int_equal(tl_compact_lake(fx->s, &o, st, &err), 0);
+    assert_int_equal(st[0].partitions, 0);
+    assert_int_equal(st[1].partitions, 1);
+    assert_int_equal(st[1].files_before, 2);
+    assert_int_equal(st[1].rows, 43);
+    assert_int_equal(dead_files_in(fx, D24), 1);
+    assert_int_equal(dead_files_in(fx, D24 + DAY_US), 1);
+    free(after);
+    after = query_table(fx, TL_DEADLETTER_TABLE, DEAD_ROWS);
+    assert_string_equal(before, after);
+    char *n = query_table(fx, TL_DEADLETTER_TABLE,
+                          "SELECT count(*), count(DISTINCT (source, src_offset)) FROM t");
+    assert_string_equal(n, "203|203\n");
+    free(n);
+    /* re-running is a no-op */
+    assert_int_equal(tl_compact_lake(fx->s, &o, st, &err), 0);
+    assert_int_equal(st[0].partitions + st[1].partitions, 0);
+    free(before);
+    free(after);
+}
+
+/* A table compaction does not know is refused; one not created yet (a
+ * lake from before dead letters existed) has nothing to compact. */
+static void test_compact_tables(void **state) {
+    fixture *fx = *state;
+    tl_compact_opts o = opts(CLOSED);
+    o.table = "quotes";
+    tl_compact_stats st, per[TL_COMPACT_NTABLES];
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), TL_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "quotes"));
+    for (int i = 0; i < 3; i++)
+        write_file(fx, H10, 10);
+    err = (tl_err){0};
+    assert_int_equal(tl_compact_lake(fx->s, &o, per, &err), 0);
+    assert_int_equal(per[0].partitions, 1);
+    assert_int_equal(per[1].partitions, 0);
+    assert_int_equal(per[1].version, -1);
+}
+
 static void test_parse_partition(void **state) {
     (void)state;
     int64_t h;
@@ -500,6 +671,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_cancel_leaves_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflict_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vacuum_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deadletter_compacted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_tables, setup, teardown),
         cmocka_unit_test(test_parse_partition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
-/* A ticks table with small files for the tests of what maintains it
- * (compaction, the scheduler's jobs): one committed Parquet file of n
- * ticks per call, written with the duck module as the stream does.
- * Header-only, like tl_test.h. */
+/* A ticks table and a dead-letter table with small files for the tests of
+ * what maintains them (compaction, the scheduler's jobs): one committed
+ * Parquet file of n rows per call, written with the duck module as the
+ * stream does. Header-only, like tl_test.h. */
 #ifndef TL_TESTS_TL_TEST_LAKE_H
 #define TL_TESTS_TL_TEST_LAKE_H
 
@@ -78,6 +78,76 @@ static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *
     tl_lake_tx_destroy(tx);
     tl_buf_free(&stats);
     free(rows);
+    return rc == 0 ? v : -1;
+}
+
+/* Commit one file of n dead letters into the dead-letter table's day
+ * starting at day_us (partition date=YYYY-MM-DD; the table must exist):
+ * offsets *offset + 1 .. + n written in descending order, sources "src-a"
+ * and "src-b" alternating, received times spread over the day; messages and
+ * raw bytes hold quotes, braces and a newline, and every 7th raw text is
+ * long (5000 bytes), as malformed input is. Statistics as the stream
+ * writes them: numRecords only. The commit's version, or -1 with err set. */
+static inline int64_t tl_test_commit_dead(tl_store *s, tl_duck *d, const char *root,
+                                          int64_t day_us, int n, int64_t *offset, tl_err *err) {
+    int64_t first = *offset + 1;
+    *offset += n;
+    char dir[64], rel[256], key[300], local[512];
+    tl_deadletter_partition_dir(day_us, dir, sizeof dir);
+    const char *date = dir + 5; /* past "date=" */
+    snprintf(rel, sizeof rel, "%s/dl-test-%" PRId64 "-%" PRId64 ".zstd.parquet", dir, first,
+             *offset);
+    snprintf(key, sizeof key, "deadletter/%s", rel);
+    snprintf(local, sizeof local, "%s/tmp-dl-%" PRId64 ".parquet", root, first);
+    tl_buf sql = TL_BUF_INIT, stats = TL_BUF_INIT;
+    tl_buf_printf(&sql,
+                  "COPY (SELECT CASE i %% 3 WHEN 0 THEN 'not_json' WHEN 1 THEN 'bad_price' "
+                  "ELSE 'missing_field:ts' END AS reason, "
+                  "'record ' || i || ': \"}{ at byte ' || (i %% 17) AS message, "
+                  "CASE WHEN i %% 7 = 0 THEN repeat('x', 5000) ELSE "
+                  "'{\"symbol\": \"}' || i || chr(10) END AS raw, "
+                  "to_base64(encode(raw)) AS raw_base64, "
+                  "CASE WHEN i %% 2 = 0 THEN 'src-a' ELSE 'src-b' END AS source, "
+                  "-1::INTEGER AS src_partition, i::BIGINT AS src_offset, "
+                  "make_timestamp(%" PRId64 "::BIGINT + (i * 7919 %% 86400) * 1000000)::"
+                  "TIMESTAMPTZ AS received_ts "
+                  "FROM range(%" PRId64 ", %" PRId64 ") t(i) ORDER BY i DESC) "
+                  "TO '%s' (FORMAT parquet, COMPRESSION zstd)",
+                  day_us, first, *offset + 1, local);
+    tl_buf_printf(&stats, "{\"numRecords\":%d}", n);
+    int64_t v = -1;
+    tl_lake_tx *tx = NULL;
+    tl_lake_snapshot *snap = NULL;
+    tl_store_entry e = {0};
+    int rc = tl_duck_exec(d, "SET TimeZone = 'UTC'", err);
+    if (rc == 0)
+        rc = tl_duck_exec(d, sql.data, err);
+    if (rc == 0)
+        rc = tl_store_put_file(s, key, local, err);
+    unlink(local);
+    if (rc == 0)
+        rc = tl_store_head(s, key, &e, err);
+    tl_lake_kv pv[1] = {{tl_deadletter_table.parts[0].name, date}};
+    tl_lake_file f = {.path = rel,
+                      .partition_values = pv,
+                      .n_partition_values = 1,
+                      .size = e.size,
+                      .modification_time = tl_now_us() / 1000,
+                      .data_change = true,
+                      .stats = stats.data};
+    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", err)))
+        rc = -1;
+    if (rc == 0)
+        rc = tl_lake_tx_add(tx, &f, err);
+    if (rc == 0)
+        rc = tl_lake_snapshot_load(s, TL_DEADLETTER_TABLE, &snap, err);
+    if (rc == 0)
+        rc = tl_lake_commit(s, TL_DEADLETTER_TABLE, tx, tl_lake_snapshot_version(snap), &v, err);
+    free(e.key);
+    tl_lake_snapshot_free(snap);
+    tl_lake_tx_destroy(tx);
+    tl_buf_free(&sql);
+    tl_buf_free(&stats);
     return rc == 0 ? v : -1;
 }
 
