@@ -86,6 +86,8 @@ struct tl_tick_parser {
     tl_unknown_mode unknown;
     yajl_handle h;       /* to find where an unknown field's value starts and ends */
     const char *buf;     /* the message */
+    size_t len;          /* its length */
+    bool finishing;      /* in yajl_complete_parse: yajl then counts bytes of its own " " */
     bool xany;           /* this message has extra values or kept fields */
     int xpending;        /* X_NONE, X_UNKNOWN or the extra column of the key just read */
     int xlist;           /* the list column whose array is open, or X_NONE */
@@ -491,7 +493,13 @@ static bool json_space(char c) {
 /* The kept unknown field's value ends where yajl stands: its text as sent
  * (numbers keep their digits, strings their escapes). */
 static int keep_raw(tl_tick_parser *p) {
-    size_t end = yajl_get_bytes_consumed(p->h), at = p->xstart;
+    /* A number that ends the message arrives during yajl_complete_parse,
+     * which parses a " " of its own: its bytes consumed are not ours, and
+     * the value runs to the end of the message (which cannot be valid JSON:
+     * not_json follows, but the bytes must not be read past). */
+    size_t end = p->finishing ? p->len : yajl_get_bytes_consumed(p->h), at = p->xstart;
+    if (at > end)
+        at = end;
     while (at < end && (json_space(p->buf[at]) || p->buf[at] == ':'))
         at++;
     if (!tl_utf8_valid(p->buf + at, end - at))
@@ -843,6 +851,8 @@ int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out,
     yajl_handle h = yajl_alloc(&p->callbacks, &p->alloc, p);
     p->h = h;
     p->buf = buf;
+    p->len = len;
+    p->finishing = false;
     if (!h) {
         fail(p, TL_TICK_TOO_LARGE, F_NONE, "out of memory parsing a %zu-byte message", len);
         return -1;
@@ -851,8 +861,10 @@ int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out,
     yajl_status st = yajl_parse(h, (const unsigned char *)buf, len);
     if (st != yajl_status_ok)
         at = yajl_get_bytes_consumed(h);
-    else
+    else {
+        p->finishing = true;
         st = yajl_complete_parse(h);
+    }
     if (st != yajl_status_ok || p->top == TOP_NONE) {
         fail_not_json(p, h, buf, len, at);
         return -1;
