@@ -2,7 +2,11 @@
  *
  * Parses the same few hundred distinct ~120-byte tick messages (generated
  * here, deterministically) N times each way and prints msgs/s and ns/msg:
- *   tl_tick_parse      yajl callbacks + exact decimals + validation (ours)
+ *   tl_tick_parse      the parser as the stream runs it: the tick-specialised
+ *                      fast path (tick/tick_fast.c), yajl for what it declines
+ *   tl_tick_parse/yajl the same parser with the fast path off: yajl callbacks +
+ *                      exact decimals + validation for every message
+ *   tick_fast alone    tl_tick_fast_parse on its own (no parser state reset)
  *   yajl bare          yajl callback parse with no-op callbacks, a fresh
  *                      handle per message from malloc: the floor for yajl
  *   json-c + fields    json_tokener_parse_ex with a reused tokener, then the
@@ -14,6 +18,7 @@
  * Usage: bench_json [N]   (N messages per run, default 3000000)
  * TL_BENCH_EXTRA=1 sets the parser up with extra columns (schema.extra_columns). */
 #include "tick/tick.h"
+#include "tick/tick_fast.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +113,16 @@ static long run_tick(void *ctx, const msgs *m, long n) {
     for (long i = 0; i < n; i++) {
         int k = (int)(i % DISTINCT);
         ok += tl_tick_parse(p, m->text[k], m->len[k], &t, &e) == 0;
+    }
+    return ok;
+}
+
+static long run_fast(void *ctx, const msgs *m, long n) {
+    tl_tick t;
+    long ok = 0;
+    for (long i = 0; i < n; i++) {
+        int k = (int)(i % DISTINCT);
+        ok += tl_tick_fast_parse(m->text[k], m->len[k], TL_TS_UNIT_MS, &t);
     }
     return ok;
 }
@@ -218,7 +233,11 @@ int main(int argc, char **argv) {
     if (p && extra && *extra == '1')
         tl_tick_parser_set_extra(p, xnames, xtypes, 2, TL_UNKNOWN_KEEP);
     report("tl_tick_parse", run_tick, p, &m, n);
+    if (p)
+        tl_tick_parser_set_fast(p, false);
+    report("tl_tick_parse/yajl", run_tick, p, &m, n);
     tl_tick_parser_destroy(p);
+    report("tick_fast alone", run_fast, NULL, &m, n);
     report("yajl bare", run_yajl_bare, NULL, &m, n);
 #ifdef TL_BENCH_JSONC
     json_tokener *tok = json_tokener_new();

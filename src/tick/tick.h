@@ -143,6 +143,10 @@ typedef struct tl_tick_parser tl_tick_parser;
 
 tl_tick_parser *tl_tick_parser_new(tl_ts_unit epoch_unit, size_t max_bytes);
 void tl_tick_parser_destroy(tl_tick_parser *p);
+/* Whether tl_tick_parse tries the fast path (tick/tick_fast.h) before yajl:
+ * on by default. Outcomes are the same either way; off is for the
+ * differential fuzz target, the tests that run both paths and benchmarks. */
+void tl_tick_parser_set_fast(tl_tick_parser *p, bool on);
 /* 0 and *out filled, or -1 and *err filled. Never reads past buf+len. */
 int tl_tick_parse(tl_tick_parser *p, const char *buf, size_t len, tl_tick *out, tl_tick_error *err);
 

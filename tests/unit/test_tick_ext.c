@@ -184,6 +184,21 @@ static void test_kept_number_at_the_cut(void **state) {
     tl_tick_parser_destroy(p);
 }
 
+/* A plain tick after one with kept fields carries no ext of its own (the
+ * plain one takes the fast path, which must leave the parser as clean as
+ * the yajl path does). */
+static void test_plain_after_kept(void **state) {
+    (void)state;
+    tl_tick_parser *p = parser(TL_UNKNOWN_KEEP);
+    tl_tick_error err;
+    tl_tick_ext *x = parse(p, "{" BASE ",\"mystery\":[1],\"venue\":\"X\"}", 0, &err);
+    assert_non_null(x);
+    free(x);
+    assert_null(parse(p, "{" BASE "}", 0, &err));
+    assert_int_equal(tl_tick_parser_dropped(p), 0);
+    tl_tick_parser_destroy(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_tick_has_no_ext),
@@ -194,6 +209,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_dead_lettered),
         cmocka_unit_test(test_default_ignores),
         cmocka_unit_test(test_kept_number_at_the_cut),
+        cmocka_unit_test(test_plain_after_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
