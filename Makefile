@@ -7,6 +7,8 @@
 #                   compact and vacuum at chosen moments, a full disk; 20 kills each
 #                   (CHAOS_KILLS=N, CHAOS_SEED=N); `make test` runs it with 4
 #   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make tsan       the unit tests of threaded code (TSAN_TESTS, a ctest -R regex)
+#                   under ThreadSanitizer, in build-tsan/
 #   make valgrind   unit tests under valgrind (leak check)
 #   make fuzz       build libFuzzer targets with clang (build-fuzz/)
 #   make fuzz-smoke build them and run each fuzz/fuzz_<t>.c ~30 s (FUZZ_SECONDS) from
@@ -17,7 +19,7 @@ BUILD ?= build
 CTEST_ARGS ?=
 
 .PHONY: all deps build test unit integration up asan valgrind fuzz bench clean chaos
-.PHONY: fuzz-smoke
+.PHONY: fuzz-smoke tsan
 FUZZ_SECONDS ?= 30
 all: build
 
@@ -55,6 +57,16 @@ chaos: build
 asan:
 	$(MAKE) test BUILD=build-asan CMAKE_ARGS="-DTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug"
 
+# Only what TSAN_TESTS names is built: the rest has no threads of its own.
+# DuckDB and librdkafka are not instrumented; tests/tsan.supp names the
+# races TSan cannot see the synchronisation of inside them.
+TSAN_TESTS ?= unit/test_stream_parallel|unit/test_stream_run
+tsan: deps
+	cmake -S . -B build-tsan -DTL_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target $$(echo '$(TSAN_TESTS)' | tr '|' '\n' | sed 's,^unit/,,' | tr '\n' ' ')
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --output-on-failure -R '$(TSAN_TESTS)'
+
 valgrind: build
 	cd $(BUILD) && ctest --output-on-failure -L unit -T memcheck --overwrite MemoryCheckCommand=$$(command -v valgrind) \
 	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=99 --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
@@ -82,4 +94,4 @@ bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target $$(cd bench && ls bench_*.c 2>/dev/null | sed 's/\.c$$//' | tr '\n' ' ')
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan

@@ -70,6 +70,11 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.max_buffered_rows", "max-buffered-rows", 0, TL_CT_INT, "1000000", F(max_buffered_rows),
      TL_CG_STREAM, "cap on rows buffered across all hour partitions; the oldest flush first", NULL,
      true},
+    {"stream.parse_threads", "parse-threads", 0, TL_CT_INT, "0", F(parse_threads),
+     TL_CG_STREAM | TL_CG_UP,
+     "threads that parse and validate messages (0 = the cores available; 1 = the stream's own "
+     "thread); order, dedupe and commits stay on one thread, in source order",
+     NULL, false},
 
     {"stream.assign_all", "assign-all", 0, TL_CT_BOOL, "false", F(assign_all), TL_CG_STREAM,
      "read every partition directly instead of joining the group (no rebalance wait; one "

@@ -49,6 +49,14 @@ static int open_config(duckdb_config *cfg, int read_only, tl_err *err) {
      * at once instead of trying to download. */
     if (duckdb_set_config(*cfg, "autoinstall_known_extensions", "false") == DuckDBError)
         return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot disable extension autoinstall");
+#ifdef TL_TSAN
+    /* The ThreadSanitizer build (make tsan): DuckDB is not instrumented, so
+     * TSan cannot see the hand-offs between its worker threads (which call
+     * our table functions and read our rows); with one thread every query
+     * runs on the thread that made it, where our own locks are seen. */
+    if (duckdb_set_config(*cfg, "threads", "1") == DuckDBError)
+        return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set threads");
+#endif
     if (read_only && duckdb_set_config(*cfg, "access_mode", "READ_ONLY") == DuckDBError)
         return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set read-only access mode");
     return 0;

@@ -70,6 +70,7 @@ static int setup_parser(tl_stream *s, tl_err *err) {
         s->xnames[n] = t->cols[i].name;
         s->xtypes[n++] = ext_type(t->cols[i].type);
     }
+    s->nx = n;
     s->ext_on = n > 0 || s->opts.unknown_fields != TL_UNKNOWN_IGNORE;
     if (s->ext_on)
         tl_tick_parser_set_extra(s->parser, s->xnames, s->xtypes, n, s->opts.unknown_fields);
@@ -141,6 +142,7 @@ int tl_stream_opts_from_config(tl_stream_opts *o, const tl_config *cfg) {
     o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
     o->max_buffered_rows = cfg->max_buffered_rows;
     o->extra_columns = cfg->extra_columns;
+    o->parse_threads = cfg->parse_threads > 0 ? (int)cfg->parse_threads : tl_stream_cores();
     const char *u = cfg->unknown_fields ? cfg->unknown_fields : "keep";
     o->unknown_fields = strcmp(u, "drop") == 0         ? TL_UNKNOWN_DROP
                         : strcmp(u, "deadletter") == 0 ? TL_UNKNOWN_DEADLETTER
@@ -476,8 +478,10 @@ static int reject(tl_stream *s, tl_part *p, int32_t partition, int64_t offset, i
     return dead_push(s, partition, offset, code, msg, data, len);
 }
 
-int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,
-                     tl_err *err) {
+/* Where partition stands before a message of it is parsed: 1 when the
+ * lake already holds offset (skipped, counted), 0 to go on, <0 on error. */
+static int ingest_begin(tl_stream *s, int32_t partition, int64_t offset, tl_part **out,
+                        tl_err *err) {
     if (s->failed)
         return tl_stream_failed_err(s, err);
     tl_part *p = tl_stream_part(s, partition);
@@ -488,25 +492,50 @@ int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char
     p->last_msg_ms = s->batch_now_ms;
     if (offset <= p->in_lake) {
         s->c.skipped++;
-        return 0;
+        return 1;
     }
     if (offset > p->consumed)
         p->consumed = offset;
     s->c.received++;
+    *out = p;
+    return 0;
+}
 
+void tl_stream_parse_msg(tl_tick_parser *parser, bool ext_on, const char *data, size_t len,
+                         tl_stream_parsed *out, tl_tick_error *terr) {
+    out->ext = NULL;
+    out->dropped = 0;
+    if (tl_tick_parse(parser, data, len, &out->tick, terr) != 0) {
+        out->status = TL_PARSED_REJECT;
+        return;
+    }
+    out->status = TL_PARSED_TICK;
+    if (ext_on) { /* fields beyond the built-in ones */
+        bool oom;
+        out->dropped = (uint32_t)tl_tick_parser_dropped(parser);
+        out->ext = tl_tick_parser_take_ext(parser, &oom);
+        if (oom)
+            out->status = TL_PARSED_NOMEM;
+    }
+}
+
+/* Everything after the parse, in source order: future skew, event time,
+ * dedupe, the bucket. Takes pr->ext (freed or handed to the bucket). */
+static int ingest_parsed(tl_stream *s, tl_part *p, int32_t partition, int64_t offset,
+                         const char *data, size_t len, tl_stream_parsed *pr,
+                         const tl_tick_error *terr, tl_err *err) {
     tl_tick_row row;
-    tl_tick_error terr;
     int rc = 0;
-    row.ext = NULL;
-    if (tl_tick_parse(s->parser, data, len, &row.tick, &terr) != 0) {
-        rc = reject(s, p, partition, offset, terr.reason, terr.code, terr.msg, data, len);
+    row.tick = pr->tick;
+    row.ext = pr->ext;
+    pr->ext = NULL;
+    if (pr->status == TL_PARSED_REJECT) {
+        rc = reject(s, p, partition, offset, terr->reason, terr->code, terr->msg, data, len);
         goto out;
     }
-    if (s->ext_on) { /* fields beyond the built-in ones */
-        bool oom;
-        s->c.unknown_dropped += tl_tick_parser_dropped(s->parser);
-        row.ext = tl_tick_parser_take_ext(s->parser, &oom);
-        if (oom)
+    if (s->ext_on) {
+        s->c.unknown_dropped += pr->dropped;
+        if (pr->status == TL_PARSED_NOMEM)
             return tl_err_set(err, TL_ERR_NOMEM, "out of memory (extra fields)");
         if (row.ext && row.ext->extra_len && !s->want_kept_col &&
             tl_schema_find(&s->schema->table, TL_EXTRA_COLUMN) < 0)
@@ -565,6 +594,31 @@ out:
     if (rc)
         return tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead letter)");
     return 0;
+}
+
+int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,
+                     tl_err *err) {
+    tl_part *p = NULL;
+    int rc = ingest_begin(s, partition, offset, &p, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    tl_stream_parsed pr;
+    tl_tick_error terr;
+    tl_stream_parse_msg(s->parser, s->ext_on, data, len, &pr, &terr);
+    return ingest_parsed(s, p, partition, offset, data, len, &pr, &terr, err);
+}
+
+int tl_stream_ingest_parsed(tl_stream *s, int32_t partition, int64_t offset, const char *data,
+                            size_t len, tl_stream_parsed *pr, const tl_tick_error *terr,
+                            tl_err *err) {
+    tl_part *p = NULL;
+    int rc = ingest_begin(s, partition, offset, &p, err);
+    if (rc != 0) { /* skipped, or the stream cannot take it: the parse is dropped */
+        free(pr->ext);
+        pr->ext = NULL;
+        return rc < 0 ? rc : 0;
+    }
+    return ingest_parsed(s, p, partition, offset, data, len, pr, terr, err);
 }
 
 /* ---- flush triggers ----------------------------------------------------------- */

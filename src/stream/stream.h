@@ -13,7 +13,9 @@
  * after a crash the stream resumes at txn + 1 and nothing is lost or
  * written twice.
  *
- * Threading: one thread drives a tl_stream. */
+ * Threading: one thread drives a tl_stream; tl_stream_run may parse on
+ * more (opts.parse_threads), and hands the results back to that thread in
+ * source order. */
 #ifndef TL_STREAM_STREAM_H
 #define TL_STREAM_STREAM_H
 
@@ -52,7 +54,15 @@ typedef struct tl_stream_opts {
      * the "extra" column to the lake at the first such field). */
     const char *extra_columns;
     tl_unknown_mode unknown_fields;
+
+    /* Threads that parse and validate messages in tl_stream_run (0 or 1:
+     * the stream's own thread, as tl_stream_ingest does). Everything that
+     * depends on order stays on the stream's thread, in source order. */
+    int parse_threads;
 } tl_stream_opts;
+
+/* The cores this process may run on (stream.parse_threads' default). */
+int tl_stream_cores(void);
 
 /* Fill opts from the settings (codec, flush policy, event time). Naming
  * (topic/group/source_id) is left to the caller. -1 on a bad ts_unit. */

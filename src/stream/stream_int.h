@@ -88,6 +88,7 @@ struct tl_stream {
     tl_schema *schema;
     const char *xnames[TL_EXT_MAX]; /* the extra columns the parser fills */
     tl_ext_type xtypes[TL_EXT_MAX];
+    size_t nx;
     bool ext_on;         /* the parser was set up for extra columns / unknown fields */
     bool want_kept_col;  /* a kept unknown field waits for the "extra" column */
 
@@ -126,8 +127,36 @@ struct tl_stream {
     void *committed_ud;
     tl_stream_row_fn row_fn;
     void *row_ud;
+    /* Parse workers at work (tl_stream_run): the source's hooks first
+     * ingest every batch read before, as the single thread would have. */
+    void (*drain_fn)(void *ud);
+    void *drain_ud;
     tl_stream_counters c;
 };
+
+/* One message parsed apart from the stream (tl_stream_parse_msg, on any
+ * thread with its own parser), waiting to be ingested in source order
+ * (tl_stream_ingest_parsed, on the stream's thread). */
+typedef enum { TL_PARSED_TICK, TL_PARSED_REJECT, TL_PARSED_NOMEM } tl_parsed_status;
+typedef struct tl_stream_parsed {
+    tl_tick tick;
+    tl_tick_ext *ext; /* owned until ingested */
+    uint32_t dropped; /* unknown fields dropped (schema.unknown_fields: drop) */
+    uint32_t status;  /* tl_parsed_status */
+} tl_stream_parsed;
+
+/* The order-independent half of tl_stream_ingest: parse and validate
+ * data with parser (set up as the stream's: tl_stream_pool_new does);
+ * a rejection's reason goes to *terr. */
+void tl_stream_parse_msg(tl_tick_parser *parser, bool ext_on, const char *data, size_t len,
+                         tl_stream_parsed *out, tl_tick_error *terr);
+/* The rest of tl_stream_ingest for a message parsed by tl_stream_parse_msg
+ * (terr: its rejection, when pr->status says so): the same counters, dead
+ * letters, event time, dedupe and buffering as tl_stream_ingest of the same
+ * bytes. Takes pr->ext. */
+int tl_stream_ingest_parsed(tl_stream *s, int32_t partition, int64_t offset, const char *data,
+                            size_t len, tl_stream_parsed *pr, const tl_tick_error *terr,
+                            tl_err *err);
 
 tl_part *tl_stream_part(tl_stream *s, int32_t partition);
 void tl_stream_app_id(const tl_stream *s, int32_t partition, char *out, size_t cap);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "stream/stream_int.h"
+#include "stream/stream_pool.h"
 #include "util/log.h"
 
 #define RUN_BATCH 4096   /* messages per read at most */
@@ -14,13 +15,24 @@ static void on_committed(void *ud, int32_t partition, int64_t last_offset) {
     src->ops->committed(src, partition, last_offset);
 }
 
+/* With parse workers, batches read before a hook are ingested first: the
+ * hook then sees the stream as the single thread leaves it (a revoke
+ * flushes everything read of the partition, an assignment and a failure
+ * come after everything read before them). */
+static void drain(tl_stream *st) {
+    if (st->drain_fn)
+        st->drain_fn(st->drain_ud);
+}
+
 static int64_t hook_assign(void *ud, int32_t partition) {
+    drain(ud);
     return tl_stream_assign_partition(ud, partition);
 }
 
 static void hook_revoke(void *ud, int32_t partition) {
     tl_stream *st = ud;
     tl_err err;
+    drain(st);
     int rc = tl_stream_flush(st, &err);
     if (rc != 0) {
         /* fatal: the stream stops and a restart resumes from the lake */
@@ -31,6 +43,7 @@ static void hook_revoke(void *ud, int32_t partition) {
 }
 
 static void hook_fail(void *ud, const tl_err *err) {
+    drain(ud);
     tl_stream_fail(ud, err);
 }
 
@@ -73,6 +86,123 @@ static int pump(tl_stream *st, tl_source *src, const tl_stream_run_opts *o, tl_s
     return 0;
 }
 
+/* ---- parse workers (stream.parse_threads > 1) ------------------------------ */
+
+typedef struct par_run {
+    tl_stream *st;
+    tl_stream_pool *pool;
+    const tl_stream_run_opts *o;
+    int rc; /* the first error of a drain inside a hook, for the loop */
+    tl_err err;
+} par_run;
+
+/* What the single thread does after each read: ingest the batch in order,
+ * then flush when due. */
+static int ingest_batch(par_run *r, tl_stream_pool_batch *b, tl_err *err) {
+    for (size_t i = 0, n = tl_stream_pool_batch_len(b); i < n; i++) {
+        const tl_source_msg *m = tl_stream_pool_batch_msg(b, i);
+        int rc = tl_stream_ingest_parsed(r->st, m->partition, m->offset, m->data, m->len,
+                                         tl_stream_pool_batch_result(b, i),
+                                         tl_stream_pool_batch_reason(b, i), err);
+        if (rc < 0)
+            return rc;
+    }
+    tl_stream_pool_done(r->pool, b);
+    int rc = tl_stream_maybe_flush(r->st, err);
+    if (rc < 0)
+        return rc;
+    if (r->o->batch_done)
+        r->o->batch_done(r->o->ud, r->st);
+    return 0;
+}
+
+/* Ingest parsed batches from the head of the ring, in order: those parsed
+ * already (TAKE_READY), waiting for the oldest first (TAKE_ONE), or every
+ * pending one (TAKE_ALL). */
+enum { TAKE_READY, TAKE_ONE, TAKE_ALL };
+static int take_batches(par_run *r, int mode, tl_err *err) {
+    tl_stream_pool_batch *b;
+    for (int taken = 0;; taken++) {
+        bool wait = mode == TAKE_ALL || (mode == TAKE_ONE && taken == 0);
+        if (!(b = tl_stream_pool_next(r->pool, r->st, wait)))
+            return 0;
+        int rc = ingest_batch(r, b, err);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+static void drain_in_hook(void *ud) {
+    par_run *r = ud;
+    if (r->rc == 0)
+        r->rc = take_batches(r, TAKE_ALL, &r->err);
+}
+
+/* The error a hook's drain met inside a read, if any. */
+static int hook_error(par_run *r, tl_err *err) {
+    if (r->rc < 0)
+        *err = r->err;
+    return r->rc;
+}
+
+/* As pump, with the parsing on the pool's workers: read while there is a
+ * free slot, take parsed batches back in order; a read does not wait while
+ * batches are pending. */
+static int pump_parallel(par_run *r, tl_source *src, tl_source_msg *msgs, bool *source_failed,
+                         tl_err *err) {
+    const tl_stream_run_opts *o = r->o;
+    int timeout = read_timeout_ms(r->st);
+    int rc = 0;
+    while (rc == 0 && !(o->stop && o->stop(o->ud))) {
+        if ((rc = take_batches(r, tl_stream_pool_full(r->pool) ? TAKE_ONE : TAKE_READY, err)) < 0)
+            break;
+        if (tl_stream_pool_full(r->pool))
+            continue;
+        bool pending = tl_stream_pool_pending(r->pool) > 0;
+        int n = src->ops->read(src, msgs, RUN_BATCH, pending ? 0 : timeout, err);
+        if ((rc = hook_error(r, err)) < 0)
+            break;
+        if (n == TL_ERR_END)
+            break;
+        if (n < 0) { /* what was read before is ingested, as on one thread */
+            tl_err serr = *err;
+            if ((rc = take_batches(r, TAKE_ALL, err)) == 0) {
+                *err = serr;
+                *source_failed = true;
+                rc = n;
+            }
+            break;
+        }
+        if (n > 0) {
+            rc = tl_stream_pool_submit(r->pool, msgs, (size_t)n, err);
+            src->ops->release(src);
+        } else if (pending) {
+            rc = take_batches(r, TAKE_ONE, err); /* nothing new: wait for the oldest */
+        } else if ((rc = tl_stream_maybe_flush(r->st, err)) >= 0) {
+            rc = 0;
+            if (o->batch_done)
+                o->batch_done(o->ud, r->st);
+        }
+    }
+    if (rc == 0) /* the source ended, or stop: everything read goes in */
+        rc = take_batches(r, TAKE_ALL, err);
+    return rc < 0 ? rc : 0;
+}
+
+static int pump_with_workers(tl_stream *st, tl_source *src, const tl_stream_run_opts *o,
+                             tl_source_msg *msgs, bool *source_failed, tl_err *err) {
+    par_run r = {.st = st, .o = o};
+    if (!(r.pool = tl_stream_pool_new(st, st->opts.parse_threads, err)))
+        return err->code ? err->code : TL_ERR_NOMEM;
+    st->drain_fn = drain_in_hook;
+    st->drain_ud = &r;
+    int rc = pump_parallel(&r, src, msgs, source_failed, err);
+    st->drain_fn = NULL; /* later hooks (the close) find nothing pending */
+    st->drain_ud = NULL;
+    tl_stream_pool_destroy(r.pool);
+    return rc;
+}
+
 int tl_stream_run(tl_stream *st, tl_source *src, const tl_stream_run_opts *o, tl_err *err) {
     static const tl_stream_run_opts none = {0};
     bool source_failed = false;
@@ -85,7 +215,10 @@ int tl_stream_run(tl_stream *st, tl_source *src, const tl_stream_run_opts *o, tl
         goto out;
     }
     tl_stream_on_committed(st, on_committed, src);
-    rc = pump(st, src, o, msgs, &source_failed, err);
+    if (st->opts.parse_threads > 1)
+        rc = pump_with_workers(st, src, o, msgs, &source_failed, err);
+    else
+        rc = pump(st, src, o, msgs, &source_failed, err);
     if (rc == 0) {
         rc = tl_stream_flush(st, err); /* the final commit */
     } else if (source_failed) {
