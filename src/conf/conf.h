@@ -153,6 +153,7 @@ typedef struct tl_config {
     bool schedule_catchup; /* run fire times missed while no scheduler ran */
     int64_t lease_ttl_ms;  /* a job's lease in the lake expires this long after its renewal */
     int64_t lease_wait_ms; /* compact/vacuum: wait this long for a held lease (0 = fail) */
+    int64_t runs_retention_ms; /* the scheduler trims run records older (0 = keep all) */
 
     /* runs: ticklake runs */
     char *runs_job;    /* only this job's runs */

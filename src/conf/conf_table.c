@@ -241,6 +241,10 @@ const tl_conf_entry tl_conf_table[] = {
      "at start, run each fire time missed while no scheduler ran on the lake (at most 100 per "
      "job), oldest first",
      NULL, false},
+    {"schedule.runs_retention", "runs-retention", 0, TL_CT_DURATION, "720h",
+     F(runs_retention_ms), TL_CG_SCHEDULE | TL_CG_UP,
+     "the scheduler deletes run records (_ticklake/runs/) older than this, hourly (0 = keep all)",
+     NULL, false},
     {"runs.job", "job", 0, TL_CT_STRING, NULL, F(runs_job), TL_CG_RUNS,
      "only this job's runs (compact, models, vacuum)", NULL, false},
     {"runs.since", "since", 0, TL_CT_STRING, NULL, F(runs_since), TL_CG_RUNS,

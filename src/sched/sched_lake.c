@@ -19,7 +19,11 @@ typedef struct lake_ctx {
     tl_sched_lake_opts o;
     tl_sched_opts base;
     tl_sched_lease *lease; /* one runner per job across the lake's schedulers */
+    int64_t trimmed_ms;    /* when the run history was last trimmed; 0 = not yet */
 } lake_ctx;
+
+/* Trim the run history at most this often. */
+#define TRIM_EVERY_MS (3600LL * 1000)
 
 static void ctx_free(void *ud) {
     lake_ctx *c = ud;
@@ -159,10 +163,28 @@ static void record_run(lake_ctx *c, const tl_sched_event *ev) {
         tl_warn("schedule", "%s: the run is not in the history: %s", ev->job, err.msg);
 }
 
+/* Records older than schedule.runs_retention go, at the first recorded run
+ * and then hourly, by the scheduler's clock (the runs' own times). */
+static void trim_runs(lake_ctx *c, int64_t now_ms) {
+    const int64_t keep = c->o.cfg->runs_retention_ms;
+    if (keep <= 0 || (c->trimmed_ms && now_ms - c->trimmed_ms < TRIM_EVERY_MS))
+        return;
+    c->trimmed_ms = now_ms;
+    size_t n = 0;
+    tl_err err = {0};
+    if (tl_sched_runs_trim(c->o.store, now_ms - keep, &n, &err) != 0)
+        tl_warn("schedule", "%s (trying again in an hour)", err.msg);
+    else if (n > 0)
+        tl_info("schedule", "deleted %zu run records older than %.0f h (schedule.runs_retention)",
+                n, (double)keep / 3.6e6);
+}
+
 static void on_event(void *ud, const tl_sched_event *ev) {
     lake_ctx *c = ud;
     tl_sched_log_event(NULL, ev);
     record_run(c, ev);
+    if (ev->result != TL_SCHED_RUNNING && ev->result != TL_SCHED_ELSEWHERE)
+        trim_runs(c, ev->end_ms);
     if (c->o.live && ev->result != TL_SCHED_RUNNING)
         report_live(c->o.live, ev);
     if (c->base.on_event)

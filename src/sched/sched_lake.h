@@ -14,7 +14,8 @@
  * schedule.lease_ttl, schedule.catchup), so the schedulers of one lake —
  * `schedule` processes on several hosts, `up` — never run one job at once
  * nor one fire time twice; every attempt and skip is recorded in the run
- * history (sched_runs.h).
+ * history (sched_runs.h), whose records older than schedule.runs_retention
+ * are deleted at the first recorded run and hourly after.
  *
  * Used by `ticklake schedule` and by `ticklake up` (which passes its
  * tl_live, so the dashboard's health panel shows each job's last run). */

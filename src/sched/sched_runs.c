@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <yajl/yajl_tree.h>
 
 #include "util/clock.h"
@@ -291,4 +292,69 @@ out:
         *n = 0;
     }
     return rc;
+}
+
+/* ---- trimming ---------------------------------------------------------------------- */
+
+/* ms -> "20261202T055959123": the first 18 characters of a record's name. */
+static void stamp_of(int64_t ms, char *out, size_t cap) {
+    char t[40];
+    tl_sched_runs_time(ms, t, sizeof t);
+    snprintf(out, cap, "%.4s%.2s%.2sT%.2s%.2s%.2s%.3s", t, t + 5, t + 8, t + 11, t + 14, t + 17,
+             t + 20);
+}
+
+/* Best effort: a day folder left empty on a local lake (S3 has none). */
+static void drop_day_dirs(tl_store *s, const keyvec *v) {
+    for (size_t i = 0; i < v->n; i++) {
+        const char *slash = strrchr(v->k[i], '/');
+        if (!slash || (i + 1 < v->n && !strncmp(v->k[i], v->k[i + 1], (size_t)(slash - v->k[i]))))
+            continue; /* a day's keys are usually adjacent; a second rmdir is harmless */
+        char dir[256];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - v->k[i]), v->k[i]);
+        char *path = tl_store_local_path(s, dir);
+        if (path)
+            rmdir(path); /* fails, harmlessly, while it holds newer records */
+        free(path);
+    }
+}
+
+int tl_sched_runs_trim(tl_store *s, int64_t cutoff_ms, size_t *deleted, tl_err *err) {
+    *deleted = 0;
+    char cutoff[32];
+    stamp_of(cutoff_ms, cutoff, sizeof cutoff);
+    tl_store_entry *e = NULL;
+    size_t n = 0;
+    keyvec v = {0};
+    int rc = tl_store_list(s, TL_SCHED_RUNS_PREFIX, &e, &n, err);
+    tl_sched_runs_query all = {0};
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *b = strrchr(e[i].key, '/');
+        b = b ? b + 1 : e[i].key;
+        if (!key_matches(e[i].key, &all, "") || strncmp(b, cutoff, strlen(cutoff)) >= 0)
+            continue;
+        if (v.n == v.cap) {
+            size_t cap = v.cap ? 2 * v.cap : 64;
+            char **k = realloc(v.k, cap * sizeof *k);
+            if (!k) {
+                rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+                break;
+            }
+            v.k = k;
+            v.cap = cap;
+        }
+        if (!(v.k[v.n] = strdup(e[i].key)))
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        else
+            v.n++;
+    }
+    tl_store_entries_free(e, n);
+    if (rc == 0 && v.n > 0)
+        rc = tl_store_del_many(s, (const char *const *)v.k, v.n, err);
+    if (rc == 0) {
+        *deleted = v.n;
+        drop_day_dirs(s, &v);
+    }
+    keyvec_free(&v);
+    return rc ? tl_err_wrap(err, rc, "trimming the run history") : 0;
 }

@@ -10,7 +10,8 @@
  * few (a handful per minute at most) and read by time, which the key's day
  * folder and start time serve: a query lists only the days it needs and
  * reads only the objects whose names pass its filters. DuckDB's read_json
- * reads the folder's files as they are.
+ * reads the folder's files as they are. The schedulers trim records older
+ * than schedule.runs_retention (tl_sched_runs_trim).
  *
  * Fields: run_id, job, scheduled / start / end (RFC 3339, ms) and their
  * *_ms twins, duration_ms, attempt, status (success, failed, skipped,
@@ -58,6 +59,12 @@ typedef struct tl_sched_runs_query {
  * that do not parse are skipped with a warning. */
 int tl_sched_runs_list(tl_store *s, const tl_sched_runs_query *q, tl_sched_run_rec **out,
                        size_t *n, tl_err *err);
+
+/* Delete the records of runs that started before cutoff_ms, found by
+ * their names (nothing is read; on a local lake the emptied day folders
+ * go too); *deleted counts them. Other schedulers may trim at the same
+ * time: a record already gone is not an error. */
+int tl_sched_runs_trim(tl_store *s, int64_t cutoff_ms, size_t *deleted, tl_err *err);
 
 /* One record as a JSON object (the stored form). */
 int tl_sched_runs_json(tl_json *j, const tl_sched_run_rec *r);

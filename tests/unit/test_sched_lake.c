@@ -315,6 +315,54 @@ static void test_history_query(void **state) {
     lake_free(&lk);
 }
 
+/* Trimming deletes the records that started before the cutoff, and only
+ * those; `ticklake runs` then lists the rest as before. */
+static void history_trim(bool s3) {
+    lake lk;
+    lake_init(&lk, s3);
+    tl_store *st = lake_open(&lk);
+    int64_t now = tl_now_us() / 1000, day = 86400LL * 1000;
+    put_run(st, "compact", now - 40 * day, "success");
+    put_run(st, "models", now - 31 * day, "failed");
+    put_run(st, "compact", now - 30 * day + 60000, "success");
+    put_run(st, "vacuum", now - 3600 * 1000, "success");
+    size_t deleted = 99;
+    tl_err err = {0};
+    assert_int_equal(tl_sched_runs_trim(st, now - 30 * day, &deleted, &err), 0);
+    assert_int_equal(deleted, 2);
+    tl_sched_run_rec *r = NULL;
+    size_t n = 0;
+    tl_sched_runs_query q = {0};
+    assert_int_equal(tl_sched_runs_list(st, &q, &r, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(r[0].start_ms, now - 30 * day + 60000);
+    assert_string_equal(r[1].job, "vacuum");
+    free(r);
+    assert_int_equal(tl_sched_runs_trim(st, now - 30 * day, &deleted, &err), 0);
+    assert_int_equal(deleted, 0); /* nothing left to trim */
+    if (!s3) { /* the emptied day folders went too, the others stay */
+        char t[40], path[400];
+        tl_sched_runs_time(now - 40 * day, t, sizeof t);
+        snprintf(path, sizeof path, "%s/" TL_SCHED_RUNS_PREFIX "%.10s", lk.uri, t);
+        assert_int_not_equal(access(path, F_OK), 0);
+        tl_sched_runs_time(now - 3600 * 1000, t, sizeof t);
+        snprintf(path, sizeof path, "%s/" TL_SCHED_RUNS_PREFIX "%.10s", lk.uri, t);
+        assert_int_equal(access(path, F_OK), 0);
+    }
+    tl_store_destroy(st);
+    lake_free(&lk);
+}
+
+static void test_history_trim_local(void **state) {
+    (void)state;
+    history_trim(false);
+}
+
+static void test_history_trim_s3(void **state) {
+    (void)state;
+    history_trim(true);
+}
+
 /* ---- a timed-out compaction --------------------------------------------------- */
 
 typedef struct step_clock {
@@ -569,6 +617,8 @@ int main(void) {
         cmocka_unit_test(test_sigkilled_holder_local),
         cmocka_unit_test(test_sigkilled_holder_s3),
         cmocka_unit_test(test_history_query),
+        cmocka_unit_test(test_history_trim_local),
+        cmocka_unit_test(test_history_trim_s3),
         cmocka_unit_test(test_timeout_leaves_snapshot),
         cmocka_unit_test(test_race_local),
         cmocka_unit_test(test_race_s3),
