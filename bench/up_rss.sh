@@ -5,6 +5,8 @@
 # of the run is at most 10% above the mean of the second quarter (the first
 # quarter is warm-up: buffers, DuckDB's caches and the live state fill).
 #   MINUTES=10 RATE=10000 SYMBOLS=1000     (MINUTES=1 for a quick look)
+#   TICKLAKE_SCHEDULE_COMPACT='@every 60s' TICKLAKE_SCHEDULE_MODELS='@every 60s'
+#     (any setting through its environment variable) runs the jobs more often
 # One SSE client stays connected throughout, as a dashboard page would.
 source "$(dirname "$0")/lib.sh"
 MINUTES=${MINUTES:-10}

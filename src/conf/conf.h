@@ -114,6 +114,10 @@ typedef struct tl_config {
     bool vacuum_dry_run;
     int64_t log_retention_ms; /* log entries behind the newest checkpoint live this long */
 
+    /* DuckDB: every database the process opens (tl_duck_set_limits) */
+    int64_t duck_memory_limit; /* bytes; 0 = DuckDB's default (80% of the memory) */
+    int64_t duck_threads;      /* 0 = one per core */
+
     /* s3: the lake on S3-compatible storage (store_s3.c). Credentials are
      * secrets: file or TICKLAKE_* only, and AWS_* environment variables win. */
     char *s3_endpoint;

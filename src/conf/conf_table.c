@@ -147,6 +147,15 @@ const tl_conf_entry tl_conf_table[] = {
      TL_CG_STREAM | TL_CG_COMPACT | TL_CG_VACUUM | TL_CG_UP,
      "log entries older than the newest checkpoint expire after this", NULL, false},
 
+    /* DuckDB (src/duck): the limits of every database a command opens */
+    {"duckdb.memory_limit", "duckdb-memory-limit", 0, TL_CT_SIZE, "128MiB", F(duck_memory_limit),
+     TL_CG_LAKE,
+     "memory each DuckDB database may use for its buffers (sorts spill to disk beyond it; "
+     "0 = DuckDB's default, 80% of the machine's)",
+     NULL, false},
+    {"duckdb.threads", "duckdb-threads", 0, TL_CT_INT, "0", F(duck_threads), TL_CG_LAKE,
+     "threads of each DuckDB database (0 = one per core)", NULL, false},
+
     /* s3: --lake s3://bucket/prefix (store_s3.c). The credentials have no
      * flag and no default, so neither --help nor an error ever shows one. */
     {"s3.endpoint", "s3-endpoint", 0, TL_CT_STRING, NULL, F(s3_endpoint), TL_CG_LAKE,

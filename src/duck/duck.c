@@ -4,6 +4,7 @@
 #include "duck/duck_int.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,9 +43,43 @@ int tl_duck__fail(tl_err *err, duckdb_error_type type, const char *what, const c
     return tl_err_set(err, code, "%s: %s [sql: %s]", what, m, q);
 }
 
+/* The limits every database of this process opens with (tl_duck_set_limits;
+ * 0 = DuckDB's own default). Set once at start, before any thread opens. */
+static int64_t g_memory_limit;
+static int g_threads;
+
+void tl_duck_set_limits(int64_t memory_limit_bytes, int threads) {
+    g_memory_limit = memory_limit_bytes > 0 ? memory_limit_bytes : 0;
+    g_threads = threads > 0 ? threads : 0;
+}
+
+/* memory_limit and threads as set; and jemalloc's background threads, which
+ * give memory a finished query freed back to the system within seconds
+ * instead of keeping it for the next allocation (a long-lived process like
+ * `up` runs a big sort every few minutes and should not keep its peak). */
+static int limit_config(duckdb_config cfg, tl_err *err) {
+    char v[32];
+    if (g_memory_limit > 0) {
+        snprintf(v, sizeof v, "%lldKiB", (long long)((g_memory_limit + 1023) / 1024));
+        if (duckdb_set_config(cfg, "memory_limit", v) == DuckDBError)
+            return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set memory_limit to %s", v);
+    }
+    if (g_threads > 0) {
+        snprintf(v, sizeof v, "%d", g_threads);
+        if (duckdb_set_config(cfg, "threads", v) == DuckDBError)
+            return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set threads to %s", v);
+    }
+    if (duckdb_set_config(cfg, "allocator_background_threads", "true") == DuckDBError)
+        return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot enable allocator_background_threads");
+    return 0;
+}
+
 static int open_config(duckdb_config *cfg, int read_only, tl_err *err) {
     if (duckdb_create_config(cfg) == DuckDBError)
         return tl_err_set(err, TL_ERR_NOMEM, "duck: cannot create a DuckDB config");
+    int rc = limit_config(*cfg, err);
+    if (rc)
+        return rc;
     /* No internet here: an extension DuckDB does not have built in must fail
      * at once instead of trying to download. */
     if (duckdb_set_config(*cfg, "autoinstall_known_extensions", "false") == DuckDBError)

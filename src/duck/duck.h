@@ -24,6 +24,14 @@ typedef struct tl_duck tl_duck;
 tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err);
 void tl_duck_close(tl_duck *d);
 
+/* The settings duckdb.memory_limit (bytes) and duckdb.threads for every
+ * database opened from now on; 0 keeps DuckDB's default (80% of the
+ * machine's memory; one thread per core). The limit is per database: it
+ * bounds DuckDB's buffer pool (a sort beyond it spills to a temporary
+ * directory), not every allocation. Call once at start, before other
+ * threads open databases. */
+void tl_duck_set_limits(int64_t memory_limit_bytes, int threads);
+
 /* Errors: TL_ERR_DUCKDB with DuckDB's message and a short form of the SQL, or
  * TL_ERR_IO when DuckDB reports an I/O error (file missing, directory absent). */
 

@@ -112,9 +112,12 @@ static int jsonl_to_parquet(const char *jsonl, const char *parquet, tl_err *err)
         return tl_err_set(err, TL_ERR_INVALID, "lake: temp path too long for a checkpoint");
     tl_buf sql = TL_BUF_INIT;
     tl_duck *d = NULL;
+    /* One line is one action (an add with its stats, the metaData with the
+     * schema): 16 MiB is far above any. read_json buffers twice this per
+     * thread, so a 1 GiB maximum failed under duckdb.memory_limit. */
     int rc = tl_buf_printf(&sql,
                            "COPY (SELECT txn, add, remove, metaData, protocol FROM read_json('%s', "
-                           "format='newline_delimited', maximum_object_size=1073741824, "
+                           "format='newline_delimited', maximum_object_size=16777216, "
                            "columns=%s)) TO '%s' (FORMAT parquet)",
                            qj, checkpoint_columns, qp)
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")

@@ -4,6 +4,9 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <string.h>
 #include <time.h>
 
@@ -378,6 +381,16 @@ static void finish(tl_sched *s, job *j, tl_sched_result r, int code, int64_t due
     s->o.on_event(s->o.event_ud, &ev);
 }
 
+/* A job (a compaction's sort, a models run) frees hundreds of MB when it
+ * ends, on threads glibc gave arenas of their own; without a trim those
+ * arenas keep the pages and a long-running process (`up`, `schedule`)
+ * stays at the peak of its biggest job. */
+static void give_memory_back(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 /* One attempt under the job's guard (timeout, lease). */
 static tl_sched_result attempt(tl_sched *s, job *j, int64_t due, int64_t start) {
     const tl_sched_coord *c = s->o.coord;
@@ -399,6 +412,7 @@ static tl_sched_result attempt(tl_sched *s, job *j, int64_t due, int64_t start) 
     tl_err err = {0};
     int rc = j->run(j->ud, &run, &err);
     tl_sched_guard_stop(&g);
+    give_memory_back();
     int64_t end = now_ms(s);
     tl_sched_result r = rc == 0 ? TL_SCHED_OK : TL_SCHED_FAILED;
     if (rc == 0)

@@ -250,6 +250,21 @@ static void test_roundtrip_same_snapshot(void **state) {
     tl_lake_snapshot_free(before);
 }
 
+/* A checkpoint is written under a small duckdb.memory_limit (read_json once
+ * asked for a 2 GiB buffer and every checkpoint failed with 128 MiB). */
+static void test_small_memory_limit(void **state) {
+    fixture *fx = *state;
+    build_varied(fx->s, "t");
+    tl_lake_snapshot *snap = load(fx->s, "t");
+    tl_err err = {0};
+    tl_duck_set_limits(64LL << 20, 1);
+    int rc = tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, &err);
+    tl_duck_set_limits(0, 0);
+    tl_lake_snapshot_free(snap);
+    assert_int_equal(rc, 0);
+    assert_true(log_has(fx, "t", "00000000000000000002.checkpoint.parquet"));
+}
+
 static int first_value(void *ud, int ncols, const char *const *v) {
     char **out = ud;
     if (ncols == 1 && v[0] && !*out)
@@ -448,6 +463,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_roundtrip_same_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_hook_every_ten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interval_zero_disables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_tombstones_expire, setup, teardown),

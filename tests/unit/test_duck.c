@@ -307,6 +307,26 @@ static void test_quote(void **state) {
     assert_int_equal(tl_duck_quote("abcdefghijklmno", out, sizeof out), 0);
 }
 
+/* The limits set for the process reach every database opened after, and
+ * 0 gives DuckDB's own defaults back. */
+static void test_limits(void **state) {
+    (void)state;
+    const char *sql = "SELECT name, value FROM duckdb_settings() WHERE name IN "
+                      "('memory_limit', 'threads', 'allocator_background_threads') ORDER BY name";
+    tl_duck_set_limits(48LL << 20, 1);
+    tl_duck *d = open_mem();
+    assert_query(d, sql,
+                 "allocator_background_threads|true\nmemory_limit|48.0 MiB\nthreads|1\n");
+    tl_duck_close(d);
+    tl_duck_set_limits(0, 0);
+    d = open_mem();
+    char *got = query_lines(d, sql);
+    assert_null(strstr(got, "48.0 MiB"));
+    assert_non_null(strstr(got, "allocator_background_threads|true\n"));
+    free(got);
+    tl_duck_close(d);
+}
+
 /* ---- text rendering ------------------------------------------------------------ */
 
 /* Every value must read exactly as DuckDB's own CAST(x AS VARCHAR). */
@@ -853,6 +873,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_open_read_only),
         cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_render_matches_cast),
         cmocka_unit_test(test_print_table),
         cmocka_unit_test(test_print_table_streams_long_results),
