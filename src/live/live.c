@@ -241,11 +241,13 @@ void tl_live_load(tl_live *l, const char *symbol, int64_t ts_us, int64_t price, 
 
 void tl_live_on_row(void *ud, const tl_tick_row *row) {
     const tl_tick *t = &row->tick;
-    tl_live_add(ud, t->symbol, t->ts_us, t->price, (t->has & TL_TICK_HAS_SIZE) ? t->size : 0);
+    /* quality first: the generation tl_live_add moves then covers it too, so
+     * the SSE hub's health signature never misses a quality change */
     tl_quality_observe(((tl_live *)ud)->quality, t->symbol, t->ts_us,
                        (t->has & TL_TICK_HAS_SEQ) ? t->seq : TL_QUALITY_NO_SEQ, t->price,
                        (t->has & TL_TICK_HAS_BID) ? t->bid : TL_QUALITY_NO_QUOTE,
                        (t->has & TL_TICK_HAS_ASK) ? t->ask : TL_QUALITY_NO_QUOTE);
+    tl_live_add(ud, t->symbol, t->ts_us, t->price, (t->has & TL_TICK_HAS_SIZE) ? t->size : 0);
 }
 
 tl_quality *tl_live_quality(tl_live *l) {

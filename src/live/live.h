@@ -154,6 +154,10 @@ int tl_live_health_json(tl_live *l, tl_buf *out);
 /* The health object's members into an object the caller opened (the SSE
  * event's "health"; /api/health adds the web's own numbers). */
 int tl_live_health_members(tl_live *l, tl_json *j);
+/* Changes whenever the health JSON changes in more than its clock-driven
+ * fields (the time, the uptime, seconds since a symbol's last tick): the
+ * SSE hub sends the health only when this moved. */
+uint64_t tl_live_health_sig(tl_live *l);
 int tl_live_days_json(tl_live *l, tl_buf *out);
 int tl_live_metrics_text(tl_live *l, tl_buf *out);
 

@@ -191,9 +191,6 @@ static int feed_row(void *ud, int ncols, const char *const *v) {
     if (ncols < 4 || !v[0] || !v[1] || !v[2] || tl_decimal_parse(v[2], strlen(v[2]), &price) != 0)
         return 0;
     int64_t ts = strtoll(v[1], NULL, 10), bid = TL_QUALITY_NO_QUOTE, ask = TL_QUALITY_NO_QUOTE;
-    /* the first read is history, the later ones new ticks */
-    (f->primed ? tl_live_add : tl_live_load)(f->live, v[0], ts, price,
-                                             v[3] ? strtoll(v[3], NULL, 10) : 0);
     if (ncols >= 7) { /* history too: freshness and gaps are about the data */
         if (v[5] && tl_decimal_parse(v[5], strlen(v[5]), &bid) != 0)
             bid = TL_QUALITY_NO_QUOTE;
@@ -202,6 +199,10 @@ static int feed_row(void *ud, int ncols, const char *const *v) {
         tl_quality_observe(tl_live_quality(f->live), v[0], ts,
                            v[4] ? strtoll(v[4], NULL, 10) : TL_QUALITY_NO_SEQ, price, bid, ask);
     }
+    /* after quality (tl_live_health_sig): the first read is history, the
+     * later ones new ticks */
+    (f->primed ? tl_live_add : tl_live_load)(f->live, v[0], ts, price,
+                                             v[3] ? strtoll(v[3], NULL, 10) : 0);
     return 0;
 }
 

@@ -106,6 +106,54 @@ static void counters_json(tl_json *j, const tl_stream_counters *c) {
     tl_json_obj_end(j);
 }
 
+/* FNV-1a over one 64-bit value. */
+static uint64_t mix(uint64_t h, uint64_t v) {
+    for (int i = 0; i < 8; i++, v >>= 8)
+        h = (h ^ (v & 0xff)) * 1099511628211u;
+    return h;
+}
+
+static uint64_t mix_str(uint64_t h, const char *s) {
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return mix(h, 0);
+}
+
+/* Only what the page shows: the clock-driven fields (now_ms, uptime_s,
+ * quality's freshness_s) are left out, so an idle lake's signature stays
+ * put; the symbols' generation stands for everything the ticks move
+ * (quality's stale set and counts follow the ticks, not the clock). */
+uint64_t tl_live_health_sig(tl_live *l) {
+    pthread_mutex_lock(&l->mu);
+    uint64_t h = 14695981039346656037u;
+    h = mix(h, l->gen);
+    h = mix(h, l->ticks);
+    h = mix(h, (uint64_t)tl_strmap_count(l->index));
+    h = mix(h, (uint64_t)(int64_t)(tl_live_rate_locked(l) * 10.0 + 0.5));
+    h = mix(h, (uint64_t)l->lag);
+    h = mix(h, l->have_counters);
+    if (l->have_counters) {
+        const tl_stream_counters *c = &l->counters;
+        const uint64_t v[] = {c->received,      c->accepted,       c->rejected,
+                              c->late,          c->duplicates,     c->skipped,
+                              c->commits,       c->files_written,  c->bytes_written,
+                              c->buffered_rows, c->commit_us_last, c->commit_us_max,
+                              (uint64_t)c->watermark_us};
+        for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+            h = mix(h, v[i]);
+    }
+    h = mix(h, (uint64_t)l->lake_version);
+    h = mix(h, (uint64_t)l->lake_commit_ms);
+    h = mix(h, l->lake_files);
+    for (size_t i = 0; i < l->nparts; i++)
+        h = mix(mix_str(h, l->part_names[i]), l->part_files[i]);
+    const tl_live_job *jobs[] = {&l->compaction, &l->models, &l->vacuum};
+    for (size_t i = 0; i < 3; i++)
+        h = mix_str(mix(h, (uint64_t)jobs[i]->last_unix_ms), jobs[i]->status);
+    pthread_mutex_unlock(&l->mu);
+    return h;
+}
+
 static void lake_json(tl_json *j, const tl_live *l) {
     tl_json_key(j, "lake");
     tl_json_obj_begin(j);

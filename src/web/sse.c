@@ -16,7 +16,12 @@ struct tl_sse_client {
     tl_sse_client *prev, *next;
     tl_buf pending;
     size_t off;
-    int64_t pending_since_ms, last_msg_ms, last_health_ms;
+    int64_t pending_since_ms;
+    int64_t last_check_ms;  /* the last pump round that looked at this client */
+    int64_t last_sent_ms;   /* the last bytes queued, data or keep-alive */
+    int64_t last_health_ms; /* the last time the health was looked at */
+    uint64_t health_sig;    /* of the health this client got last */
+    bool greeted;           /* the first (full) message was queued */
     uint64_t gen;
     bool dropped;
 };
@@ -50,6 +55,8 @@ tl_sse_hub *tl_sse_hub_new(tl_live *live, const tl_sse_opts *opts) {
         h->o.stall_ms = 15000;
     if (!h->o.max_clients)
         h->o.max_clients = 32;
+    if (h->o.keepalive_ms <= 0)
+        h->o.keepalive_ms = 5000;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     pthread_cond_init(&h->pump_cv, NULL);
@@ -68,7 +75,7 @@ static void drop(tl_sse_hub *h, tl_sse_client *c) {
 typedef struct update_args {
     tl_sse_hub *h;
     tl_sse_client *c;
-    bool first, health;
+    bool first, symbols, health;
 } update_args;
 
 static int update_doc(tl_json *j, void *ud) {
@@ -76,8 +83,10 @@ static int update_doc(tl_json *j, void *ud) {
     tl_json_obj_begin(j);
     tl_json_kv_bool(j, "full", a->first);
     tl_json_kv_int(j, "t", tl_now_us() / 1000);
-    tl_json_key(j, "symbols");
-    tl_live_update_write(a->h->live, &a->c->gen, j);
+    if (a->symbols) {
+        tl_json_key(j, "symbols");
+        tl_live_update_write(a->h->live, &a->c->gen, j);
+    }
     if (a->health) {
         tl_json_key(j, "health");
         tl_json_obj_begin(j);
@@ -87,23 +96,46 @@ static int update_doc(tl_json *j, void *ud) {
     return tl_json_obj_end(j);
 }
 
-/* The message for one client: an "update" event with the symbols changed
- * since its generation (all of them the first time), and once a second the
- * health. Sent every interval even when nothing changed (then small), so
- * the page sees a steady beat and the connection never idles. 0, or -1 when
- * out of memory (the client is dropped). */
+/* Whether the health goes into this round's message: looked at once a
+ * second, sent only when it changed in more than its clock
+ * (tl_live_health_sig). */
+static bool health_due(tl_sse_hub *h, tl_sse_client *c, bool first, int64_t now_ms) {
+    if (!first && now_ms - c->last_health_ms < 1000)
+        return false;
+    c->last_health_ms = now_ms;
+    uint64_t sig = tl_live_health_sig(h->live);
+    if (!first && sig == c->health_sig)
+        return false;
+    c->health_sig = sig;
+    return true;
+}
+
+/* What one client gets this round: an "update" event with the symbols that
+ * changed since its generation (all of them, even none, the first time)
+ * and/or the health when it changed; with neither, no event, and a
+ * ": keepalive" comment (EventSource ignores it) once keepalive_ms passed
+ * without bytes, so the connection does not idle out and a gone client is
+ * found by the write. 1 when something is to be sent, 0 when nothing, -1
+ * when out of memory (the client is dropped). */
 static int render(tl_sse_hub *h, tl_sse_client *c, int64_t now_ms) {
     tl_buf *b = &c->pending;
-    update_args a = {h, c, c->last_msg_ms == 0, now_ms - c->last_health_ms >= 1000};
+    bool first = !c->greeted;
+    /* a symbol's change moves the live generation past the client's (a
+     * change racing this check is caught next round: c->gen stays) */
+    update_args a = {h, c, first, first || tl_live_gen(h->live) != c->gen, false};
+    a.health = health_due(h, c, first, now_ms);
     tl_buf_reset(b);
-    if (a.first) /* the browser's reconnect delay after a lost connection */
+    if (!a.symbols && !a.health) {
+        if (now_ms - c->last_sent_ms < h->o.keepalive_ms)
+            return 0;
+        return tl_buf_puts(b, ": keepalive\n\n") == 0 ? 1 : -1;
+    }
+    if (first) /* the browser's reconnect delay after a lost connection */
         tl_buf_puts(b, "retry: 2000\n");
     tl_buf_puts(b, "event: update\ndata: ");
     if (tl_json_doc(b, update_doc, &a, NULL) != 0 || tl_buf_puts(b, "\n\n") != 0)
         return -1;
-    if (a.health)
-        c->last_health_ms = now_ms;
-    return 0;
+    return 1;
 }
 
 void tl_sse_hub_pump(tl_sse_hub *h, int64_t now_ms) {
@@ -117,15 +149,25 @@ void tl_sse_hub_pump(tl_sse_hub *h, int64_t now_ms) {
                 drop(h, c);
             continue;
         }
-        if (c->last_msg_ms && now_ms - c->last_msg_ms < h->o.interval_ms)
+        if (c->last_check_ms && now_ms - c->last_check_ms < h->o.interval_ms)
             continue;
-        if (render(h, c, now_ms) != 0 || c->pending.len > h->o.client_cap) {
+        c->last_check_ms = now_ms;
+        c->off = 0;
+        int rc = render(h, c, now_ms);
+        if (rc == 0) {
+            c->pending.len = 0; /* nothing pending: the reader keeps waiting */
+            continue;
+        }
+        if (rc < 0 || c->pending.len > h->o.client_cap) {
             drop(h, c);
             continue;
         }
-        c->off = 0;
-        c->pending_since_ms = c->last_msg_ms = now_ms;
-        h->stats.messages++;
+        c->pending_since_ms = c->last_sent_ms = now_ms;
+        c->greeted = true;
+        if (c->pending.data[0] == ':')
+            h->stats.keepalives++;
+        else
+            h->stats.messages++;
         h->stats.bytes += c->pending.len;
         woke = true;
     }

@@ -12,8 +12,10 @@
  *
  * Threading: the pump runs on the hub's own thread (tl_sse_hub_start) or is
  * called by tests with an explicit clock; each client is read by one
- * connection thread; one mutex guards the hub. A message goes out every
- * interval, also when nothing changed (then it is a few bytes). */
+ * connection thread; one mutex guards the hub. A data message goes out
+ * only when something changed (symbols, or the health beyond its clock);
+ * an idle stream gets a ": keepalive" SSE comment every keepalive_ms,
+ * which EventSource ignores. */
 #ifndef TL_WEB_SSE_H
 #define TL_WEB_SSE_H
 
@@ -32,11 +34,13 @@ typedef struct tl_sse_opts {
     size_t client_cap;   /* bytes one client may have pending (0 = 4 MiB) */
     int64_t stall_ms;    /* pending this long: dropped (0 = 15000) */
     size_t max_clients;  /* (0 = 32) */
+    int64_t keepalive_ms; /* an idle stream's comment line, this often (0 = 5000);
+                             under the server's connection timeout */
 } tl_sse_opts;
 
 typedef struct tl_sse_stats {
     size_t clients;
-    uint64_t messages, bytes, dropped;
+    uint64_t messages, keepalives, bytes, dropped;
 } tl_sse_stats;
 
 /* live is borrowed. opts may be NULL. */

@@ -29,7 +29,10 @@ tl_web *tl_web_new(const tl_web_opts *opts, tl_err *err) {
     w->live = opts->live;
     w->listen = strdup(opts->listen && *opts->listen ? opts->listen : "127.0.0.1:8080");
     w->token = opts->token && *opts->token ? strdup(opts->token) : NULL;
-    tl_sse_opts so = {.interval_ms = opts->sse_interval_ms};
+    /* an idle event stream's keep-alive comes at half the connection
+     * timeout, so the server never closes a quiet but healthy stream */
+    int64_t idle_ms = opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : 10000;
+    tl_sse_opts so = {.interval_ms = opts->sse_interval_ms, .keepalive_ms = idle_ms / 2};
     if (!w->listen || !(w->hub = tl_sse_hub_new(w->live, &so))) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto fail;

@@ -1,6 +1,7 @@
 /* The web module: routing, parameters and their 400s, the JSON endpoints
  * against a live state with known ticks, static files and their caching,
- * the bearer token, the SSE hub's coalescing and slow-client drop, and the
+ * the bearer token, the SSE hub's coalescing, idle keep-alive comments and
+ * slow-client drop, and the
  * real libmicrohttpd server over a socket (libcurl as the client). */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
@@ -238,6 +239,18 @@ static ssize_t take(tl_sse_client *c, char *buf, size_t cap) {
     return n < 0 && total == 0 ? -1 : total;
 }
 
+/* An update with the health and no symbol list: {"full":false,"t":N,"health":
+ * (the health's own "symbols" count and quality list come later). */
+static bool health_only(const char *msg) {
+    const char *t = strstr(msg, "data: {\"full\":false,\"t\":");
+    if (!t)
+        return false;
+    t += strlen("data: {\"full\":false,\"t\":");
+    while (*t >= '0' && *t <= '9')
+        t++;
+    return strncmp(t, ",\"health\":{", 11) == 0;
+}
+
 static void test_sse_coalesces(void **state) {
     fx *f = *state;
     tl_sse_opts o = {.interval_ms = 200, .stall_ms = 1000};
@@ -253,10 +266,8 @@ static void test_sse_coalesces(void **state) {
 
     tl_sse_hub_pump(h, 1100); /* before the interval: nothing */
     assert_int_equal(take(c, buf, sizeof buf), 0);
-    tl_sse_hub_pump(h, 1300); /* nothing changed, no health due: a small beat */
-    assert_true(take(c, buf, sizeof buf) > 0);
-    assert_non_null(strstr(buf, "event: update\ndata: {\"full\":false,\"t\":"));
-    assert_non_null(strstr(buf, ",\"symbols\":[]}\n\n"));
+    tl_sse_hub_pump(h, 1300); /* nothing changed, no health due: no message */
+    assert_int_equal(take(c, buf, sizeof buf), 0);
 
     for (int i = 0; i < 50; i++)
         tl_live_add(f->live, "AAPL", T0 + 3 * MIN_US + i, 13000000 + i, 1);
@@ -266,16 +277,76 @@ static void test_sse_coalesces(void **state) {
     assert_null(strstr(buf, "BRK.B"));
     assert_non_null(strstr(buf, "\"bar\":[1795550580,13,13.000049,13,13.000049,50]"));
 
-    tl_sse_hub_pump(h, 7000); /* quiet, health due */
+    tl_sse_hub_pump(h, 7000); /* no symbol changed; the health did (new ticks) */
     assert_true(take(c, buf, sizeof buf) > 0);
-    assert_non_null(strstr(buf, "\"symbols\":[],\"health\":"));
+    assert_non_null(strstr(buf, "event: update\ndata: {\"full\":false,\"t\":"));
+    assert_non_null(strstr(buf, ",\"health\":{\"now_ms\":"));
+    assert_true(health_only(buf));
     tl_sse_stats st;
     tl_sse_hub_stats(h, &st);
     assert_int_equal(st.clients, 1);
-    assert_int_equal(st.messages, 4);
+    assert_int_equal(st.messages, 3);
     assert_int_equal(st.dropped, 0);
     tl_sse_client_close(c);
     tl_sse_hub_destroy(h);
+}
+
+/* An idle stream (a finished lake: history loaded, nothing new) gets no
+ * data message at all, empty or not, only ": keepalive" comments, one per
+ * keepalive_ms; a new tick, and then a lake commit, each bring one update. */
+static void test_sse_idle_keepalive(void **state) {
+    (void)state;
+    tl_live *live = tl_live_new(NULL);
+    tl_live_set_since(live, T0);
+    tl_live_load(live, "AAPL", T0 + 1, 10000000, 100); /* history: no ingest rate */
+    tl_sse_opts o = {.interval_ms = 100, .keepalive_ms = 2000};
+    tl_sse_hub *h = tl_sse_hub_new(live, &o);
+    tl_sse_client *c = tl_sse_client_new(h);
+    static char buf[1 << 16];
+    tl_sse_hub_pump(h, 1000);
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"full\":true"));
+
+    int comments = 0;
+    for (int64_t t = 1100; t <= 7000; t += 100) {
+        tl_sse_hub_pump(h, t);
+        ssize_t n = take(c, buf, sizeof buf);
+        if (n == 0)
+            continue;
+        /* nothing but the comment: no "data:" line, no empty symbols list */
+        assert_string_equal(buf, ": keepalive\n\n");
+        assert_int_equal(t % 2000, 1000); /* every keepalive_ms after the last bytes */
+        comments++;
+    }
+    assert_int_equal(comments, 3); /* at 3000, 5000, 7000 */
+
+    tl_live_load(live, "AAPL", T0 + 2, 10500000, 100);
+    tl_sse_hub_pump(h, 7100);
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "event: update\ndata: {\"full\":false,"));
+    assert_non_null(strstr(buf, "\"symbols\":[{\"s\":\"AAPL\",\"last\":10.5,"));
+    tl_sse_hub_pump(h, 8100); /* the health this tick moved, once */
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"health\":{"));
+    assert_true(health_only(buf));
+    tl_sse_hub_pump(h, 9100);
+    assert_int_equal(take(c, buf, sizeof buf), 0);
+
+    const char *part = "2026-11-24T20";
+    size_t files = 3;
+    tl_live_set_lake(live, 7, 1795550460000, 3, &part, &files, 1); /* a commit */
+    tl_sse_hub_pump(h, 10100);
+    assert_true(take(c, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"lake\":{\"version\":7,"));
+    assert_true(health_only(buf));
+
+    tl_sse_stats st;
+    tl_sse_hub_stats(h, &st);
+    assert_int_equal(st.messages, 4);
+    assert_int_equal(st.keepalives, 3);
+    tl_sse_client_close(c);
+    tl_sse_hub_destroy(h);
+    tl_live_destroy(live);
 }
 
 static void test_sse_drops_slow_client(void **state) {
@@ -517,6 +588,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_token, setup_token, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_and_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sse_coalesces, setup, teardown),
+        cmocka_unit_test(test_sse_idle_keepalive),
         cmocka_unit_test_setup_teardown(test_sse_drops_slow_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
