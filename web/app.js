@@ -17,6 +17,7 @@
     kind: 'candles', // 'line' (tick-level, short ranges) or 'candles'
     step: 60, // seconds per point or bar of the chart
     times: [], // the times of the chart's data points (the browser test reads them)
+    shown: null, // {symbol, from, to, kind, step} of the chart once its data is set
     points: 0, // data points (not gaps) in the chart
     lakeStatus: 'unknown', // live | stale | finished, from the last commit and tick
     latencies: [], // recent tick -> screen latencies, ms
@@ -24,7 +25,9 @@
     from: 0, to: 0, // the chart's range, Unix seconds
     live: true, // the range follows the clock
     lastLine: null, // {time, value} last point given to the line series
+    lineEnd: 0, // the time of the line series' last item (a point or whitespace)
     stats: null, // the last /api/stats answer the overlays show
+    health: null, healthAt: 0, // the last health and when it came (Date.now())
   };
   window.__tl = state; // for the browser test and for curious users
 
@@ -117,12 +120,15 @@
       else if (row.data.spark.length) row.data.spark[row.data.spark.length - 1] = u.last;
       renderRow(row, !full);
       sparkline(row.svg, row.data.spark);
-      if (fromEvent && u.ts) {
+      // a trade that just came (not the snapshot a new stream starts with,
+      // whose trades may be hours old on a finished lake)
+      if (fromEvent && !full && u.ts) {
         state.latencies.push(now - u.ts);
         if (state.latencies.length > 200) state.latencies.shift();
       }
       markStale(row, now);
-      if (u.s === state.selected) onSelectedUpdate(u);
+      // only the events move the chart (it loads its range's own data)
+      if (u.s === state.selected) { if (fromEvent) onSelectedUpdate(u); else showLast(u); }
     }
     if (added) relayout();
     $('summary').textContent = state.rows.size + ' symbols';
@@ -205,6 +211,16 @@
     crosshair: { mode: LC.CrosshairMode.Normal },
   };
   const chart = LC.createChart($('chart'), chartOpts);
+  // A chart given data while hidden (the chart behind the compare view, the
+  // compare view before it shows) is 0 px wide: fit it once it has a width.
+  function fitWhenShown(c) {
+    let width = 0;
+    c.timeScale().subscribeSizeChange((w) => {
+      if (width < 10 && w >= 10) c.timeScale().fitContent();
+      width = w;
+    });
+  }
+  fitWhenShown(chart);
   const candles = chart.addCandlestickSeries({
     upColor: '#3fb950', downColor: '#f85149', borderVisible: false,
     wickUpColor: '#3fb950', wickDownColor: '#f85149', priceLineVisible: false, lastValueVisible: false,
@@ -213,6 +229,7 @@
   const volume = chart.addHistogramSeries({ priceScaleId: 'vol', priceFormat: { type: 'volume' }, lastValueVisible: false, priceLineVisible: false });
   chart.priceScale('vol').applyOptions({ scaleMargins: { top: 0.78, bottom: 0 } });
   state.series = { candles, line, volume };
+  state.chart = chart; // the browser test reads the time scale's coordinates
   const overlay = {};
   for (const [k, color] of [['max', '#3fb950'], ['avg', '#d29922'], ['min', '#f85149']]) {
     overlay[k] = line.createPriceLine({ price: 0, color, lineWidth: 1, lineStyle: LC.LineStyle.Dashed, axisLabelVisible: false, title: '' });
@@ -246,43 +263,92 @@
     return out;
   }
 
+  // A line whose trades stop and resume is not drawn across the gap: the
+  // library colours a segment as the point it starts from, so the last point
+  // before whitespace gets an invisible colour.
+  function breakAtGaps(items) {
+    let prev = null, gap = false;
+    for (const d of items) {
+      if (d.value === undefined) { gap = prev !== null; continue; }
+      if (gap) prev.color = 'rgba(0,0,0,0)';
+      prev = d;
+      gap = false;
+    }
+    return items;
+  }
+
+  // What a chart draws of a range: from the first trade in it (a day's
+  // session, the minutes a young lake has) to its end (now for a live range,
+  // else the last trade), so the data fill the width; inside, every step
+  // without trades stays a gap. Up to 15 minutes: a one-second price line;
+  // longer: candles at 60-300 bars. One coarse look at the symbols' bars
+  // finds the first and last trade (and is reused when the step stays).
+  const q = encodeURIComponent;
+  async function planRange(syms, b) {
+    const liveEnd = Math.min(b.to, Math.floor(Date.now() / 1000) + 1);
+    if (b.to - b.from <= 900) return { kind: 'line', step: 1, start: b.from, end: b.live ? liveEnd : b.to, coarse: {} };
+    const step = pickInterval(b.to - b.from), coarse = {};
+    let first = Infinity, last = -Infinity;
+    for (const s of syms) {
+      const bars = (await api(`/api/bars?symbol=${q(s)}&from=${b.from}&to=${b.to}&interval=${step}`)).bars;
+      coarse[s] = bars;
+      if (bars.length) {
+        first = Math.min(first, bars[0][0]);
+        last = Math.max(last, bars[bars.length - 1][0] + step);
+      }
+    }
+    if (first === Infinity) return { kind: 'candles', step, start: b.from, end: b.live ? liveEnd : b.to, coarse };
+    first = Math.max(first, b.from);
+    const end = b.live ? liveEnd : Math.min(last, b.to);
+    if (end - first <= 900) return { kind: 'line', step: 1, start: first, end, coarse: {} };
+    const fine = pickInterval(end - first);
+    return { kind: 'candles', step: fine, start: first, end, coarse: fine === step ? coarse : {} };
+  }
+  // one symbol's data for a plan: [[t, o, h, l, c, v]] bars or [[t, p]] points
+  async function fetchPlanned(sym, p, b) {
+    const to = b.live ? b.to : p.end;
+    if (p.kind === 'line') return (await api(`/api/line?symbol=${q(sym)}&from=${p.start}&to=${to}&step=1`)).points;
+    if (p.coarse[sym]) return p.coarse[sym].filter((r) => r[0] + p.step > p.start);
+    return (await api(`/api/bars?symbol=${q(sym)}&from=${p.start}&to=${to}&interval=${p.step}`)).bars;
+  }
+
   let chartSeq = 0;
   async function loadChart() {
     const sym = state.selected;
     if (!sym) return;
     const seq = ++chartSeq;
     const b = rangeBounds();
-    const span = b.to - b.from;
-    const short = span <= 900;
-    Object.assign(state, { from: b.from, to: b.to, live: b.live, kind: short ? 'line' : 'candles', step: short ? 1 : pickInterval(span) });
+    Object.assign(state, { from: b.from, to: b.to, live: b.live });
     $('chart-symbol').textContent = sym;
     const row = state.rows.get(sym);
     showLast(row ? row.data : null);
-    const end = Math.min(b.to, Math.floor(Date.now() / 1000) + 1);
-    let pts, bars = [];
+    let plan, rows;
     try {
-      if (short) {
-        const res = await api(`/api/line?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&step=1`);
-        pts = res.points.map(([t, p]) => ({ time: t, value: p }));
-      } else {
-        const res = await api(`/api/bars?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&interval=${state.step}`);
-        bars = res.bars;
-        pts = bars.map(([t, , , , c]) => ({ time: t, value: c }));
-      }
+      plan = await planRange([sym], b);
+      if (seq !== chartSeq) return;
+      rows = await fetchPlanned(sym, plan, b);
     } catch (e) { $('ov-src').textContent = 'chart: ' + e.message; return; }
     if (seq !== chartSeq) return; // a newer selection won
+    const isLine = plan.kind === 'line';
+    Object.assign(state, { kind: plan.kind, step: plan.step });
+    const bars = isLine ? [] : rows;
+    const pts = isLine ? rows.map(([t, p]) => ({ time: t, value: p })) : bars.map(([t, , , , c]) => ({ time: t, value: c }));
     // the live tail: the newest trade the events brought, in its own step
     if (b.live && row && row.data.ts) {
       const t = Math.floor(row.data.ts / 1000 / state.step) * state.step;
-      if (t >= b.from && (!pts.length || t > pts[pts.length - 1].time)) pts.push({ time: t, value: row.data.last });
+      if (t >= plan.start && (!pts.length || t > pts[pts.length - 1].time)) pts.push({ time: t, value: row.data.last });
     }
-    const lastT = pts.length ? pts[pts.length - 1].time + 1 : end;
-    const stop = Math.max(end, lastT);
-    candles.setData(short ? [] : withGaps(bars.map(([t, o, h, l, c]) => ({ time: t, open: o, high: h, low: l, close: c })), b.from, stop, state.step));
-    volume.setData(short ? [] : withGaps(bars.map(([t, o, , , c, v]) => ({ time: t, value: v, color: c >= o ? '#3fb95055' : '#f8514955' })), b.from, stop, state.step));
-    line.applyOptions({ visible: true, lineWidth: short ? 2 : 1, color: short ? '#58a6ff' : '#58a6ff88' });
-    const lineData = withGaps(pts.map((p) => ({ ...p })), b.from, stop, state.step);
+    const lastT = pts.length ? pts[pts.length - 1].time + 1 : plan.end;
+    const stop = Math.max(plan.end, lastT);
+    candles.setData(isLine ? [] : withGaps(bars.map(([t, o, h, l, c]) => ({ time: t, open: o, high: h, low: l, close: c })), plan.start, stop, state.step));
+    volume.setData(isLine ? [] : withGaps(bars.map(([t, o, , , c, v]) => ({ time: t, value: v, color: c >= o ? '#3fb95055' : '#f8514955' })), plan.start, stop, state.step));
+    // over candles the closes would only repeat them (and zigzag): the line
+    // stays, invisible, to carry the max/avg/min lines and the live tail
+    line.applyOptions({ color: isLine ? '#58a6ff' : 'rgba(0,0,0,0)', lastValueVisible: isLine, priceLineVisible: isLine });
+    candles.applyOptions({ lastValueVisible: !isLine, priceLineVisible: !isLine });
+    const lineData = breakAtGaps(withGaps(pts.map((p) => ({ ...p })), plan.start, stop, state.step));
     line.setData(lineData);
+    state.lineEnd = lineData.length ? lineData[lineData.length - 1].time : 0;
     state.times = pts.map((p) => p.time);
     state.points = pts.length;
     state.lastLine = pts.length ? { ...pts[pts.length - 1] } : null;
@@ -292,6 +358,7 @@
     $('chart').dataset.step = String(state.step);
     $('chart').dataset.points = String(pts.length);
     $('chart').dataset.bars = String(bars.length);
+    state.shown = { symbol: sym, from: b.from, to: b.to, start: plan.start, kind: state.kind, step: state.step };
     await loadStats(seq);
   }
 
@@ -325,16 +392,16 @@
   }
 
   // A trade of the selected symbol from the events: the line's newest step
-  // follows it; a late trade (older than that step) is already in the lake's
-  // answer for its own step and is not drawn as a spike at the end.
+  // follows it; a late trade (older than that step, or than the whitespace
+  // the chart already has up to the time it loaded) is in the lake's answer
+  // for its own step and is not drawn as a spike at the end.
   function onSelectedUpdate(u) {
     showLast(u);
     if (!state.live || !u.ts) return;
     const t = Math.floor(u.ts / 1000 / state.step) * state.step;
-    if (!state.lastLine || t >= state.lastLine.time) {
-      if (state.lastLine && t > state.lastLine.time + state.step) {
-        for (let g = state.lastLine.time + state.step; g < t; g += state.step) line.update({ time: g }); // a gap
-      }
+    if (t >= (state.lineEnd || 0) && (!state.lastLine || t >= state.lastLine.time)) {
+      for (let g = state.lineEnd + state.step; state.lineEnd && g < t; g += state.step) line.update({ time: g }); // a gap
+      state.lineEnd = t;
       if (!state.lastLine || t > state.lastLine.time) { state.times.push(t); state.points++; }
       state.lastLine = { time: t, value: u.last };
       line.update({ ...state.lastLine }); // the library keeps (and marks) what it is given
@@ -355,37 +422,45 @@
     ...chartOpts, rightPriceScale: { borderColor: '#30363d' },
     localization: { priceFormatter: (v) => (Math.round(v * 100) / 100 || 0).toFixed(2) + '%' },
   });
+  fitWhenShown(cmpChart);
   const COLORS = ['#58a6ff', '#3fb950', '#f85149', '#d29922', '#bc8cff', '#39c5cf'];
-  let cmpSeries = [];
+  let cmpSeries = [], cmpSeq = 0;
+  // Fetches every ticker first and draws only if no newer call started
+  // meanwhile (Enter in the field both changes it and submits the form).
   async function loadCompare() {
+    const seq = ++cmpSeq;
+    const syms = state.compare;
+    const b = rangeBounds();
+    const got = [];
+    let plan = null;
+    try {
+      plan = syms.length ? await planRange(syms, b) : null;
+    } catch (e) { $('ov-src').textContent = 'compare: ' + e.message; return; }
+    for (const sym of syms) {
+      if (seq !== cmpSeq) return;
+      try {
+        const rows = await fetchPlanned(sym, plan, b);
+        const pts = plan.kind === 'line' ? rows : rows.map(([t, , , , c]) => [t, c]);
+        if (pts.length) got.push([sym, pts]);
+      } catch (e) { /* a ticker without data in the range is left out */ }
+    }
+    if (seq !== cmpSeq) return;
     for (const se of cmpSeries) cmpChart.removeSeries(se);
     cmpSeries = [];
-    const syms = state.compare;
     $('compare-chart').hidden = syms.length === 0;
     $('chart').hidden = syms.length > 0;
-    $('compare-chart').dataset.series = '0';
-    if (!syms.length) return;
-    const b = rangeBounds();
-    const span = b.to - b.from, short = span <= 900, step = short ? 1 : pickInterval(span);
-    const end = Math.min(b.to, Math.floor(Date.now() / 1000) + 1);
-    const drawn = [];
-    for (const [i, sym] of syms.entries()) {
-      let pts;
-      try {
-        pts = short
-          ? (await api(`/api/line?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&step=1`)).points
-          : (await api(`/api/bars?symbol=${encodeURIComponent(sym)}&from=${b.from}&to=${b.to}&interval=${step}`)).bars.map(([t, , , , c]) => [t, c]);
-      } catch (e) { continue; }
-      if (!pts.length) continue;
+    for (const [i, [sym, pts]] of got.entries()) {
       const base = pts[0][1];
       const se = cmpChart.addLineSeries({ color: COLORS[i % COLORS.length], lineWidth: 2, title: sym, priceLineVisible: false });
-      se.setData(withGaps(pts.map(([t, p]) => ({ time: t, value: (p / base - 1) * 100 })), b.from, end, step));
+      se.setData(breakAtGaps(withGaps(pts.map(([t, p]) => ({ time: t, value: (p / base - 1) * 100 })), plan.start, plan.end, plan.step)));
       cmpSeries.push(se);
-      drawn.push(sym);
     }
     cmpChart.timeScale().fitContent();
+    state.cmpChart = cmpChart;
+    state.cmpSeries = cmpSeries;
+    state.cmpShown = plan && { from: b.from, to: b.to, start: plan.start, kind: plan.kind, step: plan.step };
     $('compare-chart').dataset.series = String(cmpSeries.length);
-    $('compare-chart').dataset.symbols = drawn.join(',');
+    $('compare-chart').dataset.symbols = got.map(([sym]) => sym).join(',');
   }
   $('compare').addEventListener('change', () => {
     state.compare = $('compare').value.toUpperCase().split(/[\s,]+/).filter(Boolean).slice(0, 6);
@@ -414,6 +489,11 @@
   }
   async function changeRange() {
     pressed();
+    if (!state.custom) { // the from-to inputs start from the range shown
+      const b = rangeBounds();
+      $('from').value = utcInput(b.from);
+      $('to').value = utcInput(Math.min(b.to, Math.floor(Date.now() / 1000)));
+    }
     await loadSymbols();
     if (state.selected) select(state.selected, true); else loadChart();
     if (state.compare.length) loadCompare();
@@ -456,17 +536,24 @@
   }
 
   // ---- health ----------------------------------------------------------------------
-  // Lake status from real times: live while commits and trades keep coming,
-  // stale when they stopped recently (a stuck writer), finished after that.
+  // Lake status from real times: live while commits and current trades keep
+  // coming; stale when commits stopped recently (a stuck writer) or bring
+  // old trades (a backfill); finished once nothing was committed for 5 min.
   const LIVE_MS = 30000, FINISHED_MS = 300000;
   function lakeStatus(h) {
-    const now = h.now_ms || Date.now(), lake = h.lake || {};
+    // the server's clock, moved on by the time since this health came (the
+    // server sends the health only when it changed, the page re-renders it
+    // every second)
+    const now = (h.now_ms || Date.now()) + (Date.now() - (state.healthAt || Date.now())), lake = h.lake || {};
     if (!lake.last_commit_ms) return 'finished';
     const commitAgo = now - lake.last_commit_ms;
-    let lastTick = 0;
-    for (const row of state.rows.values()) if (row.data.ts > lastTick) lastTick = row.data.ts;
+    // the newest trade the lake holds (the quality signals see every tick,
+    // history included), not the chosen range's: a backfill of an old day
+    // commits now, but its data is not live
+    let lastTick = (h.quality && h.quality.newest_ts_ms) || 0;
+    if (state.live) for (const row of state.rows.values()) if (row.data.ts > lastTick) lastTick = row.data.ts;
     const tickAgo = lastTick ? now - lastTick : Infinity;
-    if (commitAgo <= LIVE_MS && (tickAgo <= LIVE_MS || !state.live)) return 'live';
+    if (commitAgo <= LIVE_MS && tickAgo <= LIVE_MS) return 'live';
     if (commitAgo <= FINISHED_MS) return 'stale';
     return 'finished';
   }
@@ -502,10 +589,10 @@
     // one row per fact: add a line here for a new signal
     const items = [
       ['ingest rate', Math.round(h.ingest_rate).toLocaleString() + ' /s'],
-      ['end-to-end latency', lat == null ? 'n/a' : (lat / 1000).toFixed(2) + ' s (tick → screen, median)'],
+      ['tick → screen', lat == null ? 'n/a' : (lat / 1000).toFixed(2) + ' s median'],
       ['consumer lag', h.lag == null ? 'unknown' : h.lag.toLocaleString() + ' msgs'],
       ['ticks seen', (h.ticks || 0).toLocaleString()],
-      ['symbols', String(h.symbols)],
+      ['live symbols', String(h.symbols)],
       ['late', s ? s.late.toLocaleString() : 'n/a'],
       ['duplicates', s ? s.duplicates.toLocaleString() : 'n/a'],
       ['rejected', s ? s.rejected.toLocaleString() : 'n/a', s && s.rejected ? 'bad' : ''],
@@ -537,6 +624,14 @@
     for (const row of state.rows.values()) markStale(row, now);
   }
 
+  function gotHealth(h) {
+    state.healthAt = Date.now();
+    renderHealth(h);
+  }
+  // the pill's live -> stale -> finished and the "… ago" texts follow the
+  // clock between the server's health messages
+  setInterval(() => { if (state.health) renderHealth(state.health); }, 1000);
+
   // ---- live updates ------------------------------------------------------------------
   let es = null;
   function connect() {
@@ -546,7 +641,7 @@
     es.addEventListener('update', (ev) => {
       const m = JSON.parse(ev.data);
       if (m.symbols && m.symbols.length) applySymbols(m.symbols, m.full, true);
-      if (m.health) renderHealth(m.health);
+      if (m.health) gotHealth(m.health);
     });
     es.addEventListener('error', () => {
       $('conn').dataset.state = 'reconnecting';
@@ -562,7 +657,7 @@
     try {
       live = (await api('/api/symbols')).symbols;
       applySymbols(live, true, false);
-      renderHealth(await api('/api/health'));
+      gotHealth(await api('/api/health'));
     } catch (e) { $('conn').textContent = 'error: ' + e.message; }
     const days = await loadDays();
     const now = new Date();

@@ -71,10 +71,12 @@ const tl_command tl_cmd_dashboard = {
     .usage = "--lake DIR [--listen 127.0.0.1:8080]",
     .description =
         "Serves the dashboard: a ticker table (last, change, min, max, average, volume,\n"
-        "sparkline), a chart of the selected ticker (a one-second price line for 1-15 min,\n"
-        "candles giving 60-300 bars for longer ranges, on a linear time axis; volume;\n"
+        "sparkline), a chart of the selected ticker (from the range's first trade: a\n"
+        "one-second price line when that spans up to 15 min, else candles giving 60-300\n"
+        "bars, on a linear time axis where minutes without trades are gaps; volume;\n"
         "min/max/average over the range), a compare view (tickers as % change) and the\n"
-        "pipeline's health, updated live by Server-Sent Events. It opens live when the lake\n"
+        "pipeline's health, updated live by Server-Sent Events (only what changed; an idle\n"
+        "stream gets a ': keepalive' comment). It opens live when the lake\n"
         "is being written, else on the latest day it holds; any day or custom range lists\n"
         "that range's symbols from the lake. It follows the lake's newest commits (reading\n"
         "only the files they add), reads the last compaction from the log and the last\n"
