@@ -27,10 +27,23 @@ struct tl_json {
     tl_buf scratch; /* a string with invalid UTF-8, repaired */
 };
 
+/* yajl prints every separator, quote and value as its own call (some 60 per
+ * tick object), so the common case — room in out — is inlined here rather
+ * than a call to tl_buf_append and memcpy each time. */
 static void print_cb(void *ctx, const char *s, size_t n) {
     tl_json *j = ctx;
-    if (!j->oom && tl_buf_append(j->out, s, n) != 0)
+    tl_buf *b = j->out;
+    if (b->len + n < b->cap) { /* room for the bytes and the NUL */
+        char *d = b->data + b->len;
+        if (n == 1)
+            d[0] = s[0];
+        else
+            memcpy(d, s, n);
+        d[n] = '\0';
+        b->len += n;
+    } else if (!j->oom && tl_buf_append(b, s, n) != 0) {
         j->oom = true; /* yajl's print callback cannot fail; checked after each call */
+    }
 }
 
 static tl_json *json_new(tl_buf *out, bool pretty) {
