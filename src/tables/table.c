@@ -7,11 +7,12 @@
 #include <string.h>
 
 #include "tables/tables.h"
+#include "util/json_out.h"
 
 static const char *const delta_types[] = {
-    [TL_COL_STRING] = "string",       [TL_COL_TIMESTAMP] = "timestamp",
+    [TL_COL_STRING] = "string",         [TL_COL_TIMESTAMP] = "timestamp",
     [TL_COL_DECIMAL] = "decimal(18,6)", [TL_COL_LONG] = "long",
-    [TL_COL_INT] = "integer",         [TL_COL_BOOL] = "boolean",
+    [TL_COL_INT] = "integer",           [TL_COL_BOOL] = "boolean",
     [TL_COL_LIST] = "array<string>",
 };
 
@@ -23,9 +24,12 @@ static const char *const duck_types[] = {
 };
 
 static const char *const type_names[] = {
-    [TL_COL_STRING] = "string",         [TL_COL_TIMESTAMP] = "timestamp",
-    [TL_COL_DECIMAL] = "decimal(18,6)", [TL_COL_LONG] = "int64",
-    [TL_COL_INT] = "int32",             [TL_COL_BOOL] = "bool",
+    [TL_COL_STRING] = "string",
+    [TL_COL_TIMESTAMP] = "timestamp",
+    [TL_COL_DECIMAL] = "decimal(18,6)",
+    [TL_COL_LONG] = "int64",
+    [TL_COL_INT] = "int32",
+    [TL_COL_BOOL] = "bool",
     [TL_COL_LIST] = "list<string>",
 };
 
@@ -55,22 +59,38 @@ static const tl_column *col_at(const tl_table *t, size_t i) {
     return i < t->ncols ? &t->cols[i] : &t->parts[i - t->ncols];
 }
 
-int tl_table_schema_json(const tl_table *t, tl_buf *out) {
-    int rc = tl_buf_puts(out, "{\"type\":\"struct\",\"fields\":[");
+static int schema_doc(tl_json *j, void *ud) {
+    const tl_table *t = ud;
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "type", "struct");
+    tl_json_key(j, "fields");
+    tl_json_arr_begin(j);
     for (size_t i = 0; i < t->ncols + t->nparts; i++) {
         const tl_column *c = col_at(t, i);
-        /* a list's type is an object: Delta's array of nullable strings */
-        if (c->type == TL_COL_LIST)
-            rc |= tl_buf_printf(out, "%s{\"name\":\"%s\",\"type\":{\"type\":\"array\","
-                                "\"elementType\":\"string\",\"containsNull\":true}",
-                                i ? "," : "", c->name);
-        else
-            rc |= tl_buf_printf(out, "%s{\"name\":\"%s\",\"type\":\"%s\"", i ? "," : "",
-                                c->name, tl_col_delta_type(c->type));
-        rc |= tl_buf_printf(out, ",\"nullable\":%s,\"metadata\":{}}",
-                            c->nullable ? "true" : "false");
+        tl_json_obj_begin(j);
+        tl_json_kv_str(j, "name", c->name);
+        tl_json_key(j, "type");
+        if (c->type == TL_COL_LIST) { /* an object: Delta's array of nullable strings */
+            tl_json_obj_begin(j);
+            tl_json_kv_str(j, "type", "array");
+            tl_json_kv_str(j, "elementType", "string");
+            tl_json_kv_bool(j, "containsNull", true);
+            tl_json_obj_end(j);
+        } else {
+            tl_json_str(j, tl_col_delta_type(c->type));
+        }
+        tl_json_kv_bool(j, "nullable", c->nullable);
+        tl_json_key(j, "metadata");
+        tl_json_obj_begin(j);
+        tl_json_obj_end(j);
+        tl_json_obj_end(j);
     }
-    return rc | tl_buf_puts(out, "]}") ? -1 : 0;
+    tl_json_arr_end(j);
+    return tl_json_obj_end(j);
+}
+
+int tl_table_schema_json(const tl_table *t, tl_buf *out) {
+    return tl_json_doc(out, schema_doc, (void *)t, NULL) ? -1 : 0;
 }
 
 int tl_table_create(tl_store *s, const tl_table *t, tl_err *err) {

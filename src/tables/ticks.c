@@ -4,17 +4,18 @@
 #include <string.h>
 
 #include "tables/tables.h"
+#include "util/json_out.h"
 #include "util/civil.h"
 
 /* The columns, in the data files' order (the writer in src/duck fills them
  * in this order: duck_write.c checks it). */
 static const tl_column ticks_cols[] = {
-    {"symbol", TL_COL_STRING, false},    {"ts", TL_COL_TIMESTAMP, false},
-    {"price", TL_COL_DECIMAL, false},    {"size", TL_COL_LONG, true},
-    {"bid", TL_COL_DECIMAL, true},       {"ask", TL_COL_DECIMAL, true},
-    {"exchange", TL_COL_STRING, true},   {"seq", TL_COL_LONG, true},
-    {"late", TL_COL_BOOL, false},        {"src_partition", TL_COL_INT, false},
-    {"src_offset", TL_COL_LONG, false},  {"ingest_ts", TL_COL_TIMESTAMP, false},
+    {"symbol", TL_COL_STRING, false},   {"ts", TL_COL_TIMESTAMP, false},
+    {"price", TL_COL_DECIMAL, false},   {"size", TL_COL_LONG, true},
+    {"bid", TL_COL_DECIMAL, true},      {"ask", TL_COL_DECIMAL, true},
+    {"exchange", TL_COL_STRING, true},  {"seq", TL_COL_LONG, true},
+    {"late", TL_COL_BOOL, false},       {"src_partition", TL_COL_INT, false},
+    {"src_offset", TL_COL_LONG, false}, {"ingest_ts", TL_COL_TIMESTAMP, false},
 };
 static const tl_column ticks_parts[] = {
     {"year", TL_COL_INT, false},
@@ -90,25 +91,26 @@ static void range_add(col_range *r, int64_t v) {
     r->seen = 1;
 }
 
-static int put_decimal(tl_buf *b, const char *name, int64_t v) {
-    char num[32];
-    tl_decimal_format(v, num, sizeof num);
-    return tl_buf_printf(b, "\"%s\":%s", name, num);
-}
-
-static int put_ts(tl_buf *b, const char *name, int64_t v) {
+static void put_ts(tl_json *j, const char *name, int64_t v) {
     char ts[40];
     tl_rfc3339_format(v, ts, sizeof ts);
-    return tl_buf_printf(b, "\"%s\":\"%s\"", name, ts);
+    tl_json_kv_str(j, name, ts);
 }
 
 enum { C_TS, C_PRICE, C_SIZE, C_BID, C_ASK, C_SEQ, C_OFFSET, C_INGEST, C_PART, C_N };
 
-int tl_ticks_stats_json(const tl_tick_row *rows, size_t n, tl_buf *out) {
-    col_range r[C_N] = {0};
-    const char *sym_min = NULL, *sym_max = NULL, *ex_min = NULL, *ex_max = NULL;
-    size_t ex_nulls = 0;
-    for (size_t i = 0; i < n; i++) {
+typedef struct stats {
+    const tl_tick_row *rows;
+    size_t n;
+    col_range r[C_N];
+    const char *sym_min, *sym_max, *ex_min, *ex_max;
+    size_t ex_nulls;
+} stats;
+
+static void stats_scan(stats *st) {
+    col_range *r = st->r;
+    const tl_tick_row *rows = st->rows;
+    for (size_t i = 0; i < st->n; i++) {
         const tl_tick *t = &rows[i].tick;
         range_add(&r[C_TS], t->ts_us);
         range_add(&r[C_PRICE], t->price);
@@ -131,56 +133,77 @@ int tl_ticks_stats_json(const tl_tick_row *rows, size_t n, tl_buf *out) {
             range_add(&r[C_SEQ], t->seq);
         else
             r[C_SEQ].nulls++;
-        if (!sym_min || strcmp(t->symbol, sym_min) < 0)
-            sym_min = t->symbol;
-        if (!sym_max || strcmp(t->symbol, sym_max) > 0)
-            sym_max = t->symbol;
+        if (!st->sym_min || strcmp(t->symbol, st->sym_min) < 0)
+            st->sym_min = t->symbol;
+        if (!st->sym_max || strcmp(t->symbol, st->sym_max) > 0)
+            st->sym_max = t->symbol;
         if (!(t->has & TL_TICK_HAS_EXCHANGE)) {
-            ex_nulls++;
+            st->ex_nulls++;
             continue;
         }
-        if (!ex_min || strcmp(t->exchange, ex_min) < 0)
-            ex_min = t->exchange;
-        if (!ex_max || strcmp(t->exchange, ex_max) > 0)
-            ex_max = t->exchange;
+        if (!st->ex_min || strcmp(t->exchange, st->ex_min) < 0)
+            st->ex_min = t->exchange;
+        if (!st->ex_max || strcmp(t->exchange, st->ex_max) > 0)
+            st->ex_max = t->exchange;
     }
-    int rc = tl_buf_printf(out, "{\"numRecords\":%zu", n);
-    if (n == 0)
-        return rc | tl_buf_puts(out, "}");
-    for (int pass = 0; pass < 2; pass++) {
-        int mx = pass == 1;
-        rc |= tl_buf_puts(out, mx ? ",\"maxValues\":{" : ",\"minValues\":{");
-        rc |= tl_buf_puts(out, "\"symbol\":");
-        rc |= tl_buf_json_string(out, mx ? sym_max : sym_min, strlen(mx ? sym_max : sym_min));
-        rc |= tl_buf_puts(out, ",");
-        rc |= put_ts(out, "ts", mx ? r[C_TS].max : r[C_TS].min);
-        rc |= tl_buf_puts(out, ",");
-        rc |= put_decimal(out, "price", mx ? r[C_PRICE].max : r[C_PRICE].min);
-        if (r[C_SIZE].seen)
-            rc |= tl_buf_printf(out, ",\"size\":%lld",
-                                (long long)(mx ? r[C_SIZE].max : r[C_SIZE].min));
-        if (r[C_BID].seen)
-            rc |= tl_buf_puts(out, ",") | put_decimal(out, "bid", mx ? r[C_BID].max : r[C_BID].min);
-        if (r[C_ASK].seen)
-            rc |= tl_buf_puts(out, ",") | put_decimal(out, "ask", mx ? r[C_ASK].max : r[C_ASK].min);
-        if (ex_min) {
-            const char *e = mx ? ex_max : ex_min;
-            rc |= tl_buf_puts(out, ",\"exchange\":") | tl_buf_json_string(out, e, strlen(e));
-        }
-        if (r[C_SEQ].seen)
-            rc |=
-                tl_buf_printf(out, ",\"seq\":%lld", (long long)(mx ? r[C_SEQ].max : r[C_SEQ].min));
-        rc |= tl_buf_printf(out, ",\"src_partition\":%lld,\"src_offset\":%lld,",
-                            (long long)(mx ? r[C_PART].max : r[C_PART].min),
-                            (long long)(mx ? r[C_OFFSET].max : r[C_OFFSET].min));
-        rc |= put_ts(out, "ingest_ts", mx ? r[C_INGEST].max : r[C_INGEST].min);
-        rc |= tl_buf_puts(out, "}");
-    }
-    rc |=
-        tl_buf_printf(out,
-                      ",\"nullCount\":{\"symbol\":0,\"ts\":0,\"price\":0,\"size\":%zu,\"bid\":%zu,"
-                      "\"ask\":%zu,\"exchange\":%zu,\"seq\":%zu,\"late\":0,\"src_partition\":0,"
-                      "\"src_offset\":0,\"ingest_ts\":0}}",
-                      r[C_SIZE].nulls, r[C_BID].nulls, r[C_ASK].nulls, ex_nulls, r[C_SEQ].nulls);
-    return rc ? -1 : 0;
+}
+
+static int64_t bound(const col_range *r, bool mx) {
+    return mx ? r->max : r->min;
+}
+
+/* minValues or maxValues: every column with a value, in the schema's order. */
+static void stats_bound(tl_json *j, const stats *st, bool mx) {
+    const col_range *r = st->r;
+    tl_json_key(j, mx ? "maxValues" : "minValues");
+    tl_json_obj_begin(j);
+    tl_json_kv_str(j, "symbol", mx ? st->sym_max : st->sym_min);
+    put_ts(j, "ts", bound(&r[C_TS], mx));
+    tl_json_kv_micros(j, "price", bound(&r[C_PRICE], mx));
+    if (r[C_SIZE].seen)
+        tl_json_kv_int(j, "size", bound(&r[C_SIZE], mx));
+    if (r[C_BID].seen)
+        tl_json_kv_micros(j, "bid", bound(&r[C_BID], mx));
+    if (r[C_ASK].seen)
+        tl_json_kv_micros(j, "ask", bound(&r[C_ASK], mx));
+    if (st->ex_min)
+        tl_json_kv_str(j, "exchange", mx ? st->ex_max : st->ex_min);
+    if (r[C_SEQ].seen)
+        tl_json_kv_int(j, "seq", bound(&r[C_SEQ], mx));
+    tl_json_kv_int(j, "src_partition", bound(&r[C_PART], mx));
+    tl_json_kv_int(j, "src_offset", bound(&r[C_OFFSET], mx));
+    put_ts(j, "ingest_ts", bound(&r[C_INGEST], mx));
+    tl_json_obj_end(j);
+}
+
+static int stats_doc(tl_json *j, void *ud) {
+    const stats *st = ud;
+    tl_json_obj_begin(j);
+    tl_json_kv_uint(j, "numRecords", st->n);
+    if (st->n == 0)
+        return tl_json_obj_end(j);
+    stats_bound(j, st, false);
+    stats_bound(j, st, true);
+    static const char *const never_null[] = {"symbol", "ts", "price"};
+    tl_json_key(j, "nullCount");
+    tl_json_obj_begin(j);
+    for (size_t i = 0; i < sizeof never_null / sizeof *never_null; i++)
+        tl_json_kv_int(j, never_null[i], 0);
+    tl_json_kv_uint(j, "size", st->r[C_SIZE].nulls);
+    tl_json_kv_uint(j, "bid", st->r[C_BID].nulls);
+    tl_json_kv_uint(j, "ask", st->r[C_ASK].nulls);
+    tl_json_kv_uint(j, "exchange", st->ex_nulls);
+    tl_json_kv_uint(j, "seq", st->r[C_SEQ].nulls);
+    tl_json_kv_int(j, "late", 0);
+    tl_json_kv_int(j, "src_partition", 0);
+    tl_json_kv_int(j, "src_offset", 0);
+    tl_json_kv_int(j, "ingest_ts", 0);
+    tl_json_obj_end(j);
+    return tl_json_obj_end(j);
+}
+
+int tl_ticks_stats_json(const tl_tick_row *rows, size_t n, tl_buf *out) {
+    stats st = {.rows = rows, .n = n};
+    stats_scan(&st);
+    return tl_json_doc(out, stats_doc, &st, NULL) ? -1 : 0;
 }
