@@ -92,3 +92,13 @@ void tl_buf_free(tl_buf *b) {
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+size_t tl_buf_copy_out(const tl_buf *b, char *dst, size_t cap) {
+    if (cap > 0) {
+        size_t n = b->len < cap - 1 ? b->len : cap - 1;
+        if (n)
+            memcpy(dst, b->data, n);
+        dst[n] = '\0';
+    }
+    return b->len;
+}

@@ -20,6 +20,9 @@ int tl_buf_printf(tl_buf *b, const char *fmt, ...) __attribute__((format(printf,
  * UTF-8 are written as \u00XX so the output is always valid JSON. */
 int tl_buf_json_string(tl_buf *b, const char *s, size_t n);
 void tl_buf_reset(tl_buf *b);
+/* The bytes of b into dst like snprintf: at most cap - 1 of them and a NUL
+ * (nothing when cap is 0); returns b->len, the length it needs. */
+size_t tl_buf_copy_out(const tl_buf *b, char *dst, size_t cap);
 
 /* The value of one hex digit, or -1 (percent-decoding of paths and URLs). */
 static inline int tl_hex_value(char c) {
