@@ -6,6 +6,7 @@
  * through (a later, wider value pushes its row out of line rather than
  * making ticklake hold a huge result in memory). */
 #include "duck/duck_int.h"
+#include "util/json_out.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -234,37 +235,11 @@ static int csv_row(void *ud, int ncols, const char *const *values, const size_t 
 
 /* ---- json ----------------------------------------------------------------- */
 
-/* JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
- * DuckDB writes inf/nan for doubles; those become strings. */
-static int is_json_number(const char *s, size_t n) {
-    size_t i = 0, d;
-    if (i < n && s[i] == '-')
-        i++;
-    if (i < n && s[i] == '0')
-        i++;
-    else {
-        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        }
-        if (i == d || s[d] == '0')
-            return 0;
-    }
-    if (i < n && s[i] == '.') {
-        for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        }
-        if (i == d)
-            return 0;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-        }
-        if (i == d)
-            return 0;
-    }
-    return i == n;
-}
+/* Rows are written as text around tl_buf_json_string, not through the JSON
+ * writer: the output's bytes are pinned (test_duck: a newline in a value is
+ * \u000a, where yajl_gen writes \n), and the structure is one flat object
+ * per row. Numbers are checked with the writer's grammar; DuckDB's inf/nan
+ * and anything else that is not a JSON number become strings. */
 
 static int json_header(void *ud, int ncols, const char *const *names, const tl_duck_kind *kinds) {
     printer *p = ud;
@@ -287,7 +262,7 @@ static int json_value(printer *p, int i, const char *v, size_t n) {
     if (!v)
         return tl_buf_puts(&p->line, "null");
     if (p->kinds[i] == TL_DUCK_KIND_BOOL ||
-        (p->kinds[i] == TL_DUCK_KIND_NUMBER && is_json_number(v, n)))
+        (p->kinds[i] == TL_DUCK_KIND_NUMBER && tl_json_is_number(v, n)))
         return tl_buf_append(&p->line, v, n);
     return tl_buf_json_string(&p->line, v, n);
 }
