@@ -84,8 +84,11 @@ expect_eq "ticks: STREAMING UPDATE commits" "$(ops ticks 'STREAMING UPDATE')" \
   "$(($(wc -l < "$WORK/h-local.txt") - $(grep -c '^deadletter ' "$WORK/h-local.txt") - parts - 3))"
 grep -q '^ticks [0-9]* VACUUM START$' <(grep -A1 "^ticks [0-9]* OPTIMIZE$" "$WORK/h-local.txt" | tail -1) \
   || fail "VACUUM START does not follow the last OPTIMIZE"
+# dead letters are compacted (by day) and vacuumed like ticks (issue 14)
+dl_parts=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["deadletter"]["partitions"])' "$WORK/local-compact.json")
+[ "$dl_parts" -ge 1 ] || fail "the dead letters of input A were not compacted"
 expect_eq "deadletter: operations" "$(awk '$1 == "deadletter" {$1 = $2 = ""; print}' "$WORK/h-local.txt" | sort -u | tr -s ' ' | tr '\n' ,)" \
-  " CREATE TABLE, STREAMING UPDATE,"
+  " CREATE TABLE, OPTIMIZE, STREAMING UPDATE, VACUUM END, VACUUM START,"
 
 say "delta-rs reads the S3 lake (same figures, same history)"
 "$PY" "$CHECK" "$S3" "${TXNS[@]}" --history-out "$WORK/h-s3.txt"
