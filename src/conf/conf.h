@@ -83,6 +83,7 @@ typedef struct tl_config {
     int64_t dedupe_horizon_ms;
     int64_t max_future_skew_ms;
     int64_t max_buffered_rows;
+    int64_t max_buffered_bytes;
     int64_t parse_threads; /* 0 = the cores available, 1 = the stream's own thread */
     char *source_id;         /* file input: the id its txn is recorded under */
     bool assign_all;         /* read every partition without joining the group */

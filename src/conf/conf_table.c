@@ -68,8 +68,13 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.max_future_skew", "max-future-skew", 0, TL_CT_DURATION, "60s", F(max_future_skew_ms),
      TL_CG_STREAM, "ticks further ahead of the wall clock go to the dead letter", NULL, false},
     {"stream.max_buffered_rows", "max-buffered-rows", 0, TL_CT_INT, "1000000", F(max_buffered_rows),
-     TL_CG_STREAM, "cap on rows buffered across all hour partitions; the oldest flush first", NULL,
+     TL_CG_STREAM, "cap on rows buffered across all hour partitions: a full flush when reached", NULL,
      true},
+    {"stream.max_buffered_bytes", "max-buffered-bytes", 0, TL_CT_SIZE, "64MiB",
+     F(max_buffered_bytes), TL_CG_STREAM,
+     "cap on the memory of buffered rows and dead letters across all hour partitions: a full "
+     "flush when reached (0 = none)",
+     NULL, false},
     {"stream.parse_threads", "parse-threads", 0, TL_CT_INT, "0", F(parse_threads),
      TL_CG_STREAM | TL_CG_UP,
      "threads that parse and validate messages (0 = the cores available; 1 = the stream's own "

@@ -47,6 +47,11 @@ typedef struct tl_stream_opts {
     int64_t dedupe_horizon_us;   /* remember (symbol, seq) this far behind the watermark */
     int64_t max_future_skew_us;  /* beyond now + this: dead letter */
     int64_t max_buffered_rows;   /* across all buffers */
+    /* Memory the buffers (row arrays as allocated, extra fields, dead
+     * letters) may take before a full flush; 0 = no limit. With the batch
+     * being written and the kept row arrays, a stream's buffers use at most
+     * ~2.25x this. */
+    int64_t max_buffered_bytes;
 
     /* Schema evolution: schema.extra_columns ("name:type,..." or NULL) and
      * what becomes of fields that are neither built-in nor extra columns

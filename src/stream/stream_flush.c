@@ -303,6 +303,7 @@ static tl_batch *seal(tl_stream *s, tl_err *err) {
     s->dead = NULL;
     s->ndead = s->cap_dead = 0;
     s->buffered = 0;
+    s->buffered_bytes = 0;
     s->last_flush_ms = tl_mono_ms();
     return bt;
 }

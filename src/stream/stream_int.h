@@ -104,9 +104,13 @@ struct tl_stream {
         size_t cap;
     } spare[8];
     size_t nspare;
+    size_t spare_bytes; /* of the kept arrays: at most a quarter of the cap */
     tl_dead *dead;
     size_t ndead, cap_dead;
     size_t buffered; /* rows + dead letters */
+    /* Memory those take: row arrays as allocated (a spare's whole capacity
+     * too), extra fields, dead letters with their bytes. Reset at a seal. */
+    size_t buffered_bytes;
 
     tl_batch *inflight;   /* being written by a worker thread, or NULL */
     int64_t batch_now_ms; /* monotonic clock, refreshed once per source batch */

@@ -170,6 +170,47 @@ static void test_flush_triggers(void **state) {
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 11);
 }
 
+/* Ticks in many hours (a catch-up with late ticks) open a buffer each:
+ * one tick costs a small array, not a big one (a handful of buffers stay
+ * far below 64 KiB), and the memory cap flushes everything once the
+ * buffers reach it, long before the row caps or the interval would. */
+static int ticks_until_flush(fixture *f, int64_t cap, int most) {
+    tl_err err;
+    f->opts.max_buffered_bytes = cap;
+    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(s);
+    long long now = tl_now_us() / 1000, hour = 3600000;
+    int64_t line = tl_stream_resume_offset(s, -1); /* lines count from 1 */
+    if (line < 1)
+        line = 1;
+    int flushed_at = 0;
+    for (int i = 1; i <= most && !flushed_at; i++) {
+        /* each tick an hour further back: a buffer of its own */
+        ingest(s, line++,
+               "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":%d}", now - i * hour,
+               (int)(cap % 1000) * 1000 + i);
+        int rc = tl_stream_maybe_flush(s, &err);
+        assert_true(rc >= 0);
+        if (rc == 1) {
+            flushed_at = i;
+            assert_int_equal(tl_stream_counters_get(s)->buffered_rows, 0);
+        }
+    }
+    assert_int_equal(tl_stream_flush(s, &err), 0);
+    tl_stream_destroy(s);
+    return flushed_at;
+}
+
+static void test_flush_on_buffered_bytes(void **state) {
+    fixture *f = *state;
+    int at = ticks_until_flush(f, 64 * 1024, 48);
+    assert_true(at > 5);
+    assert_true(at < 48);
+    assert_int_equal(ticks_until_flush(f, 0, 48), 0); /* 0: no memory cap */
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), at + 48);
+    assert_int_equal(scalar(f, "SELECT count(DISTINCT date_trunc('hour', ts)) FROM ticks"), 48);
+}
+
 /* The watermark follows the slowest partition: a partition behind the
  * others (catching up after a restart) is not flagged late wholesale. */
 static void test_watermark_per_partition(void **state) {
@@ -293,6 +334,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_validate_late_dupe_future, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_skips_and_remembers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush_on_buffered_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watermark_per_partition, setup, teardown),
         cmocka_unit_test(test_dedupe_horizon),
         cmocka_unit_test(test_dedupe_exact),
