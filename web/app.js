@@ -632,6 +632,38 @@
   // clock between the server's health messages
   setInterval(() => { if (state.health) renderHealth(state.health); }, 1000);
 
+  // ---- the scheduler's last runs (/api/runs, from the lake's run history) -------------
+  // Polled: runs are minutes apart, and the history lives in the lake, so a
+  // standalone dashboard shows the runs of a `ticklake schedule` elsewhere.
+  const RUNS_POLL_MS = 5000;
+  function hhmmss(ms) { return new Date(ms).toISOString().slice(11, 19); }
+  function renderRuns(runs) {
+    state.runs = runs;
+    $('runs-empty').hidden = runs.length > 0;
+    $('runs').tBodies[0].replaceChildren(...runs.map((r) => {
+      const tr = document.createElement('tr');
+      const failed = r.status === 'failed' || r.status === 'timed_out';
+      tr.className = failed ? 'bad' : r.status === 'skipped' ? 'skipped' : '';
+      tr.dataset.job = r.job;
+      tr.dataset.status = r.status;
+      const cells = [r.job === 'compact' ? 'compaction' : r.job, hhmmss(r.scheduled_ms), hhmmss(r.start_ms),
+        (r.duration_ms / 1000).toFixed(1) + ' s', r.status.replace('_', ' ') + (r.attempt > 1 ? ` (try ${r.attempt})` : ''),
+        r.error || r.detail || ''];
+      for (const [i, text] of cells.entries()) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (i === 3) td.className = 'num';
+        if (i === 5) { td.className = 'detail'; td.title = text; }
+        tr.append(td);
+      }
+      tr.title = `${r.job} scheduled ${r.scheduled}, started ${r.start}, ended ${r.end} (${r.owner})`;
+      return tr;
+    }));
+  }
+  async function loadRuns() {
+    try { renderRuns((await api('/api/runs?limit=12')).runs); } catch (e) { /* shown by the connection badge */ }
+  }
+
   // ---- live updates ------------------------------------------------------------------
   let es = null;
   function connect() {
@@ -653,6 +685,8 @@
   // Opens live when the lake is being written and the live state has today's
   // trades; otherwise on the latest day the lake holds.
   async function start() {
+    loadRuns(); // not awaited: the chart's first load need not wait for the lake's listing
+    setInterval(loadRuns, RUNS_POLL_MS);
     let live = [];
     try {
       live = (await api('/api/symbols')).symbols;

@@ -17,6 +17,7 @@ static void (*const endpoints[])(tl_web *) = {
     tl_web_static_register, tl_api_symbols_register, tl_api_bars_register,
     tl_api_stats_register,  tl_api_health_register,  tl_api_days_register,
     tl_api_events_register, tl_api_metrics_register, tl_api_line_register,
+    tl_api_runs_register,
 };
 
 tl_web *tl_web_new(const tl_web_opts *opts, tl_err *err) {

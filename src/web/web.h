@@ -4,7 +4,8 @@
  *
  * Endpoints register themselves (one file each, Fluent Bit's
  * flb_hs_register_endpoint): api_symbols.c, api_bars.c, api_stats.c,
- * api_health.c, api_days.c, api_events.c, api_metrics.c, web_static.c.
+ * api_health.c, api_days.c, api_events.c, api_metrics.c, api_runs.c (the
+ * scheduler's run history in the lake), web_static.c.
  *
  * Security: binds 127.0.0.1 unless told otherwise; with a token every
  * /api/ and /metrics request needs "Authorization: Bearer <token>" (or

@@ -82,5 +82,6 @@ void tl_api_metrics_register(tl_web *w);
 /* The scheduled jobs' /metrics lines from their leases in the lake (api_jobs_metrics.c). */
 void tl_web_jobs_metrics(tl_web *w, tl_buf *b);
 void tl_api_line_register(tl_web *w);
+void tl_api_runs_register(tl_web *w);
 
 #endif
