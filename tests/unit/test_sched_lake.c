@@ -1,7 +1,8 @@
 /* The scheduler on a real lake, local and on S3 (moto_server, started by
  * tests/tools/moto.sh): leases in the lake (taken, refused while held,
  * taken over once expired, also from a SIGKILLed holder; a lost renewal),
- * the run history (records, filters), a timed-out compaction that leaves
+ * the run history (records, filters, trimming), catch-up on and off from the
+ * lease's last handled fire time, a timed-out compaction that leaves
  * the snapshot as it was, and two scheduler processes racing for the same
  * 50 fire times whose runs, as the history records them, never overlap.
  *
@@ -363,6 +364,104 @@ static void test_history_trim_s3(void **state) {
     history_trim(true);
 }
 
+/* ---- catch-up through the lake's leases ------------------------------------------- */
+
+/* A scheduler process on an injected clock: its runs' fire times. */
+typedef struct cu_world {
+    int64_t now, stop_at;
+    tl_sched *s;
+    int64_t dues[16];
+    int n;
+} cu_world;
+
+static int64_t cu_clock(void *ud) {
+    return ((cu_world *)ud)->now;
+}
+
+static void cu_sleep(void *ud, int64_t ms) {
+    cu_world *w = ud;
+    w->now += ms;
+    if (w->now >= w->stop_at)
+        tl_sched_stop(w->s);
+}
+
+static int cu_job(void *ud, tl_sched_run *run, tl_err *err) {
+    (void)err;
+    cu_world *w = ud;
+    if (w->n < 16)
+        w->dues[w->n++] = run->due_ms;
+    w->now += 1000; /* a second of work */
+    return 0;
+}
+
+/* One scheduler from start to stop_at, with its own lease and catch-up
+ * setting, on the lake; returns how many runs it made (fire times in w). */
+static int cu_run(const lake *lk, const char *owner, bool catchup, int64_t start, int64_t stop_at,
+                  cu_world *w) {
+    memset(w, 0, sizeof *w);
+    w->now = start;
+    w->stop_at = stop_at;
+    tl_store *st = lake_open(lk);
+    tl_sched_lease *l = tl_sched_lease_new(st, 60000, owner);
+    tl_sched_opts o = {.clock = cu_clock,
+                       .clock_ud = w,
+                       .sleep = cu_sleep,
+                       .sleep_ud = w,
+                       .on_event = NULL,
+                       .coord = tl_sched_lease_coord(l),
+                       .catchup = catchup};
+    w->s = tl_sched_new(&o);
+    assert_non_null(w->s);
+    tl_err err = {0};
+    tl_sched_job job = {.name = "compact", .schedule = "*/5 * * * *", .run = cu_job, .ud = w};
+    assert_int_equal(tl_sched_add(w->s, &job, &err), 0);
+    tl_sched_loop(w->s);
+    tl_sched_destroy(w->s);
+    tl_sched_lease_destroy(l);
+    tl_store_destroy(st);
+    return w->n;
+}
+
+/* The fire times missed while no scheduler ran on the lake are run, oldest
+ * first, by the next scheduler with catch-up on — it learns the last one
+ * handled from the lease in the lake, whoever ran it — and skipped with it
+ * off. */
+static void catchup(bool s3) {
+    lake lk;
+    lake_init(&lk, s3);
+    cu_world w;
+    /* a first scheduler runs 9:45, then goes down */
+    assert_int_equal(cu_run(&lk, "first", false, T(9, 43, 0), T(9, 46, 0), &w), 1);
+    assert_int_equal(w.dues[0], T(9, 45, 0));
+    /* another, catch-up on, starts at 10:02: 9:50, 9:55, 10:00, then 10:05 */
+    assert_int_equal(cu_run(&lk, "second", true, T(10, 2, 0), T(10, 6, 0), &w), 4);
+    static const int mins[] = {50, 55, 60, 65};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(w.dues[i], T(9, mins[i], 0));
+    /* catch-up off, from 10:22: 10:10 .. 10:20 are skipped, 10:25 runs */
+    assert_int_equal(cu_run(&lk, "third", false, T(10, 22, 0), T(10, 26, 0), &w), 1);
+    assert_int_equal(w.dues[0], T(10, 25, 0));
+    /* and the lake says so */
+    tl_store *st = lake_open(&lk);
+    tl_sched_lease_state ls;
+    tl_err err = {0};
+    assert_int_equal(tl_sched_lease_read(st, "compact", &ls, &err), 0);
+    assert_int_equal(ls.last_due_ms, T(10, 25, 0));
+    assert_int_equal(ls.runs, 6);
+    tl_store_destroy(st);
+    lake_free(&lk);
+}
+
+static void test_catchup_local(void **state) {
+    (void)state;
+    catchup(false);
+}
+
+static void test_catchup_s3(void **state) {
+    (void)state;
+    catchup(true);
+}
+
 /* ---- a timed-out compaction --------------------------------------------------- */
 
 typedef struct step_clock {
@@ -619,6 +718,8 @@ int main(void) {
         cmocka_unit_test(test_history_query),
         cmocka_unit_test(test_history_trim_local),
         cmocka_unit_test(test_history_trim_s3),
+        cmocka_unit_test(test_catchup_local),
+        cmocka_unit_test(test_catchup_s3),
         cmocka_unit_test(test_timeout_leaves_snapshot),
         cmocka_unit_test(test_race_local),
         cmocka_unit_test(test_race_s3),
