@@ -3,6 +3,8 @@
 # dedupe, Parquet, Delta commit) against DuckDB's own JSON -> zstd Parquet
 # COPY of the same file, side by side in one run. Prints the ratio
 # (> 1 means ticklake is faster). N=2000000 ticks by default.
+# BEFORE=/path/to/other/ticklake adds that build as a third column in the same
+# alternating loop (before/after figures of a change, side by side).
 source "$(dirname "$0")/lib.sh"
 N=${N:-2000000}
 
@@ -19,8 +21,19 @@ run_duckdb() {
   "$TICKLAKE" query --lake "$WORK/empty" --format csv \
     "COPY (SELECT * FROM read_json('$WORK/f.jsonl', format='newline_delimited')) TO '$WORK/out.parquet' (FORMAT parquet, COMPRESSION zstd)" >/dev/null
 }
-for _ in $(seq "$RUNS"); do timed tl run_ticklake; timed db run_duckdb; done
+run_before() {
+  rm -rf "$WORK/lake"
+  "$BEFORE" stream --from "$WORK/f.jsonl" --lake "$WORK/lake" 2>/dev/null
+}
+for _ in $(seq "$RUNS"); do
+  [ -z "${BEFORE:-}" ] || timed before run_before
+  timed tl run_ticklake; timed db run_duckdb
+done
 t_tl=$(median_of tl); t_db=$(median_of db)
+if [ -n "${BEFORE:-}" ]; then
+  t_b=$(median_of before)
+  echo "BEFORE stream --from   : ${t_b} s  ($(echo "$N / $t_b" | bc) ticks/s), ratio to duckdb $(ratio "$t_db" "$t_b")x"
+fi
 echo "ticklake stream --from : ${t_tl} s  ($(echo "$N / $t_tl" | bc) ticks/s)"
 echo "duckdb COPY read_json  : ${t_db} s  ($(echo "$N / $t_db" | bc) ticks/s)"
 r=$(ratio "$t_db" "$t_tl")

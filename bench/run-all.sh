@@ -49,6 +49,12 @@ json_row() {
   [ -n "$ns" ] || return 1
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "JSON parse, one core (ns/tick; peer: bare yajl)" "$ns" \
     "$(echo "$out" | awk '$1 == "yajl" {print $5}')" "$ns ns" "-" "-" >> "$RESULTS"
+  # the same parser with its fast path off (every message through yajl)
+  local ny
+  ny=$(echo "$out" | awk '$1 == "tl_tick_parse/yajl" {print $4}')
+  [ -z "$ny" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "  tl_tick_parse, fast path on (peer: off, all yajl) (ns/tick)" "$ns" "$ny" \
+    "$(echo "scale=4; $ny / $ns" | bc -l | xargs printf "%.2f")x" "-" "-" >> "$RESULTS"
 }
 
 want json && run json json_row

@@ -6,6 +6,7 @@
  * more), never wider. */
 #include "tick/tick_fast.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "util/utf8.h"
@@ -14,7 +15,6 @@ typedef const unsigned char *pos;
 
 enum { K_SYMBOL, K_TS, K_PRICE, K_SIZE, K_BID, K_ASK, K_EXCHANGE, K_SEQ, K_NONE };
 
-#define KEY_MAX 8           /* the longest built-in key, "exchange" */
 #define MONEY_INT_DIGITS 12 /* DECIMAL(18,6): 12 digits before the point */
 #define MONEY_FRAC_DIGITS 6
 #define COUNT_DIGITS 18 /* 18 digits always fit int64; 19 go to yajl */
@@ -24,42 +24,87 @@ static bool is_digit(unsigned char c) {
 }
 
 /* JSON's four whitespace bytes only; yajl takes a few more, which then
- * simply go to yajl. */
+ * simply go to yajl. Every token boundary passes here, so the usual case
+ * (no whitespace) costs one comparison. */
 static pos skip_ws(pos s, pos end) {
-    while (s < end && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+    while (s < end && *s <= ' ' && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
         s++;
     return s;
 }
 
-/* A key's bytes s[0..n): which built-in field, or K_NONE. */
-static int key_id(pos s, size_t n) {
-    switch (n) {
-    case 2: return s[0] == 't' && s[1] == 's' ? K_TS : K_NONE;
-    case 3:
-        return memcmp(s, "bid", 3) == 0   ? K_BID
-               : memcmp(s, "ask", 3) == 0 ? K_ASK
-               : memcmp(s, "seq", 3) == 0 ? K_SEQ
-                                          : K_NONE;
-    case 4: return memcmp(s, "size", 4) == 0 ? K_SIZE : K_NONE;
-    case 5: return memcmp(s, "price", 5) == 0 ? K_PRICE : K_NONE;
-    case 6: return memcmp(s, "symbol", 6) == 0 ? K_SYMBOL : K_NONE;
-    case 8: return memcmp(s, "exchange", 8) == 0 ? K_EXCHANGE : K_NONE;
+/* The key at s (its opening quote), if it is a built-in one: compared
+ * whole, quotes included, against the text it must be, so "pricey",
+ * "Price" and "pr\u0069ce" are K_NONE. *klen: its length with the quotes. */
+static int key_at(pos s, size_t avail, size_t *klen) {
+#define KEY(lit, id)                                                                               \
+    (avail >= sizeof lit - 1 && memcmp(s, lit, sizeof lit - 1) == 0                                \
+         ? (*klen = sizeof lit - 1, (id))                                                          \
+         : K_NONE)
+    if (avail < 4 || s[0] != '"') /* 4: the shortest, "ts" */
+        return K_NONE;
+    switch (s[1]) {
+    case 's':
+        return s[2] == 'y'   ? KEY("\"symbol\"", K_SYMBOL)
+               : s[2] == 'i' ? KEY("\"size\"", K_SIZE)
+                             : KEY("\"seq\"", K_SEQ);
+    case 't': return KEY("\"ts\"", K_TS);
+    case 'p': return KEY("\"price\"", K_PRICE);
+    case 'b': return KEY("\"bid\"", K_BID);
+    case 'a': return KEY("\"ask\"", K_ASK);
+    case 'e': return KEY("\"exchange\"", K_EXCHANGE);
     default: return K_NONE;
     }
+#undef KEY
 }
 
-/* "key" then ':' (s at the opening quote). Keys are lower-case letters, so
- * anything else (an escape, UTF-8, an unknown key) is not mine. */
+/* "key" then ':' (s at the opening quote); anything but a built-in key
+ * (an escape, UTF-8, an unknown key) is not mine. */
 static pos scan_key(pos s, pos end, int *id) {
-    if (s >= end || *s != '"')
+    size_t klen = 0;
+    if ((*id = key_at(s, (size_t)(end - s), &klen)) == K_NONE)
         return NULL;
-    pos k = ++s;
-    while (s < end && *s >= 'a' && *s <= 'z' && s - k < KEY_MAX)
-        s++;
-    if (s >= end || *s != '"' || (*id = key_id(k, (size_t)(s - k))) == K_NONE)
-        return NULL;
-    s = skip_ws(s + 1, end);
+    s = skip_ws(s + klen, end);
     return s < end && *s == ':' ? skip_ws(s + 1, end) : NULL;
+}
+
+/* A byte a string holds as it is: printable ASCII but the quote and the
+ * backslash. */
+static bool plain_byte(unsigned char c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The top bit of each byte of w (little-endian: the first byte lowest)
+ * that is not plain_byte. The terms: the classic "has a zero byte" test on
+ * w xor '"' and w xor '\\', "below 0x20", and the byte's own top bit
+ * (UTF-8). A term may also flag bytes above its first true hit (borrows),
+ * never below one, so the lowest bit set marks exactly the first byte that
+ * is not plain. */
+static uint64_t non_plain(uint64_t w) {
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w) | w) & HIGHS;
+}
+#endif
+
+/* The first byte at or after s that is not plain_byte, or end: eight
+ * bytes at a time where the machine allows. */
+static pos skip_plain(pos s, pos end) {
+#ifdef ONES
+    while (end - s >= 8) {
+        uint64_t w;
+        memcpy(&w, s, sizeof w);
+        uint64_t m = non_plain(w);
+        if (m)
+            return s + __builtin_ctzll(m) / 8;
+        s += 8;
+    }
+#endif
+    while (s < end && plain_byte(*s))
+        s++;
+    return s;
 }
 
 /* A string without escapes or control bytes, strict UTF-8 (s at the
@@ -68,25 +113,22 @@ static pos scan_string(pos s, pos end, pos *str, size_t *n) {
     if (s >= end || *s != '"')
         return NULL;
     pos b = ++s;
-    while (s < end) {
-        unsigned char c = *s;
-        if (c == '"') {
+    for (;;) {
+        s = skip_plain(s, end);
+        if (s >= end)
+            return NULL;
+        if (*s == '"') {
             *str = b;
             *n = (size_t)(s - b);
             return s + 1;
         }
-        if (c == '\\' || c < 0x20)
-            return NULL;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
+        if (*s < 0x80)
+            return NULL; /* a backslash (an escape) or a control byte */
         size_t k = tl_utf8_seq_len(s, (size_t)(end - s));
         if (k == 0)
             return NULL;
         s += k;
     }
-    return NULL;
 }
 
 /* A non-negative JSON integer of at most 18 digits: 0|[1-9][0-9]*. A

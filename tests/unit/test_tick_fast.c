@@ -256,6 +256,51 @@ static void test_plain_values(void **state) {
     assert_int_equal(parse_both(*state, HEAD "\"price\":1,\"bid\":1,\"ask\":1}", true, &t, &e), 0);
 }
 
+/* Strings are scanned eight bytes at a time: each kind of byte at every
+ * position of a 0..20-byte exchange (so in every lane of a word and in the
+ * tail) gives the same outcome both ways, and the plain ones are taken. */
+static void test_string_bytes_every_position(void **state) {
+    static const struct {
+        const char *bytes;
+        bool plain; /* the fast path takes it */
+    } kinds[] = {
+        {" ", true},
+        {"\x7f", true},
+        {"~", true},
+        {"\xc3\xa9", true},
+        {"\xf0\x9d\x84\x9e", true},
+        {"\"", false},
+        {"\\\\", false}, /* an escape */
+        {"\x1f", false},
+        {"\x01", false},
+        {"\xc3", false},         /* a cut sequence */
+        {"\xff", false},
+        {"\xed\xa0\x80", false}, /* a surrogate */
+    };
+    for (size_t k = 0; k < N(kinds); k++)
+        for (size_t len = 0; len <= 20; len++)
+            for (size_t at = 0; at < len; at++) {
+                char ex[64], json[160];
+                size_t blen = strlen(kinds[k].bytes), o = 0;
+                for (size_t i = 0; i < len; i++)
+                    if (i == at) {
+                        memcpy(ex + o, kinds[k].bytes, blen);
+                        o += blen;
+                    } else
+                        ex[o++] = (char)('A' + i);
+                ex[o] = '\0';
+                snprintf(json, sizeof json, HEAD "\"price\":1,\"exchange\":\"%s\",\"seq\":1}", ex);
+                bool fits = o <= TL_EXCHANGE_MAX;
+                tl_tick t;
+                tl_tick_error e;
+                int rc = parse_both(*state, json, kinds[k].plain && fits, &t, &e);
+                if (kinds[k].plain && fits) {
+                    assert_int_equal(rc, 0);
+                    assert_string_equal(t.exchange, ex);
+                }
+            }
+}
+
 /* The epoch unit of the parser applies on the fast path too. */
 static void test_epoch_units(void **state) {
     (void)state;
@@ -323,6 +368,7 @@ int main(void) {
         cmocka_unit_test(test_keys_in_any_order),    cmocka_unit_test(test_declined_but_valid),
         cmocka_unit_test(test_plain_values),         cmocka_unit_test(test_epoch_units),
         cmocka_unit_test(test_too_large_first),      cmocka_unit_test(test_prefixes_declined),
+        cmocka_unit_test(test_string_bytes_every_position),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
