@@ -601,7 +601,12 @@ static void race_child(const lake *lk, race r, int id, int *missed) {
     r.seed = (unsigned)id * 7919u;
     char owner[32];
     snprintf(owner, sizeof owner, "racer-%d", id);
-    tl_sched_lease *l = tl_sched_lease_new(r.st, 600000, owner);
+    /* An hour of schedule time: 12 s of real time at scale 300. With the 10
+     * minutes of production (2 s real here) a racer that the loaded CI
+     * machine stalled for 2 s between the end of its run and giving the
+     * lease back lost it to the other, which ran the same fire time again —
+     * what a lease allows after expiry, not what this test is about. */
+    tl_sched_lease *l = tl_sched_lease_new(r.st, 3600000, owner);
     tl_sched_opts o = {.clock = race_clock,
                        .clock_ud = &r,
                        .sleep = race_sleep,
