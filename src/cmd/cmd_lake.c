@@ -2,7 +2,8 @@
  * before anything opens (and so creates) it: `query --lake /mistyped` must
  * say so, not print an empty result from an empty folder it just made. An
  * existing folder without tables is an empty lake (benchmarks use one to
- * run DuckDB over plain files). */
+ * run DuckDB over plain files). S3 has no folders: an S3 lake is there
+ * when anything is stored under its prefix. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +11,36 @@
 
 #include "cmd/cmd_opts.h"
 #include "sched/sched_hold.h"
+#include "store/store_conf.h"
 #include "util/log.h"
 
 static bool is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int no_lake(const char *cmd, const char *lake, const char *why) {
+    tl_log_line(TL_LOG_ERROR, cmd,
+                "ticklake %s: no lake at %s: %s (check --lake / TICKLAKE_LAKE_PATH; "
+                "`ticklake stream` or `ticklake up` creates a lake)",
+                cmd, lake, why);
+    return TL_EXIT_USAGE;
+}
+
+/* One list of at most one key under the lake's prefix, with the store a
+ * command that reads opens (its first connection fails fast, so an
+ * unreachable endpoint is reported here at once, exit 1). */
+static int s3_lake_check(const tl_config *cfg, const char *cmd) {
+    tl_err err = {0};
+    bool found = false;
+    tl_store *s = tl_store_conf_open(cfg, true, &err);
+    int rc = s ? tl_store_any(s, "", &found, &err) : err.code ? err.code : TL_ERR_IO;
+    tl_store_destroy(s);
+    if (rc != 0) { /* a missing bucket too: S3's NoSuchBucket, a setup error like bad keys */
+        tl_log_line(TL_LOG_ERROR, cmd, "ticklake %s: %s", cmd, err.msg);
+        return TL_EXIT_FAILURE;
+    }
+    return found ? TL_EXIT_OK : no_lake(cmd, cfg->lake, "nothing is stored under that prefix");
 }
 
 int tl_cmd_lake_check(const tl_config *cfg, const char *cmd) {
@@ -26,16 +52,11 @@ int tl_cmd_lake_check(const tl_config *cfg, const char *cmd) {
                     cmd);
         return TL_EXIT_USAGE;
     }
-    if (!strncmp(lake, "s3://", 5)) /* checked by its first request, which fails fast */
-        return TL_EXIT_OK;
+    if (!strncmp(lake, "s3://", 5))
+        return s3_lake_check(cfg, cmd);
     errno = 0;
-    if (!is_dir(lake)) {
-        tl_log_line(TL_LOG_ERROR, cmd,
-                    "ticklake %s: no lake at %s: %s (check --lake / TICKLAKE_LAKE_PATH; "
-                    "`ticklake stream` or `ticklake up` creates a lake)",
-                    cmd, lake, errno == ENOENT ? "the folder does not exist" : "not a folder");
-        return TL_EXIT_USAGE;
-    }
+    if (!is_dir(lake))
+        return no_lake(cmd, lake, errno == ENOENT ? "the folder does not exist" : "not a folder");
     return TL_EXIT_OK;
 }
 

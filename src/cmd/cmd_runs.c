@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "sched/sched_runs.h"
 #include "store/store.h"
 #include "store/store_conf.h"
@@ -120,6 +121,9 @@ static int runs_run(const tl_config *cfg, int argc, char **argv) {
                 cfg->runs_since);
         return TL_EXIT_USAGE;
     }
+    int lake_rc = tl_cmd_lake_check(cfg, "runs"); /* read-only: a missing lake is a usage error */
+    if (lake_rc != TL_EXIT_OK)
+        return lake_rc;
     tl_err err = {0};
     tl_sched_run_rec *r = NULL;
     size_t n = 0;

@@ -4,9 +4,11 @@
 #include "duck/duck_int.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/log.h"
 
@@ -74,12 +76,30 @@ static int limit_config(duckdb_config cfg, tl_err *err) {
     return 0;
 }
 
-static int open_config(duckdb_config *cfg, int read_only, tl_err *err) {
+/* Where an in-memory database spills (big sorts, joins, aggregates): DuckDB's
+ * default is ".tmp" in the working folder, which may be read-only (systemd's
+ * ProtectSystem) or someone's project folder, and is shared by every handle
+ * of the process. One folder per handle under $TMPDIR (or /tmp) instead;
+ * DuckDB creates it on the first spill and removes it at close. */
+static void spill_dir(char *out, size_t cap) {
+    static atomic_uint next;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, cap, "%s/ticklake-duckdb-%ld-%u", tmp && *tmp ? tmp : "/tmp", (long)getpid(),
+             atomic_fetch_add(&next, 1));
+}
+
+static int open_config(duckdb_config *cfg, const char *path, int read_only, tl_err *err) {
     if (duckdb_create_config(cfg) == DuckDBError)
         return tl_err_set(err, TL_ERR_NOMEM, "duck: cannot create a DuckDB config");
     int rc = limit_config(*cfg, err);
     if (rc)
         return rc;
+    char spill[4096];
+    if (!path) {
+        spill_dir(spill, sizeof spill);
+        if (duckdb_set_config(*cfg, "temp_directory", spill) == DuckDBError)
+            return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set the temp directory %s", spill);
+    }
     /* No internet here: an extension DuckDB does not have built in must fail
      * at once instead of trying to download. */
     if (duckdb_set_config(*cfg, "autoinstall_known_extensions", "false") == DuckDBError)
@@ -106,7 +126,7 @@ tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err) {
         tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory opening %s", shown);
         return NULL;
     }
-    if (open_config(&cfg, read_only, err) != 0)
+    if (open_config(&cfg, path, read_only, err) != 0)
         goto fail;
     if (duckdb_open_ext(path, &d->db, cfg, &open_err) == DuckDBError) {
         tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot open database %s: %s", shown,

@@ -78,6 +78,18 @@ int tl_store_del_many(tl_store *s, const char *const *keys, size_t n, tl_err *er
     return 0;
 }
 
+int tl_store_any(tl_store *s, const char *prefix, bool *found, tl_err *err) {
+    *found = false;
+    if (s->ops->any)
+        return s->ops->any(s, prefix, found, err);
+    tl_store_entry *e = NULL;
+    size_t n = 0;
+    int rc = tl_store_list(s, prefix, &e, &n, err);
+    *found = rc == 0 && n > 0;
+    tl_store_entries_free(e, n);
+    return rc;
+}
+
 /* Backends own their whole struct, s->uri included: destroy frees it all. */
 void tl_store_destroy(tl_store *s) {
     if (s)

@@ -6,6 +6,7 @@
 #ifndef TL_STORE_STORE_H
 #define TL_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,9 @@ typedef struct tl_store_ops {
                      tl_err *err);
     /* Delete many keys in few requests (S3 DeleteObjects); absent keys are fine. */
     int (*del_many)(tl_store *s, const char *const *keys, size_t n, tl_err *err);
+    /* Whether any key starts with prefix, in one request (S3: a list of at
+     * most one key); NULL: a whole list. */
+    int (*any)(tl_store *s, const char *prefix, bool *found, tl_err *err);
 } tl_store_ops;
 
 struct tl_store {
@@ -145,5 +149,7 @@ int tl_store_get_range(tl_store *s, const char *key, int64_t offset, int64_t len
                        tl_err *err);
 /* Delete n keys (batched where the backend can); stops at the first error. */
 int tl_store_del_many(tl_store *s, const char *const *keys, size_t n, tl_err *err);
+/* *found: whether any key starts with prefix ("" = anything in the store). */
+int tl_store_any(tl_store *s, const char *prefix, bool *found, tl_err *err);
 
 #endif

@@ -210,6 +210,7 @@ static const tl_store_ops s3_ops = {
     .get_file = s3_get_file,
     .head = s3_head,
     .list = tl_store_s3_list,
+    .any = tl_store_s3_any,
     .del = s3_del,
     .local_path = NULL,
     .destroy = s3_destroy,

@@ -103,5 +103,6 @@ int tl_store_s3_multipart_put(s3_store *s, const char *full_key, s3_body *src, t
 int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n,
                      tl_err *err);
 int tl_store_s3_del_many(tl_store *st, const char *const *keys, size_t n, tl_err *err);
+int tl_store_s3_any(tl_store *st, const char *prefix, bool *found, tl_err *err);
 
 #endif

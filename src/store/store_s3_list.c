@@ -75,10 +75,10 @@ static int parse_page(const s3_store *s, const tl_buf *b, entry_vec *ev, char **
     return 0;
 }
 
-int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n,
-                     tl_err *err) {
-    s3_store *s = (s3_store *)st;
-    entry_vec ev = {0};
+/* Every key under prefix, page by page (all of them when whole, else the
+ * first page of at most max_keys), appended to ev. */
+static int list_pages(s3_store *s, const char *prefix, bool whole, int max_keys, entry_vec *ev,
+                      tl_err *err) {
     tl_buf q = TL_BUF_INIT, page = TL_BUF_INIT;
     char *token = NULL, *full = NULL;
     int rc = 0;
@@ -97,7 +97,7 @@ int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, siz
             rc = tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory");
             goto out;
         }
-        if (tl_buf_printf(&q, "list-type=2&max-keys=%d&prefix=", s->o.list_page_size) ||
+        if (tl_buf_printf(&q, "list-type=2&max-keys=%d&prefix=", max_keys) ||
             tl_store_s3_uri_encode(&q, full, false)) {
             rc = tl_err_set(err, TL_ERR_NOMEM, "store s3: out of memory");
             goto out;
@@ -108,9 +108,32 @@ int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, siz
             goto out;
         free(token);
         token = NULL;
-        if ((rc = parse_page(s, &page, &ev, &token, err)) != 0)
+        if ((rc = parse_page(s, &page, ev, &token, err)) != 0)
             goto out;
-    } while (token);
+    } while (token && whole);
+out:
+    free(token);
+    free(full);
+    tl_buf_free(&q);
+    tl_buf_free(&page);
+    return rc;
+}
+
+int tl_store_s3_any(tl_store *st, const char *prefix, bool *found, tl_err *err) {
+    entry_vec ev = {0};
+    int rc = list_pages((s3_store *)st, prefix, false, 1, &ev, err);
+    *found = rc == 0 && ev.n > 0;
+    tl_store_entries_free(ev.v, ev.n);
+    return rc;
+}
+
+int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, size_t *n,
+                     tl_err *err) {
+    s3_store *s = (s3_store *)st;
+    entry_vec ev = {0};
+    int rc = list_pages(s, prefix, true, s->o.list_page_size, &ev, err);
+    if (rc)
+        goto out;
     if (ev.n)
         qsort(ev.v, ev.n, sizeof *ev.v, cmp_entry);
     *out = ev.v;
@@ -119,10 +142,6 @@ int tl_store_s3_list(tl_store *st, const char *prefix, tl_store_entry **out, siz
     ev.n = 0;
 out:
     tl_store_entries_free(ev.v, ev.n);
-    free(token);
-    free(full);
-    tl_buf_free(&q);
-    tl_buf_free(&page);
     return rc;
 }
 

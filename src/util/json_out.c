@@ -299,6 +299,7 @@ int tl_json_double(tl_json *j, double v) {
         return check_value(j) ? j->status : fail(j, TL_ERR_INVALID, "a NaN or infinity");
     char num[32];
     int n = 0;
+    v = v == 0 ? 0.0 : v; /* -0 as 0 (-0.0 == 0) */
     for (int prec = 15; prec <= 17; prec++) { /* the shortest that reads back exactly */
         n = snprintf(num, sizeof num, "%.*g", prec, v);
         if (strtod(num, NULL) == v)
@@ -312,7 +313,11 @@ int tl_json_double_places(tl_json *j, double v, int places) {
         return check_value(j) ? j->status
                               : fail(j, TL_ERR_INVALID, "a NaN, infinity or bad places");
     char num[352]; /* %.17f of the largest double */
-    int n = snprintf(num, sizeof num, "%.*f", places, v == 0 ? 0.0 : v); /* never "-0.0" */
+    int n = snprintf(num, sizeof num, "%.*f", places, v);
+    /* never "-0.00": a negative that rounds to zero at these places (or -0)
+     * is written as zero */
+    if (num[0] == '-' && strspn(num + 1, "0.") == (size_t)n - 1)
+        return raw_number(j, num + 1, (size_t)n - 1);
     return raw_number(j, num, (size_t)n);
 }
 

@@ -61,7 +61,8 @@ int tl_json_micros(tl_json *j, int64_t micros);
 /* A finite double in the shortest form that reads back equal; NaN and
  * infinities are not JSON and fail with TL_ERR_INVALID. */
 int tl_json_double(tl_json *j, double v);
-/* A finite double rounded to `places` decimals (printf's %.Nf; -0 as 0), for
+/* A finite double rounded to `places` decimals (printf's %.Nf; never "-0.00":
+ * a negative that rounds to zero is written as 0.00), for
  * rates and averages whose precision is a display choice, not a fact. */
 int tl_json_double_places(tl_json *j, double v, int places);
 int tl_json_bool(tl_json *j, bool v);

@@ -319,6 +319,27 @@ static void test_reset(void **state) {
     assert_string_equal(out.data, "{\"a\":3}");
 }
 
+/* Never a negative zero (issue 14: the dashboard showed -0.00 %): a
+ * negative that rounds to zero at the places asked is written as zero, and
+ * -0 as 0; real negatives keep their sign. */
+static void test_no_negative_zero(void **state) {
+    (void)state;
+    tl_json_arr_begin(j);
+    tl_json_double_places(j, -0.004, 2);
+    tl_json_double_places(j, -0.0049, 2);
+    tl_json_double_places(j, -0.04, 1);
+    tl_json_double_places(j, -0.4, 0);
+    tl_json_double_places(j, -0.006, 2);
+    tl_json_double_places(j, -1e-300, 3);
+    tl_json_double_places(j, -10.001, 2);
+    tl_json_double(j, -0.0);
+    tl_json_double(j, -1e-300);
+    tl_json_arr_end(j);
+    assert_int_equal(tl_json_finish(j, NULL), 0);
+    assert_string_equal(out.data, "[0.00,0.00,0.0,0,-0.01,0.000,-10.00,0,-1e-300]");
+    assert_parses(out.data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_object_of_every_kind, setup, teardown),
@@ -335,6 +356,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_integers_and_places, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kv_shorthands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_negative_zero, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

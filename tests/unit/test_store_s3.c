@@ -275,6 +275,43 @@ static void test_list_pages_and_prefix(void **state) {
     tl_store_destroy(sub);
 }
 
+/* tl_store_any: one list of at most one key (whatever the page size)
+ * says whether anything is stored under a prefix; how `query` and the
+ * other read-only commands tell a lake from a mistyped path on S3. */
+static void test_any(void **state) {
+    tl_store *s = *state; /* pages of 3 keys */
+    tl_err err = {0};
+    char key[64];
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key, "a/k%d", i);
+        assert_int_equal(tl_store_put(s, key, "x", 1, &err), 0);
+    }
+    bool found = false;
+    assert_int_equal(tl_store_any(s, "a/", &found, &err), 0);
+    assert_true(found);
+    assert_int_equal(tl_store_any(s, "a/k4", &found, &err), 0);
+    assert_true(found);
+    assert_int_equal(tl_store_any(s, "b/", &found, &err), 0);
+    assert_false(found);
+    char uri[300];
+    snprintf(uri, sizeof uri, "%sa", s->uri); /* s->uri ends with '/' */
+    tl_store *sub = open_at(uri, 1000, 0, NULL);
+    assert_int_equal(tl_store_any(sub, "", &found, &err), 0);
+    assert_true(found);
+    tl_store_destroy(sub);
+    snprintf(uri, sizeof uri, "%smistyped/lake", s->uri);
+    sub = open_at(uri, 1000, 0, NULL);
+    found = true;
+    assert_int_equal(tl_store_any(sub, "", &found, &err), 0);
+    assert_false(found);
+    tl_store_destroy(sub);
+    sub = open_at("s3://no-such-bucket-here/x", 0, 0, NULL);
+    assert_int_equal(tl_store_any(sub, "", &found, &err), TL_ERR_IO);
+    assert_non_null(strstr(err.msg, "NoSuchBucket"));
+    assert_false(found);
+    tl_store_destroy(sub);
+}
+
 static void test_del_many(void **state) {
     tl_store *s = *state;
     tl_err err = {0};
@@ -583,6 +620,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_multipart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages_and_prefix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_del_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_any, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_copy_cache, setup, teardown),
         cmocka_unit_test(test_missing_bucket_error),
         cmocka_unit_test(test_gives_up_retriable),
