@@ -60,29 +60,42 @@ static int lake_schema(const tl_table *def, const tl_lake_snapshot *snap, tl_sch
     return 0;
 }
 
-/* One view per table, its columns from the table's definition (and the
- * columns added since: files written before them lack them, so the files
- * are read by name after a typed empty SELECT of every column, and read as
- * NULL there): the live files through read_parquet, or a typed empty
- * SELECT before the first. */
-static int register_one(tl_duck *d, tl_store *store, const tl_table *def, int64_t *version,
-                        size_t *nfiles, tl_err *err) {
-    tl_lake_snapshot *snap = NULL;
+/* The view's SQL over the snapshot's files that keep() accepts (all when
+ * keep is NULL): its columns from the table's definition (and the columns
+ * added since: files written before them lack them, so the files are read
+ * by name after a typed empty SELECT of every column, and read as NULL
+ * there), the files through read_parquet, or a typed empty SELECT when none
+ * is kept. */
+static int create_view(tl_duck *d, tl_store *store, const tl_table *def,
+                       const tl_lake_snapshot *snap, tl_views_keep_fn keep, void *ud,
+                       size_t *kept, tl_err *err) {
     tl_schema *evolved = NULL;
     tl_buf sql = TL_BUF_INIT;
     char cache[1024];
     tl_store_default_cache_dir(store, cache, sizeof cache);
-    int rc = tl_lake_snapshot_load(store, def->name, &snap, err);
+    int rc = lake_schema(def, snap, &evolved, err);
     if (rc)
-        return tl_err_wrap(err, rc, "reading the %s table's log", def->name);
-    if ((rc = lake_schema(def, snap, &evolved, err)) != 0)
-        goto out;
+        return rc;
     const tl_table *v = evolved ? &evolved->table : def;
-    size_t n = tl_lake_snapshot_num_files(snap);
-    *version = tl_lake_snapshot_version(snap);
-    *nfiles = n;
+    size_t n = tl_lake_snapshot_num_files(snap), used = 0;
+    tl_buf files = TL_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
+        if (keep && !keep(f, ud))
+            continue;
+        char key[1024], quoted[2048];
+        snprintf(key, sizeof key, "%s/%s", v->name, f->path);
+        char *local = tl_store_local_copy(store, key, cache, err);
+        if (!local) {
+            rc = err ? err->code : TL_ERR_IO;
+            goto out;
+        }
+        tl_duck_quote(local, quoted, sizeof quoted);
+        free(local);
+        tl_buf_printf(&files, "%s'%s'", used++ ? "," : "", quoted);
+    }
     tl_buf_printf(&sql, "CREATE OR REPLACE VIEW %s AS ", v->name);
-    if (n == 0) {
+    if (used == 0) {
         tl_table_empty_select(v, &sql);
     } else {
         tl_buf_puts(&sql, "SELECT ");
@@ -93,29 +106,43 @@ static int register_one(tl_duck *d, tl_store *store, const tl_table *def, int64_
             tl_buf_puts(&sql, " UNION ALL BY NAME SELECT *");
         }
         tl_buf_puts(&sql, " FROM read_parquet([");
-        for (size_t i = 0; i < n; i++) {
-            const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
-            char key[1024], quoted[2048];
-            snprintf(key, sizeof key, "%s/%s", v->name, f->path);
-            char *local = tl_store_local_copy(store, key, cache, err);
-            if (!local) {
-                rc = err ? err->code : TL_ERR_IO;
-                goto out;
-            }
-            tl_duck_quote(local, quoted, sizeof quoted);
-            free(local);
-            tl_buf_printf(&sql, "%s'%s'", i ? "," : "", quoted);
-        }
+        tl_buf_append(&sql, files.data, files.len);
         tl_buf_puts(&sql, "], hive_partitioning = true, hive_types = ");
         tl_table_hive_types(v, &sql);
         tl_buf_puts(&sql, evolved ? ", union_by_name = true))" : ")");
     }
-    rc = tl_duck_exec(d, sql.data, err);
-    if (rc == 0)
-        rc = files_rows(d, v->name, snap, err);
+    if (!sql.data || (used && !files.data))
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory building the %s view", v->name);
+    else
+        rc = tl_duck_exec(d, sql.data, err);
+    if (kept)
+        *kept = used;
 out:
+    tl_buf_free(&files);
     tl_buf_free(&sql);
     tl_schema_free(evolved);
+    return rc;
+}
+
+int tl_views_create(tl_duck *d, tl_store *store, const tl_table *def,
+                    const tl_lake_snapshot *snap, tl_views_keep_fn keep, void *ud, size_t *kept,
+                    tl_err *err) {
+    return create_view(d, store, def, snap, keep, ud, kept, err);
+}
+
+/* One view per table over its current snapshot, and its files in
+ * lake_files. */
+static int register_one(tl_duck *d, tl_store *store, const tl_table *def, int64_t *version,
+                        size_t *nfiles, tl_err *err) {
+    tl_lake_snapshot *snap = NULL;
+    int rc = tl_lake_snapshot_load(store, def->name, &snap, err);
+    if (rc)
+        return tl_err_wrap(err, rc, "reading the %s table's log", def->name);
+    *version = tl_lake_snapshot_version(snap);
+    *nfiles = tl_lake_snapshot_num_files(snap);
+    rc = create_view(d, store, def, snap, NULL, NULL, NULL, err);
+    if (rc == 0)
+        rc = files_rows(d, def->name, snap, err);
     tl_lake_snapshot_free(snap);
     return rc;
 }

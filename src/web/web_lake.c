@@ -1,8 +1,13 @@
 /* web: ranges the live state does not cover (a past day, "today" after a
- * restart) are answered from the lake through DuckDB views over the
- * current snapshot. The views are rebuilt only when the lake's version
- * moved (a snapshot refresh is one probe of the log), so a request reads
- * the Parquet files DuckDB needs for it, nothing more. */
+ * restart) are answered from the lake through a DuckDB view over the
+ * snapshot this module keeps and refreshes incrementally (a probe of the
+ * log, then only the new commits). The view lists only the files whose
+ * hour partition overlaps the request's range and is rebuilt only when the
+ * version or those hours changed; DuckDB caches the files' Parquet footers
+ * across requests. Under a running `up` (a commit a second) this took the
+ * lake requests from seconds to tens of milliseconds: rebuilding meant
+ * reloading both tables' logs from scratch and a lake_files row per file,
+ * and every query opened every file of the day. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@ struct tl_web_lake {
     tl_duck *duck;
     tl_lake_snapshot *snap;
     int64_t views_version; /* -2: never registered */
+    int64_t views_from_h, views_to_h; /* the hours [from, to) the view's files cover */
 };
 
 tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err) {
@@ -31,7 +37,8 @@ tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err) {
     pthread_mutex_init(&q->mu, NULL);
     q->store = store;
     q->views_version = -2;
-    if (!(q->duck = tl_duck_open(NULL, 0, err))) {
+    if (!(q->duck = tl_duck_open(NULL, 0, err)) ||
+        tl_duck_exec(q->duck, "SET parquet_metadata_cache = true", err) != 0) {
         tl_web_lake_destroy(q);
         return NULL;
     }
@@ -54,29 +61,44 @@ static const char *pv(const tl_lake_file *file, const char *key) {
     return NULL;
 }
 
+#define HOUR_US 3600000000LL
+
 /* Whether a live file's hour partition overlaps [from_us, to_us): most
  * requests of a live dashboard ask for a range the lake has no file for
  * (before the process started), and reading nothing costs nothing. A file
  * without an hour partition counts as overlapping. */
+static bool file_overlaps(const tl_lake_file *f, int64_t from_us, int64_t to_us) {
+    const char *y = pv(f, "year"), *m = pv(f, "month"), *d = pv(f, "day"), *h = pv(f, "hour");
+    if (!y || !m || !d || !h)
+        return true;
+    struct tm tm = {.tm_year = atoi(y) - 1900, .tm_mon = atoi(m) - 1, .tm_mday = atoi(d),
+                    .tm_hour = atoi(h)};
+    int64_t hour_us = (int64_t)timegm(&tm) * 1000000;
+    return hour_us < to_us && hour_us + HOUR_US > from_us;
+}
+
+typedef struct hours {
+    int64_t from_us, to_us;
+} hours;
+
+static bool keep_file(const tl_lake_file *f, void *ud) {
+    const hours *r = ud;
+    return file_overlaps(f, r->from_us, r->to_us);
+}
+
 static bool lake_overlaps(tl_web_lake *q, int64_t from_us, int64_t to_us) {
-    for (size_t i = 0; i < tl_lake_snapshot_num_files(q->snap); i++) {
-        const tl_lake_file *f = tl_lake_snapshot_file(q->snap, i);
-        const char *y = pv(f, "year"), *m = pv(f, "month"), *d = pv(f, "day"), *h = pv(f, "hour");
-        if (!y || !m || !d || !h)
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(q->snap); i++)
+        if (file_overlaps(tl_lake_snapshot_file(q->snap, i), from_us, to_us))
             return true;
-        struct tm tm = {.tm_year = atoi(y) - 1900,
-                        .tm_mon = atoi(m) - 1,
-                        .tm_mday = atoi(d),
-                        .tm_hour = atoi(h)};
-        int64_t hour_us = (int64_t)timegm(&tm) * 1000000;
-        if (hour_us < to_us && hour_us + 3600000000LL > from_us)
-            return true;
-    }
     return false;
 }
 
+static int64_t floor_hour(int64_t us) {
+    return (us >= 0 ? us : us - HOUR_US + 1) / HOUR_US;
+}
+
 /* Called with mu held. 1 when the lake holds no file of [from_us, to_us)
- * (nothing to query), 0 when the views are ready, or an error. */
+ * (nothing to query), 0 when the view is ready, or an error. */
 static int ensure_views_for(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_err *err) {
     int rc = q->snap ? tl_lake_snapshot_refresh(q->store, q->snap, err)
                      : tl_lake_snapshot_load(q->store, TL_TICKS_TABLE, &q->snap, err);
@@ -85,10 +107,17 @@ static int ensure_views_for(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_e
     if (!lake_overlaps(q, from_us, to_us))
         return 1;
     int64_t v = tl_lake_snapshot_version(q->snap);
-    if (v == q->views_version)
+    int64_t fh = floor_hour(from_us), th = floor_hour(to_us - 1) + 1;
+    if (v == q->views_version && fh == q->views_from_h && th == q->views_to_h)
         return 0;
-    if ((rc = tl_views_register(q->duck, q->store, NULL, err)) == 0)
+    hours r = {fh * HOUR_US, th * HOUR_US};
+    q->views_version = -2; /* a failed rebuild leaves no view to trust */
+    if ((rc = tl_views_create(q->duck, q->store, &tl_ticks_table, q->snap, keep_file, &r, NULL,
+                              err)) == 0) {
         q->views_version = v;
+        q->views_from_h = fh;
+        q->views_to_h = th;
+    }
     return rc;
 }
 
