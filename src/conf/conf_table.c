@@ -153,7 +153,7 @@ const tl_conf_entry tl_conf_table[] = {
      "log entries older than the newest checkpoint expire after this", NULL, false},
 
     /* DuckDB (src/duck): the limits of every database a command opens */
-    {"duckdb.memory_limit", "duckdb-memory-limit", 0, TL_CT_SIZE, "128MiB", F(duck_memory_limit),
+    {"duckdb.memory_limit", "duckdb-memory-limit", 0, TL_CT_SIZE, "1GiB", F(duck_memory_limit),
      TL_CG_LAKE,
      "memory each DuckDB database may use for its buffers (sorts spill to disk beyond it; "
      "0 = DuckDB's default, 80% of the machine's)",
