@@ -84,12 +84,7 @@ static void job_json(tl_json *j, const char *name, const tl_live_job *job) {
 static void counters_json(tl_json *j, const tl_stream_counters *c) {
     tl_json_key(j, "stream");
     tl_json_obj_begin(j);
-    tl_json_kv_uint(j, "received", c->received);
-    tl_json_kv_uint(j, "accepted", c->accepted);
-    tl_json_kv_uint(j, "rejected", c->rejected);
-    tl_json_kv_uint(j, "late", c->late);
-    tl_json_kv_uint(j, "duplicates", c->duplicates);
-    tl_json_kv_uint(j, "skipped", c->skipped);
+    tl_stream_counters_flow_members(j, c);
     tl_json_kv_uint(j, "commits", c->commits);
     tl_json_kv_uint(j, "files_written", c->files_written);
     tl_json_kv_uint(j, "bytes_written", c->bytes_written);

@@ -28,6 +28,7 @@
 #include "store/store.h"
 #include "tick/tick.h"
 #include "util/err.h"
+#include "util/json_out.h"
 
 typedef struct tl_stream tl_stream;
 
@@ -146,5 +147,9 @@ void tl_stream_forget_partition(tl_stream *s, int32_t partition);
 const tl_stream_counters *tl_stream_counters_get(const tl_stream *s);
 void tl_stream_counters_print(const tl_stream *s, FILE *out);
 void tl_stream_counters_json(const tl_stream *s, FILE *out);
+/* The message counts received, accepted, rejected, late, duplicates and
+ * skipped as members of an open JSON object: the stream's summary line and
+ * the dashboard's health both start their counters with them. */
+int tl_stream_counters_flow_members(tl_json *j, const tl_stream_counters *c);
 
 #endif

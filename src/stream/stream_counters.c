@@ -52,9 +52,13 @@ void tl_stream_counters_print(const tl_stream *s, FILE *out) {
     fflush(out);
 }
 
-static void kv_u64(tl_json *j, const char *key, uint64_t v) {
-    tl_json_key(j, key);
-    tl_json_uint(j, v);
+int tl_stream_counters_flow_members(tl_json *j, const tl_stream_counters *c) {
+    tl_json_kv_uint(j, "received", c->received);
+    tl_json_kv_uint(j, "accepted", c->accepted);
+    tl_json_kv_uint(j, "rejected", c->rejected);
+    tl_json_kv_uint(j, "late", c->late);
+    tl_json_kv_uint(j, "duplicates", c->duplicates);
+    return tl_json_kv_uint(j, "skipped", c->skipped);
 }
 
 void tl_stream_counters_json(const tl_stream *s, FILE *out) {
@@ -64,28 +68,23 @@ void tl_stream_counters_json(const tl_stream *s, FILE *out) {
     if (!j)
         return;
     tl_json_obj_begin(j);
-    kv_u64(j, "received", c->received);
-    kv_u64(j, "accepted", c->accepted);
-    kv_u64(j, "rejected", c->rejected);
-    kv_u64(j, "late", c->late);
-    kv_u64(j, "duplicates", c->duplicates);
-    kv_u64(j, "skipped", c->skipped);
-    kv_u64(j, "files_written", c->files_written);
-    kv_u64(j, "bytes_written", c->bytes_written);
-    kv_u64(j, "deadletter_files_written", c->dl_files_written);
-    kv_u64(j, "commits", c->commits);
+    tl_stream_counters_flow_members(j, c);
+    tl_json_kv_uint(j, "files_written", c->files_written);
+    tl_json_kv_uint(j, "bytes_written", c->bytes_written);
+    tl_json_kv_uint(j, "deadletter_files_written", c->dl_files_written);
+    tl_json_kv_uint(j, "commits", c->commits);
     /* milliseconds to the microsecond, from the microsecond counters */
     tl_json_key(j, "commit_ms_avg");
     tl_json_fixed(j, c->commits ? (int64_t)(c->commit_us_total / c->commits) : 0, 3);
     tl_json_key(j, "commit_ms_max");
     tl_json_fixed(j, (int64_t)c->commit_us_max, 3);
     tl_json_kv_int(j, "lake_version", c->last_commit_version);
-    kv_u64(j, "unknown_dropped", c->unknown_dropped);
+    tl_json_kv_uint(j, "unknown_dropped", c->unknown_dropped);
     tl_json_key(j, "rejected_by_reason");
     tl_json_obj_begin(j);
     for (int i = 1; i <= TL_REASON_FUTURE; i++)
         if (c->rejected_by_reason[i])
-            kv_u64(j, reason_name(i), c->rejected_by_reason[i]);
+            tl_json_kv_uint(j, reason_name(i), c->rejected_by_reason[i]);
     tl_json_obj_end(j);
     tl_json_obj_end(j);
     if (tl_json_end_line(j) == 0)
