@@ -15,6 +15,7 @@
  * (the monotonic clock sped up, so 50 minutes of schedule pass in seconds). */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -547,7 +548,11 @@ static void test_timeout_leaves_snapshot(void **state) {
 #define RACE_FIRES 50
 
 typedef struct race {
-    int64_t base_ms, mono0_ms, scale, stop_ms;
+    int64_t base_ms, scale, stop_ms;
+    /* the monotonic time at base_ms, shared with the parent: it sets it
+     * once both racers are ready, so a racer that was slow to start (a
+     * loaded machine) does not begin past the first fire time */
+    volatile int64_t *mono0_ms;
     int64_t work_ms, work_span_ms; /* a run's work, in schedule time */
     tl_sched *s;
     tl_store *st;
@@ -557,7 +562,7 @@ typedef struct race {
 
 static int64_t race_clock(void *ud) {
     const race *r = ud;
-    return r->base_ms + (tl_mono_ms() - r->mono0_ms) * r->scale;
+    return r->base_ms + (tl_mono_ms() - *r->mono0_ms) * r->scale;
 }
 
 static void race_sleep(void *ud, int64_t ms) {
@@ -595,11 +600,11 @@ static int race_job(void *ud, tl_sched_run *run, tl_err *err) {
     return 0;
 }
 
-static void race_child(const lake *lk, race r, int id, int *missed) {
+static void race_child(const lake *lk, race r, int id, int *missed, int ready_fd, int go_fd) {
     r.st = lake_open(lk);
     r.missed = missed;
     r.seed = (unsigned)id * 7919u;
-    char owner[32];
+    char owner[32], c = 'r';
     snprintf(owner, sizeof owner, "racer-%d", id);
     /* An hour of schedule time: 12 s of real time at scale 300. With the 10
      * minutes of production (2 s real here) a racer that the loaded CI
@@ -607,6 +612,9 @@ static void race_child(const lake *lk, race r, int id, int *missed) {
      * lease back lost it to the other, which ran the same fire time again —
      * what a lease allows after expiry, not what this test is about. */
     tl_sched_lease *l = tl_sched_lease_new(r.st, 3600000, owner);
+    /* ready; the schedule's clock starts when the parent says go */
+    if (write(ready_fd, &c, 1) != 1 || read(go_fd, &c, 1) != 1)
+        _exit(4);
     tl_sched_opts o = {.clock = race_clock,
                        .clock_ud = &r,
                        .sleep = race_sleep,
@@ -629,8 +637,12 @@ static void race_child(const lake *lk, race r, int id, int *missed) {
 static void race_two(bool s3, int64_t scale, int64_t work_ms, int64_t work_span_ms) {
     lake lk;
     lake_init(&lk, s3);
+    volatile int64_t *mono0 = mmap(NULL, sizeof *mono0, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(mono0 != MAP_FAILED);
+    *mono0 = tl_mono_ms();
     race r = {.base_ms = T(10, 0, 30),
-              .mono0_ms = tl_mono_ms(),
+              .mono0_ms = mono0,
               .scale = scale,
               .work_ms = work_ms,
               .work_span_ms = work_span_ms};
@@ -640,12 +652,33 @@ static void race_two(bool s3, int64_t scale, int64_t work_ms, int64_t work_span_
     assert_true(missed != MAP_FAILED);
     missed[0] = missed[1] = 0;
     pid_t pids[2];
+    int ready[2], go[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
     for (int i = 0; i < 2; i++) {
         pids[i] = fork();
         assert_true(pids[i] >= 0);
         if (pids[i] == 0)
-            race_child(&lk, r, i, &missed[i]);
+            race_child(&lk, r, i, &missed[i], ready[1], go[0]);
     }
+    close(ready[1]);
+    close(go[0]);
+    char c[2];
+    for (int got = 0; got < 2;) { /* bounded: a racer that died never says ready */
+        struct pollfd pf = {.fd = ready[0], .events = POLLIN};
+        if (poll(&pf, 1, 60000) != 1) {
+            kill(pids[0], SIGKILL);
+            kill(pids[1], SIGKILL);
+            fail_msg("the racers were not ready within 60 s");
+        }
+        ssize_t k = read(ready[0], c, 2 - (size_t)got);
+        assert_true(k > 0);
+        got += (int)k;
+    }
+    *mono0 = tl_mono_ms(); /* the clock reads 10:00:30 now */
+    assert_int_equal(write(go[1], "gg", 2), 2);
+    close(ready[0]);
+    close(go[1]);
     /* bounded: the schedule takes 50 min / scale of real time */
     int64_t deadline = tl_mono_ms() + 60000 * (RACE_FIRES + 5) / scale + 60000;
     for (int i = 0; i < 2; i++) {
@@ -696,6 +729,7 @@ static void race_two(bool s3, int64_t scale, int64_t work_ms, int64_t work_span_
     fprintf(stderr, "race on %s: racer-0 ran %d, racer-1 ran %d, %d coalesced, of %d fire times\n",
             s3 ? "s3" : "a local lake", by[0], by[1], missed[0] + missed[1], RACE_FIRES);
     munmap(missed, 2 * sizeof *missed);
+    munmap((void *)mono0, sizeof *mono0);
     free(rec);
     tl_store_destroy(st);
     lake_free(&lk);
