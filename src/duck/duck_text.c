@@ -199,8 +199,10 @@ static duckdb_value scalar_value_at(duckdb_vector vec, duckdb_type id, idx_t row
     case DUCKDB_TYPE_UBIGINT: return duckdb_create_uint64(((uint64_t *)p)[row]);
     case DUCKDB_TYPE_HUGEINT: return duckdb_create_hugeint(((duckdb_hugeint *)p)[row]);
     case DUCKDB_TYPE_UHUGEINT: return duckdb_create_uhugeint(((duckdb_uhugeint *)p)[row]);
-    case DUCKDB_TYPE_FLOAT: return duckdb_create_float(((float *)p)[row]);
-    case DUCKDB_TYPE_DOUBLE: return duckdb_create_double(((double *)p)[row]);
+    /* + 0.0 turns a negative zero into 0: a rounded small fall
+     * (round(-0.001, 2)) prints as 0.0, never -0.0 (issue 14) */
+    case DUCKDB_TYPE_FLOAT: return duckdb_create_float(((float *)p)[row] + 0.0f);
+    case DUCKDB_TYPE_DOUBLE: return duckdb_create_double(((double *)p)[row] + 0.0);
     case DUCKDB_TYPE_DATE: return duckdb_create_date(((duckdb_date *)p)[row]);
     case DUCKDB_TYPE_TIME: return duckdb_create_time(((duckdb_time *)p)[row]);
     case DUCKDB_TYPE_TIME_NS: return duckdb_create_time_ns(((duckdb_time_ns *)p)[row]);

@@ -330,6 +330,18 @@ static void test_limits(void **state) {
 /* ---- text rendering ------------------------------------------------------------ */
 
 /* Every value must read exactly as DuckDB's own CAST(x AS VARCHAR). */
+/* A negative zero prints as 0.0 (DuckDB's own cast says -0.0): a rounded
+ * small fall in a user's query must not show "-0.0" (issue 14). */
+static void test_render_no_negative_zero(void **state) {
+    (void)state;
+    tl_duck *d = open_mem();
+    char *got = query_lines(d, "SELECT (-0.0)::DOUBLE, round(-0.001, 2)::DOUBLE, (-0.0)::FLOAT, "
+                               "(-1.5)::DOUBLE");
+    assert_string_equal(got, "0.0|0.0|0.0|-1.5\n");
+    free(got);
+    tl_duck_close(d);
+}
+
 static void test_render_matches_cast(void **state) {
     (void)state;
     static const char *const exprs[] = {"0::DECIMAL(18,6)",
@@ -361,7 +373,6 @@ static void test_render_matches_cast(void **state) {
                                         "'nan'::DOUBLE",
                                         "'-inf'::DOUBLE",
                                         "1.5::FLOAT",
-                                        "(-0.0)::DOUBLE",
                                         "TIMESTAMPTZ '2026-11-24 20:15:03.123456+00'",
                                         "TIMESTAMPTZ '2026-11-24 20:15:03+00'",
                                         "TIMESTAMP '1969-12-31 23:59:59.999999'",
@@ -875,6 +886,7 @@ int main(void) {
         cmocka_unit_test(test_quote),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_render_matches_cast),
+        cmocka_unit_test(test_render_no_negative_zero),
         cmocka_unit_test(test_print_table),
         cmocka_unit_test(test_print_table_streams_long_results),
         cmocka_unit_test(test_print_csv),
