@@ -327,7 +327,13 @@
       plan = await planRange([sym], b);
       if (seq !== chartSeq) return;
       rows = await fetchPlanned(sym, plan, b);
-    } catch (e) { $('ov-src').textContent = 'chart: ' + e.message; return; }
+    } catch (e) {
+      // a failed load (a busy server, a dropped connection) tries again
+      // unless a newer selection took over: the chart is never left empty
+      $('ov-src').textContent = 'chart: ' + e.message + ' (retrying)';
+      setTimeout(() => { if (seq === chartSeq) loadChart(); }, 2000);
+      return;
+    }
     if (seq !== chartSeq) return; // a newer selection won
     const isLine = plan.kind === 'line';
     Object.assign(state, { kind: plan.kind, step: plan.step });
