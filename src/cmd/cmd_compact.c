@@ -104,7 +104,9 @@ static int compact_run(const tl_config *cfg, int argc, char **argv) {
     o.has_hour = cfg->compact_partition != NULL;
     if (isatty(STDERR_FILENO) && tl_log_get_format() == TL_LOG_TEXT)
         o.progress = on_progress;
-    tl_lake_set_log_retention_ms(cfg->log_retention_ms);
+    tl_lake_opts lake;
+    tl_cmd_lake_opts(&lake, cfg);
+    o.lake = &lake;
     tl_store *store = tl_store_conf_open(cfg, true, &err);
     tl_compact_stats st[TL_COMPACT_NTABLES] = {{0}};
     tl_sched_hold *hold = NULL;

@@ -5,6 +5,11 @@
 #include "stream/stream_run.h"
 #include "util/signals.h"
 
+void tl_cmd_lake_opts(tl_lake_opts *o, const tl_config *cfg) {
+    *o = tl_lake_opts_default();
+    o->log_retention_ms = cfg->log_retention_ms;
+}
+
 void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_store *store) {
     *o = (tl_web_opts){.listen = cfg->web_listen,
                        .token = cfg->web_token,
@@ -37,7 +42,8 @@ void tl_cmd_source_kafka_opts(tl_source_kafka_opts *o, const tl_config *cfg,
                                 .broker_timeout_ms = cfg->broker_timeout_ms,
                                 .store = store,
                                 .ts_unit = st_opts->ts_unit,
-                                .max_message_bytes = st_opts->max_message_bytes};
+                                .max_message_bytes = st_opts->max_message_bytes,
+                                .lake = st_opts->lake};
     tl_cmd_kafka_opts(&o->kafka, cfg);
     tl_stream_source_hooks(st, &o->hooks);
 }

@@ -6,10 +6,15 @@
 #include "cmd/cmd.h"
 #include "conf/conf.h"
 #include "kafka/kafka.h"
+#include "lake/lake.h"
 #include "sim/sim_pump.h"
 #include "source/source.h"
 #include "stream/stream.h"
 #include "web/web.h"
+
+/* The lake's commit policy from the settings: lake.log_retention, and a
+ * checkpoint every TL_LAKE_CHECKPOINT_INTERVAL commits. */
+void tl_cmd_lake_opts(tl_lake_opts *o, const tl_config *cfg);
 
 void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_store *store);
 

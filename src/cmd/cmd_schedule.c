@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_opts.h"
 #include "lake/lake.h"
 #include "sched/sched_lake.h"
 #include "store/store.h"
@@ -18,13 +19,15 @@ static int schedule_run(const tl_config *cfg, int argc, char **argv) {
     tl_err err = {0};
     tl_sched *s = NULL;
     int rc = TL_EXIT_FAILURE;
-    tl_lake_set_log_retention_ms(cfg->log_retention_ms);
+    tl_lake_opts lake;
+    tl_cmd_lake_opts(&lake, cfg);
     tl_store *store = tl_store_conf_open(cfg, true, &err);
     if (!store)
         goto out;
     tl_sched_lake_opts o = {
         .cfg = cfg,
         .store = store,
+        .lake = &lake,
         .compact = cfg->schedule_compact,
         .models = cfg->schedule_models,
         .vacuum = cfg->schedule_vacuum,

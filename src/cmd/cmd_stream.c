@@ -99,7 +99,9 @@ static int stream_run(const tl_config *cfg, int argc, char **argv) {
     tl_store *store = NULL;
     tl_stream *st = NULL;
     tl_source *src = NULL;
-    tl_lake_set_log_retention_ms(cfg->log_retention_ms);
+    tl_lake_opts lake;
+    tl_cmd_lake_opts(&lake, cfg);
+    opts.lake = &lake;
     if (!(store = tl_store_conf_open(cfg, false, &err)) || !(st = tl_stream_new(store, &opts, &err)))
         goto out;
     if (cfg->from) {

@@ -51,6 +51,7 @@ typedef struct up {
     char group[256];
     char topic[256];
     tl_store *store;
+    tl_lake_opts lake; /* the stream's and the jobs' commit policy */
     tl_live *live;
     atomic_bool sim_stop, stream_stop;
     atomic_uint_fast64_t delivered; /* by the simulator's producer */
@@ -160,6 +161,7 @@ static void stream_opts(const tl_config *cfg, up *u, tl_stream_opts *o) {
     tl_stream_opts_from_config(o, cfg); /* ts_unit was validated by the settings table */
     o->topic = u->topic;
     o->group = u->group;
+    o->lake = &u->lake;
 }
 
 static void *stream_main(void *arg) {
@@ -257,7 +259,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
             goto out;
         u.brokers = tl_kafka_mock_bootstraps(broker);
     }
-    tl_lake_set_log_retention_ms(cfg->log_retention_ms);
+    tl_cmd_lake_opts(&u.lake, cfg);
     tl_live_opts lo = {.quality = {.jump_sigmas = cfg->quality_jump_sigmas,
                                    .stale_after_s = cfg->quality_stale_after_ms / 1000}};
     if (!(u.store = tl_store_conf_open(cfg, false, &err)) || !(u.live = tl_live_new(&lo))) {
@@ -271,6 +273,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
      * project folder exists (up runs from any folder). */
     tl_sched_lake_opts so = {.cfg = cfg,
                              .store = u.store,
+                             .lake = &u.lake,
                              .compact = cfg->schedule_compact,
                              .models = cfg->schedule_models,
                              .vacuum = cfg->schedule_vacuum,

@@ -39,6 +39,9 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
         .on_file = on_file,
         .ud = &pc,
     };
+    tl_lake_opts lake;
+    tl_cmd_lake_opts(&lake, cfg);
+    o.lake = &lake;
     tl_vacuum_stats st = {0};
     tl_err err = {0};
     size_t logs = 0;
@@ -57,7 +60,7 @@ static int vacuum_run(const tl_config *cfg, int argc, char **argv) {
         /* Old log entries behind the newest checkpoint expire here too,
          * not only when a checkpoint is written. */
         if (rc == 0 && !o.dry_run)
-            rc = tl_lake_log_cleanup(store, tables[i], cfg->log_retention_ms, &n, &err);
+            rc = tl_lake_log_cleanup(store, tables[i], lake.log_retention_ms, &n, &err);
         logs += n;
     }
     tl_sched_hold_release(hold);

@@ -208,7 +208,7 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
      * repeated runs never pick the same names */
     tl_random_id(uuid);
     snprintf(run_id, sizeof run_id, "%" PRId64 "-%s", read_version, uuid);
-    if (!(tx = tl_lake_tx_new("OPTIMIZE", err)) || !(u.keys = calloc(nout, sizeof *u.keys))) {
+    if (!(tx = tl_lake_tx_new("OPTIMIZE", c->o->lake, err)) || !(u.keys = calloc(nout, sizeof *u.keys))) {
         rc = tx ? tl_err_set(err, TL_ERR_NOMEM, "out of memory") : TL_ERR_NOMEM;
         goto out;
     }

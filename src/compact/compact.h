@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lake/lake.h"
 #include "store/store.h"
 #include "util/cancel.h"
 #include "util/err.h"
@@ -64,6 +65,7 @@ typedef struct tl_compact_opts {
      * deletes that partition's outputs and stops with TL_ERR_STOPPED;
      * partitions committed before stay. NULL = never cancelled. */
     const tl_cancel *cancel;
+    const tl_lake_opts *lake; /* the commits' checkpoint policy; NULL = the defaults */
 } tl_compact_opts;
 
 typedef struct tl_compact_stats {
@@ -114,6 +116,7 @@ typedef struct tl_vacuum_opts {
     /* Asked before the deletion starts and between deletions (a cancelled
      * vacuum still commits VACUUM END with what it deleted). NULL = never. */
     const tl_cancel *cancel;
+    const tl_lake_opts *lake; /* the commits' checkpoint policy; NULL = the defaults */
 } tl_vacuum_opts;
 
 typedef struct tl_vacuum_stats {

@@ -106,10 +106,11 @@ static int collect(tl_store *s, const char *table, const tl_lake_snapshot *snap,
 /* The VACUUM START commit (arg: the retention in ms; n files, bytes to
  * delete) or the VACUUM END commit (arg: 1 if every delete succeeded;
  * n files deleted), with Delta's operationParameters and operationMetrics. */
-static int vacuum_log(tl_store *s, const char *table, const tl_lake_snapshot *snap, bool start,
-                      int64_t arg, size_t n, int64_t bytes, tl_err *err) {
+static int vacuum_log(tl_store *s, const char *table, const tl_lake_opts *lo,
+                      const tl_lake_snapshot *snap, bool start, int64_t arg, size_t n,
+                      int64_t bytes, tl_err *err) {
     char a[32], b[32];
-    tl_lake_tx *tx = tl_lake_tx_new(start ? "VACUUM START" : "VACUUM END", err);
+    tl_lake_tx *tx = tl_lake_tx_new(start ? "VACUUM START" : "VACUUM END", lo, err);
     if (!tx)
         return TL_ERR_NOMEM;
     int rc;
@@ -166,7 +167,7 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     if (ndel && !o->dry_run && (rc = tl_cancel_check(o->cancel, "vacuum", err)) != 0)
         goto out;
     if (ndel && !o->dry_run &&
-        (rc = vacuum_log(s, table, snap, true, o->retain_ms, ndel, del_bytes, err)) != 0)
+        (rc = vacuum_log(s, table, o->lake, snap, true, o->retain_ms, ndel, del_bytes, err)) != 0)
         goto out;
     size_t deleted = 0;
     for (size_t i = 0; i < nc && rc == 0; i++) {
@@ -187,7 +188,7 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     }
     if (ndel && !o->dry_run) {
         /* after a failed delete: still log the end, but report the delete */
-        int end_rc = vacuum_log(s, table, snap, false, rc == 0, deleted, 0, rc == 0 ? err : NULL);
+        int end_rc = vacuum_log(s, table, o->lake, snap, false, rc == 0, deleted, 0, rc == 0 ? err : NULL);
         if (rc == 0)
             rc = end_rc;
     }

@@ -20,19 +20,9 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 
-static int64_t g_interval = 10;
-static int64_t g_log_retention_ms = 30 * DAY_MS;
-
-void tl_lake_set_checkpoint_interval(int64_t interval) {
-    g_interval = interval < 0 ? 0 : interval;
-}
-
-void tl_lake_set_log_retention_ms(int64_t retention_ms) {
-    g_log_retention_ms = retention_ms < 0 ? 0 : retention_ms;
-}
-
-int64_t tl_lake_log_retention_ms(void) {
-    return g_log_retention_ms;
+tl_lake_opts tl_lake_opts_default(void) {
+    return (tl_lake_opts){.checkpoint_interval = TL_LAKE_CHECKPOINT_INTERVAL,
+                          .log_retention_ms = TL_LAKE_LOG_RETENTION_MS};
 }
 
 /* ---- rendering actions as log lines -------------------------------------- */
@@ -242,8 +232,12 @@ out:
     return rc;
 }
 
-int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version, tl_err *err) {
-    if (g_interval <= 0 || version <= 0 || version % g_interval != 0)
+int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version,
+                             const tl_lake_opts *o, tl_err *err) {
+    tl_lake_opts d = tl_lake_opts_default();
+    if (!o)
+        o = &d;
+    if (o->checkpoint_interval <= 0 || version <= 0 || version % o->checkpoint_interval != 0)
         return 0;
     tl_lake_snapshot *snap = NULL;
     int rc = tl_lake_snapshot_load(s, table, &snap, err);
@@ -252,6 +246,7 @@ int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version, tl
         rc = tl_lake_checkpoint_write(s, snap, 7 * DAY_MS, err);
     tl_lake_snapshot_free(snap);
     if (rc == 0)
-        rc = tl_lake_log_cleanup(s, table, g_log_retention_ms, NULL, err);
+        rc = tl_lake_log_cleanup(s, table, o->log_retention_ms < 0 ? 0 : o->log_retention_ms,
+                                 NULL, err);
     return rc;
 }

@@ -39,13 +39,14 @@ struct tl_lake_tx {
     tl_strmap *txn;       /* appId -> int64_t * version */
     tl_strmap *removed;   /* decoded paths this tx removes */
     size_t nadds, nremoves;
+    tl_lake_opts opts; /* the checkpoint policy after this commit */
 };
 
 static int tx_nomem(tl_err *err) {
     return tl_err_set(err, TL_ERR_NOMEM, "out of memory building a lake commit");
 }
 
-tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err) {
+tl_lake_tx *tl_lake_tx_new(const char *operation, const tl_lake_opts *opts, tl_err *err) {
     tl_lake_tx *tx = calloc(1, sizeof *tx);
     if (!tx || !(tx->operation = strdup(operation ? operation : "WRITE")) ||
         !(tx->txn = tl_strmap_new(free)) || !(tx->removed = tl_strmap_new(NULL))) {
@@ -53,6 +54,7 @@ tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err) {
         tx_nomem(err);
         return NULL;
     }
+    tx->opts = opts ? *opts : tl_lake_opts_default();
     return tx;
 }
 
@@ -318,7 +320,7 @@ int tl_lake_commit(tl_store *s, const char *table, tl_lake_tx *tx, int64_t read_
             /* Every 10th version: a checkpoint, so replay stays short. It
              * is an optimisation; failing it must not fail the commit. */
             tl_err cerr = {0};
-            if (tl_lake_maybe_checkpoint(s, table, v, &cerr) != 0)
+            if (tl_lake_maybe_checkpoint(s, table, v, &tx->opts, &cerr) != 0)
                 tl_warn("lake", "checkpoint after %s failed: %s", key, cerr.msg);
             goto out;
         }
@@ -413,7 +415,7 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
     }
     tl_lake_snapshot_free(snap);
     snap = NULL;
-    tl_lake_tx *tx = tl_lake_tx_new("CREATE TABLE", err);
+    tl_lake_tx *tx = tl_lake_tx_new("CREATE TABLE", NULL, err); /* version 0: no checkpoint */
     if (!tx)
         return TL_ERR_NOMEM;
     rc = set_new_table(tx, schema_string, partition_columns, n_partition_columns) ? tx_nomem(err)

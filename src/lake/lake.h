@@ -130,13 +130,35 @@ void tl_lake_snapshot_txn(const tl_lake_snapshot *snap, size_t i, const char **a
 int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
                    const char *const *partition_columns, size_t n_partition_columns, tl_err *err);
 
+/* How a writer's commits keep the log short: after every commit whose
+ * version is a positive multiple of checkpoint_interval (0 = never) a
+ * checkpoint is written, then the log behind the newest checkpoint is
+ * cleaned up, keeping log_retention_ms (setting lake.log_retention). A
+ * writer whose snapshot is older than the retention could commit a version
+ * that cleanup already deleted, which readers would then skip: keep it far
+ * longer than any snapshot lives. The command layer fills one from the
+ * settings (tl_cmd_lake_opts) and hands it to every module that commits;
+ * there are no process-wide settings. */
+typedef struct tl_lake_opts {
+    int64_t checkpoint_interval;
+    int64_t log_retention_ms;
+} tl_lake_opts;
+
+#define TL_LAKE_CHECKPOINT_INTERVAL 10
+#define TL_LAKE_LOG_RETENTION_MS (30LL * 24 * 3600 * 1000)
+
+/* The defaults above (what a NULL tl_lake_opts* means everywhere). */
+tl_lake_opts tl_lake_opts_default(void);
+
 /* A commit under construction (Delta's "optimistic transaction"). */
 typedef struct tl_lake_tx tl_lake_tx;
 
 /* operation names the commit in commitInfo as Delta does ("CREATE TABLE",
  * "STREAMING UPDATE", "OPTIMIZE", "VACUUM START", "VACUUM END"). A tx with
- * no add, remove or txn is a commitInfo-only commit (what VACUUM writes). */
-tl_lake_tx *tl_lake_tx_new(const char *operation, tl_err *err);
+ * no add, remove or txn is a commitInfo-only commit (what VACUUM writes).
+ * opts (copied; NULL = tl_lake_opts_default()) is the checkpoint policy its
+ * commit follows. */
+tl_lake_tx *tl_lake_tx_new(const char *operation, const tl_lake_opts *opts, tl_err *err);
 void tl_lake_tx_destroy(tl_lake_tx *tx);
 
 /* Add a file (everything copied). f->stats, when set, must be JSON text;
@@ -190,17 +212,6 @@ char *tl_lake_path_decode(const char *uri_path);
 
 /* ---- checkpoints and log cleanup (delta_checkpoint_write.c) ------------- */
 
-/* Process-wide settings, set once at start-up (not thread-safe to change
- * while commits run). interval: a checkpoint after every commit whose
- * version is a multiple of it (default 10; 0 = never). retention_ms: how
- * long log entries behind the newest checkpoint are kept (default 30 days,
- * setting lake.log_retention). A writer whose snapshot is older than the
- * retention could commit a version that cleanup already deleted, which
- * readers would then skip: keep it far longer than any snapshot lives. */
-void tl_lake_set_checkpoint_interval(int64_t interval);
-void tl_lake_set_log_retention_ms(int64_t retention_ms);
-int64_t tl_lake_log_retention_ms(void);
-
 /* Write a V1 single-part checkpoint of snap ("<version>.checkpoint.parquet":
  * columns txn, add, remove, metaData, protocol as structs, partitionValues
  * as MAP<string,string>, stats as a JSON string) through DuckDB, then
@@ -213,11 +224,14 @@ int64_t tl_lake_log_retention_ms(void);
 int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t tombstone_ms,
                              tl_err *err);
 
-/* The commit hook: when version is a positive multiple of the interval,
- * load the table (at version or later), write its checkpoint and clean up
- * the log. Called by tl_lake_commit after every successful commit; errors
- * are returned but a failed checkpoint never undoes the commit. */
-int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version, tl_err *err);
+/* The commit hook: when version is a positive multiple of
+ * o->checkpoint_interval (o NULL: the defaults), load the table (at version
+ * or later), write its checkpoint and clean up the log with
+ * o->log_retention_ms. Called by tl_lake_commit after every successful
+ * commit with its tx's opts; errors are returned but a failed checkpoint
+ * never undoes the commit. */
+int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version,
+                             const tl_lake_opts *o, tl_err *err);
 
 /* Delete JSON commits and checkpoints older than the newest complete
  * checkpoint whose modification time is more than retention_ms ago. The

@@ -39,6 +39,7 @@ static int compact_job(void *ud, tl_sched_run *run, tl_err *err) {
         .target_file_size = cfg->target_file_size,
         .lateness_ms = cfg->allowed_lateness_ms,
         .cancel = run->cancel,
+        .lake = c->o.lake,
     };
     tl_compact_stats per[TL_COMPACT_NTABLES], st = {0};
     char *out = run->out;
@@ -122,7 +123,9 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
 static int vacuum_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
     static const char *const tables[] = {TL_TICKS_TABLE, TL_DEADLETTER_TABLE};
-    tl_vacuum_opts o = {.retain_ms = c->o.cfg->vacuum_retain_ms, .cancel = run->cancel};
+    tl_vacuum_opts o = {
+        .retain_ms = c->o.cfg->vacuum_retain_ms, .cancel = run->cancel, .lake = c->o.lake};
+    tl_lake_opts lake = c->o.lake ? *c->o.lake : tl_lake_opts_default();
     tl_vacuum_stats st = {0};
     size_t logs = 0;
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
@@ -130,7 +133,7 @@ static int vacuum_job(void *ud, tl_sched_run *run, tl_err *err) {
         int rc = tl_vacuum_table(c->o.store, tables[i], &o, &st, err);
         run->sum.files_in = (int64_t)st.files;
         if (rc == 0)
-            rc = tl_lake_log_cleanup(c->o.store, tables[i], c->o.cfg->log_retention_ms, &n, err);
+            rc = tl_lake_log_cleanup(c->o.store, tables[i], lake.log_retention_ms, &n, err);
         if (rc != 0)
             return tl_err_wrap(err, rc, "table %s", tables[i]);
         logs += n;

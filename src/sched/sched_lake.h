@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "conf/conf.h"
+#include "lake/lake.h"
 #include "live/live.h"
 #include "sched/sched.h"
 #include "store/store.h"
@@ -33,6 +34,7 @@
 typedef struct tl_sched_lake_opts {
     const tl_config *cfg; /* settings as above; borrowed, must outlive the scheduler */
     tl_store *store;      /* the open lake; borrowed, likewise */
+    const tl_lake_opts *lake; /* the jobs' commit policy; NULL = the defaults; borrowed */
     /* Schedules (cron.h); NULL or "" leaves the job disabled. */
     const char *compact, *models, *vacuum;
     FILE *models_out; /* the models run's progress lines; NULL = discarded */

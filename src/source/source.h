@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "kafka/kafka.h"
+#include "lake/lake.h"
 #include "store/store.h"
 #include "tick/tick.h"
 #include "util/err.h"
@@ -83,6 +84,7 @@ typedef struct tl_source_kafka_opts {
     tl_store *store;
     tl_ts_unit ts_unit;
     size_t max_message_bytes;
+    const tl_lake_opts *lake; /* --reset-topic's commit; NULL = the defaults; borrowed */
 } tl_source_kafka_opts;
 
 /* o is copied; its strings, props, stop flag and store are borrowed and

@@ -63,7 +63,8 @@ static tl_topic_check *topic_check_new(const kafka_source *k) {
                               .topic = k->o.kafka.topic,
                               .group = k->o.kafka.group,
                               .ts_unit = k->o.ts_unit,
-                              .max_message_bytes = k->o.max_message_bytes};
+                              .max_message_bytes = k->o.max_message_bytes,
+                              .lake = k->o.lake};
     return tl_topic_check_new(&co);
 }
 

@@ -399,7 +399,7 @@ static int reset_table(tl_topic_check *tc, tl_lake_snapshot *snap, const char *t
                        const char *app, const char *why, tl_err *err) {
     if (tl_lake_snapshot_txn_version(snap, app) < 0)
         return 0;
-    tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", err);
+    tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", tc->o.lake, err);
     if (!tx)
         return err->code;
     int rc = tl_lake_tx_set_txn(tx, app, -1, err);

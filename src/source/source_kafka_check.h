@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "kafka/kafka.h"
+#include "lake/lake.h"
 #include "store/store.h"
 #include "tick/tick.h"
 #include "util/err.h"
@@ -34,6 +35,7 @@ typedef struct tl_topic_check_opts {
     const char *group;
     tl_ts_unit ts_unit;
     size_t max_message_bytes;
+    const tl_lake_opts *lake; /* the reset commit's checkpoint policy; NULL = defaults */
 } tl_topic_check_opts;
 
 /* The lake's snapshots and DuckDB are opened at the first use. */

@@ -86,7 +86,7 @@ static int open_ticks(tl_stream *s, const tl_table *extra, tl_err *err) {
         rc = tl_schema_add_spec(want, s->opts.extra_columns, err);
     tl_schema *now = NULL;
     if (rc == 0)
-        rc = tl_table_evolve(s->store, &tl_ticks_table, &want->table, &now, err);
+        rc = tl_table_evolve(s->store, s->opts.lake, &tl_ticks_table, &want->table, &now, err);
     tl_schema_free(want);
     if (rc)
         return rc;

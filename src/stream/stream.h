@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "conf/conf.h"
+#include "lake/lake.h"
 #include "store/store.h"
 #include "tick/tick.h"
 #include "util/err.h"
@@ -65,6 +66,10 @@ typedef struct tl_stream_opts {
      * the stream's own thread, as tl_stream_ingest does). Everything that
      * depends on order stays on the stream's thread, in source order. */
     int parse_threads;
+
+    /* The commits' checkpoint policy (tl_cmd_lake_opts); NULL = the
+     * defaults. Borrowed: outlives the stream. */
+    const tl_lake_opts *lake;
 } tl_stream_opts;
 
 /* The cores this process may run on (stream.parse_threads' default). */

@@ -315,8 +315,8 @@ static int batch_write(tl_stream *s, tl_batch *bt) {
     tl_buf stats = TL_BUF_INIT;
     tl_err *err = &bt->err;
     int rc = 0;
-    if (!(bt->ticks_tx = tl_lake_tx_new("STREAMING UPDATE", err)) ||
-        (bt->ndead && !(bt->dl_tx = tl_lake_tx_new("STREAMING UPDATE", err)))) {
+    if (!(bt->ticks_tx = tl_lake_tx_new("STREAMING UPDATE", s->opts.lake, err)) ||
+        (bt->ndead && !(bt->dl_tx = tl_lake_tx_new("STREAMING UPDATE", s->opts.lake, err)))) {
         rc = err->code ? err->code : TL_ERR_NOMEM;
         goto out;
     }

@@ -29,11 +29,11 @@ static int want_with_kept(const tl_table *lake, const tl_table *want, tl_schema 
 }
 
 /* The metaData commit that appends merged's new columns. */
-static int commit_added(tl_store *s, const tl_lake_snapshot *snap, const tl_schema *merged,
-                        size_t added, int64_t *version, tl_err *err) {
+static int commit_added(tl_store *s, const tl_lake_opts *lo, const tl_lake_snapshot *snap,
+                        const tl_schema *merged, size_t added, int64_t *version, tl_err *err) {
     tl_buf schema = TL_BUF_INIT, names = TL_BUF_INIT;
     int rc = 0;
-    tl_lake_tx *tx = tl_lake_tx_new("ADD COLUMNS", err);
+    tl_lake_tx *tx = tl_lake_tx_new("ADD COLUMNS", lo, err);
     if (!tx)
         return TL_ERR_NOMEM;
     const tl_table *t = &merged->table;
@@ -59,7 +59,7 @@ out:
 
 /* One attempt: 1 when the schema was settled (*out set), 0 to retry after
  * a lost race, <0 on error. */
-static int evolve_once(tl_store *s, const tl_table *base, const tl_table *want, tl_schema **out,
+static int evolve_once(tl_store *s, const tl_lake_opts *lo, const tl_table *base, const tl_table *want, tl_schema **out,
                        tl_err *err) {
     tl_lake_snapshot *snap = NULL;
     tl_schema *lake = NULL, *kept = NULL, *merged = NULL;
@@ -83,7 +83,7 @@ static int evolve_once(tl_store *s, const tl_table *base, const tl_table *want, 
     if (rc == 0)
         rc = tl_schema_merge(&lake->table, kept ? &kept->table : want, &merged, &added, err);
     if (rc == 0 && added > 0)
-        rc = commit_added(s, snap, merged, added, &version, err);
+        rc = commit_added(s, lo, snap, merged, added, &version, err);
     if (rc == TL_ERR_CONFLICT && added > 0) {
         tl_err_clear(err); /* another writer changed the schema first: decide again */
         rc = 0;
@@ -99,11 +99,11 @@ static int evolve_once(tl_store *s, const tl_table *base, const tl_table *want, 
     return rc;
 }
 
-int tl_table_evolve(tl_store *s, const tl_table *base, const tl_table *want, tl_schema **out,
-                    tl_err *err) {
+int tl_table_evolve(tl_store *s, const tl_lake_opts *lo, const tl_table *base, const tl_table *want,
+                    tl_schema **out, tl_err *err) {
     *out = NULL;
     for (int attempt = 0; attempt < EVOLVE_ATTEMPTS; attempt++) {
-        int rc = evolve_once(s, base, want, out, err);
+        int rc = evolve_once(s, lo, base, want, out, err);
         if (rc != 0)
             return rc < 0 ? rc : 0;
     }

@@ -153,9 +153,10 @@ int tl_schema_add_spec(tl_schema *s, const char *spec, tl_err *err);
  * base's columns if it does not exist, then merge (tl_schema_merge; the
  * unknown-fields column is kept when the lake has it) and, when columns are
  * added, commit a metaData action with the new schema (operation "ADD
- * COLUMNS"), re-deciding after a lost race. *out: the table's schema now. */
-int tl_table_evolve(tl_store *s, const tl_table *base, const tl_table *want, tl_schema **out,
-                    tl_err *err);
+ * COLUMNS") under lo (NULL: the defaults), re-deciding after a lost race.
+ * *out: the table's schema now. */
+int tl_table_evolve(tl_store *s, const tl_lake_opts *lo, const tl_table *base, const tl_table *want,
+                    tl_schema **out, tl_err *err);
 
 /* One metaData action in a table's log (history.c). */
 typedef struct tl_schema_change {

@@ -32,6 +32,10 @@
 
 static const char *const pcols[] = {"year", "hour"};
 
+/* Commits that write no checkpoint (only the ones a test writes itself). */
+static const tl_lake_opts never = {.checkpoint_interval = 0,
+                                   .log_retention_ms = TL_LAKE_LOG_RETENTION_MS};
+
 typedef struct fixture {
     char root[128];
     tl_store *s;
@@ -40,8 +44,6 @@ typedef struct fixture {
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     *state = fx;
-    tl_lake_set_checkpoint_interval(10);
-    tl_lake_set_log_retention_ms(30 * DAY_MS);
     return tl_test_store(fx->root, sizeof fx->root, "ckpt-test", &fx->s);
 }
 
@@ -49,7 +51,6 @@ static int teardown(void **state) {
     fixture *fx = *state;
     int rc = tl_test_store_free(fx->root, fx->s);
     free(fx);
-    tl_lake_set_checkpoint_interval(10);
     return rc;
 }
 
@@ -95,7 +96,7 @@ static tl_lake_snapshot *load(tl_store *s, const char *table) {
 static void build_varied(tl_store *s, const char *t) {
     tl_err err = {0};
     assert_int_equal(tl_lake_create(s, t, SCHEMA, pcols, 2, &err), 0);
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     add_file(tx, "year=2026/hour=01/a.parquet", "2026", "1", 100, "{\"numRecords\":3}");
     add_file(tx, "year=2026/hour=01/b c.parquet", "2026", "1", 200, NULL);
     add_file(tx, "year=2026/hour=02/p%ct \xc3\xa9.parquet", "2026", "2", 300,
@@ -105,7 +106,7 @@ static void build_varied(tl_store *s, const char *t) {
     commit(s, t, tx);
 
     tl_lake_snapshot *snap = load(s, t);
-    tx = tl_lake_tx_new("OPTIMIZE", &err);
+    tx = tl_lake_tx_new("OPTIMIZE", NULL, &err);
     for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++) {
         const tl_lake_file *f = tl_lake_snapshot_file(snap, i);
         if (strstr(f->path, "hour=01/"))
@@ -310,7 +311,7 @@ static void test_commit_hook_every_ten(void **state) {
     for (int i = 1; i <= 25; i++) {
         char path[64];
         snprintf(path, sizeof path, "year=2026/hour=01/f%02d.parquet", i);
-        tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
         add_file(tx, path, "2026", "1", i, NULL);
         assert_int_equal(tl_lake_tx_set_txn(tx, "src", i, &err), 0);
         assert_int_equal(commit(fx->s, "h", tx), i);
@@ -337,10 +338,9 @@ static void test_commit_hook_every_ten(void **state) {
 static void test_interval_zero_disables(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    tl_lake_set_checkpoint_interval(0);
     assert_int_equal(tl_lake_create(fx->s, "z", SCHEMA, pcols, 2, &err), 0);
     for (int i = 1; i <= 10; i++) {
-        tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("WRITE", &never, &err);
         char path[64];
         snprintf(path, sizeof path, "f%d.parquet", i);
         add_file(tx, path, "2026", "1", i, NULL);
@@ -349,19 +349,46 @@ static void test_interval_zero_disables(void **state) {
     assert_false(log_has(fx, "z", "00000000000000000010.checkpoint.parquet"));
 }
 
+/* The policy is the transaction's, not the process's: two writers in one
+ * process, one checkpointing every 3 commits, the other never, each get
+ * their own (a process-wide setting made the last setter win for both). */
+static void test_policy_per_writer(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    const tl_lake_opts every3 = {.checkpoint_interval = 3,
+                                 .log_retention_ms = TL_LAKE_LOG_RETENTION_MS};
+    assert_int_equal(tl_lake_create(fx->s, "a", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "b", SCHEMA, pcols, 2, &err), 0);
+    for (int i = 1; i <= 6; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "f%d.parquet", i);
+        tl_lake_tx *ta = tl_lake_tx_new("WRITE", &every3, &err);
+        tl_lake_tx *tb = tl_lake_tx_new("WRITE", &never, &err);
+        add_file(ta, path, "2026", "1", i, NULL);
+        add_file(tb, path, "2026", "1", i, NULL);
+        assert_int_equal(commit(fx->s, "a", ta), i);
+        assert_int_equal(commit(fx->s, "b", tb), i);
+    }
+    assert_true(log_has(fx, "a", "00000000000000000003.checkpoint.parquet"));
+    assert_true(log_has(fx, "a", "00000000000000000006.checkpoint.parquet"));
+    assert_false(log_has(fx, "b", "00000000000000000003.checkpoint.parquet"));
+    assert_false(log_has(fx, "b", "00000000000000000006.checkpoint.parquet"));
+    /* a NULL policy is the defaults: every 10th commit */
+    assert_int_equal(tl_lake_opts_default().checkpoint_interval, 10);
+}
+
 /* Tombstones older than the tombstone retention leave the checkpoint. */
 static void test_old_tombstones_expire(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    tl_lake_set_checkpoint_interval(0);
     assert_int_equal(tl_lake_create(fx->s, "e", SCHEMA, pcols, 2, &err), 0);
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &never, &err);
     add_file(tx, "old.parquet", "2026", "1", 1, NULL);
     add_file(tx, "new.parquet", "2026", "1", 2, NULL);
     add_file(tx, "live.parquet", "2026", "1", 3, NULL);
     commit(fx->s, "e", tx);
     tl_lake_snapshot *snap = load(fx->s, "e");
-    tx = tl_lake_tx_new("DELETE", &err);
+    tx = tl_lake_tx_new("DELETE", &never, &err);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000;
@@ -400,7 +427,7 @@ static void test_log_cleanup(void **state) {
     tl_err err = {0};
     assert_int_equal(tl_lake_create(fx->s, "c", SCHEMA, pcols, 2, &err), 0);
     for (int i = 1; i <= 23; i++) {
-        tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
         char path[64];
         snprintf(path, sizeof path, "f%02d.parquet", i);
         add_file(tx, path, "2026", "1", i, NULL);
@@ -466,6 +493,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_small_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_hook_every_ten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interval_zero_disables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy_per_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_tombstones_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_cleanup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_golden_table_checkpointed_by_us, setup, teardown),

@@ -289,7 +289,7 @@ static void delete_one_input(void *ud, size_t done, size_t total, const char *di
         return;
     tl_lake_snapshot *snap = load(r->fx);
     tl_err err = {0};
-    tl_lake_tx *tx = tl_lake_tx_new("DELETE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("DELETE", NULL, &err);
     assert_int_equal(tl_lake_tx_remove(tx, tl_lake_snapshot_file(snap, 0), true, 0, &err), 0);
     assert_int_equal(
         tl_lake_commit(r->fx->s, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), NULL, &err),

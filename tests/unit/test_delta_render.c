@@ -213,7 +213,7 @@ static void test_commit_and_checkpoint_agree(void **state) {
     const char *cols[] = {"day"};
     assert_int_equal(tl_lake_create(s, "t", SCHEMA, cols, 1, &err), 0);
 
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     tl_lake_file a = {.path = "day=2026-12-02/a.parquet",
                       .partition_values = pv,
                       .n_partition_values = 1,
@@ -233,7 +233,7 @@ static void test_commit_and_checkpoint_agree(void **state) {
     assert_int_equal(tl_lake_commit(s, "t", tx, 0, NULL, &err), 0);
     tl_lake_tx_destroy(tx);
 
-    tx = tl_lake_tx_new("OPTIMIZE", &err);
+    tx = tl_lake_tx_new("OPTIMIZE", NULL, &err);
     assert_int_equal(tl_lake_tx_remove(tx, &c, false, 1700000000500, &err), 0);
     assert_int_equal(tl_lake_commit(s, "t", tx, 1, NULL, &err), 0);
     tl_lake_tx_destroy(tx);

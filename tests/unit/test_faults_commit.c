@@ -33,6 +33,7 @@ typedef struct fixture {
     tl_store *fault; /* the wrapper the operation uses */
     int64_t next;    /* unique table number */
     char table[32];  /* the table of this run */
+    tl_lake_opts lake; /* the commits' checkpoint policy */
 } fixture;
 
 static int setup(void **state) {
@@ -43,7 +44,8 @@ static int setup(void **state) {
         !(fx->real = tl_store_open(fx->root, &err)) ||
         !(fx->fault = tl_fault_store_new(fx->real, false)))
         return -1;
-    tl_lake_set_log_retention_ms(0); /* log cleanup deletes all it may */
+    fx->lake = (tl_lake_opts){.checkpoint_interval = TL_LAKE_CHECKPOINT_INTERVAL,
+                              .log_retention_ms = 0}; /* log cleanup deletes all it may */
     *state = fx;
     return 0;
 }
@@ -53,8 +55,6 @@ static int teardown(void **state) {
     tl_store_destroy(fx->fault);
     int rc = tl_test_store_free(fx->root, fx->real);
     free(fx);
-    tl_lake_set_checkpoint_interval(10);
-    tl_lake_set_log_retention_ms(30LL * 24 * 3600 * 1000);
     return rc;
 }
 
@@ -82,13 +82,14 @@ static void new_table(fixture *fx, const char *path) {
 
 /* What a writer does: load the table, add the file, record the txn,
  * commit (the checkpoint and cleanup run inside). */
-static int commit_file(tl_store *s, const char *table, int64_t txn, tl_err *err) {
+static int commit_file(tl_store *s, const char *table, const tl_lake_opts *lake, int64_t txn,
+                       tl_err *err) {
     tl_lake_snapshot *snap = NULL;
     tl_lake_tx *tx = NULL;
     int rc = tl_lake_snapshot_load(s, table, &snap, err);
     if (rc)
         goto out;
-    if (!(tx = tl_lake_tx_new("WRITE", err))) {
+    if (!(tx = tl_lake_tx_new("WRITE", lake, err))) {
         rc = err->code;
         goto out;
     }
@@ -129,11 +130,11 @@ static bool check_commit_outcome(long n, const tl_fault_picture *before,
  * cleans the log up, and a fresh reader depends on the checkpoint being
  * whole). */
 static void sweep_commit(fixture *fx, tl_fault_mode m, int want, int64_t interval) {
-    tl_lake_set_checkpoint_interval(interval);
+    fx->lake.checkpoint_interval = interval;
     tl_err err = {0};
     new_table(fx, PATH);
     tl_fault_arm(fx->fault, m, LONG_MAX); /* count, never fail */
-    assert_int_equal(commit_file(fx->fault, fx->table, 7, &err), 0);
+    assert_int_equal(commit_file(fx->fault, fx->table, &fx->lake, 7, &err), 0);
     long total = tl_fault_count(fx->fault, m), step = tl_fault_step(total), n, runs = 0;
     tl_fault_disarm(fx->fault, m);
     for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
@@ -144,7 +145,7 @@ static void sweep_commit(fixture *fx, tl_fault_mode m, int want, int64_t interva
         tl_fault_picture_take(fx->real, fx->table, &before);
         err = (tl_err){0};
         tl_fault_arm(fx->fault, m, n);
-        int rc = commit_file(fx->fault, fx->table, 7, &err);
+        int rc = commit_file(fx->fault, fx->table, &fx->lake, 7, &err);
         bool fired = tl_fault_disarm(fx->fault, m);
         tl_fault_check_error(n, rc, &err, want, fired);
         tl_fault_picture_take(fx->real, fx->table, &after);
@@ -153,7 +154,7 @@ static void sweep_commit(fixture *fx, tl_fault_mode m, int want, int64_t interva
             fail_msg("N=%ld: reported success but nothing was committed", n);
         if (!committed) { /* the same commit, without the fault */
             err = (tl_err){0};
-            if (commit_file(fx->fault, fx->table, 7, &err) != 0)
+            if (commit_file(fx->fault, fx->table, &fx->lake, 7, &err) != 0)
                 fail_msg("N=%ld: the commit fails after the fault is gone: %s", n, err.msg);
             tl_fault_picture_free(&after);
             tl_fault_picture_take(fx->real, fx->table, &after);
@@ -190,9 +191,9 @@ static void test_commit_store_after(void **state) {
  * checkpoint succeeds once the fault is gone. */
 static void sweep_checkpoint(fixture *fx, tl_fault_mode m, int want) {
     tl_err err = {0};
-    tl_lake_set_checkpoint_interval(0); /* only the checkpoints written here */
+    fx->lake.checkpoint_interval = 0; /* only the checkpoints written here */
     new_table(fx, PATH);
-    assert_int_equal(commit_file(fx->real, fx->table, 7, &err), 0);
+    assert_int_equal(commit_file(fx->real, fx->table, &fx->lake, 7, &err), 0);
     tl_lake_snapshot *snap = NULL;
     assert_int_equal(tl_lake_snapshot_load(fx->real, fx->table, &snap, &err), 0);
     tl_fault_arm(fx->fault, m, LONG_MAX);

@@ -98,7 +98,7 @@ static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
                       .modification_time = tl_now_us() / 1000,
                       .data_change = true,
                       .stats = stats.data};
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
     tl_lake_snapshot *snap;
     assert_int_equal(tl_lake_snapshot_load(fx->real, TL_TICKS_TABLE, &snap, &err), 0);

@@ -256,7 +256,7 @@ static tl_lake_file mkfile(const char *path, const tl_lake_kv *pv, size_t npv, i
 static int64_t commit_add(tl_store *s, const char *table, const char *path, const char *app,
                           int64_t app_version, int64_t read_version, int expect_rc) {
     tl_err err = {0};
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     tl_lake_file f = mkfile(path, NULL, 0, 10);
     assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
     if (app)
@@ -286,7 +286,7 @@ static void test_missing_table_is_empty(void **state) {
     assert_int_equal(tl_lake_snapshot_txn_version(snap, "x"), -1);
     tl_lake_snapshot_free(snap);
     tl_err err = {0};
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     assert_int_equal(tl_lake_commit(fx->s, "nothing", tx, -1, NULL, &err), TL_ERR_INVALID);
     tl_lake_tx_destroy(tx);
 }
@@ -323,7 +323,7 @@ static void test_create_after_log_cleanup(void **state) {
     for (int i = 0; i < 3; i++) {
         char path[64];
         snprintf(path, sizeof path, "day=2026-11-24/f%d.parquet", i);
-        tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", NULL, &err);
         tl_lake_file f = mkfile(path, pv, 1, 10 + i);
         assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
         assert_int_equal(tl_lake_commit(fx->s, "t", tx, i, NULL, &err), 0);
@@ -352,7 +352,7 @@ static void test_commit_sequence(void **state) {
     const char *cols[] = {"day"};
     assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), 0);
     tl_lake_kv pv1[] = {{"day", "2026-11-24"}}, pvnull[] = {{"day", NULL}};
-    tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", NULL, &err);
     tl_lake_file a = mkfile("day=2026-11-24/a.parquet", pv1, 1, 100);
     tl_lake_file b = mkfile("day=2026-11-24/b c.parquet", pv1, 1, 200);
     tl_lake_file c = mkfile("day=__HIVE_DEFAULT_PARTITION__/c.parquet", pvnull, 1, 300);
@@ -387,7 +387,7 @@ static void test_commit_sequence(void **state) {
     tl_buf_free(&raw);
 
     /* Compaction-style commit: remove two, add one, new txn version. */
-    tx = tl_lake_tx_new("OPTIMIZE", &err);
+    tx = tl_lake_tx_new("OPTIMIZE", NULL, &err);
     assert_int_equal(tl_lake_tx_remove(tx, tl_lake_snapshot_file(snap, 0), false, 0, &err), 0);
     assert_int_equal(tl_lake_tx_remove(tx, fb, false, 1234, &err), 0);
     assert_int_equal(tl_lake_tx_remove(tx, fb, false, 1234, &err), TL_ERR_INVALID);
@@ -431,7 +431,7 @@ static void test_commit_sequence(void **state) {
     tl_lake_snapshot_free(snap);
 
     /* Bad input is refused before anything is written. */
-    tx = tl_lake_tx_new("WRITE", &err);
+    tx = tl_lake_tx_new("WRITE", NULL, &err);
     tl_lake_file bad = mkfile("/abs/x.parquet", NULL, 0, 1);
     assert_int_equal(tl_lake_tx_add(tx, &bad, &err), TL_ERR_INVALID);
     bad = mkfile("x.parquet", NULL, 0, 1);
@@ -447,7 +447,7 @@ static void test_conflicts(void **state) {
     /* same appId from the same read version: the second writer must stop */
     assert_int_equal(commit_add(fx->s, "t", "a.parquet", "src-0", 1, 0, 0), 1);
     commit_add(fx->s, "t", "a2.parquet", "src-0", 1, 0, TL_ERR_CONFLICT);
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     tl_lake_file f = mkfile("a3.parquet", NULL, 0, 1);
     tl_lake_tx_add(tx, &f, &err);
     tl_lake_tx_set_txn(tx, "src-0", 2, &err);
@@ -467,7 +467,7 @@ static void test_conflicts(void **state) {
     const tl_lake_file *victim = tl_lake_snapshot_file(snap, 1);
     assert_string_equal(victim->path, "b.parquet");
     for (int i = 0; i < 2; i++) {
-        tx = tl_lake_tx_new("DELETE", &err);
+        tx = tl_lake_tx_new("DELETE", NULL, &err);
         assert_int_equal(tl_lake_tx_remove(tx, victim, true, 0, &err), 0);
         int rc = tl_lake_commit(fx->s, "t", tx, 4, NULL, &err);
         assert_int_equal(rc, i == 0 ? 0 : TL_ERR_CONFLICT);
@@ -512,7 +512,7 @@ static void *racer_main(void *p) {
         char path[64], app[32];
         snprintf(path, sizeof path, "w%d/f%03d.parquet", r->id, i);
         snprintf(app, sizeof app, "writer-%d", r->id);
-        tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
         tl_lake_file f = mkfile(path, NULL, 0, 1);
         int rc = tl_lake_tx_add(tx, &f, &err) || tl_lake_tx_set_txn(tx, app, i, &err) ||
                  tl_lake_commit(r->s, "race", tx, read_version, &r->versions[i], &err);
@@ -717,7 +717,7 @@ static void test_python_replay_agrees(void **state) {
     tl_lake_kv pv[] = {{"hour", "2026-11-24 10:00:00"}};
     int64_t rv = 0;
     for (int i = 0; i < 6; i++) {
-        tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", NULL, &err);
         char path[128];
         snprintf(path, sizeof path, "hour=2026-11-24 10%%3A00%%3A00/part %d é.parquet", i);
         tl_lake_file f = mkfile(path, pv, 1, 10 + i);

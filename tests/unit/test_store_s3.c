@@ -545,7 +545,7 @@ static int racer(const char *uri, int id, int fd) {
         char path[64], app[32];
         snprintf(path, sizeof path, "w%d/f%03d.parquet", id, i);
         snprintf(app, sizeof app, "writer-%d", id);
-        tl_lake_tx *tx = tl_lake_tx_new("WRITE", &err);
+        tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
         tl_lake_file f = {.path = path,
                           .size = 1,
                           .modification_time = 1,

@@ -66,7 +66,7 @@ static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *
                       .modification_time = tl_now_us() / 1000,
                       .data_change = true,
                       .stats = stats.data};
-    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", err)))
+    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", NULL, err)))
         rc = -1;
     if (rc == 0)
         rc = tl_lake_tx_add(tx, &f, err);
@@ -135,7 +135,7 @@ static inline int64_t tl_test_commit_dead(tl_store *s, tl_duck *d, const char *r
                       .modification_time = tl_now_us() / 1000,
                       .data_change = true,
                       .stats = stats.data};
-    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", err)))
+    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", NULL, err)))
         rc = -1;
     if (rc == 0)
         rc = tl_lake_tx_add(tx, &f, err);
