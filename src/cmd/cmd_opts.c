@@ -2,6 +2,8 @@
  * commands that share a module (dashboard and up both serve the web UI). */
 #include "cmd/cmd_opts.h"
 
+#include <string.h>
+
 #include "stream/stream_run.h"
 #include "util/signals.h"
 
@@ -32,6 +34,25 @@ void tl_cmd_kafka_opts(tl_kafka_opts *o, const tl_config *cfg) {
                          .props = cfg->kafka_props,
                          .n_props = cfg->n_kafka_props,
                          .stop = tl_stop_flag()};
+}
+
+int tl_cmd_stream_opts(tl_stream_opts *o, const tl_config *cfg) {
+    memset(o, 0, sizeof *o);
+    o->max_message_bytes = (size_t)cfg->max_message_bytes;
+    o->flush_rows = cfg->flush_rows;
+    o->flush_interval_ms = cfg->flush_interval_ms;
+    o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
+    o->dedupe_horizon_us = cfg->dedupe_horizon_ms * 1000;
+    o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
+    o->max_buffered_rows = cfg->max_buffered_rows;
+    o->max_buffered_bytes = cfg->max_buffered_bytes;
+    o->extra_columns = cfg->extra_columns;
+    o->parse_threads = cfg->parse_threads > 0 ? (int)cfg->parse_threads : tl_stream_cores();
+    const char *u = cfg->unknown_fields ? cfg->unknown_fields : "keep";
+    o->unknown_fields = strcmp(u, "drop") == 0         ? TL_UNKNOWN_DROP
+                        : strcmp(u, "deadletter") == 0 ? TL_UNKNOWN_DEADLETTER
+                                                       : TL_UNKNOWN_KEEP;
+    return tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit) == 0 ? 0 : TL_ERR_INVALID;
 }
 
 void tl_cmd_source_kafka_opts(tl_source_kafka_opts *o, const tl_config *cfg,

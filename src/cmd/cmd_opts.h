@@ -28,6 +28,12 @@ void tl_cmd_sim_pump_opts(tl_sim_pump_opts *o, const tl_config *cfg);
  * strings. */
 void tl_cmd_kafka_opts(tl_kafka_opts *o, const tl_config *cfg);
 
+/* The stream from the settings (codec, flush policy, event time, schema
+ * evolution); naming (topic/group/source_id) and the commit policy (lake)
+ * are left to the caller. Borrows cfg's strings. TL_ERR_INVALID on a bad
+ * tick.ts_unit. */
+int tl_cmd_stream_opts(tl_stream_opts *o, const tl_config *cfg);
+
 /* The Kafka source from the settings (tl_cmd_kafka_opts, --until-end,
  * --assign-all, --reset-topic, --broker-timeout), parsing ticks as the
  * stream st_opts does, checking against store, with the hooks of stream

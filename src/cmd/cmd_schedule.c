@@ -5,7 +5,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_opts.h"
 #include "lake/lake.h"
-#include "sched/sched_lake.h"
+#include "sched/sched_conf.h"
 #include "store/store.h"
 #include "store/store_conf.h"
 #include "util/log.h"
@@ -24,16 +24,10 @@ static int schedule_run(const tl_config *cfg, int argc, char **argv) {
     tl_store *store = tl_store_conf_open(cfg, true, &err);
     if (!store)
         goto out;
-    tl_sched_lake_opts o = {
-        .cfg = cfg,
-        .store = store,
-        .lake = &lake,
-        .compact = cfg->schedule_compact,
-        .models = cfg->schedule_models,
-        .vacuum = cfg->schedule_vacuum,
-        .models_out = stdout,
-    };
-    if (!(s = tl_sched_lake_new(&o, NULL, &err))) {
+    tl_sched_lake_conf sc;
+    tl_sched_lake_opts *o = tl_sched_lake_conf_fill(&sc, cfg, store, &lake);
+    o->models_out = stdout;
+    if (!(s = tl_sched_lake_new(o, NULL, &err))) {
         rc = err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
         goto out;
     }

@@ -18,7 +18,7 @@
 #include "util/signals.h"
 
 static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, size_t cap) {
-    if (tl_stream_opts_from_config(o, cfg) != 0) {
+    if (tl_cmd_stream_opts(o, cfg) != 0) {
         tl_log_line(TL_LOG_ERROR, "stream", "ticklake stream: bad tick.ts_unit '%s'", cfg->ts_unit);
         return -1;
     }

@@ -25,7 +25,7 @@
 #include "lake/lake.h"
 #include "live/live.h"
 #include "live/live_follow.h"
-#include "sched/sched_lake.h"
+#include "sched/sched_conf.h"
 #include "sim/sim.h"
 #include "sim/sim_pump.h"
 #include "source/source.h"
@@ -158,7 +158,7 @@ static bool stream_stop(void *ud) {
 }
 
 static void stream_opts(const tl_config *cfg, up *u, tl_stream_opts *o) {
-    tl_stream_opts_from_config(o, cfg); /* ts_unit was validated by the settings table */
+    tl_cmd_stream_opts(o, cfg); /* ts_unit was validated by the settings table */
     o->topic = u->topic;
     o->group = u->group;
     o->lake = &u->lake;
@@ -271,15 +271,11 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     /* The scheduler: its jobs run on the lake the stream writes, and each
      * outcome shows in the dashboard's health panel. Models only when the
      * project folder exists (up runs from any folder). */
-    tl_sched_lake_opts so = {.cfg = cfg,
-                             .store = u.store,
-                             .lake = &u.lake,
-                             .compact = cfg->schedule_compact,
-                             .models = cfg->schedule_models,
-                             .vacuum = cfg->schedule_vacuum,
-                             .models_optional = true,
-                             .live = u.live};
-    if (!(sched = tl_sched_lake_new(&so, NULL, &err))) {
+    tl_sched_lake_conf sc;
+    tl_sched_lake_opts *so = tl_sched_lake_conf_fill(&sc, cfg, u.store, &u.lake);
+    so->models_optional = true;
+    so->live = u.live;
+    if (!(sched = tl_sched_lake_new(so, NULL, &err))) {
         rc = err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
         goto out;
     }

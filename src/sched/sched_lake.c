@@ -11,7 +11,6 @@
 #include "models/models.h"
 #include "sched/sched_lease.h"
 #include "sched/sched_runs.h"
-#include "store/store_conf.h"
 #include "tables/tables.h"
 #include "util/log.h"
 
@@ -33,14 +32,9 @@ static void ctx_free(void *ud) {
 
 static int compact_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
-    const tl_config *cfg = c->o.cfg;
-    tl_compact_opts o = {
-        .min_files = cfg->min_files,
-        .target_file_size = cfg->target_file_size,
-        .lateness_ms = cfg->allowed_lateness_ms,
-        .cancel = run->cancel,
-        .lake = c->o.lake,
-    };
+    tl_compact_opts o = c->o.compact_opts;
+    o.cancel = run->cancel;
+    o.lake = c->o.lake;
     tl_compact_stats per[TL_COMPACT_NTABLES], st = {0};
     char *out = run->out;
     size_t cap = sizeof run->out;
@@ -71,22 +65,12 @@ static int compact_job(void *ud, tl_sched_run *run, tl_err *err) {
 
 static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
-    const tl_config *cfg = c->o.cfg;
     FILE *sink = c->o.models_out ? c->o.models_out : fopen("/dev/null", "w");
     if (!sink)
         return tl_err_set(err, TL_ERR_IO, "cannot open /dev/null for the models' output");
-    tl_store_conf sc;
-    tl_models_opts o = {
-        .project = cfg->models_project,
-        .lake = cfg->lake,
-        .warehouse = cfg->warehouse,
-        .select = cfg->models_select,
-        .exclude = cfg->models_exclude,
-        .full_refresh = cfg->full_refresh,
-        .out = sink,
-        .store = tl_store_conf_fill(&sc, cfg, false),
-        .cancel = run->cancel,
-    };
+    tl_models_opts o = c->o.models_opts;
+    o.out = sink;
+    o.cancel = run->cancel;
     tl_models_summary sum = {0}, tests = {0};
     int rc = tl_models_run(&o, &sum, err);
     run->sum.models = sum.ok;
@@ -109,14 +93,14 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
     if (sum.failed > 0)
         return tl_err_set(err, TL_ERR_INVALID,
                           "%d of %d models failed, %d skipped (see %s/target/run_results.json)",
-                          sum.failed, total, sum.skipped, cfg->models_project);
+                          sum.failed, total, sum.skipped, o.project);
     if (tests.failed > 0)
         return tl_err_set(err, TL_ERR_INVALID,
                           "%d models built into %s, but %d of %d tests failed (`ticklake models "
                           "test` lists them)",
-                          sum.ok, cfg->warehouse, tests.failed, tests.ok + tests.failed);
+                          sum.ok, o.warehouse, tests.failed, tests.ok + tests.failed);
     snprintf(run->out, sizeof run->out, "%d models built into %s, %d tests passed", sum.ok,
-             cfg->warehouse, tests.ok);
+             o.warehouse, tests.ok);
     return 0;
 }
 
@@ -124,7 +108,7 @@ static int vacuum_job(void *ud, tl_sched_run *run, tl_err *err) {
     const lake_ctx *c = ud;
     static const char *const tables[] = {TL_TICKS_TABLE, TL_DEADLETTER_TABLE};
     tl_vacuum_opts o = {
-        .retain_ms = c->o.cfg->vacuum_retain_ms, .cancel = run->cancel, .lake = c->o.lake};
+        .retain_ms = c->o.vacuum_retain_ms, .cancel = run->cancel, .lake = c->o.lake};
     tl_lake_opts lake = c->o.lake ? *c->o.lake : tl_lake_opts_default();
     tl_vacuum_stats st = {0};
     size_t logs = 0;
@@ -169,7 +153,7 @@ static void record_run(lake_ctx *c, const tl_sched_event *ev) {
 /* Records older than schedule.runs_retention go, at the first recorded run
  * and then hourly, by the scheduler's clock (the runs' own times). */
 static void trim_runs(lake_ctx *c, int64_t now_ms) {
-    const int64_t keep = c->o.cfg->runs_retention_ms;
+    const int64_t keep = c->o.runs_retention_ms;
     if (keep <= 0 || (c->trimmed_ms && now_ms - c->trimmed_ms < TRIM_EVERY_MS))
         return;
     c->trimmed_ms = now_ms;
@@ -198,7 +182,7 @@ static const char *models_schedule(const tl_sched_lake_opts *o) {
     if (!o->models || !o->models[0] || !o->models_optional)
         return o->models;
     char path[4096];
-    snprintf(path, sizeof path, "%s/dbt_project.yml", o->cfg->models_project);
+    snprintf(path, sizeof path, "%s/dbt_project.yml", o->models_opts.project);
     if (access(path, R_OK) == 0)
         return o->models;
     tl_info("schedule", "models disabled: no %s (set models.project)", path);
@@ -217,9 +201,9 @@ tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *ba
     tl_sched_opts so = c->base;
     so.on_event = on_event;
     so.event_ud = c;
-    c->lease = tl_sched_lease_new(o->store, o->cfg->lease_ttl_ms, o->owner);
+    c->lease = tl_sched_lease_new(o->store, o->lease_ttl_ms, o->owner);
     so.coord = c->lease ? tl_sched_lease_coord(c->lease) : NULL;
-    so.catchup = o->cfg->schedule_catchup;
+    so.catchup = o->catchup;
     tl_sched *s = c->lease ? tl_sched_new(&so) : NULL;
     if (!s) {
         ctx_free(c);
@@ -228,15 +212,14 @@ tl_sched *tl_sched_lake_new(const tl_sched_lake_opts *o, const tl_sched_opts *ba
     }
     /* The first job owns the context (freed with the scheduler, or by a
      * failed add); the others borrow it. */
-    const tl_config *cfg = o->cfg;
-    const int64_t d = cfg->retry_delay_ms, cap = cfg->retry_max_delay_ms;
+    const int64_t d = o->retry_delay_ms, cap = o->retry_max_delay_ms;
     const tl_sched_job jobs[] = {
-        {"compact", o->compact, NULL, compact_job, c, ctx_free, (int)cfg->compact_retries, d, cap,
-         cfg->compact_timeout_ms},
-        {"models", models_schedule(o), "compact", models_job, c, NULL, (int)cfg->models_retries,
-         d, cap, cfg->models_timeout_ms},
-        {"vacuum", o->vacuum, NULL, vacuum_job, c, NULL, (int)cfg->vacuum_retries, d, cap,
-         cfg->vacuum_timeout_ms},
+        {"compact", o->compact, NULL, compact_job, c, ctx_free, o->compact_policy.retries, d, cap,
+         o->compact_policy.timeout_ms},
+        {"models", models_schedule(o), "compact", models_job, c, NULL, o->models_policy.retries, d,
+         cap, o->models_policy.timeout_ms},
+        {"vacuum", o->vacuum, NULL, vacuum_job, c, NULL, o->vacuum_policy.retries, d, cap,
+         o->vacuum_policy.timeout_ms},
     };
     for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
         int rc = tl_sched_add(s, &jobs[i], err);

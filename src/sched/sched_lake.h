@@ -18,25 +18,44 @@
  * are deleted at the first recorded run and hourly after.
  *
  * Used by `ticklake schedule` and by `ticklake up` (which passes its
- * tl_live, so the dashboard's health panel shows each job's last run). */
+ * tl_live, so the dashboard's health panel shows each job's last run). The
+ * module takes its own options; sched_conf.h fills them from the settings. */
 #ifndef TL_SCHED_SCHED_LAKE_H
 #define TL_SCHED_SCHED_LAKE_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "conf/conf.h"
+#include "compact/compact.h"
 #include "lake/lake.h"
 #include "live/live.h"
+#include "models/models.h"
 #include "sched/sched.h"
 #include "store/store.h"
 
+/* A job's retries and timeout (schedule.<job>_retries, <job>_timeout). */
+typedef struct tl_sched_lake_policy {
+    int retries;
+    int64_t timeout_ms; /* 0 = never */
+} tl_sched_lake_policy;
+
+/* Strings and pointers are borrowed and must outlive the scheduler. */
 typedef struct tl_sched_lake_opts {
-    const tl_config *cfg; /* settings as above; borrowed, must outlive the scheduler */
-    tl_store *store;      /* the open lake; borrowed, likewise */
-    const tl_lake_opts *lake; /* the jobs' commit policy; NULL = the defaults; borrowed */
+    tl_store *store;          /* the open lake */
+    const tl_lake_opts *lake; /* the jobs' commit policy; NULL = the defaults */
     /* Schedules (cron.h); NULL or "" leaves the job disabled. */
     const char *compact, *models, *vacuum;
+    /* What each job does: compact_opts' min_files, target_file_size and
+     * lateness_ms; models_opts' project, lake, warehouse, select, exclude,
+     * full_refresh and store (the rest is set per run); vacuum.retain. */
+    tl_compact_opts compact_opts;
+    tl_models_opts models_opts;
+    int64_t vacuum_retain_ms;
+    tl_sched_lake_policy compact_policy, models_policy, vacuum_policy;
+    int64_t retry_delay_ms, retry_max_delay_ms; /* the first retry's delay, doubling to this cap */
+    int64_t lease_ttl_ms;                       /* schedule.lease_ttl */
+    int64_t runs_retention_ms; /* schedule.runs_retention: older run records go; 0 = kept */
+    bool catchup;                               /* schedule.catchup */
     FILE *models_out; /* the models run's progress lines; NULL = discarded */
     /* When the project folder has no dbt_project.yml, leave models disabled
      * with a log line instead of failing every run (`up` from any folder). */

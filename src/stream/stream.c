@@ -132,25 +132,6 @@ static int open_tables(tl_stream *s, tl_err *err) {
     return 0;
 }
 
-int tl_stream_opts_from_config(tl_stream_opts *o, const tl_config *cfg) {
-    memset(o, 0, sizeof *o);
-    o->max_message_bytes = (size_t)cfg->max_message_bytes;
-    o->flush_rows = cfg->flush_rows;
-    o->flush_interval_ms = cfg->flush_interval_ms;
-    o->allowed_lateness_us = cfg->allowed_lateness_ms * 1000;
-    o->dedupe_horizon_us = cfg->dedupe_horizon_ms * 1000;
-    o->max_future_skew_us = cfg->max_future_skew_ms * 1000;
-    o->max_buffered_rows = cfg->max_buffered_rows;
-    o->max_buffered_bytes = cfg->max_buffered_bytes;
-    o->extra_columns = cfg->extra_columns;
-    o->parse_threads = cfg->parse_threads > 0 ? (int)cfg->parse_threads : tl_stream_cores();
-    const char *u = cfg->unknown_fields ? cfg->unknown_fields : "keep";
-    o->unknown_fields = strcmp(u, "drop") == 0         ? TL_UNKNOWN_DROP
-                        : strcmp(u, "deadletter") == 0 ? TL_UNKNOWN_DEADLETTER
-                                                       : TL_UNKNOWN_KEEP;
-    return tl_ts_unit_parse(cfg->ts_unit, &o->ts_unit);
-}
-
 /* One consumer group per topic per lake: a second group would write every
  * tick again, under the same file names. */
 static int check_single_group(tl_stream *s, tl_err *err) {

@@ -24,7 +24,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "conf/conf.h"
 #include "lake/lake.h"
 #include "store/store.h"
 #include "tick/tick.h"
@@ -74,10 +73,6 @@ typedef struct tl_stream_opts {
 
 /* The cores this process may run on (stream.parse_threads' default). */
 int tl_stream_cores(void);
-
-/* Fill opts from the settings (codec, flush policy, event time). Naming
- * (topic/group/source_id) is left to the caller. -1 on a bad ts_unit. */
-int tl_stream_opts_from_config(tl_stream_opts *opts, const tl_config *cfg);
 
 /* What the stream has done: printed on exit and on SIGUSR1, exposed as
  * /metrics by the dashboard. */

@@ -36,7 +36,7 @@
 #include "duck/duck.h"
 #include "lake/lake.h"
 #include "sched/sched.h"
-#include "sched/sched_lake.h"
+#include "sched/sched_conf.h"
 #include "sched/sched_lease.h"
 #include "sched/sched_runs.h"
 #include "store/store.h"
@@ -507,8 +507,11 @@ static void test_timeout_leaves_snapshot(void **state) {
      * (before its commit) past it */
     step_clock clk = {.now = T(12, 0, 0), .step = 20000};
     tl_sched_opts base = {.clock = step_read, .clock_ud = &clk, .sleep = no_sleep};
-    tl_sched_lake_opts o = {.cfg = &cfg, .store = st, .compact = "@hourly", .owner = "unit"};
-    tl_sched *s = tl_sched_lake_new(&o, &base, &err);
+    tl_sched_lake_conf sc;
+    tl_sched_lake_opts *o = tl_sched_lake_conf_fill(&sc, &cfg, st, NULL);
+    o->compact = "@hourly";
+    o->owner = "unit";
+    tl_sched *s = tl_sched_lake_new(o, &base, &err);
     assert_non_null(s);
     assert_int_equal(tl_sched_run_all(s), 1);
     tl_sched_job_info info;
