@@ -178,6 +178,10 @@ static int read_file(const char *path, char **out, tl_err *err) {
         return tl_err_set(err, TL_ERR_IO, "%s: read error", path);
     }
     tl_buf_puts(&b, ""); /* an empty file still gets a string */
+    if (tl_buf_failed(&b)) { /* never a model cut short: a chunk lost its place */
+        tl_buf_free(&b);
+        return tl_err_set(err, TL_ERR_NOMEM, "%s: out of memory reading it", path);
+    }
     *out = b.data;
     return 0;
 }

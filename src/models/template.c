@@ -475,5 +475,7 @@ int tl_tpl_render(const tl_tpl *t, const tl_tpl_ctx *ctx, tl_buf *out, tl_err *e
         if (rc != 0)
             return rc;
     }
-    return 0;
+    /* the segments' appends are checked here, once (tl_buf is sticky): SQL
+     * with a piece missing must not reach DuckDB */
+    return tl_buf_failed(out) ? tl_err_set(err, TL_ERR_NOMEM, "out of memory rendering SQL") : 0;
 }

@@ -82,7 +82,9 @@ static int failing_rows_sql(tl_session *s, const tl_mtest *t, tl_buf *q, tl_err 
     }
     }
     tl_buf_puts(q, "\n) AS failing_rows");
-    return 0;
+    /* one check for every append above (tl_buf is sticky): a query with a
+     * piece missing would count the wrong rows */
+    return tl_buf_failed(q) ? tl_err_set(err, TL_ERR_NOMEM, "out of memory (test query)") : 0;
 }
 
 static int count_cb(void *ud, int ncols, const char *const *values) {

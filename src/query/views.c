@@ -20,7 +20,10 @@ static int files_rows(tl_duck *d, const char *table, const tl_lake_snapshot *sna
             tl_buf_puts(&sql, "INSERT INTO lake_files VALUES ");
         else
             tl_buf_puts(&sql, ",");
-        tl_duck_quote(f->path, quoted, sizeof quoted);
+        if (tl_duck_quote(f->path, quoted, sizeof quoted) != 0) {
+            rc = tl_err_set(err, TL_ERR_INVALID, "%s: a file path too long to quote", table);
+            break;
+        }
         tl_buf_printf(&sql, "('%s','%s',%lld,make_timestamp(%lld::BIGINT * 1000),", table, quoted,
                       (long long)f->size, (long long)f->modification_time);
         size_t cap = f->stats ? 2 * strlen(f->stats) + 1 : 0;
@@ -30,7 +33,12 @@ static int files_rows(tl_duck *d, const char *table, const tl_lake_snapshot *sna
         } else {
             tl_buf_puts(&sql, "NULL)");
         }
+        bool oom = f->stats && !stats;
         free(stats);
+        if (oom || tl_buf_failed(&sql)) {
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (lake_files of %s)", table);
+            break;
+        }
         if (sql.len > (1 << 20) || i + 1 == n) { /* insert in batches */
             rc = tl_duck_exec(d, sql.data, err);
             tl_buf_reset(&sql);
@@ -90,8 +98,12 @@ static int create_view(tl_duck *d, tl_store *store, const tl_table *def,
             rc = err ? err->code : TL_ERR_IO;
             goto out;
         }
-        tl_duck_quote(local, quoted, sizeof quoted);
+        int qrc = tl_duck_quote(local, quoted, sizeof quoted);
         free(local);
+        if (qrc != 0) {
+            rc = tl_err_set(err, TL_ERR_INVALID, "%s: a local path too long to quote", key);
+            goto out;
+        }
         tl_buf_printf(&files, "%s'%s'", used++ ? "," : "", quoted);
     }
     tl_buf_printf(&sql, "CREATE OR REPLACE VIEW %s AS ", v->name);
@@ -111,7 +123,8 @@ static int create_view(tl_duck *d, tl_store *store, const tl_table *def,
         tl_table_hive_types(v, &sql);
         tl_buf_puts(&sql, evolved ? ", union_by_name = true))" : ")");
     }
-    if (!sql.data || (used && !files.data))
+    /* every append above is checked here, at once (tl_buf is sticky) */
+    if (tl_buf_failed(&sql) || tl_buf_failed(&files) || !sql.data)
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory building the %s view", v->name);
     else
         rc = tl_duck_exec(d, sql.data, err);

@@ -252,6 +252,10 @@ static long window_files(tl_topic_check *tc, const tl_lake_snapshot *snap, const
         used++;
     }
     tl_buf_puts(out, "]");
+    if (tl_buf_failed(out)) { /* a list with a file missing would compare too little */
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory (files of %s)", table);
+        return -1;
+    }
     return used;
 }
 
@@ -273,7 +277,9 @@ static int load_window(tl_topic_check *tc, int64_t from, int64_t last, tl_err *e
                       "read_parquet(%s) WHERE src_partition = %d AND src_offset BETWEEN %" PRId64
                       " AND %" PRId64,
                       files.data, (int)tc->partition, from, last);
-        if ((rc = tl_duck_query_each(tc->duck, sql.data, on_tick_row, tc, err)) != 0)
+        rc = tl_buf_failed(&sql) ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
+                                 : tl_duck_query_each(tc->duck, sql.data, on_tick_row, tc, err);
+        if (rc != 0)
             goto out;
     }
     tl_buf_reset(&files);
@@ -287,12 +293,13 @@ static int load_window(tl_topic_check *tc, int64_t from, int64_t last, tl_err *e
         goto out;
     }
     if (n > 0) {
-        tl_duck_quote(src, qsrc, sizeof qsrc);
+        tl_duck_quote(src, qsrc, sizeof qsrc); /* fits: qsrc holds twice src */
         tl_buf_printf(&sql,
                       "SELECT src_offset, raw_base64 FROM read_parquet(%s) WHERE source = '%s' "
                       "AND src_partition = %d AND src_offset BETWEEN %" PRId64 " AND %" PRId64,
                       files.data, qsrc, (int)tc->partition, from, last);
-        rc = tl_duck_query_each(tc->duck, sql.data, on_dead_row, tc, err);
+        rc = tl_buf_failed(&sql) ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
+                                 : tl_duck_query_each(tc->duck, sql.data, on_dead_row, tc, err);
     }
 out:
     tl_buf_free(&files);

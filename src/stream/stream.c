@@ -167,6 +167,11 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
     s->topic = opts->topic ? strdup(opts->topic) : NULL;
     s->group = opts->group ? strdup(opts->group) : NULL;
     s->source_id = opts->source_id ? strdup(opts->source_id) : NULL;
+    if ((opts->topic && !s->topic) || (opts->group && !s->group) ||
+        (opts->source_id && !s->source_id)) {
+        tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     s->frontier_us = INT64_MIN;
     s->c.watermark_us = INT64_MIN;
     s->c.last_commit_version = -1;

@@ -39,9 +39,12 @@ static int commit_versions(tl_store *s, const char *table, int64_t **out, size_t
     return 0;
 }
 
-/* The schemaString of a commit's metaData line, and its commitInfo time. */
-static char *commit_schema(char *text, int64_t *ts_ms) {
+/* The schemaString of a commit's metaData line (*schema, NULL when the
+ * commit has none), and its commitInfo time. TL_ERR_NOMEM: a schema there
+ * could not be copied (not "no schema": the change would go unlisted). */
+static int commit_schema(char *text, char **schema_out, int64_t *ts_ms) {
     char *schema = NULL;
+    bool oom = false;
     for (char *line = text; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl)
@@ -53,14 +56,15 @@ static char *commit_schema(char *text, int64_t *ts_ms) {
             yajl_val sv = yajl_tree_get(v, ps, yajl_t_string);
             yajl_val tv = yajl_tree_get(v, pt, yajl_t_number);
             if (meta && sv && !schema)
-                schema = strdup(sv->u.string);
+                oom |= !(schema = strdup(sv->u.string));
             if (tv && YAJL_IS_INTEGER(tv))
                 *ts_ms = YAJL_GET_INTEGER(tv);
             yajl_tree_free(v);
         }
         line = nl ? nl + 1 : NULL;
     }
-    return schema;
+    *schema_out = schema;
+    return oom ? TL_ERR_NOMEM : 0;
 }
 
 int tl_table_schema_history(tl_store *s, const tl_table *base, tl_schema_change_fn fn, void *ud,
@@ -77,7 +81,11 @@ int tl_table_schema_history(tl_store *s, const tl_table *base, tl_schema_change_
         if ((rc = tl_store_get(s, key, &b, err)) != 0)
             break;
         int64_t ts = -1;
-        char *schema = commit_schema(b.data ? b.data : (char[]){0}, &ts);
+        char *schema = NULL;
+        if (commit_schema(b.data ? b.data : (char[]){0}, &schema, &ts) != 0) {
+            rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory reading %s", key);
+            break;
+        }
         if (!schema)
             continue;
         tl_schema *after = NULL;

@@ -9,14 +9,18 @@
 #include <string.h>
 
 int tl_buf_reserve(tl_buf *b, size_t extra) {
+    if (b->failed)
+        return -1; /* sticky: nothing lands after a piece that did not */
     if (b->len + extra + 1 <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + extra + 1)
         cap *= 2;
     char *p = realloc(b->data, cap);
-    if (!p)
+    if (!p) {
+        b->failed = 1;
         return -1;
+    }
     b->data = p;
     b->cap = cap;
     return 0;
@@ -41,7 +45,11 @@ int tl_buf_printf(tl_buf *b, const char *fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || tl_buf_reserve(b, (size_t)n) != 0)
+    if (n < 0) {
+        b->failed = 1;
+        return -1;
+    }
+    if (tl_buf_reserve(b, (size_t)n) != 0)
         return -1;
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -83,6 +91,7 @@ int tl_buf_json_string(tl_buf *b, const char *s, size_t n) {
 
 void tl_buf_reset(tl_buf *b) {
     b->len = 0;
+    b->failed = 0;
     if (b->data)
         b->data[0] = '\0';
 }
@@ -91,6 +100,7 @@ void tl_buf_free(tl_buf *b) {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = 0;
 }
 
 size_t tl_buf_copy_out(const tl_buf *b, char *dst, size_t cap) {

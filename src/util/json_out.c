@@ -33,7 +33,8 @@ struct tl_json {
 static void print_cb(void *ctx, const char *s, size_t n) {
     tl_json *j = ctx;
     tl_buf *b = j->out;
-    if (b->len + n < b->cap) { /* room for the bytes and the NUL */
+    if (b->len + n < b->cap && !b->failed) { /* room for the bytes and the NUL; a buffer
+                                               that already failed takes nothing more */
         char *d = b->data + b->len;
         if (n == 1)
             d[0] = s[0];
@@ -436,7 +437,9 @@ int tl_json_doc(tl_buf *out, tl_json_write_fn write, void *ud, tl_err *err) {
     if (j && (rc == 0 || rc == tl_json_status(j)))
         rc = tl_json_finish(j, err); /* the writer's failure: its code and message */
     tl_json_free(j);
-    if (rc != 0)
+    if (rc != 0 && out->data) { /* cut back to the text before, still NUL-terminated */
         out->len = start;
+        out->data[start] = '\0';
+    }
     return rc;
 }

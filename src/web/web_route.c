@@ -45,8 +45,7 @@ static bool authorized(const tl_web *w, const tl_web_req *req) {
     return q && same_secret(q, w->token);
 }
 
-void tl_web_dispatch(tl_web *w, const tl_web_req *req, tl_web_resp *resp) {
-    memset(resp, 0, sizeof *resp);
+static void route(tl_web *w, const tl_web_req *req, tl_web_resp *resp) {
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         tl_web_error(resp, 405, "only GET and HEAD are supported");
         return;
@@ -68,6 +67,24 @@ void tl_web_dispatch(tl_web *w, const tl_web_req *req, tl_web_resp *resp) {
         return;
     }
     tl_web_error(resp, 404, "no such page: %.200s", req->path);
+}
+
+/* Handlers build their answer in resp->body and check nothing: a body
+ * that ran out of memory anywhere (tl_buf_failed) is replaced here, so a
+ * client gets a 500, never a 200 with part of the JSON missing. */
+void tl_web_dispatch(tl_web *w, const tl_web_req *req, tl_web_resp *resp) {
+    static const unsigned char oom[] = "{\"error\":\"out of memory\"}";
+    memset(resp, 0, sizeof *resp);
+    route(w, req, resp);
+    if (tl_buf_failed(&resp->body) == 0)
+        return;
+    tl_buf_free(&resp->body);
+    tl_sse_client_close(resp->stream);
+    resp->stream = NULL;
+    resp->static_body = oom;
+    resp->static_len = sizeof oom - 1;
+    resp->etag[0] = '\0';
+    tl_web_json(resp, 500);
 }
 
 /* Percent-decoding in place ('+' is a space in a query). */
