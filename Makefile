@@ -7,9 +7,11 @@
 #                   compact and vacuum at chosen moments, a full disk; 20 kills each
 #                   (CHAOS_KILLS=N, CHAOS_SEED=N); `make test` runs it with 4
 #   make asan       the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#                   (LeakSanitizer fails a test that leaks), the fault sweeps included
 #   make tsan       the unit tests of threaded code (TSAN_TESTS, a ctest -R regex)
 #                   under ThreadSanitizer, in build-tsan/
-#   make valgrind   unit tests under valgrind (leak check)
+#   make valgrind   unit tests under valgrind, the fault sweeps included: a memory error
+#                   or a definite leak fails the test
 #   make fuzz       build libFuzzer targets with clang (build-fuzz/)
 #   make fuzz-smoke build them and run each fuzz/fuzz_<t>.c ~30 s (FUZZ_SECONDS) from
 #                   fuzz/corpus/<t>/; a crash fails it (reproducer in build-fuzz/artifacts/)
@@ -67,8 +69,18 @@ tsan: deps
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --output-on-failure -R '$(TSAN_TESTS)'
 
+# Every unit test under valgrind; --error-exitcode makes a memory error or a
+# definite leak fail the test (ctest's memcheck alone only counts "defects").
+# The fault sweeps (unit/test_faults_*) run here too, but with fewer Ns than in
+# `make test` (TL_FAULT_BUDGET, tests/unit/tl_fault.h; 60 there): under
+# valgrind one run of a path costs 20-50 times as much, and a sweep over a
+# DuckDB path at 60 Ns takes most of an hour on a shared machine. Every sweep
+# still tries its first and last N and then every N until the path no longer
+# reaches the fault; VALGRIND_FAULT_BUDGET=0 tries every N.
+VALGRIND_FAULT_BUDGET ?= 8
 valgrind: build
-	cd $(BUILD) && ctest --output-on-failure -L unit -T memcheck --overwrite MemoryCheckCommand=$$(command -v valgrind) \
+	cd $(BUILD) && TL_FAULT_BUDGET=$(VALGRIND_FAULT_BUDGET) ctest --output-on-failure -L unit -T memcheck \
+	  --overwrite MemoryCheckCommand=$$(command -v valgrind) \
 	  --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=99 --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
 
 fuzz: deps

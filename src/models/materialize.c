@@ -68,7 +68,9 @@ static void delete_by_key(tl_buf *sql, const tl_model *m) {
     tl_buf_puts(sql, ";\n");
 }
 
-static void build_sql(tl_buf *sql, const tl_model *m, int rel, int incremental, const char *body) {
+/* 0, or -1 when out of memory (tl_buf is sticky: nothing of it may run; a
+ * "BEGIN TRANSACTION;" alone would leave the warehouse's transaction open). */
+static int build_sql(tl_buf *sql, const tl_model *m, int rel, int incremental, const char *body) {
     tl_buf_puts(sql, "BEGIN TRANSACTION;\n");
     if (incremental) {
         tl_buf_printf(sql, "CREATE OR REPLACE TEMP TABLE __tl_incr AS (\n%s\n);\n", body);
@@ -92,6 +94,7 @@ static void build_sql(tl_buf *sql, const tl_model *m, int rel, int incremental, 
         tl_buf_printf(sql, " AS (\n%s\n);\n", body);
     }
     tl_buf_puts(sql, "COMMIT;");
+    return tl_buf_failed(sql);
 }
 
 int tl_materialize_model(tl_session *s, const tl_model *m, int full_refresh, tl_node_result *r,
@@ -105,7 +108,10 @@ int tl_materialize_model(tl_session *s, const tl_model *m, int full_refresh, tl_
     if (rc)
         goto out;
     trim_sql(&body);
-    build_sql(&sql, m, rel, incremental, body.data ? body.data : "");
+    if (build_sql(&sql, m, rel, incremental, body.data ? body.data : "") != 0) {
+        rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory building model %s", m->name);
+        goto out;
+    }
     rc = tl_duck_exec(s->d, sql.data, err);
     if (rc) {
         tl_duck_exec(s->d, "ROLLBACK", NULL);
@@ -117,7 +123,7 @@ int tl_materialize_model(tl_session *s, const tl_model *m, int full_refresh, tl_
     } else if (m->mat != TL_MAT_VIEW) {
         tl_buf_puts(&cnt, "SELECT count(*) FROM ");
         tl_tpl_quote_ident(&cnt, m->name);
-        r->rows = query_int(s->d, cnt.data, -1);
+        r->rows = tl_buf_failed(&cnt) ? -1 : query_int(s->d, cnt.data, -1); /* -1: unknown */
     }
 out:
     tl_buf_free(&body);

@@ -236,7 +236,7 @@ static int read_folder(loader *L, tl_yml *y, yaml_node_t *map, const char *folde
 static int read_project_file(loader *L, tl_err *err) {
     tl_project *p = L->p;
     char *path = tl_strdup_printf("%s/dbt_project.yml", p->dir);
-    tl_yml y;
+    tl_yml y = {0}; /* freed below also when path could not be built */
     int rc = path ? tl_yml_load(&y, path, "dbt_project.yml", err)
                   : tl_err_set(err, TL_ERR_NOMEM, "out of memory");
     free(path);

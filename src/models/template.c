@@ -240,6 +240,10 @@ static int do_if(tl_tpl *t, const char *body, size_t n, int line, size_t *stack,
     char msg[256];
     tl_texpr e;
     int rc = tl_texpr_parse(body, n, &e, msg, sizeof msg);
+    if (rc == TL_TEXPR_NOMEM) { /* not a bad condition: no memory to read it */
+        tl_texpr_free(&e);
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory parsing a Jinja condition");
+    }
     if (rc != 0 || strcmp(e.name, "is_incremental") != 0 || !e.is_call || e.n_args) {
         tl_texpr_free(&e);
         return bad(t, line, err,

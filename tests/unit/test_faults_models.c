@@ -23,6 +23,7 @@
 
 #include "duck/duck.h"
 #include "models/models.h"
+#include "models/project.h"
 #include "tl_fault.h"
 #include "tl_test.h"
 #include "util/log.h"
@@ -151,8 +152,43 @@ static void test_models_run_malloc(void **state) {
     print_message("models run sweep: %ld counted, step %ld, %ld runs\n", total, step, runs);
 }
 
+/* Loading the project alone (no DuckDB: cheap), at every N whatever
+ * TL_FAULT_BUDGET says: the budgeted run sweep above spreads its Ns and
+ * stepped over the one where building the dbt_project.yml path fails, which
+ * freed an uninitialised tl_yml and crashed. */
+static void test_project_load_malloc(void **state) {
+    fixture *fx = *state;
+    tl_project *p = NULL;
+    tl_err err = {0};
+    tl_fault_malloc_arm(LONG_MAX);
+    assert_int_equal(tl_project_load(fx->proj, &p, &err), 0);
+    long total = tl_fault_malloc_count();
+    tl_fault_malloc_disarm();
+    tl_project_free(p);
+    long n;
+    for (n = 1;; n++) {
+        if (n > total + TL_FAULT_SLACK)
+            fail_msg("N=%ld: still failing past the %ld allocations counted", n, total);
+        p = NULL;
+        err = (tl_err){0};
+        tl_fault_malloc_arm(n);
+        int rc = tl_project_load(fx->proj, &p, &err);
+        bool fired = tl_fault_malloc_disarm();
+        tl_project_free(p);
+        if (!fired) {
+            assert_int_equal(rc, 0);
+            break;
+        }
+        if (rc != TL_ERR_NOMEM)
+            fail_msg("N=%ld: returned %d (%s): %s, want nomem", n, rc,
+                     tl_err_code_name((tl_err_code)rc), err.msg);
+    }
+    print_message("project load sweep: %ld counted, %ld runs\n", total, n);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_project_load_malloc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models_run_malloc, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
