@@ -50,6 +50,7 @@ typedef struct up {
     const char *brokers;
     char group[256];
     char topic[256];
+    bool dev_broker; /* no --brokers: the stream takes every partition (stream_main) */
     tl_store *store;
     tl_lake_opts lake; /* the stream's and the jobs' commit policy */
     tl_live *live;
@@ -177,7 +178,15 @@ static void *stream_main(void *arg) {
         tl_source_kafka_opts ko;
         tl_cmd_source_kafka_opts(&ko, u->cfg, &o, u->store, st);
         kafka_opts(u, &ko.kafka);
-        ko.until_end = ko.assign_all = false; /* a group member that runs until stopped */
+        ko.until_end = false; /* runs until stopped */
+        /* On the dev broker the stream is the only consumer of a topic new
+         * this run, so a group brings nothing but its join: the dev broker
+         * holds the first rebalance ~3 s while the simulator already
+         * produces, and those ticks reached the dashboard seconds late (at
+         * 100k ticks/s the stream never caught up). It takes every partition
+         * at once instead; offsets come from the lake either way. With
+         * --brokers it stays a group member, like `stream`. */
+        ko.assign_all = u->dev_broker;
         if (!(src = tl_source_kafka_new(&ko, err)))
             rc = -1;
     }
@@ -258,6 +267,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         if (!(broker = tl_kafka_mock_new("127.0.0.1:0", PARTITIONS, u.topic, &err)))
             goto out;
         u.brokers = tl_kafka_mock_bootstraps(broker);
+        u.dev_broker = true;
     }
     tl_cmd_lake_opts(&u.lake, cfg);
     tl_live_opts lo = {.quality = {.jump_sigmas = cfg->quality_jump_sigmas,
