@@ -19,7 +19,9 @@ for _ in $(seq 60); do
 done
 [ -n "$seen" ] && [ "$acc" -gt "$seen" ] || fail "accepted did not grow while up ran (last $acc)"
 echo "ok: /api/health answered; accepted grew $seen -> $acc" >&2
-curl -sf "${URL}metrics" | grep -q '^tl_stream_accepted_total [1-9]' || fail "/metrics lacks the stream's counters"
+# to a file first: under pipefail, grep -q closing the pipe early failed curl
+curl -sf "${URL}metrics" >metrics.txt || fail "/metrics did not answer"
+grep -q '^tl_stream_accepted_total [1-9]' metrics.txt || fail "/metrics lacks the stream's counters"
 
 rc=0
 wait "$UP" || rc=$?
