@@ -24,7 +24,9 @@
 
 #include <cmocka.h>
 
+#include "source/source.h"
 #include "stream/stream.h"
+#include "stream/stream_run.h"
 #include "tables/tables.h"
 #include "tl_fault.h"
 #include "tl_test.h"
@@ -240,6 +242,56 @@ static void test_new_malloc(void **state) {
     print_message("stream open sweep: %ld counted, step %ld, %ld runs\n", total, step, runs);
 }
 
+/* The drive loop with parse workers (tl_stream_run, parse_threads 2) over a
+ * file of the same ten messages, under allocation failures: the pool's
+ * setup, a batch's slot, the ingest and the flush fail cleanly (an error
+ * with a message, no thread left, nothing leaked: ASan), and a stream fed
+ * the messages afterwards leaves each once in the lake. */
+static void test_run_parallel_malloc(void **state) {
+    fixture *fx = *state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.jsonl", fx->root);
+    FILE *in = fopen(path, "w");
+    assert_non_null(in);
+    for (int i = 1; i <= NMSG; i++) /* what feed() ingests, one line each */
+        if (i % 5 == 0)
+            fprintf(in, "not a tick %d\n", i);
+        else
+            fprintf(in, "{\"symbol\":\"S%d\",\"ts\":%lld,\"price\":%d.25,\"seq\":%d}\n", i % 3,
+                    fx->now_ms - 1000 + i, 100 + i, i);
+    assert_int_equal(fclose(in), 0);
+    tl_stream_opts o = fx->opts;
+    o.parse_threads = 2;
+    long total = 0, step = 1, n, runs = 0;
+    for (n = 0;; n = n ? tl_fault_next(n, step, total) : tl_fault_first(), runs++) {
+        if (n > total + TL_FAULT_SLACK)
+            fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
+        lake_open(fx);
+        tl_err err = {0};
+        tl_stream *s = tl_stream_new(fx->fault, &o, &err);
+        assert_non_null(s);
+        tl_source *src = tl_source_file_new(path, 4096, &err);
+        assert_non_null(src);
+        tl_fault_malloc_arm(n ? n : LONG_MAX);
+        int rc = tl_stream_run(s, src, NULL, &err);
+        bool fired = tl_fault_malloc_disarm();
+        if (n == 0) {
+            total = tl_fault_malloc_count();
+            step = tl_fault_step(total);
+            assert_int_equal(rc, 0);
+        }
+        if (rc != 0 && (!fired || !err.msg[0]))
+            fail_msg("N=%ld: run failed (%d) without the fault or a message: %s", n, rc, err.msg);
+        tl_source_destroy(src);
+        tl_stream_destroy(s);
+        recover_and_check(fx, n);
+        lake_close(fx);
+        if (n > 0 && !fired)
+            break;
+    }
+    print_message("parallel run sweep: %ld counted, step %ld, %ld runs\n", total, step, runs);
+}
+
 /* ---- the exactly-once fence -------------------------------------------------- */
 
 /* The data files under table/ that are not _delta_log. */
@@ -379,6 +431,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_flush_store_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_malloc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_malloc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_parallel_malloc, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
