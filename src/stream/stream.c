@@ -548,7 +548,7 @@ static int ingest_parsed(tl_stream *s, tl_part *p, int32_t partition, int64_t of
             tl_schema_find(&s->schema->table, TL_EXTRA_COLUMN) < 0)
             s->want_kept_col = true;
     }
-    int64_t now = tl_now_us();
+    int64_t now = s->batch_now_us ? s->batch_now_us : tl_now_us();
     if (row.tick.ts_us > now + s->opts.max_future_skew_us) {
         char msg[160];
         snprintf(msg, sizeof msg,
@@ -606,6 +606,10 @@ out:
     return 0;
 }
 
+void tl_stream_batch_begin(tl_stream *s) {
+    s->batch_now_us = tl_now_us();
+}
+
 int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,
                      tl_err *err) {
     tl_part *p = NULL;
@@ -650,6 +654,7 @@ int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
     if (s->failed)
         return tl_stream_failed_err(s, err);
     s->batch_now_ms = tl_mono_ms();
+    s->batch_now_us = 0; /* the batch is over */
     tl_stream_frontier_update(s); /* partitions fall idle with time, too */
     int committed = tl_stream_poll_inflight(s, err);
     if (committed < 0)

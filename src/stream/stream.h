@@ -118,6 +118,11 @@ int64_t tl_stream_assign_partition(tl_stream *s, int32_t partition);
  * restart resumes from the lake. */
 void tl_stream_fail(tl_stream *s, const tl_err *err);
 
+/* A source batch starts: its ticks share one wall-clock reading (their
+ * ingest_ts and the future-skew check) until the next tl_stream_maybe_flush,
+ * instead of a clock read per tick. Without it each tick reads the clock. */
+void tl_stream_batch_begin(tl_stream *s);
+
 /* Take one message. Offsets at or below what the lake already holds are
  * skipped (counted). Returns 0, or <0 on a fatal error (out of memory). */
 int tl_stream_ingest(tl_stream *s, int32_t partition, int64_t offset, const char *data, size_t len,

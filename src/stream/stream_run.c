@@ -70,6 +70,7 @@ static int pump(tl_stream *st, tl_source *src, const tl_stream_run_opts *o, tl_s
             *source_failed = true;
             return n;
         }
+        tl_stream_batch_begin(st);
         for (int i = 0; i < n; i++) {
             int rc = tl_stream_ingest(st, msgs[i].partition, msgs[i].offset, msgs[i].data,
                                       msgs[i].len, err);
@@ -99,6 +100,7 @@ typedef struct par_run {
 /* What the single thread does after each read: ingest the batch in order,
  * then flush when due. */
 static int ingest_batch(par_run *r, tl_stream_pool_batch *b, tl_err *err) {
+    tl_stream_batch_begin(r->st);
     for (size_t i = 0, n = tl_stream_pool_batch_len(b); i < n; i++) {
         const tl_source_msg *m = tl_stream_pool_batch_msg(b, i);
         int rc = tl_stream_ingest_parsed(r->st, m->partition, m->offset, m->data, m->len,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -105,6 +106,48 @@ static void test_validate_late_dupe_future(void **state) {
     assert_int_equal(scalar(f, "SELECT count(*) FROM deadletter"), 2);
     assert_int_equal(scalar(f, "SELECT src_offset FROM deadletter WHERE reason = 'future_ts'"), 6);
     assert_int_equal(scalar(f, "SELECT sum(price * 10)::BIGINT FROM ticks"), 15 + 16 + 17 + 20);
+}
+
+static void nap_2ms(void) {
+    struct timespec t = {0, 2000000};
+    while (nanosleep(&t, &t) != 0) {
+    }
+}
+
+static void keep_ingest_ts(void *ud, const tl_tick_row *r) {
+    int64_t *ts = ud;
+    ts[r->src_offset] = r->ingest_ts_us;
+}
+
+/* A batch's ticks share the one clock reading taken at its start; after the
+ * batch (maybe_flush) each tick reads the clock again. */
+static void test_batch_clock(void **state) {
+    fixture *f = *state;
+    tl_err err;
+    int64_t ts[8] = {0};
+    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(s);
+    tl_stream_on_row(s, keep_ingest_ts, ts);
+    long long now = tl_now_us() / 1000;
+    int64_t before = tl_now_us();
+    tl_stream_batch_begin(s);
+    int64_t after = tl_now_us();
+    for (int i = 1; i <= 3; i++) {
+        nap_2ms();
+        ingest(s, i, "{\"symbol\":\"AAPL\",\"ts\":%lld,\"price\":1.5}", now);
+    }
+    assert_true(ts[1] >= before);
+    assert_true(ts[1] <= after); /* read at the batch's start, not at the tick */
+    assert_int_equal(ts[2], ts[1]);
+    assert_int_equal(ts[3], ts[1]);
+    assert_true(tl_stream_maybe_flush(s, &err) >= 0);
+    nap_2ms();
+    ingest(s, 4, "{\"symbol\":\"AAPL\",\"ts\":%lld,\"price\":1.5}", now);
+    nap_2ms();
+    ingest(s, 5, "{\"symbol\":\"AAPL\",\"ts\":%lld,\"price\":1.5}", now);
+    assert_true(ts[4] >= ts[1] + 2000);
+    assert_true(ts[5] >= ts[4] + 2000);
+    tl_stream_destroy(s);
 }
 
 static void test_restart_skips_and_remembers(void **state) {
@@ -332,6 +375,7 @@ static void test_dedupe_symbols_exact(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_validate_late_dupe_future, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_skips_and_remembers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_on_buffered_bytes, setup, teardown),
