@@ -11,6 +11,8 @@
 #define TL_WEB_MAX_ROUTES 32
 #define TL_WEB_MAX_URL 2048
 #define TL_WEB_MAX_BARS 20000
+/* Points in a past range's sparkline: the live spark's default length. */
+#define TL_WEB_SPARK_POINTS 60
 
 typedef struct tl_web_route {
     char path[64];

@@ -243,6 +243,25 @@ typedef struct syms_ctx {
     tl_json *j;
 } syms_ctx;
 
+/* The range's sparkline: closes of TL_WEB_SPARK_POINTS equal time buckets,
+ * comma-joined by the query in bucket order (empty buckets are left out,
+ * as the live spark leaves out quiet steps). */
+static void spark_write(tl_json *j, const char *csv) {
+    char buf[32];
+    while (csv && *csv) {
+        const char *end = strchr(csv, ',');
+        size_t len = end ? (size_t)(end - csv) : strlen(csv);
+        int64_t p;
+        if (len < sizeof buf) {
+            memcpy(buf, csv, len);
+            buf[len] = '\0';
+            if (tl_decimal_parse(buf, len, &p) == 0)
+                tl_json_micros(j, p);
+        }
+        csv = end ? end + 1 : NULL;
+    }
+}
+
 static int sym_row(void *ud, int ncols, const char *const *v) {
     syms_ctx *c = ud;
     int64_t last, first, mn, mx;
@@ -270,21 +289,32 @@ static int sym_row(void *ud, int ncols, const char *const *v) {
                            });
     tl_json_key(j, "spark");
     tl_json_arr_begin(j);
+    spark_write(j, ncols > 10 ? v[10] : NULL);
     tl_json_arr_end(j);
     tl_json_obj_end(j);
     return tl_json_status(j) ? -1 : 0;
 }
 
 int tl_web_lake_symbols(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_json *j, tl_err *err) {
-    char sql[1024];
+    char sql[2048];
+    /* One pass over the range's files: t is the range, b the close of each
+     * of TL_WEB_SPARK_POINTS equal time buckets per symbol, s those closes
+     * in time order; the symbol row joins its spark. */
     snprintf(sql, sizeof sql,
-             "SELECT symbol, arg_max(price, ts)::VARCHAR, arg_min(price, ts)::VARCHAR, "
+             "WITH t AS (SELECT symbol, price, size, ts FROM ticks "
+             "WHERE ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
+             "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ), "
+             "b AS (SELECT symbol, ((epoch_us(ts) - %lld) * %d) // %lld AS k, "
+             "arg_max(price, ts) AS c FROM t GROUP BY 1, 2), "
+             "s AS (SELECT symbol, string_agg(c::VARCHAR, ',' ORDER BY k) AS sp "
+             "FROM b GROUP BY 1) "
+             "SELECT t.symbol, arg_max(price, ts)::VARCHAR, arg_min(price, ts)::VARCHAR, "
              "min(price)::VARCHAR, max(price)::VARCHAR, sum(price)::VARCHAR, count(*), "
              "coalesce(sum(size), 0), sum(price * coalesce(size, 0))::VARCHAR, "
-             "epoch_ms(max(ts)) FROM ticks "
-             "WHERE ts >= make_timestamp(%lld::BIGINT)::TIMESTAMPTZ "
-             "AND ts < make_timestamp(%lld::BIGINT)::TIMESTAMPTZ GROUP BY 1 ORDER BY 1",
-             (long long)from_us, (long long)to_us);
+             "epoch_ms(max(ts)), any_value(s.sp) FROM t JOIN s ON t.symbol = s.symbol "
+             "GROUP BY 1 ORDER BY 1",
+             (long long)from_us, (long long)to_us, (long long)from_us, TL_WEB_SPARK_POINTS,
+             (long long)(to_us > from_us ? to_us - from_us : 1));
     syms_ctx c = {j};
     pthread_mutex_lock(&q->mu);
     int rc = ensure_views_for(q, from_us, to_us, err);

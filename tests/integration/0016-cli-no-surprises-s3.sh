@@ -140,6 +140,9 @@ if sys.argv[2].startswith("api/symbols?"):
     rows = {r["s"]: r for r in json.loads(text)["symbols"]}
     assert rows["DOWN"]["chg"] == 0 and '"chg":0.00' in text, rows["DOWN"]
     assert rows["UP"]["chg"] == 2.5, rows["UP"]
+    for r in rows.values():  # the Trend column of a past range: 1..60 closes
+        assert 1 <= len(r["spark"]) <= 60, r
+        assert all(isinstance(p, (int, float)) for p in r["spark"]), r
 PY
 done
 echo "ok: the dashboard's API has no negative zero (DOWN's change is 0.00)" >&2
