@@ -12,7 +12,8 @@
  * Shutdown (Ctrl-C or --duration): the scheduler stops (a running job
  * finishes first), the simulator stops and flushes its
  * producer, the stream reads what was delivered (bounded wait), flushes and
- * commits, leaves its group; then the web server, the broker. */
+ * commits (and leaves its group with --brokers); then the web server, the
+ * broker. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
