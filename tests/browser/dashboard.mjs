@@ -2,9 +2,7 @@
 // bundled browser). Usage: node dashboard.mjs URL SCREENSHOT_DIR
 // The page must be served by a running `ticklake up`. Exits non-zero with a
 // message on the first failed check.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { launch, checks } from './chromium.mjs';
 import { join } from 'node:path';
 
 const [url, shots] = process.argv.slice(2);
@@ -12,22 +10,9 @@ if (!url || !shots) {
   console.error('usage: node dashboard.mjs URL SCREENSHOT_DIR');
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const profile = mkdtempSync(join(tmpdir(), 'tl-chromium-'));
-const ok = (msg) => console.error('ok: ' + msg);
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-  ok(msg);
-}
+const { ok, check } = checks();
 
-// a fresh profile each run (playwright passes it as --user-data-dir)
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1400, height: 860 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { browser, close } = await launch({ width: 1400, height: 860 });
 let failed = false;
 try {
   const page = browser.pages()[0] || await browser.newPage();
@@ -113,7 +98,6 @@ try {
   failed = true;
   console.error('FAIL: ' + e.message);
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failed ? 1 : 0);

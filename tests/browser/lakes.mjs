@@ -10,9 +10,7 @@
 //   "gap": seconds (the custom range's data has a gap at least that long)}
 // Screenshots: SCREENSHOT_DIR/NAME.png, NAME-5m.png, NAME-day.png,
 // NAME-custom.png, NAME-compare.png. Exits non-zero on the first failed check.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { launch, checks } from './chromium.mjs';
 import { join } from 'node:path';
 
 const [url, shots, name, optsJson] = process.argv.slice(2);
@@ -21,22 +19,10 @@ if (!url || !shots || !name || !optsJson) {
   process.exit(2);
 }
 const opts = JSON.parse(optsJson);
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const profile = mkdtempSync(join(tmpdir(), 'tl-chromium-'));
-const ok = (msg) => console.error(`ok [${name}]: ${msg}`);
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-  ok(msg);
-}
+const { ok, check } = checks(`ok [${name}]`);
 const utc = (s) => new Date(s * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1400, height: 860 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { browser, close } = await launch({ width: 1400, height: 860 });
 let failed = false;
 const errors = [];
 try {
@@ -252,7 +238,6 @@ try {
     })));
   } catch { /* the page is gone */ }
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failed ? 1 : 0);

@@ -7,9 +7,8 @@
 // failed, in red, with the error text. Without it, a failed models run must
 // already be listed in red (a standalone dashboard over that lake).
 // Exits non-zero with a message on the first failed check.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { launch, checks } from './chromium.mjs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [url, shot, flag, modelFile] = process.argv.slice(2);
@@ -17,13 +16,7 @@ if (!url || !shot || (flag && (flag !== '--break' || !modelFile))) {
   console.error('usage: node runs.mjs URL SCREENSHOT [--break MODEL_FILE]');
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const profile = mkdtempSync(join(tmpdir(), 'tl-chromium-'));
-const ok = (msg) => console.error('ok: ' + msg);
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-  ok(msg);
-}
+const { ok, check } = checks();
 
 // the rows of the runs table as the page shows them
 const rows = (page) => page.evaluate(() => [...document.querySelectorAll('#runs tbody tr')].map((tr) => ({
@@ -34,13 +27,7 @@ const rows = (page) => page.evaluate(() => [...document.querySelectorAll('#runs 
   color: getComputedStyle(tr.cells[4]).color,
 })));
 
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1400, height: 900 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const { browser, close } = await launch({ width: 1400, height: 900 });
 let failed = false;
 try {
   const page = browser.pages()[0] || await browser.newPage();
@@ -83,7 +70,6 @@ try {
   console.error('FAIL: ' + e.message);
   failed = true;
 } finally {
-  await browser.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 process.exit(failed ? 1 : 0);
