@@ -251,6 +251,40 @@ static void test_health_and_metrics(void **state) {
 
 /* ---- following a real lake ---------------------------------------------------- */
 
+/* A local lake in a fresh folder and a stream writing it (millisecond
+ * times, flushed only when the test says), for the follower tests. */
+typedef struct {
+    char dir[64];
+    tl_store *store;
+    tl_stream *st;
+} lake_fixture;
+
+static void lake_open(lake_fixture *lk, int64_t allowed_lateness_us) {
+    tl_err err;
+    snprintf(lk->dir, sizeof lk->dir, "/tmp/tl_live_XXXXXX");
+    assert_non_null(mkdtemp(lk->dir));
+    lk->store = tl_store_open(lk->dir, &err);
+    assert_non_null(lk->store);
+    tl_stream_opts so = {.source_id = "unit",
+                         .ts_unit = TL_TS_UNIT_MS,
+                         .max_message_bytes = 4096,
+                         .flush_rows = 1000000,
+                         .flush_interval_ms = 3600000,
+                         .allowed_lateness_us = allowed_lateness_us,
+                         .max_future_skew_us = 60 * 1000000LL,
+                         .max_buffered_rows = 1000000};
+    lk->st = tl_stream_new(lk->store, &so, &err);
+    assert_non_null(lk->st);
+}
+
+static void lake_close(lake_fixture *lk) {
+    tl_stream_destroy(lk->st);
+    tl_store_destroy(lk->store);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", lk->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void ingest_ticks(tl_stream *st, int64_t *line, const char *sym, int n, int64_t ts_ms,
                          int price_cents) {
     for (int i = 0; i < n; i++) {
@@ -266,22 +300,11 @@ static void ingest_ticks(tl_stream *st, int64_t *line, const char *sym, int n, i
 }
 
 static void test_follow_lake(void **state) {
-    char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/tl_live_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    lake_fixture lk;
+    lake_open(&lk, 10 * 1000000LL);
     tl_err err;
-    tl_store *store = tl_store_open(dir, &err);
-    assert_non_null(store);
-    tl_stream_opts so = {.source_id = "unit",
-                         .ts_unit = TL_TS_UNIT_MS,
-                         .max_message_bytes = 4096,
-                         .flush_rows = 1000000,
-                         .flush_interval_ms = 3600000,
-                         .allowed_lateness_us = 10 * 1000000LL,
-                         .max_future_skew_us = 60 * 1000000LL,
-                         .max_buffered_rows = 1000000};
-    tl_stream *st = tl_stream_new(store, &so, &err);
-    assert_non_null(st);
+    tl_store *store = lk.store;
+    tl_stream *st = lk.st;
     tl_live *l = tl_live_new(NULL);
     tl_live_follow *f = tl_live_follow_new(l, store, true, &err);
     assert_non_null(f);
@@ -317,11 +340,7 @@ static void test_follow_lake(void **state) {
 
     tl_live_follow_destroy(f);
     tl_live_destroy(l);
-    tl_stream_destroy(st);
-    tl_store_destroy(store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    lake_close(&lk);
 }
 
 /* The data-quality figures a follower rebuilds from the lake are the ones
@@ -331,22 +350,11 @@ static void test_follow_lake(void **state) {
  * standalone dashboard showed 88,133 seqs missing where `up` showed 99. */
 static void test_follow_quality_arrival_order(void **state) {
     (void)state;
-    char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/tl_live_XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    lake_fixture lk;
+    lake_open(&lk, 3600 * 1000000LL);
     tl_err err;
-    tl_store *store = tl_store_open(dir, &err);
-    assert_non_null(store);
-    tl_stream_opts so = {.source_id = "unit",
-                         .ts_unit = TL_TS_UNIT_MS,
-                         .max_message_bytes = 4096,
-                         .flush_rows = 1000000,
-                         .flush_interval_ms = 3600000,
-                         .allowed_lateness_us = 3600 * 1000000LL,
-                         .max_future_skew_us = 60 * 1000000LL,
-                         .max_buffered_rows = 1000000};
-    tl_stream *st = tl_stream_new(store, &so, &err);
-    assert_non_null(st);
+    tl_store *store = lk.store;
+    tl_stream *st = lk.st;
     int64_t base_ms = tl_now_us() / 1000 - 300000;
     for (int seq = 1; seq <= 200; seq++) {
         /* seq 150 arrives in its place but carries the time of seq 20.5 */
@@ -373,11 +381,7 @@ static void test_follow_quality_arrival_order(void **state) {
 
     tl_live_follow_destroy(f);
     tl_live_destroy(l);
-    tl_stream_destroy(st);
-    tl_store_destroy(store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    lake_close(&lk);
 }
 
 int main(void) {
