@@ -40,7 +40,8 @@ static size_t count_open(const char *p, size_t n, const char *open) {
 }
 
 static void fuzz_page(s3_store *s, const uint8_t *data, size_t size) {
-    tl_buf b = {(char *)data, size, size}; /* borrowed: never freed or grown here */
+    /* borrowed: never freed or grown here */
+    tl_buf b = {.data = (char *)data, .len = size, .cap = size};
     entry_vec ev = {0};
     char *token = (char *)0x1;
     tl_err err = {0};
@@ -65,7 +66,7 @@ static void fuzz_page(s3_store *s, const uint8_t *data, size_t size) {
 }
 
 static void fuzz_delete_reply(s3_store *s, const uint8_t *data, size_t size) {
-    tl_buf b = {(char *)data, size, size};
+    tl_buf b = {.data = (char *)data, .len = size, .cap = size};
     tl_err err = {0};
     const char *a, *z;
     int has_error =
