@@ -16,6 +16,24 @@
 #include "tables/tables.h"
 #include "util/clock.h"
 
+/* Commit f as the one add of a WRITE to table: the commit's version in *v.
+ * 0, or -1 with err set. */
+static inline int tl_test_commit_file(tl_store *s, const char *table, const tl_lake_file *f,
+                                      int64_t *v, tl_err *err) {
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, err);
+    tl_lake_snapshot *snap = NULL;
+    int rc = tx ? 0 : -1;
+    if (rc == 0)
+        rc = tl_lake_tx_add(tx, f, err);
+    if (rc == 0)
+        rc = tl_lake_snapshot_load(s, table, &snap, err);
+    if (rc == 0)
+        rc = tl_lake_commit(s, table, tx, tl_lake_snapshot_version(snap), v, err);
+    tl_lake_snapshot_free(snap);
+    tl_lake_tx_destroy(tx);
+    return rc;
+}
+
 /* Commit one file of n ticks (symbols S0..S4, times spread over the hour
  * starting at hour_us, in an order that is not sorted; seqs from *seq + 1)
  * into the ticks table of the store rooted at root (a local folder for the
@@ -46,8 +64,6 @@ static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *
     snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", root, *seq);
     int64_t size = 0, v = -1;
     tl_buf stats = TL_BUF_INIT;
-    tl_lake_tx *tx = NULL;
-    tl_lake_snapshot *snap = NULL;
     int rc = tl_duck_write_ticks(d, rows, (size_t)n, local, &size, err);
     if (rc == 0)
         rc = tl_store_put_file(s, key, local, err);
@@ -66,16 +82,8 @@ static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *
                       .modification_time = tl_now_us() / 1000,
                       .data_change = true,
                       .stats = stats.data};
-    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", NULL, err)))
-        rc = -1;
     if (rc == 0)
-        rc = tl_lake_tx_add(tx, &f, err);
-    if (rc == 0)
-        rc = tl_lake_snapshot_load(s, TL_TICKS_TABLE, &snap, err);
-    if (rc == 0)
-        rc = tl_lake_commit(s, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, err);
-    tl_lake_snapshot_free(snap);
-    tl_lake_tx_destroy(tx);
+        rc = tl_test_commit_file(s, TL_TICKS_TABLE, &f, &v, err);
     tl_buf_free(&stats);
     free(rows);
     return rc == 0 ? v : -1;
@@ -116,8 +124,6 @@ static inline int64_t tl_test_commit_dead(tl_store *s, tl_duck *d, const char *r
                   day_us, first, *offset + 1, local);
     tl_buf_printf(&stats, "{\"numRecords\":%d}", n);
     int64_t v = -1;
-    tl_lake_tx *tx = NULL;
-    tl_lake_snapshot *snap = NULL;
     tl_store_entry e = {0};
     int rc = tl_duck_exec(d, "SET TimeZone = 'UTC'", err);
     if (rc == 0)
@@ -135,17 +141,9 @@ static inline int64_t tl_test_commit_dead(tl_store *s, tl_duck *d, const char *r
                       .modification_time = tl_now_us() / 1000,
                       .data_change = true,
                       .stats = stats.data};
-    if (rc == 0 && !(tx = tl_lake_tx_new("WRITE", NULL, err)))
-        rc = -1;
     if (rc == 0)
-        rc = tl_lake_tx_add(tx, &f, err);
-    if (rc == 0)
-        rc = tl_lake_snapshot_load(s, TL_DEADLETTER_TABLE, &snap, err);
-    if (rc == 0)
-        rc = tl_lake_commit(s, TL_DEADLETTER_TABLE, tx, tl_lake_snapshot_version(snap), &v, err);
+        rc = tl_test_commit_file(s, TL_DEADLETTER_TABLE, &f, &v, err);
     free(e.key);
-    tl_lake_snapshot_free(snap);
-    tl_lake_tx_destroy(tx);
     tl_buf_free(&sql);
     tl_buf_free(&stats);
     return rc == 0 ? v : -1;
