@@ -51,8 +51,13 @@ static int run(const tl_config *cfg, int argc, char **argv) {
     }
     printf("ticklake dashboard: %s (lake %s; Ctrl-C stops)\n", tl_web_url(web), cfg->lake);
     fflush(stdout);
+    /* stdout is for a person or a script waiting for the address; the log
+     * says it too, so a service manager's journal shows where it serves */
+    tl_infof("dashboard", TL_FIELDS(TL_LS("url", tl_web_url(web)), TL_LS("lake", cfg->lake)),
+             "serving the lake's dashboard");
     while (!tl_stop_requested())
         tl_sleep_ms(500);
+    tl_info("dashboard", "stopping");
     rc = TL_EXIT_OK;
 out:
     if (rc != TL_EXIT_OK)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Structured logs (issue 15): broker, simulate, stream, compact, vacuum,
-# schedule and up, each with --log-format json (the broker through
+# schedule, a standalone dashboard and up, each with --log-format json (the broker through
 # TICKLAKE_LOG_FORMAT), debug logging where it says most. Every line any of
 # them wrote to stderr must parse as JSON with time, level, component and
 # message, and the ids that matter must be there as fields: topic, partition
 # and offsets of a stream commit with its lake version, a rebalance's topic,
-# a compaction's table, partition and version, a vacuumed file, a job.
+# a compaction's table, partition and version, a vacuumed file, a job, the
+# dashboard's address.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 L="$WORK/lake"
@@ -34,6 +35,19 @@ TICKLAKE_VACUUM_RETAIN=0s "$TICKLAKE" vacuum "${J[@]}" --log-level debug --lake 
 "$TICKLAKE" schedule "${J[@]}" --once --lake "$L" --schedule-models '' > schedule.out \
   2> schedule.err || fail "schedule --once failed"
 
+say "a standalone dashboard on the lake, asked for its health, then stopped"
+"$TICKLAKE" dashboard "${J[@]}" --log-level debug --lake "$L" --listen 127.0.0.1:0 \
+  > dashboard.out 2> dashboard.err &
+DASH=$!
+PIDS+=("$DASH")
+dash_url() { DURL=$(sed -n 's/^ticklake dashboard: \(http[^ ]*\).*/\1/p' dashboard.out); [ -n "$DURL" ]; }
+poll_until 20 dash_url || { cat dashboard.err >&2; fail "dashboard did not print its URL"; }
+curl -fsS "${DURL%/}/api/health" > health.json || fail "dashboard /api/health failed"
+kill -INT "$DASH"
+rc=0
+wait "$DASH" || rc=$?
+expect_eq "dashboard exit code after SIGINT" "$rc" 0
+
 say "up for 4 s"
 start_up "${J[@]}" --duration 4 --symbols 5 --rate 200
 rc=0
@@ -43,13 +57,14 @@ kill "${PIDS[0]}" # the broker: its last lines too
 wait "${PIDS[0]}" 2> /dev/null || true
 
 say "every stderr line is a JSON event"
-for f in broker simulate stream compact vacuum schedule up; do
+for f in broker simulate stream compact vacuum schedule dashboard up; do
   [ -s "$f.err" ] || fail "$f wrote no log lines"
   # the issue's own check, as written
   python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' < "$f.err" \
     || fail "$f.err has a line that is not JSON"
 done
-python3 - broker.err simulate.err stream.err compact.err vacuum.err schedule.err up.err <<'EOF'
+python3 - broker.err simulate.err stream.err compact.err vacuum.err schedule.err dashboard.err \
+  up.err <<'EOF'
 import json, sys
 events = {}
 for path in sys.argv[1:]:
@@ -81,6 +96,8 @@ has("simulate", "simulate", "sent", "valid")
 has("compact", "compact", "table", "partition", "files_in", "files_out", "version")
 has("vacuum", "vacuum", "table", "file")
 has("schedule", "schedule", "job", "due")
+d = has("dashboard", "dashboard", "url", "lake")
+assert d["url"].startswith("http://127.0.0.1:") and d["lake"].endswith("/lake"), d
 has("up", "up")
 print("ok: " + ", ".join(f"{k} {len(v)} events" for k, v in events.items()), file=sys.stderr)
 EOF
