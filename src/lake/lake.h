@@ -233,6 +233,38 @@ int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t 
 int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version,
                              const tl_lake_opts *o, tl_err *err);
 
+/* ---- checkpoints off the committing thread (delta_checkpointer.c) ------- */
+
+/* A thread that writes the checkpoints a writer's commits call for, so the
+ * committing thread does not wait for them (the stream: ingest and flushes
+ * went on hold for a whole checkpoint every 10th commit). The writer
+ * commits with checkpoint_interval 0 and offers each committed version.
+ * One thread per checkpointer: its checkpoints never overlap. A table has
+ * at most one waiting job; a newer offer replaces it. A crash mid-way
+ * leaves what an interrupted inline checkpoint does (tl_lake_checkpoint_
+ * write puts the Parquet whole and _last_checkpoint last): the table stays
+ * readable. The store must outlive the checkpointer. */
+typedef struct tl_lake_checkpointer tl_lake_checkpointer;
+
+typedef struct tl_lake_checkpointer_stats {
+    uint64_t written;  /* checkpoints (with their log cleanup) done */
+    uint64_t failed;   /* failed ones (warned; a checkpoint is optional) */
+    uint64_t replaced; /* offers folded into a waiting job of the same table */
+    uint64_t dropped;  /* offers for more tables than it keeps slots for */
+} tl_lake_checkpointer_stats;
+
+/* o: the checkpoint interval and log retention (NULL: the defaults). */
+tl_lake_checkpointer *tl_lake_checkpointer_new(tl_store *s, const tl_lake_opts *o, tl_err *err);
+/* After version of table was committed: queue its checkpoint when the
+ * interval calls for one. Never waits for a running checkpoint. 1 queued,
+ * 0 not due, TL_ERR_NOMEM. Any thread. */
+int tl_lake_checkpointer_offer(tl_lake_checkpointer *c, const char *table, int64_t version);
+/* Wait until nothing is queued or running (NULL: nothing to wait for). */
+void tl_lake_checkpointer_drain(tl_lake_checkpointer *c);
+tl_lake_checkpointer_stats tl_lake_checkpointer_stats_get(tl_lake_checkpointer *c);
+/* Run what is queued, stop the thread, free (NULL: nothing). */
+void tl_lake_checkpointer_destroy(tl_lake_checkpointer *c);
+
 /* Delete JSON commits and checkpoints older than the newest complete
  * checkpoint whose modification time is more than retention_ms ago. The
  * newest checkpoint, its version's commit and everything after are never

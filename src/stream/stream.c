@@ -196,6 +196,10 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
     }
     if (!(s->duck = tl_duck_open(NULL, 0, err)))
         goto fail;
+    s->commit_opts = opts->lake ? *opts->lake : tl_lake_opts_default();
+    if (!(s->ckpt = tl_lake_checkpointer_new(store, &s->commit_opts, err)))
+        goto fail;
+    s->commit_opts.checkpoint_interval = 0; /* ckpt writes them */
     if (make_tmp_dir(s, err) || open_tables(s, err) || (s->topic && check_single_group(s, err)) ||
         tl_stream_recover(s, err) || writer_threads(s, err))
         goto fail;
@@ -240,6 +244,7 @@ void tl_stream_destroy(tl_stream *s) {
     if (!s)
         return;
     tl_stream_abandon_inflight(s);
+    tl_lake_checkpointer_destroy(s->ckpt); /* the last due checkpoint lands first */
     for (size_t i = 0; i < s->nbuckets; i++) {
         tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
         free(s->buckets[i].rows);

@@ -315,8 +315,8 @@ static int batch_write(tl_stream *s, tl_batch *bt) {
     tl_buf stats = TL_BUF_INIT;
     tl_err *err = &bt->err;
     int rc = 0;
-    if (!(bt->ticks_tx = tl_lake_tx_new("STREAMING UPDATE", s->opts.lake, err)) ||
-        (bt->ndead && !(bt->dl_tx = tl_lake_tx_new("STREAMING UPDATE", s->opts.lake, err)))) {
+    if (!(bt->ticks_tx = tl_lake_tx_new("STREAMING UPDATE", &s->commit_opts, err)) ||
+        (bt->ndead && !(bt->dl_tx = tl_lake_tx_new("STREAMING UPDATE", &s->commit_opts, err)))) {
         rc = err->code ? err->code : TL_ERR_NOMEM;
         goto out;
     }
@@ -365,6 +365,9 @@ static int commit(tl_stream *s, const tl_batch *bt, const char *table, tl_lake_t
     if (rc)
         return tl_err_wrap(err, rc, "committing to %s", table);
     uint64_t took = (uint64_t)(tl_mono_us() - t0);
+    /* the commit is visible now; its checkpoint (if due) is optional */
+    if (tl_lake_checkpointer_offer(s->ckpt, table, *version) < 0)
+        tl_warn("stream", "no memory to queue the checkpoint of %s", table);
     s->c.commits++;
     s->c.commit_us_total += took;
     s->c.commit_us_last = took;

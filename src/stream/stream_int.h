@@ -113,6 +113,12 @@ struct tl_stream {
     size_t buffered_bytes;
 
     tl_batch *inflight;   /* being written by a worker thread, or NULL */
+    /* The batches' commits run with no inline checkpoint (commit_opts:
+     * opts.lake with interval 0); ckpt writes the due ones on its own
+     * thread, so a checkpoint never holds up ingest, sealing or the next
+     * commit. Drained when the stream is destroyed. */
+    tl_lake_opts commit_opts;
+    tl_lake_checkpointer *ckpt;
     int64_t batch_now_ms; /* monotonic clock, refreshed once per source batch */
     /* Wall clock of the batch being ingested (tl_stream_batch_begin), for
      * ingest_ts and the future-skew check: one clock read per batch, not

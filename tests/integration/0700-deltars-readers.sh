@@ -105,6 +105,15 @@ for ((v = 0; v <= cp; v++)); do rm -f "$C/ticks/_delta_log/$(printf %020d $v).js
 "$PY" "$CHECK" "$C" --no-history "${TXNS[@]}"
 expect_eq "checkpoint-only copy = lake (ticklake)" "$(q "$C" "$SUMQ")" "$(q "$L" "$SUMQ")"
 
+say "a checkpoint cut off before its _last_checkpoint (a crash of the stream's checkpoint thread)"
+# The checkpoint Parquet lands whole (rename / one PUT), _last_checkpoint last:
+# a crash between the two leaves a checkpoint no pointer names.
+X=$WORK/cut-off
+cp -r "$L" "$X"
+rm "$X/ticks/_delta_log/_last_checkpoint"
+"$PY" "$CHECK" "$X" --no-history "${TXNS[@]}"
+expect_eq "cut-off copy = lake (ticklake)" "$(q "$X" "$SUMQ")" "$(q "$L" "$SUMQ")"
+
 say "a changed row is noticed (the checker can fail)"
 victim=$(cd "$C/ticks" && find . -name 'part-*.parquet' -path '*hour=16*' | sed 's|^\./||' | head -1)
 [ -n "$victim" ] || fail "no hour-16 file in the copy"

@@ -377,6 +377,103 @@ static void test_policy_per_writer(void **state) {
     assert_int_equal(tl_lake_opts_default().checkpoint_interval, 10);
 }
 
+/* ---- the checkpointer (checkpoints off the committing thread) ------------- */
+
+/* Commits with no inline checkpoint, each offered to c as the stream does. */
+static void commit_and_offer(fixture *fx, tl_lake_checkpointer *c, const char *t, int from,
+                             int to) {
+    tl_err err = {0};
+    for (int i = from; i <= to; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "year=2026/hour=01/f%02d.parquet", i);
+        tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", &never, &err);
+        add_file(tx, path, "2026", "1", i, NULL);
+        assert_int_equal(tl_lake_tx_set_txn(tx, "src", i, &err), 0);
+        assert_int_equal(commit(fx->s, t, tx), i);
+        assert_int_equal(tl_lake_checkpointer_offer(c, t, i), i % 10 == 0 ? 1 : 0);
+    }
+}
+
+/* The due commits get their checkpoint, the others none; _last_checkpoint
+ * names the newest and a reader of the checkpoint alone sees the table. */
+static void test_checkpointer_writes_due(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_create(fx->s, "bg", SCHEMA, pcols, 2, &err), 0);
+    tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->s, NULL, &err);
+    assert_non_null(c);
+    commit_and_offer(fx, c, "bg", 1, 9);
+    tl_lake_checkpointer_drain(c);
+    assert_int_equal(tl_lake_checkpointer_stats_get(c).written, 0);
+    assert_false(log_has(fx, "bg", "_last_checkpoint"));
+    commit_and_offer(fx, c, "bg", 10, 13);
+    tl_lake_checkpointer_drain(c);
+    tl_lake_checkpointer_stats st = tl_lake_checkpointer_stats_get(c);
+    assert_int_equal(st.written, 1);
+    assert_int_equal(st.failed, 0);
+    assert_true(log_has(fx, "bg", "00000000000000000010.checkpoint.parquet"));
+    tl_lake_checkpointer_destroy(c);
+    tl_buf b = TL_BUF_INIT;
+    assert_int_equal(tl_store_get(fx->s, "bg/_delta_log/_last_checkpoint", &b, &err), 0);
+    /* the checkpoint is of the table as loaded when it ran: 10 or later */
+    int64_t v = strtoll(strstr(b.data, "\"version\":") + 10, NULL, 10);
+    assert_true(v >= 10 && v <= 13);
+    tl_buf_free(&b);
+    tl_lake_snapshot *full = load(fx->s, "bg");
+    assert_int_equal(hide_json(fx->s, "bg", v), (int)v + 1);
+    tl_lake_snapshot *from_ckpt = load(fx->s, "bg");
+    same_snapshot(full, from_ckpt);
+    assert_int_equal(tl_lake_snapshot_txn_version(from_ckpt, "src"), 13);
+    tl_lake_snapshot_free(from_ckpt);
+    tl_lake_snapshot_free(full);
+}
+
+/* Offers pile up faster than checkpoints run: each is written or folded
+ * into the waiting one of its table, never lost and never run twice at
+ * once; destroy runs what waits, so the newest due version is covered. Two
+ * tables share the one thread. */
+static void test_checkpointer_folds_and_drains(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_create(fx->s, "p", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "q", SCHEMA, pcols, 2, &err), 0);
+    tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->s, NULL, &err);
+    assert_non_null(c);
+    commit_and_offer(fx, c, "p", 1, 40);
+    commit_and_offer(fx, c, "q", 1, 20);
+    tl_lake_checkpointer_stats st = tl_lake_checkpointer_stats_get(c);
+    tl_lake_checkpointer_destroy(c); /* no drain: destroy runs the waiting jobs */
+    assert_true(st.written + st.failed <= 6);
+    assert_int_equal(st.dropped, 0);
+    assert_true(log_has(fx, "p", "00000000000000000040.checkpoint.parquet"));
+    assert_true(log_has(fx, "q", "00000000000000000020.checkpoint.parquet"));
+    tl_buf b = TL_BUF_INIT;
+    assert_int_equal(tl_store_get(fx->s, "p/_delta_log/_last_checkpoint", &b, &err), 0);
+    assert_non_null(strstr(b.data, "\"version\":40,"));
+    tl_buf_free(&b);
+}
+
+/* A checkpoint that fails (no such table) is counted and warned; the
+ * thread goes on with the next one. */
+static void test_checkpointer_survives_failure(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_create(fx->s, "ok", SCHEMA, pcols, 2, &err), 0);
+    tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->s, NULL, &err);
+    assert_non_null(c);
+    assert_int_equal(tl_lake_checkpointer_offer(c, "missing", 10), 1);
+    tl_lake_checkpointer_drain(c);
+    commit_and_offer(fx, c, "ok", 1, 10);
+    tl_lake_checkpointer_drain(c);
+    tl_lake_checkpointer_stats st = tl_lake_checkpointer_stats_get(c);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.written, 1);
+    assert_true(log_has(fx, "ok", "00000000000000000010.checkpoint.parquet"));
+    assert_false(log_has(fx, "missing", "_last_checkpoint"));
+    tl_lake_checkpointer_destroy(c);
+    tl_lake_checkpointer_destroy(NULL);
+}
+
 /* Tombstones older than the tombstone retention leave the checkpoint. */
 static void test_old_tombstones_expire(void **state) {
     fixture *fx = *state;
@@ -497,6 +594,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_old_tombstones_expire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_cleanup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_golden_table_checkpointed_by_us, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpointer_writes_due, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpointer_folds_and_drains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpointer_survives_failure, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,82 @@ static void test_checkpoint_store(void **state) {
     sweep_checkpoint(*state, TL_FAULT_STORE, TL_ERR_IO);
 }
 
+/* A checkpoint on the checkpointer's thread (as the stream has them): a
+ * fault there (an allocation, a store operation failing, or one that
+ * landed but reported failure — a crash right after it) is counted and
+ * warned, never surfaced to the writer, and leaves the table as a fresh
+ * reader saw it; once the fault is gone the next offer writes the
+ * checkpoint, and with the log behind it cleaned up (retention 0) a fresh
+ * reader still sees the same table, from the checkpoint alone. */
+static int background_checkpoint(fixture *fx, tl_lake_checkpointer_stats *st) {
+    tl_err err = {0};
+    tl_lake_opts every = {.checkpoint_interval = 1, .log_retention_ms = 0};
+    tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->fault, &every, &err);
+    if (!c)
+        return err.code ? err.code : TL_ERR_NOMEM;
+    int rc = tl_lake_checkpointer_offer(c, fx->table, 1);
+    tl_lake_checkpointer_drain(c);
+    *st = tl_lake_checkpointer_stats_get(c);
+    tl_lake_checkpointer_destroy(c);
+    return rc == 1 ? 0 : (rc < 0 ? rc : TL_ERR_INVALID);
+}
+
+static void sweep_background(fixture *fx, tl_fault_mode m) {
+    tl_err err = {0};
+    tl_lake_checkpointer_stats st;
+    fx->lake.checkpoint_interval = 0; /* the commit writes none itself */
+    new_table(fx, PATH);
+    assert_int_equal(commit_file(fx->real, fx->table, &fx->lake, 7, &err), 0);
+    tl_fault_arm(fx->fault, m, LONG_MAX);
+    assert_int_equal(background_checkpoint(fx, &st), 0);
+    assert_int_equal(st.written, 1);
+    long total = tl_fault_count(fx->fault, m), step = tl_fault_step(total), n, runs = 0;
+    tl_fault_disarm(fx->fault, m);
+    for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
+        if (n > total + TL_FAULT_SLACK)
+            fail_msg("runs reach the fault past N=%ld; a fault-free run counted %ld", n, total);
+        new_table(fx, PATH);
+        assert_int_equal(commit_file(fx->real, fx->table, &fx->lake, 7, &err), 0);
+        tl_fault_picture before, after;
+        tl_fault_picture_take(fx->real, fx->table, &before);
+        tl_fault_arm(fx->fault, m, n);
+        st = (tl_lake_checkpointer_stats){0};
+        int rc = background_checkpoint(fx, &st);
+        bool fired = tl_fault_disarm(fx->fault, m);
+        if (rc != 0 && !(fired && m == TL_FAULT_MALLOC && rc == TL_ERR_NOMEM))
+            fail_msg("N=%ld: the checkpointer failed with %d", n, rc);
+        if (rc == 0 && st.written + st.failed != 1)
+            fail_msg("N=%ld: %" PRIu64 " written, %" PRIu64 " failed", n, st.written, st.failed);
+        tl_fault_picture_take(fx->real, fx->table, &after);
+        if (!tl_fault_picture_same(&before, &after))
+            fail_msg("N=%ld: a failed background checkpoint changed what a reader sees", n);
+        tl_fault_picture_free(&after);
+        if (background_checkpoint(fx, &st) != 0 || st.written != 1)
+            fail_msg("N=%ld: the checkpoint fails after the fault is gone", n);
+        tl_fault_picture_take(fx->real, fx->table, &after);
+        if (!tl_fault_picture_same(&before, &after))
+            fail_msg("N=%ld: the table read from the checkpoint differs", n);
+        tl_fault_picture_free(&before);
+        tl_fault_picture_free(&after);
+        if (!fired)
+            break;
+    }
+    print_message("background checkpoint sweep (mode %d): %ld counted, step %ld, %ld runs\n",
+                  (int)m, total, step, runs + 1);
+}
+
+static void test_background_malloc(void **state) {
+    sweep_background(*state, TL_FAULT_MALLOC);
+}
+
+static void test_background_store(void **state) {
+    sweep_background(*state, TL_FAULT_STORE);
+}
+
+static void test_background_store_after(void **state) {
+    sweep_background(*state, TL_FAULT_STORE_AFTER);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commit_malloc, setup, teardown),
@@ -242,6 +318,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_commit_store_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_malloc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_background_malloc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_background_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_background_store_after, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
