@@ -258,6 +258,7 @@ void tl_stream_destroy(tl_stream *s) {
     free(s->parts);
     tl_lake_snapshot_free(s->ticks_snap);
     tl_lake_snapshot_free(s->dl_snap);
+    tl_stream_folded_free(s);
     tl_schema_free(s->schema);
     tl_duck_close(s->duck);
     tl_dedupe_destroy(s->dedupe);
@@ -347,7 +348,21 @@ int64_t tl_stream_assign_partition(tl_stream *s, int32_t partition) {
     if (idx < s->nparts && s->parts[idx].known && s->parts[idx].consumed == s->parts[idx].sealed &&
         s->parts[idx].sealed == s->parts[idx].in_lake)
         s->parts[idx].known = false; /* nothing of ours in flight: re-read the lake */
-    return tl_stream_resume_offset(s, partition);
+    int64_t resume = tl_stream_resume_offset(s, partition);
+    if (s->failed)
+        return resume;
+    /* The previous owner may have committed ticks whose resends are still
+     * to come from here: the dedupe state must hold them before the first
+     * message of the partition is ingested. */
+    tl_err err = {0};
+    int rc = tl_stream_catch_up(s, &err);
+    if (rc) {
+        tl_err_wrap(&err, rc, "partition %d assigned: folding what other consumers committed "
+                              "into the dedupe state", (int)partition);
+        tl_stream_fail(s, &err);
+        return -1;
+    }
+    return resume;
 }
 
 void tl_stream_fail(tl_stream *s, const tl_err *err) {

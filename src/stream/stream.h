@@ -110,7 +110,11 @@ int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition);
 
 /* A partition was (re)assigned to this consumer: forget what we knew of it
  * (another consumer may have committed more meanwhile), re-read its
- * position from the lake and return where to resume, as resume_offset. */
+ * position from the lake and return where to resume, as resume_offset.
+ * The ticks other consumers committed since the dedupe state was last
+ * loaded are folded into it (their resends are duplicates here too); a
+ * batch in flight is committed first. When that fails the stream fails
+ * (-1): a missed file could let a duplicate through. */
 int64_t tl_stream_assign_partition(tl_stream *s, int32_t partition);
 
 /* Mark the stream failed (e.g. a flush on revoke failed): every later

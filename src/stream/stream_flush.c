@@ -424,6 +424,16 @@ static bool surely_not_committed(int rc) {
     return rc == TL_ERR_CONFLICT;
 }
 
+/* The ticks files just committed: the dedupe state holds their rows. */
+static void note_own_files(tl_stream *s, const tl_batch *bt) {
+    size_t plen = strlen(TL_TICKS_TABLE);
+    for (size_t i = 0; i < bt->npublished; i++) {
+        const char *k = bt->published[i].key;
+        if (!bt->published[i].dead_table && strncmp(k, TL_TICKS_TABLE, plen) == 0 && k[plen] == '/')
+            tl_stream_note_own_file(s, k + plen + 1);
+    }
+}
+
 /* Commit a written batch (dead letters first), then tell the source. */
 static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     if (bt->rc) {
@@ -458,6 +468,7 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     }
     s->c.last_commit_version = s->ticks_version;
     s->c.last_commit_unix_ms = tl_now_us() / 1000;
+    note_own_files(s, bt);
     for (size_t i = 0; i < bt->nparts; i++) {
         tl_part *p = &s->parts[i];
         if (bt->upto[i] < 0 || bt->upto[i] <= p->in_lake)
@@ -484,8 +495,7 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     return 0;
 }
 
-/* Wait for the batch in flight, if any, and commit it. */
-static int finish_inflight(tl_stream *s, tl_err *err) {
+int tl_stream_finish_inflight(tl_stream *s, tl_err *err) {
     tl_batch *bt = s->inflight;
     if (!bt)
         return 0;
@@ -511,7 +521,7 @@ static bool has_work(const tl_stream *s) {
 int tl_stream_flush(tl_stream *s, tl_err *err) {
     if (s->failed)
         return tl_stream_failed_err(s, err);
-    int rc = finish_inflight(s, err);
+    int rc = tl_stream_finish_inflight(s, err);
     if (rc || !has_work(s)) {
         s->last_flush_ms = tl_mono_ms();
         return rc;
@@ -532,7 +542,7 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
 int tl_stream_flush_async(tl_stream *s, tl_err *err) {
     if (s->failed)
         return tl_stream_failed_err(s, err);
-    int rc = finish_inflight(s, err);
+    int rc = tl_stream_finish_inflight(s, err);
     if (rc || !has_work(s))
         return rc;
     /* no batch in flight now: the schema may change for the next ones */
@@ -556,6 +566,6 @@ int tl_stream_flush_async(tl_stream *s, tl_err *err) {
 int tl_stream_poll_inflight(tl_stream *s, tl_err *err) {
     if (!s->inflight || !atomic_load(&s->inflight->done))
         return 0;
-    int rc = finish_inflight(s, err);
+    int rc = tl_stream_finish_inflight(s, err);
     return rc < 0 ? rc : 1;
 }

@@ -1,6 +1,6 @@
 /* Internals shared by the stream engine's files (stream.c: ingest and
  * state; stream_flush.c: writing and committing; stream_recover.c: state
- * from the lake at start). */
+ * from the lake at start and at a partition handover). */
 #ifndef TL_STREAM_STREAM_INT_H
 #define TL_STREAM_STREAM_INT_H
 
@@ -70,6 +70,17 @@ typedef struct tl_batch {
     struct tl_stream *owner;
 } tl_batch;
 
+/* The ticks files whose (symbol, seq) pairs the dedupe state holds
+ * (stream_recover.c): the dedupe horizon's files at the last fold, and the
+ * files this stream committed since. */
+typedef struct tl_folded {
+    char **paths; /* sorted (strcmp) */
+    size_t n;
+    char **own; /* in commit order */
+    size_t nown, cap_own;
+    int64_t version; /* the snapshot version of the last fold */
+} tl_folded;
+
 struct tl_stream {
     tl_store *store;
     tl_stream_opts opts;
@@ -82,6 +93,7 @@ struct tl_stream {
     int64_t ticks_version; /* the last version we read or wrote */
     int64_t dl_version;
     tl_lake_snapshot *ticks_snap, *dl_snap;
+    tl_folded folded;
 
     /* the ticks table's columns as the lake has them (the built-in ones,
      * then the added ones): what this stream's files are written with */
@@ -184,7 +196,17 @@ void tl_stream_frontier_update(tl_stream *s);
 #define TL_IDLE_MS 30000
 bool tl_stream_positions_moved(const tl_stream *s);
 
+/* The dedupe state and per-partition event times from the lake's files of
+ * the dedupe horizon: all of them at start (tl_stream_recover), those
+ * committed since the last fold at a partition handover (tl_stream_catch_up,
+ * which commits the batch in flight first and re-reads the log). A file that
+ * cannot be read is an error: the stream must not let a resend through. */
 int tl_stream_recover(tl_stream *s, tl_err *err);
+int tl_stream_catch_up(tl_stream *s, tl_err *err);
+/* A ticks file this stream committed (path relative to the table): its rows
+ * are in the dedupe state already, so a fold need not read it. */
+void tl_stream_note_own_file(tl_stream *s, const char *path);
+void tl_stream_folded_free(tl_stream *s);
 int tl_stream_failed_err(const tl_stream *s, tl_err *err);
 void tl_stream_dead_free(tl_dead *d);
 /* Free the ext of each of n rows (before their array is dropped or reused). */
@@ -199,6 +221,8 @@ void tl_stream_abandon_inflight(tl_stream *s);
 /* Seal the buffers and write them on a worker thread (after committing the
  * batch before, if any). */
 int tl_stream_flush_async(tl_stream *s, tl_err *err);
+/* Wait for the batch in flight, if any, and commit it. */
+int tl_stream_finish_inflight(tl_stream *s, tl_err *err);
 /* Commit the batch in flight if its files are written: 1 if committed. */
 int tl_stream_poll_inflight(tl_stream *s, tl_err *err);
 

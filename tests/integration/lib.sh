@@ -66,6 +66,20 @@ start_broker() {
 # q LAKE SQL -> the single value the query returns
 q() { "$TICKLAKE" query --lake "$1" --format csv "$2" | sed -n 2p; }
 
+# expect_unique_ticks NAME LAKE: no (symbol, seq) twice in LAKE's ticks. A
+# failure names the repeats (up to 20): symbol, seq and each copy's
+# partition/offset, which tell a resend the dedupe missed (offsets apart)
+# from a position written twice (the same offset).
+expect_unique_ticks() {
+  local n
+  n=$(q "$2" 'SELECT count(*) FROM (SELECT symbol, seq FROM ticks GROUP BY ALL HAVING count(*) > 1)')
+  [ "$n" = 0 ] || fail "$1: got $n, want 0: $("$TICKLAKE" query --lake "$2" --format csv \
+    "SELECT symbol || ' seq ' || seq || ' at ' || string_agg(src_partition || '/' || src_offset, ' '
+       ORDER BY src_partition, src_offset) FROM ticks GROUP BY symbol, seq HAVING count(*) > 1
+     ORDER BY symbol, seq LIMIT 20" | tail -n +2 | paste -sd ';' -)"
+  echo "ok: $1 = 0" >&2
+}
+
 # json FILE KEY -> a top-level number from a JSON file
 json() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
