@@ -229,6 +229,10 @@ static int register_rows_fn(tl_duck *d, tl_err *err) {
     return 0;
 }
 
+/* zstd level 1, not DuckDB's default 3: on the stream's files (ticks in
+ * arrival order, 25,000-100,000 rows) level 1 is both cheaper and 2-3.5%
+ * smaller (bench/parquet_size.sh; BENCHMARKS.md "Parquet size"). Sorted
+ * files (compaction) are smaller at 3, so compaction keeps the default. */
 static int copy_to(tl_duck *d, const char *path, tl_err *err) {
     size_t cap = 2 * strlen(path) + 1;
     char *quoted = malloc(cap);
@@ -237,7 +241,7 @@ static int copy_to(tl_duck *d, const char *path, tl_err *err) {
     if (!quoted || tl_duck_quote(path, quoted, cap) != 0 ||
         tl_buf_printf(&sql,
                       "COPY (SELECT * FROM tl_tick_rows()) TO '%s' "
-                      "(FORMAT parquet, COMPRESSION zstd)",
+                      "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
                       quoted) != 0)
         rc = tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory writing %s", path);
     else if ((rc = tl_duck_exec(d, sql.data, err)) != 0)
