@@ -302,6 +302,42 @@ static void test_checkpoint_schema(void **state) {
     tl_duck_close(d);
 }
 
+/* A big table's checkpoint is written in row groups of 2,048 rows (one
+ * DuckDB thread): what bounds its memory beside a stream (with DuckDB's
+ * defaults a 40,000-file checkpoint took the whole table in one row group
+ * and added 134 MB). It reads back to the same snapshot. */
+static void test_checkpoint_row_groups(void **state) {
+    fixture *fx = *state;
+    tl_err err = {0};
+    assert_int_equal(tl_lake_create(fx->s, "big", SCHEMA, pcols, 2, &err), 0);
+    tl_lake_tx *tx = tl_lake_tx_new("WRITE", &never, &err);
+    for (int i = 0; i < 5000; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "year=2026/hour=%02d/f%05d.parquet", i % 24, i);
+        add_file(tx, path, "2026", "1", i + 1, "{\"numRecords\":1}");
+    }
+    assert_int_equal(commit(fx->s, "big", tx), 1);
+    tl_lake_snapshot *full = load(fx->s, "big");
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, full, 7 * DAY_MS, &err), 0);
+    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    assert_non_null(d);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT row_group_id) || '/' || max(row_group_num_rows) FROM "
+             "parquet_metadata('%s/big/_delta_log/00000000000000000001.checkpoint.parquet')",
+             fx->root);
+    char *got = NULL;
+    assert_int_equal(tl_duck_query_each(d, sql, first_value, &got, &err), 0);
+    tl_duck_close(d);
+    assert_string_equal(got, "3/2048"); /* 5,002 rows: protocol, metaData, 5,000 adds */
+    free(got);
+    assert_int_equal(hide_json(fx->s, "big", 1), 2);
+    tl_lake_snapshot *from_ckpt = load(fx->s, "big");
+    same_snapshot(full, from_ckpt);
+    tl_lake_snapshot_free(from_ckpt);
+    tl_lake_snapshot_free(full);
+}
+
 /* Every 10th commit writes a checkpoint; the newest one is in
  * _last_checkpoint; with the default retention nothing is deleted. */
 static void test_commit_hook_every_ten(void **state) {
@@ -588,6 +624,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_roundtrip_same_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_small_memory_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_row_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_hook_every_ten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interval_zero_disables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_per_writer, setup, teardown),
