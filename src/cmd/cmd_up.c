@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -52,6 +53,11 @@ typedef struct up {
     char group[256];
     char topic[256];
     bool dev_broker; /* no --brokers: the stream takes every partition (stream_main) */
+    /* The stream's librdkafka properties: on the dev broker a short fetch
+     * wait first (TL_KAFKA_MOCK_FETCH_WAIT_MS), then the settings' own, so
+     * an -X fetch.wait.max.ms still wins; NULL: the settings' as they are. */
+    tl_kv *consumer_props;
+    size_t n_consumer_props;
     tl_store *store;
     tl_lake_opts lake; /* the stream's and the jobs' commit policy */
     tl_live *live;
@@ -68,6 +74,19 @@ static void kafka_opts(const up *u, tl_kafka_opts *o) {
     o->brokers = u->brokers;
     o->topic = u->topic;
     o->group = u->group;
+}
+
+/* The stream's properties on the dev broker (see up.consumer_props); the
+ * strings stay the settings' and a literal. */
+static int dev_consumer_props(up *u, tl_err *err) {
+    size_t n = u->cfg->n_kafka_props + 1;
+    if (!(u->consumer_props = calloc(n, sizeof *u->consumer_props)))
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
+    u->consumer_props[0] = (tl_kv){"fetch.wait.max.ms", TL_KAFKA_MOCK_FETCH_WAIT_MS};
+    for (size_t i = 1; i < n; i++)
+        u->consumer_props[i] = u->cfg->kafka_props[i - 1];
+    u->n_consumer_props = n;
+    return 0;
 }
 
 /* ---- simulator thread ------------------------------------------------------ */
@@ -188,6 +207,10 @@ static void *stream_main(void *arg) {
          * at once instead; offsets come from the lake either way. With
          * --brokers it stays a group member, like `stream`. */
         ko.assign_all = u->dev_broker;
+        if (u->consumer_props) {
+            ko.kafka.props = u->consumer_props;
+            ko.kafka.n_props = u->n_consumer_props;
+        }
         if (!(src = tl_source_kafka_new(&ko, err)))
             rc = -1;
     }
@@ -269,6 +292,8 @@ static int run(const tl_config *cfg, int argc, char **argv) {
             goto out;
         u.brokers = tl_kafka_mock_bootstraps(broker);
         u.dev_broker = true;
+        if (dev_consumer_props(&u, &err) != 0)
+            goto out;
     }
     tl_cmd_lake_opts(&u.lake, cfg);
     tl_live_opts lo = {.quality = {.jump_sigmas = cfg->quality_jump_sigmas,
@@ -338,6 +363,7 @@ out:
     tl_live_destroy(u.live);
     tl_store_destroy(u.store);
     tl_kafka_mock_destroy(broker);
+    free(u.consumer_props);
     if (rc == TL_EXIT_OK)
         tl_log_line(TL_LOG_INFO, "up",
                     "ticklake up: stopped cleanly; %" PRIuFAST64 " ticks delivered",

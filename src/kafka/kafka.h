@@ -222,6 +222,14 @@ tl_kafka_mock *tl_kafka_mock_new(const char *listen, int partitions, const char 
                                  tl_err *err);
 /* "127.0.0.1:PORT" — what clients use as bootstrap.servers. */
 const char *tl_kafka_mock_bootstraps(const tl_kafka_mock *m);
+
+/* The consumer's fetch.wait.max.ms for the dev broker. The mock broker
+ * answers a fetch that found no data only after the consumer's full wait
+ * (librdkafka's default: 500 ms) and does not cut it short when a producer
+ * writes meanwhile, so a caught-up consumer saw each new tick up to 500 ms
+ * late (tick -> dashboard p50 331 ms at 20k ticks/s; 19 ms with this). A real
+ * broker answers as soon as data arrives and needs no such setting. */
+#define TL_KAFKA_MOCK_FETCH_WAIT_MS "10"
 void tl_kafka_mock_destroy(tl_kafka_mock *m);
 
 #endif
