@@ -39,8 +39,13 @@ try {
   await page.waitForFunction(() => window.__tl.lastLine != null, null, { timeout: 20000 });
   const sym1 = await page.evaluate(() => window.__tl.selected);
   const before = await page.evaluate(() => window.__tl.lastLine.value);
-  await page.waitForFunction((b) => window.__tl.lastLine.value !== b, before, { timeout: 15000 });
-  const after = await page.evaluate(() => window.__tl.lastLine.value);
+  // the value seen to differ is the one reported: read again afterwards, a
+  // random walk may already have stepped back to `before`
+  const moved = await page.waitForFunction((b) => {
+    const v = window.__tl.lastLine.value;
+    return v !== b ? { v } : null;
+  }, before, { timeout: 15000 });
+  const after = (await moved.jsonValue()).v;
   const shownLast = await page.locator('#chart-last').textContent();
   check(before !== after, `chart of ${sym1}: last price moved from ${before} to ${after} (header shows ${shownLast})`);
   const conn = await page.locator('#conn').getAttribute('data-state');
