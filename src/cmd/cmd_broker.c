@@ -56,7 +56,9 @@ const tl_command tl_cmd_broker = {
         "200k ticks as ticklake simulate sends them (zstd), fewer from uncompressed\n"
         "producers; older messages are dropped as if by retention. The port is chosen by\n"
         "the kernel: librdkafka's mock cluster cannot bind a fixed one, so --listen\n"
-        "accepts only 127.0.0.1:0.",
+        "accepts only 127.0.0.1:0. A fetch that finds no data is answered only after the\n"
+        "consumer's whole fetch.wait.max.ms (500 ms by default), even if ticks arrive\n"
+        "meanwhile: for live latency, consume with -X fetch.wait.max.ms=10 (up does).",
     .groups = TL_CG_KAFKA | TL_CG_BROKER,
     .run = run,
 };
