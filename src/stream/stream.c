@@ -246,7 +246,8 @@ void tl_stream_destroy(tl_stream *s) {
     tl_stream_abandon_inflight(s);
     tl_lake_checkpointer_destroy(s->ckpt); /* the last due checkpoint lands first */
     for (size_t i = 0; i < s->nbuckets; i++) {
-        tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
+        if (s->buckets[i].n_ext)
+            tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
         free(s->buckets[i].rows);
     }
     free(s->buckets);
@@ -384,7 +385,8 @@ void tl_stream_forget_partition(tl_stream *s, int32_t partition) {
     for (size_t i = 0; i < s->nbuckets; i++) {
         if (s->buckets[i].partition == partition) {
             s->buffered -= s->buckets[i].n;
-            tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
+            if (s->buckets[i].n_ext)
+                tl_stream_rows_free_ext(s->buckets[i].rows, s->buckets[i].n);
             free(s->buckets[i].rows);
         } else {
             s->buckets[w++] = s->buckets[i];
@@ -475,6 +477,7 @@ static int bucket_push(tl_stream *s, tl_bucket *b, const tl_tick_row *row) {
         b->cap = n;
     }
     b->rows[b->n++] = *row;
+    b->n_ext += row->ext != NULL;
     return 0;
 }
 

