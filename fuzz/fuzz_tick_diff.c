@@ -444,7 +444,7 @@ static int on_row(void *ud, int ncols, const char *const *values) {
 static void writer_check(const tl_tick *t) {
     tl_err err = {0};
     if (!duck) {
-        if (!(duck = tl_duck_open(NULL, 0, &err)))
+        if (!(duck = tl_duck_open(NULL, 0, NULL, &err)))
             die(err.msg);
         const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
         snprintf(parquet_path, sizeof parquet_path, "%s/fuzz_tick_diff.%d.parquet", dir,

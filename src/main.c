@@ -4,7 +4,6 @@
 
 #include "cmd/cmd.h"
 #include "conf/conf.h"
-#include "duck/duck.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/signals.h"
@@ -61,7 +60,6 @@ int main(int argc, char **argv) {
             tl_conf_load(&cfg, current->groups, argc - 1, argv + 1, &first, print_command_help);
         if (rc == 0) {
             tl_signals_install();
-            tl_duck_set_limits(cfg.duck_memory_limit, (int)cfg.duck_threads);
             rc = current->run(&cfg, argc - 1 - first, argv + 1 + first);
         } else {
             /* the loader printed the help, or what is wrong with the settings */

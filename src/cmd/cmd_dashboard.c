@@ -36,7 +36,9 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         goto out;
     }
     /* the first poll on this thread: a broken lake fails here, loudly */
-    if (!(follow = tl_live_follow_new(live, store, true, &err)))
+    tl_duck_opts duck;
+    tl_cmd_duck_opts(&duck, cfg);
+    if (!(follow = tl_live_follow_new(live, store, true, &duck, &err)))
         goto out;
     tl_live_follow_set_warehouse(follow, cfg->warehouse);
     if (tl_live_follow_poll(follow, &err) != 0 || tl_live_follow_start(follow, 1000, &err) != 0)

@@ -22,6 +22,8 @@ static int models_main(const tl_config *cfg, int argc, char **argv) {
             return lake_rc;
     }
     tl_store_conf sc;
+    tl_duck_opts duck;
+    tl_cmd_duck_opts(&duck, cfg);
     tl_models_opts o = {
         .project = cfg->models_project,
         .lake = cfg->lake,
@@ -31,6 +33,7 @@ static int models_main(const tl_config *cfg, int argc, char **argv) {
         .exclude = cfg->models_exclude,
         .full_refresh = cfg->full_refresh,
         .out = stdout,
+        .duck = &duck,
     };
     tl_models_summary sum = {0};
     tl_err err = {0};

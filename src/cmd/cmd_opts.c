@@ -7,9 +7,14 @@
 #include "stream/stream_run.h"
 #include "util/signals.h"
 
+void tl_cmd_duck_opts(tl_duck_opts *o, const tl_config *cfg) {
+    *o = (tl_duck_opts){.memory_limit = cfg->duck_memory_limit, .threads = cfg->duck_threads};
+}
+
 void tl_cmd_lake_opts(tl_lake_opts *o, const tl_config *cfg) {
     *o = tl_lake_opts_default();
     o->log_retention_ms = cfg->log_retention_ms;
+    tl_cmd_duck_opts(&o->duck, cfg);
 }
 
 void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_store *store) {
@@ -21,6 +26,7 @@ void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_sto
                        .max_per_client = (size_t)cfg->web_max_per_client,
                        .idle_timeout_ms = cfg->web_idle_timeout_ms,
                        .insecure = cfg->web_insecure};
+    tl_cmd_duck_opts(&o->duck, cfg);
 }
 
 void tl_cmd_sim_pump_opts(tl_sim_pump_opts *o, const tl_config *cfg) {

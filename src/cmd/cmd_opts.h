@@ -12,10 +12,17 @@
 #include "stream/stream.h"
 #include "web/web.h"
 
+/* DuckDB's limits from the settings duckdb.memory_limit and duckdb.threads
+ * (0 = DuckDB's own default), for every database a command opens. */
+void tl_cmd_duck_opts(tl_duck_opts *o, const tl_config *cfg);
+
 /* The lake's commit policy from the settings: lake.log_retention, and a
- * checkpoint every TL_LAKE_CHECKPOINT_INTERVAL commits. */
+ * checkpoint every TL_LAKE_CHECKPOINT_INTERVAL commits; and the DuckDB
+ * limits (tl_cmd_duck_opts) of the checkpoints and of the modules it is
+ * handed to. */
 void tl_cmd_lake_opts(tl_lake_opts *o, const tl_config *cfg);
 
+/* The dashboard's server, its lake queries with the DuckDB limits. */
 void tl_cmd_web_opts(tl_web_opts *o, const tl_config *cfg, tl_live *live, tl_store *store);
 
 /* The simulator's pacing from the settings, the same for `simulate` and

@@ -43,9 +43,11 @@ static int query_run(const tl_config *cfg, int argc, char **argv) {
     tl_err err = {0};
     tl_store *store = NULL;
     tl_duck *d = NULL;
+    tl_duck_opts duck;
+    tl_cmd_duck_opts(&duck, cfg);
     int rc = TL_EXIT_FAILURE;
-    if (!(store = tl_store_conf_open(cfg, true, &err)) || !(d = tl_duck_open(NULL, 0, &err)) ||
-        tl_views_register(d, store, NULL, &err) != 0)
+    if (!(store = tl_store_conf_open(cfg, true, &err)) ||
+        !(d = tl_duck_open(NULL, 0, &duck, &err)) || tl_views_register(d, store, NULL, &err) != 0)
         goto out;
     if (attach_warehouse(d, cfg->warehouse, &err) != 0)
         goto out;

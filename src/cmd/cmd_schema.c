@@ -61,8 +61,10 @@ static int schema_run(const tl_config *cfg, int argc, char **argv) {
     tl_lake_snapshot *snap = NULL;
     tl_schema *now = NULL;
     int rc = -1;
+    tl_duck_opts duck;
+    tl_cmd_duck_opts(&duck, cfg);
     tl_store *store = tl_store_conf_open(cfg, true, &err);
-    if (store && (rc = tl_lake_snapshot_load(store, TL_TICKS_TABLE, &snap, &err)) == 0) {
+    if (store && (rc = tl_lake_snapshot_load(store, TL_TICKS_TABLE, &duck, &snap, &err)) == 0) {
         const tl_lake_metadata *md = tl_lake_snapshot_metadata(snap);
         rc = md ? tl_schema_from_delta(&tl_ticks_table, md->schema_string, &now, &err)
                 : tl_err_set(&err, TL_ERR_NOT_FOUND, "the lake has no ticks table yet");

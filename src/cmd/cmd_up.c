@@ -315,7 +315,7 @@ static int run(const tl_config *cfg, int argc, char **argv) {
         rc = err.code == TL_ERR_INVALID ? TL_EXIT_USAGE : TL_EXIT_FAILURE;
         goto out;
     }
-    if (!(follow = tl_live_follow_new(u.live, u.store, false, &err)) ||
+    if (!(follow = tl_live_follow_new(u.live, u.store, false, &u.lake.duck, &err)) ||
         tl_live_follow_start(follow, 1000, &err) != 0)
         goto out;
     tl_web_opts wo;

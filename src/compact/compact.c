@@ -132,7 +132,8 @@ static bool snapshot_has(const tl_lake_snapshot *snap, const char *path) {
  * still have landed). When in doubt they stay, for vacuum. */
 static void uploaded_undo(run_ctx *c, uploaded *u, bool failed) {
     tl_lake_snapshot *snap = NULL;
-    if (failed && u->n && tl_lake_snapshot_load(c->s, c->table, &snap, NULL) != 0)
+    if (failed && u->n &&
+        tl_lake_snapshot_load(c->s, c->table, tl_lake_opts_duck(c->o->lake), &snap, NULL) != 0)
         snap = NULL;
     size_t tlen = strlen(c->table) + 1;
     for (size_t i = 0; i < u->n; i++) {
@@ -260,7 +261,7 @@ static void sweep_old_scratch(run_ctx *c) {
 /* DuckDB spills big sorts to disk: into the cache folder, not the cwd. */
 static int open_duck(run_ctx *c, tl_err *err) {
     char q[4096], sql[4200];
-    if (!(c->d = tl_duck_open(NULL, 0, err)))
+    if (!(c->d = tl_duck_open(NULL, 0, tl_lake_opts_duck(c->o->lake), err)))
         return err ? err->code : TL_ERR_DUCKDB;
     if (tl_duck_quote(c->cache_dir, q, sizeof q) != 0)
         return 0; /* an odd path: keep DuckDB's default */
@@ -368,7 +369,7 @@ int tl_compact_run(tl_store *s, const tl_compact_opts *o, tl_compact_stats *st, 
     compact_part *plan = NULL;
     int64_t *starts = NULL;
     size_t np = 0;
-    int rc = tl_lake_snapshot_load(s, c.table, &snap, err);
+    int rc = tl_lake_snapshot_load(s, c.table, tl_lake_opts_duck(o->lake), &snap, err);
     if (!rc && !o->dry_run)
         rc = tl_lake_snapshot_check_writable(snap, err);
     if (rc)

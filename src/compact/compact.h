@@ -65,7 +65,8 @@ typedef struct tl_compact_opts {
      * deletes that partition's outputs and stops with TL_ERR_STOPPED;
      * partitions committed before stay. NULL = never cancelled. */
     const tl_cancel *cancel;
-    const tl_lake_opts *lake; /* the commits' checkpoint policy; NULL = the defaults */
+    /* the commits' checkpoint policy and DuckDB limits; NULL = the defaults */
+    const tl_lake_opts *lake;
 } tl_compact_opts;
 
 typedef struct tl_compact_stats {
@@ -116,7 +117,8 @@ typedef struct tl_vacuum_opts {
     /* Asked before the deletion starts and between deletions (a cancelled
      * vacuum still commits VACUUM END with what it deleted). NULL = never. */
     const tl_cancel *cancel;
-    const tl_lake_opts *lake; /* the commits' checkpoint policy; NULL = the defaults */
+    /* the commits' checkpoint policy and DuckDB limits; NULL = the defaults */
+    const tl_lake_opts *lake;
 } tl_vacuum_opts;
 
 typedef struct tl_vacuum_stats {

@@ -139,7 +139,7 @@ int tl_vacuum_table(tl_store *s, const char *table, const tl_vacuum_opts *o, tl_
     tl_lake_snapshot *snap = NULL;
     candidate *c = NULL;
     size_t nc = 0;
-    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    int rc = tl_lake_snapshot_load(s, table, tl_lake_opts_duck(o->lake), &snap, err);
     if (!rc && !o->dry_run) /* it commits VACUUM START/END */
         rc = tl_lake_snapshot_check_writable(snap, err);
     if (rc || tl_lake_snapshot_version(snap) < 0)

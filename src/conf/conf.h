@@ -115,7 +115,7 @@ typedef struct tl_config {
     bool vacuum_dry_run;
     int64_t log_retention_ms; /* log entries behind the newest checkpoint live this long */
 
-    /* DuckDB: every database the process opens (tl_duck_set_limits) */
+    /* DuckDB: every database a command opens (tl_cmd_duck_opts) */
     int64_t duck_memory_limit; /* bytes; 0 = DuckDB's default (80% of the memory) */
     int64_t duck_threads;      /* 0 = one per core */
 

@@ -45,29 +45,20 @@ int tl_duck__fail(tl_err *err, duckdb_error_type type, const char *what, const c
     return tl_err_set(err, code, "%s: %s [sql: %s]", what, m, q);
 }
 
-/* The limits every database of this process opens with (tl_duck_set_limits;
- * 0 = DuckDB's own default). Set once at start, before any thread opens. */
-static int64_t g_memory_limit;
-static int g_threads;
-
-void tl_duck_set_limits(int64_t memory_limit_bytes, int threads) {
-    g_memory_limit = memory_limit_bytes > 0 ? memory_limit_bytes : 0;
-    g_threads = threads > 0 ? threads : 0;
-}
-
-/* memory_limit and threads as set; and jemalloc's background threads, which
- * give memory a finished query freed back to the system within seconds
- * instead of keeping it for the next allocation (a long-lived process like
- * `up` runs a big sort every few minutes and should not keep its peak). */
-static int limit_config(duckdb_config cfg, tl_err *err) {
+/* memory_limit and threads as o sets them (unset: DuckDB's own); and
+ * jemalloc's background threads, which give memory a finished query freed
+ * back to the system within seconds instead of keeping it for the next
+ * allocation (a long-lived process like `up` runs a big sort every few
+ * minutes and should not keep its peak). */
+static int limit_config(duckdb_config cfg, const tl_duck_opts *o, tl_err *err) {
     char v[32];
-    if (g_memory_limit > 0) {
-        snprintf(v, sizeof v, "%lldKiB", (long long)((g_memory_limit + 1023) / 1024));
+    if (o->memory_limit > 0) {
+        snprintf(v, sizeof v, "%lldKiB", (long long)((o->memory_limit + 1023) / 1024));
         if (duckdb_set_config(cfg, "memory_limit", v) == DuckDBError)
             return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set memory_limit to %s", v);
     }
-    if (g_threads > 0) {
-        snprintf(v, sizeof v, "%d", g_threads);
+    if (o->threads > 0) {
+        snprintf(v, sizeof v, "%lld", (long long)o->threads);
         if (duckdb_set_config(cfg, "threads", v) == DuckDBError)
             return tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot set threads to %s", v);
     }
@@ -88,10 +79,11 @@ static void spill_dir(char *out, size_t cap) {
              atomic_fetch_add(&next, 1));
 }
 
-static int open_config(duckdb_config *cfg, const char *path, int read_only, tl_err *err) {
+static int open_config(duckdb_config *cfg, const char *path, int read_only, const tl_duck_opts *o,
+                       tl_err *err) {
     if (duckdb_create_config(cfg) == DuckDBError)
         return tl_err_set(err, TL_ERR_NOMEM, "duck: cannot create a DuckDB config");
-    int rc = limit_config(*cfg, err);
+    int rc = limit_config(*cfg, o, err);
     if (rc)
         return rc;
     char spill[4096];
@@ -117,7 +109,7 @@ static int open_config(duckdb_config *cfg, const char *path, int read_only, tl_e
     return 0;
 }
 
-tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err) {
+tl_duck *tl_duck_open(const char *path, int read_only, const tl_duck_opts *opts, tl_err *err) {
     duckdb_config cfg = NULL;
     char *open_err = NULL;
     const char *shown = path ? path : ":memory:";
@@ -126,7 +118,10 @@ tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err) {
         tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory opening %s", shown);
         return NULL;
     }
-    if (open_config(&cfg, path, read_only, err) != 0)
+    if (opts) /* unset (<= 0) is 0 from here on */
+        d->opts = (tl_duck_opts){.memory_limit = opts->memory_limit > 0 ? opts->memory_limit : 0,
+                                 .threads = opts->threads > 0 ? opts->threads : 0};
+    if (open_config(&cfg, path, read_only, &d->opts, err) != 0)
         goto fail;
     if (duckdb_open_ext(path, &d->db, cfg, &open_err) == DuckDBError) {
         tl_err_set(err, TL_ERR_DUCKDB, "duck: cannot open database %s: %s", shown,
@@ -142,7 +137,10 @@ tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err) {
     if (tl_duck_exec(d, "SET TimeZone = 'UTC'", err) != 0)
         goto fail;
     duckdb_destroy_config(&cfg);
-    tl_debug("duck", "opened %s%s", shown, read_only ? " read-only" : "");
+    /* the limits in the log: which settings a command's databases got */
+    tl_debug("duck", "opened %s%s (memory_limit %lld bytes, threads %lld; 0 = DuckDB's default)",
+             shown, read_only ? " read-only" : "", (long long)d->opts.memory_limit,
+             (long long)d->opts.threads);
     return d;
 fail:
     if (open_err)
@@ -151,6 +149,10 @@ fail:
         duckdb_destroy_config(&cfg);
     tl_duck_close(d);
     return NULL;
+}
+
+const tl_duck_opts *tl_duck_limits(const tl_duck *d) {
+    return d ? &d->opts : NULL;
 }
 
 void tl_duck_close(tl_duck *d) {

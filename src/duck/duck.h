@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "duck/duck_opts.h"
 #include "tick/tick.h"
 #include "util/err.h"
 
@@ -20,17 +21,15 @@ typedef struct tl_duck tl_duck;
  * The session TimeZone is set to UTC, so TIMESTAMPTZ prints as
  * "2026-11-24 20:15:03.123456+00" (always UTC in query output, even after a
  * SET TimeZone) and date_trunc buckets by UTC hours/days.
- * DuckDB will not try to download extensions (parquet, json, icu are built in). */
-tl_duck *tl_duck_open(const char *path, int read_only, tl_err *err);
+ * DuckDB will not try to download extensions (parquet, json, icu are built in).
+ * opts (copied; NULL = DuckDB's defaults) are the database's memory limit
+ * and threads (duck_opts.h). */
+tl_duck *tl_duck_open(const char *path, int read_only, const tl_duck_opts *opts, tl_err *err);
 void tl_duck_close(tl_duck *d);
 
-/* The settings duckdb.memory_limit (bytes) and duckdb.threads for every
- * database opened from now on; 0 keeps DuckDB's default (80% of the
- * machine's memory; one thread per core). The limit is per database: it
- * bounds DuckDB's buffer pool (a sort beyond it spills to a temporary
- * directory), not every allocation. Call once at start, before other
- * threads open databases. */
-void tl_duck_set_limits(int64_t memory_limit_bytes, int threads);
+/* The limits d was opened with, for a module that opens a helper database
+ * on d's behalf (the lake's checkpoint reader under a query's views). */
+const tl_duck_opts *tl_duck_limits(const tl_duck *d);
 
 /* Errors: TL_ERR_DUCKDB with DuckDB's message and a short form of the SQL, or
  * TL_ERR_IO when DuckDB reports an I/O error (file missing, directory absent). */

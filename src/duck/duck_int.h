@@ -25,6 +25,7 @@ struct tl_duck {
     duckdb_database db;
     duckdb_connection con;
     tl_duck_writer w;
+    tl_duck_opts opts; /* the limits it opened with (tl_duck_limits) */
 };
 
 /* How a column's text should be treated by the printers. */

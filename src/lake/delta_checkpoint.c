@@ -54,8 +54,8 @@ static char *local_copy(tl_store *s, const char *key, bool *is_temp, tl_err *err
     return p;
 }
 
-int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
-                            void *ud, tl_err *err) {
+int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts,
+                            const tl_duck_opts *duck, lake_action_fn fn, void *ud, tl_err *err) {
     char **paths = calloc(n_parts ? n_parts : 1, sizeof *paths);
     bool *temp = calloc(n_parts ? n_parts : 1, sizeof *temp);
     tl_buf sql = TL_BUF_INIT;
@@ -85,7 +85,7 @@ int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts,
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (!(d = tl_duck_open(NULL, 0, err))) {
+    if (!(d = tl_duck_open(NULL, 0, duck, err))) {
         rc = err ? err->code : TL_ERR_DUCKDB;
         goto out;
     }

@@ -99,7 +99,8 @@ static const char checkpoint_columns[] =
 /* Rows per row group of a checkpoint (see jsonl_to_parquet). */
 #define CHECKPOINT_ROW_GROUP 2048
 
-static int jsonl_to_parquet(const char *jsonl, const char *parquet, tl_err *err) {
+static int jsonl_to_parquet(const char *jsonl, const char *parquet, const tl_duck_opts *duck,
+                            tl_err *err) {
     char qj[4096], qp[4096];
     if (tl_duck_quote(jsonl, qj, sizeof qj) || tl_duck_quote(parquet, qp, sizeof qp))
         return tl_err_set(err, TL_ERR_INVALID, "lake: temp path too long for a checkpoint");
@@ -120,7 +121,7 @@ static int jsonl_to_parquet(const char *jsonl, const char *parquet, tl_err *err)
                            qj, checkpoint_columns, qp, CHECKPOINT_ROW_GROUP)
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
                  : 0;
-    if (!rc && !(d = tl_duck_open(NULL, 0, err)))
+    if (!rc && !(d = tl_duck_open(NULL, 0, duck, err)))
         rc = err ? err->code : TL_ERR_DUCKDB;
     if (!rc)
         rc = tl_duck_exec(d, "SET threads = 1", err);
@@ -188,7 +189,7 @@ static int write_last_checkpoint(tl_store *s, const char *table, int64_t version
 }
 
 int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t tombstone_ms,
-                             tl_err *err) {
+                             const tl_duck_opts *duck, tl_err *err) {
     const char *table = tl_lake_snapshot_table(snap);
     int64_t version = tl_lake_snapshot_version(snap);
     const tl_lake_protocol *p = tl_lake_snapshot_protocol(snap);
@@ -225,7 +226,7 @@ int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t 
         rc = tl_err_set(err, TL_ERR_IO, "lake: cannot write checkpoint rows to '%s'", jsonl);
         goto out;
     }
-    if ((rc = jsonl_to_parquet(jsonl, parquet, err)) != 0 ||
+    if ((rc = jsonl_to_parquet(jsonl, parquet, duck, err)) != 0 ||
         (rc = tl_store_put_file(s, key, parquet, err)) != 0 ||
         (rc = write_last_checkpoint(s, table, version, rows, err)) != 0) {
         tl_err_wrap(err, rc, "writing checkpoint %" PRId64 " of '%s'", version, table);
@@ -250,10 +251,10 @@ int tl_lake_maybe_checkpoint(tl_store *s, const char *table, int64_t version,
     if (o->checkpoint_interval <= 0 || version <= 0 || version % o->checkpoint_interval != 0)
         return 0;
     tl_lake_snapshot *snap = NULL;
-    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    int rc = tl_lake_snapshot_load(s, table, &o->duck, &snap, err);
     /* The snapshot may already be past version: its checkpoint is as good. */
     if (rc == 0)
-        rc = tl_lake_checkpoint_write(s, snap, 7 * DAY_MS, err);
+        rc = tl_lake_checkpoint_write(s, snap, 7 * DAY_MS, &o->duck, err);
     tl_lake_snapshot_free(snap);
     if (rc == 0)
         rc = tl_lake_log_cleanup(s, table, o->log_retention_ms < 0 ? 0 : o->log_retention_ms,

@@ -397,7 +397,8 @@ static int check_existing(const tl_lake_snapshot *snap, const char *table,
 }
 
 int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
-                   const char *const *partition_columns, size_t n_partition_columns, tl_err *err) {
+                   const char *const *partition_columns, size_t n_partition_columns,
+                   const tl_duck_opts *duck, tl_err *err) {
     if (!schema_string || !*schema_string)
         return tl_err_set(err, TL_ERR_INVALID, "lake: table '%s' needs a schema", table);
     /* Look first: put-if-absent on version 0 alone is not enough, since log
@@ -405,7 +406,7 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
      * checkpoint, version 0 included; writing it again would put a second
      * CREATE TABLE into a live table. */
     tl_lake_snapshot *snap = NULL;
-    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    int rc = tl_lake_snapshot_load(s, table, duck, &snap, err);
     if (rc == 0 && tl_lake_snapshot_version(snap) >= 0)
         rc =
             check_existing(snap, table, schema_string, partition_columns, n_partition_columns, err);
@@ -426,7 +427,7 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
         rc = tl_lake_commit(s, table, tx, -1, NULL, err);
     if (rc == TL_ERR_CONFLICT) {
         /* Someone created it meanwhile: fine if they created the same table. */
-        if ((rc = tl_lake_snapshot_load(s, table, &snap, err)) == 0)
+        if ((rc = tl_lake_snapshot_load(s, table, duck, &snap, err)) == 0)
             rc = check_existing(snap, table, schema_string, partition_columns, n_partition_columns,
                                 err);
     }

@@ -27,13 +27,16 @@ struct tl_lake_snapshot {
     size_t ntombs;
     const lake_txn **txn_arr;
     size_t ntxns;
+    tl_duck_opts duck; /* the checkpoint reader's limits (load and refresh) */
 };
 
-static tl_lake_snapshot *snap_new(const char *table) {
+static tl_lake_snapshot *snap_new(const char *table, const tl_duck_opts *duck) {
     tl_lake_snapshot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->version = -1;
+    if (duck)
+        s->duck = *duck;
     s->table = strdup(table);
     s->live = tl_strmap_new(tl_lake_file_free);
     s->tombs = tl_strmap_new(tl_lake_file_free);
@@ -466,7 +469,7 @@ static int replay_from_listing(tl_store *st, tl_lake_snapshot *s, const char *pr
         if (l->last_ckpt_hint >= 0 && l->last_ckpt_hint != l->ckpt_version)
             tl_debug("lake", "%s: _last_checkpoint says %" PRId64 ", newest complete is %" PRId64,
                      prefix, l->last_ckpt_hint, l->ckpt_version);
-        rc = tl_lake_checkpoint_read(st, l->ckpt_keys, l->nckpt, apply_action, s, err);
+        rc = tl_lake_checkpoint_read(st, l->ckpt_keys, l->nckpt, &s->duck, apply_action, s, err);
         if (rc == 0) {
             start = l->ckpt_version + 1;
             s->version = l->ckpt_version;
@@ -474,7 +477,7 @@ static int replay_from_listing(tl_store *st, tl_lake_snapshot *s, const char *pr
             /* The JSON history is complete: replay it rather than fail. */
             tl_warn("lake", "%s: checkpoint %" PRId64 " unreadable (%s); replaying JSON", prefix,
                     l->ckpt_version, err ? err->msg : "?");
-            tl_lake_snapshot *fresh = snap_new(s->table);
+            tl_lake_snapshot *fresh = snap_new(s->table, &s->duck);
             if (!fresh)
                 return tl_err_set(err, TL_ERR_NOMEM, "out of memory");
             /* drop whatever the failed checkpoint read applied */
@@ -502,11 +505,12 @@ static int replay_from_listing(tl_store *st, tl_lake_snapshot *s, const char *pr
     return 0;
 }
 
-int tl_lake_snapshot_load(tl_store *st, const char *table, tl_lake_snapshot **out, tl_err *err) {
+int tl_lake_snapshot_load(tl_store *st, const char *table, const tl_duck_opts *duck,
+                          tl_lake_snapshot **out, tl_err *err) {
     *out = NULL;
     tl_buf prefix = TL_BUF_INIT;
     log_listing l;
-    tl_lake_snapshot *s = snap_new(table);
+    tl_lake_snapshot *s = snap_new(table, duck);
     if (!s || tl_lake_log_prefix(&prefix, table) != 0) {
         tl_lake_snapshot_free(s);
         tl_buf_free(&prefix);
@@ -531,7 +535,7 @@ int tl_lake_snapshot_load(tl_store *st, const char *table, tl_lake_snapshot **ou
 int tl_lake_snapshot_refresh(tl_store *st, tl_lake_snapshot *s, tl_err *err) {
     if (s->version < 0) { /* nothing known yet: a full load finds checkpoints */
         tl_lake_snapshot *fresh;
-        int rc = tl_lake_snapshot_load(st, s->table, &fresh, err);
+        int rc = tl_lake_snapshot_load(st, s->table, &s->duck, &fresh, err);
         if (rc)
             return rc;
         tl_lake_snapshot tmp = *s;

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "duck/duck_opts.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -77,8 +78,11 @@ typedef struct tl_lake_snapshot tl_lake_snapshot;
  * A table that does not exist yet gives an empty snapshot with version -1.
  * Errors: TL_ERR_CORRUPT for unparsable lines (naming file and line) and
  * gaps in the version sequence; TL_ERR_INVALID for tables that need a
- * newer reader than protocol version 1. *out is owned by the caller. */
-int tl_lake_snapshot_load(tl_store *s, const char *table, tl_lake_snapshot **out, tl_err *err);
+ * newer reader than protocol version 1. *out is owned by the caller.
+ * duck (copied; NULL = DuckDB's defaults) limits the DuckDB database that
+ * reads a checkpoint, now and in later refreshes of the snapshot. */
+int tl_lake_snapshot_load(tl_store *s, const char *table, const tl_duck_opts *duck,
+                          tl_lake_snapshot **out, tl_err *err);
 
 /* Apply the commits made since snap was loaded, probing version+1, +2, ...
  * (one get each, no listing: cheap to call after every commit). Each
@@ -126,9 +130,11 @@ void tl_lake_snapshot_txn(const tl_lake_snapshot *snap, size_t i, const char **a
  * and partition columns (a concurrent identical creator won: fine) and
  * ticklake may write to it (tl_lake_snapshot_check_writable, else
  * TL_ERR_INVALID); TL_ERR_CONFLICT when it exists with a different
- * definition. */
+ * definition. duck: the limits of the checkpoint reader that loads an
+ * existing table (NULL = DuckDB's defaults). */
 int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
-                   const char *const *partition_columns, size_t n_partition_columns, tl_err *err);
+                   const char *const *partition_columns, size_t n_partition_columns,
+                   const tl_duck_opts *duck, tl_err *err);
 
 /* How a writer's commits keep the log short: after every commit whose
  * version is a positive multiple of checkpoint_interval (0 = never) a
@@ -138,10 +144,13 @@ int tl_lake_create(tl_store *s, const char *table, const char *schema_string,
  * that cleanup already deleted, which readers would then skip: keep it far
  * longer than any snapshot lives. The command layer fills one from the
  * settings (tl_cmd_lake_opts) and hands it to every module that commits;
- * there are no process-wide settings. */
+ * there are no process-wide settings. duck limits the DuckDB databases
+ * that write checkpoints (and, for the modules that take a tl_lake_opts,
+ * read them: tl_lake_snapshot_load). */
 typedef struct tl_lake_opts {
     int64_t checkpoint_interval;
     int64_t log_retention_ms;
+    tl_duck_opts duck;
 } tl_lake_opts;
 
 #define TL_LAKE_CHECKPOINT_INTERVAL 10
@@ -149,6 +158,11 @@ typedef struct tl_lake_opts {
 
 /* The defaults above (what a NULL tl_lake_opts* means everywhere). */
 tl_lake_opts tl_lake_opts_default(void);
+
+/* o's DuckDB limits, NULL (DuckDB's defaults) for a NULL o. */
+static inline const tl_duck_opts *tl_lake_opts_duck(const tl_lake_opts *o) {
+    return o ? &o->duck : NULL;
+}
 
 /* A commit under construction (Delta's "optimistic transaction"). */
 typedef struct tl_lake_tx tl_lake_tx;
@@ -220,13 +234,14 @@ char *tl_lake_path_decode(const char *uri_path);
  * left out (vacuum treats their files as orphans). Overwriting a checkpoint
  * of the same version is harmless: both describe the same state. Tables
  * that need reader/writer features beyond protocol 1/2 are refused
- * (TL_ERR_INVALID): we would drop what we do not understand. */
+ * (TL_ERR_INVALID): we would drop what we do not understand. duck: the
+ * limits of the DuckDB database that writes the Parquet (NULL = DuckDB's). */
 int tl_lake_checkpoint_write(tl_store *s, const tl_lake_snapshot *snap, int64_t tombstone_ms,
-                             tl_err *err);
+                             const tl_duck_opts *duck, tl_err *err);
 
 /* The commit hook: when version is a positive multiple of
  * o->checkpoint_interval (o NULL: the defaults), load the table (at version
- * or later), write its checkpoint and clean up the log with
+ * or later), write its checkpoint (DuckDB limited by o->duck) and clean up the log with
  * o->log_retention_ms. Called by tl_lake_commit after every successful
  * commit with its tx's opts; errors are returned but a failed checkpoint
  * never undoes the commit. */

@@ -71,9 +71,10 @@ typedef int (*lake_action_fn)(void *ud, lake_action *a, tl_err *err);
 int tl_lake_row_parse(const char *row_json, lake_action_fn fn, void *ud, tl_err *err);
 
 /* delta_checkpoint.c: read a V1 checkpoint (its part keys given, in part
- * order) and call fn for every action in it. */
-int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts, lake_action_fn fn,
-                            void *ud, tl_err *err);
+ * order) through a DuckDB database limited by duck (NULL = DuckDB's
+ * defaults) and call fn for every action in it. */
+int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts,
+                            const tl_duck_opts *duck, lake_action_fn fn, void *ud, tl_err *err);
 
 /* delta_checkpoint_write.c: the checkpoint's rows (protocol, metaData,
  * txn, add, and the removes not expired before tomb_cutoff_ms) as Delta log

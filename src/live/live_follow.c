@@ -24,6 +24,7 @@ struct tl_live_follow {
     bool primed; /* the first feeding poll happened */
     int64_t window_us;
     tl_lake_snapshot *snap;
+    tl_duck_opts duck_opts; /* its database's and the checkpoint reader's limits */
     tl_duck *duck;
     tl_strmap *seen; /* paths of the files already read or skipped */
     char cache[1024];
@@ -38,7 +39,8 @@ struct tl_live_follow {
     int64_t period_ms;
 };
 
-tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_ticks, tl_err *err) {
+tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_ticks,
+                                   const tl_duck_opts *duck, tl_err *err) {
     tl_live_follow *f = calloc(1, sizeof *f);
     if (!f) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
@@ -47,6 +49,8 @@ tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_tic
     f->live = live;
     f->store = store;
     f->feed = feed_ticks;
+    if (duck)
+        f->duck_opts = *duck;
     f->window_us = HOUR_US; /* and the rest of that hour: up to two hours of ticks */
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
@@ -55,7 +59,7 @@ tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_tic
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (feed_ticks && !(f->duck = tl_duck_open(NULL, 0, err)))
+    if (feed_ticks && !(f->duck = tl_duck_open(NULL, 0, &f->duck_opts, err)))
         goto fail;
     return f;
 fail:
@@ -275,7 +279,8 @@ out:
 
 int tl_live_follow_poll(tl_live_follow *f, tl_err *err) {
     int rc = f->snap ? tl_lake_snapshot_refresh(f->store, f->snap, err)
-                     : tl_lake_snapshot_load(f->store, TL_TICKS_TABLE, &f->snap, err);
+                     : tl_lake_snapshot_load(f->store, TL_TICKS_TABLE, &f->duck_opts, &f->snap,
+                                             err);
     if (rc)
         return rc;
     publish_facts(f);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "duck/duck_opts.h"
 #include "live/live.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -24,8 +25,10 @@ typedef struct tl_live_follow tl_live_follow;
 /* store is borrowed. feed_ticks: read new files into live. On the first
  * poll with feed_ticks, the files of the hours the bar ring spans are read
  * and tl_live_set_since is set to the first of those hours (the hour an
- * hour ago and the current one). */
-tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_ticks, tl_err *err);
+ * hour ago and the current one). duck (copied; NULL = DuckDB's defaults):
+ * the limits of the DuckDB databases that read the files and checkpoints. */
+tl_live_follow *tl_live_follow_new(tl_live *live, tl_store *store, bool feed_ticks,
+                                   const tl_duck_opts *duck, tl_err *err);
 /* Also read the models' run history from this warehouse file (borrowed;
  * NULL: none) into the health panel, when it changed: the standalone
  * dashboard shows model runs that another process made. */

@@ -77,7 +77,7 @@ static int session_connect(tl_session *s, const tl_models_opts *o, const char *w
     const char *lake = o->lake;
     char q[4096];
     tl_buf sql = TL_BUF_INIT;
-    if (!(s->d = tl_duck_open(NULL, 0, err)))
+    if (!(s->d = tl_duck_open(NULL, 0, o->duck, err)))
         return err ? err->code : TL_ERR_DUCKDB;
     if (need_lake) {
         tl_store *store = o->store ? tl_store_open_opts(o->store, err) : tl_store_open(lake, err);

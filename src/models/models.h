@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "duck/duck_opts.h"
 #include "store/store.h"
 #include "util/cancel.h"
 #include "util/err.h"
@@ -42,6 +43,9 @@ typedef struct tl_models_opts {
      * yes discards the staged copy (the warehouse stays as it was) and
      * returns TL_ERR_STOPPED. NULL = never cancelled. */
     const tl_cancel *cancel;
+    /* the DuckDB database's limits (tl_cmd_duck_opts); NULL = DuckDB's
+     * defaults; borrowed */
+    const tl_duck_opts *duck;
 } tl_models_opts;
 
 typedef struct tl_models_summary {

@@ -148,7 +148,8 @@ int tl_views_create(tl_duck *d, tl_store *store, const tl_table *def,
 static int register_one(tl_duck *d, tl_store *store, const tl_table *def, int64_t *version,
                         size_t *nfiles, tl_err *err) {
     tl_lake_snapshot *snap = NULL;
-    int rc = tl_lake_snapshot_load(store, def->name, &snap, err);
+    /* a checkpoint is read under the limits of the database the view is for */
+    int rc = tl_lake_snapshot_load(store, def->name, tl_duck_limits(d), &snap, err);
     if (rc)
         return tl_err_wrap(err, rc, "reading the %s table's log", def->name);
     *version = tl_lake_snapshot_version(snap);

@@ -22,7 +22,8 @@ tl_sched_lake_opts *tl_sched_lake_conf_fill(tl_sched_lake_conf *c, const tl_conf
                                       .select = cfg->models_select,
                                       .exclude = cfg->models_exclude,
                                       .full_refresh = cfg->full_refresh,
-                                      .store = tl_store_conf_fill(&c->store, cfg, false)};
+                                      .store = tl_store_conf_fill(&c->store, cfg, false),
+                                      .duck = tl_lake_opts_duck(lake)};
     o->vacuum_retain_ms = cfg->vacuum_retain_ms;
     o->compact_policy = (tl_sched_lake_policy){(int)cfg->compact_retries, cfg->compact_timeout_ms};
     o->models_policy = (tl_sched_lake_policy){(int)cfg->models_retries, cfg->models_timeout_ms};

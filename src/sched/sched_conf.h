@@ -18,7 +18,8 @@ typedef struct tl_sched_lake_conf {
 } tl_sched_lake_conf;
 
 /* Fill c from cfg, for the open lake store and the commit policy lake (both
- * borrowed; lake may be NULL). Strings borrow from cfg. models_out,
+ * borrowed; lake may be NULL; its DuckDB limits are the models' too).
+ * Strings borrow from cfg. models_out,
  * models_optional, live and owner are left zero for the caller. Returns
  * &c->opts. */
 tl_sched_lake_opts *tl_sched_lake_conf_fill(tl_sched_lake_conf *c, const tl_config *cfg,

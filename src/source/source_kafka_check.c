@@ -71,11 +71,14 @@ void tl_topic_check_destroy(tl_topic_check *tc) {
 
 /* The lake and DuckDB, once; the snapshots refreshed each time. */
 static int open_lake(tl_topic_check *tc, tl_err *err) {
-    if (!tc->ticks && tl_lake_snapshot_load(tc->o.store, TL_TICKS_TABLE, &tc->ticks, err) != 0)
+    const tl_duck_opts *duck = tl_lake_opts_duck(tc->o.lake);
+    if (!tc->ticks &&
+        tl_lake_snapshot_load(tc->o.store, TL_TICKS_TABLE, duck, &tc->ticks, err) != 0)
         return err->code;
-    if (!tc->dead && tl_lake_snapshot_load(tc->o.store, TL_DEADLETTER_TABLE, &tc->dead, err) != 0)
+    if (!tc->dead &&
+        tl_lake_snapshot_load(tc->o.store, TL_DEADLETTER_TABLE, duck, &tc->dead, err) != 0)
         return err->code;
-    if (!tc->duck && !(tc->duck = tl_duck_open(NULL, 0, err)))
+    if (!tc->duck && !(tc->duck = tl_duck_open(NULL, 0, duck, err)))
         return err->code;
     if (tl_lake_snapshot_refresh(tc->o.store, tc->ticks, err) != 0 ||
         tl_lake_snapshot_refresh(tc->o.store, tc->dead, err) != 0)

@@ -35,7 +35,9 @@ typedef struct tl_topic_check_opts {
     const char *group;
     tl_ts_unit ts_unit;
     size_t max_message_bytes;
-    const tl_lake_opts *lake; /* the reset commit's checkpoint policy; NULL = defaults */
+    /* the reset commit's checkpoint policy and the check's DuckDB limits;
+     * NULL = defaults */
+    const tl_lake_opts *lake;
 } tl_topic_check_opts;
 
 /* The lake's snapshots and DuckDB are opened at the first use. */

@@ -114,16 +114,18 @@ int tl_stream_add_kept_column(tl_stream *s, tl_err *err) {
 static int open_tables(tl_stream *s, tl_err *err) {
     int rc = open_ticks(s, NULL, err);
     if (rc == 0)
-        rc = tl_table_create(s->store, &tl_deadletter_table, err);
+        rc = tl_table_create(s->store, &tl_deadletter_table, tl_lake_opts_duck(s->opts.lake), err);
     if (rc == 0)
-        rc = tl_lake_snapshot_load(s->store, TL_TICKS_TABLE, &s->ticks_snap, err);
+        rc = tl_lake_snapshot_load(s->store, TL_TICKS_TABLE, tl_lake_opts_duck(s->opts.lake),
+                                   &s->ticks_snap, err);
     /* the evolve path reads the schema only: the writer protocol (features
      * such as inCommitTimestamp another engine may have turned on) is
      * checked here, before anything is written */
     if (rc == 0)
         rc = tl_lake_snapshot_check_writable(s->ticks_snap, err);
     if (rc == 0)
-        rc = tl_lake_snapshot_load(s->store, TL_DEADLETTER_TABLE, &s->dl_snap, err);
+        rc = tl_lake_snapshot_load(s->store, TL_DEADLETTER_TABLE, tl_lake_opts_duck(s->opts.lake),
+                                   &s->dl_snap, err);
     if (rc)
         return rc;
     s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
@@ -194,7 +196,7 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (!(s->duck = tl_duck_open(NULL, 0, err)))
+    if (!(s->duck = tl_duck_open(NULL, 0, tl_lake_opts_duck(s->opts.lake), err)))
         goto fail;
     s->commit_opts = opts->lake ? *opts->lake : tl_lake_opts_default();
     if (!(s->ckpt = tl_lake_checkpointer_new(store, &s->commit_opts, err)))

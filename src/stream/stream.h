@@ -66,8 +66,9 @@ typedef struct tl_stream_opts {
      * depends on order stays on the stream's thread, in source order. */
     int parse_threads;
 
-    /* The commits' checkpoint policy (tl_cmd_lake_opts); NULL = the
-     * defaults. Borrowed: outlives the stream. */
+    /* The commits' checkpoint policy and the DuckDB limits of the
+     * stream's database (tl_cmd_lake_opts); NULL = the defaults.
+     * Borrowed: outlives the stream. */
     const tl_lake_opts *lake;
 } tl_stream_opts;
 

@@ -65,13 +65,14 @@ static int evolve_once(tl_store *s, const tl_lake_opts *lo, const tl_table *base
     tl_schema *lake = NULL, *kept = NULL, *merged = NULL;
     size_t added = 0;
     int64_t version = -1;
-    int rc = tl_lake_snapshot_load(s, base->name, &snap, err);
+    const tl_duck_opts *duck = tl_lake_opts_duck(lo);
+    int rc = tl_lake_snapshot_load(s, base->name, duck, &snap, err);
     if (rc == 0 && tl_lake_snapshot_version(snap) < 0) {
-        rc = tl_table_create(s, base, err); /* a new lake starts with the built-in columns */
+        rc = tl_table_create(s, base, duck, err); /* a new lake starts with the built-in columns */
         tl_lake_snapshot_free(snap);
         snap = NULL;
         if (rc == 0)
-            rc = tl_lake_snapshot_load(s, base->name, &snap, err);
+            rc = tl_lake_snapshot_load(s, base->name, duck, &snap, err);
     }
     if (rc == 0 && !tl_lake_snapshot_metadata(snap))
         rc = tl_err_set(err, TL_ERR_CORRUPT, "the %s table has no metaData", base->name);

@@ -93,7 +93,7 @@ int tl_table_schema_json(const tl_table *t, tl_buf *out) {
     return tl_json_doc(out, schema_doc, (void *)t, NULL) ? -1 : 0;
 }
 
-int tl_table_create(tl_store *s, const tl_table *t, tl_err *err) {
+int tl_table_create(tl_store *s, const tl_table *t, const tl_duck_opts *duck, tl_err *err) {
     tl_buf schema = TL_BUF_INIT;
     const char *parts[8];
     if (t->nparts > sizeof parts / sizeof parts[0] || tl_table_schema_json(t, &schema) != 0) {
@@ -102,7 +102,7 @@ int tl_table_create(tl_store *s, const tl_table *t, tl_err *err) {
     }
     for (size_t i = 0; i < t->nparts; i++)
         parts[i] = t->parts[i].name;
-    int rc = tl_lake_create(s, t->name, schema.data, parts, t->nparts, err);
+    int rc = tl_lake_create(s, t->name, schema.data, parts, t->nparts, duck, err);
     tl_buf_free(&schema);
     return rc;
 }

@@ -66,8 +66,9 @@ int tl_table_column_list(const tl_table *t, bool with_partitions, tl_buf *out);
 int tl_table_empty_select(const tl_table *t, tl_buf *out);
 int tl_table_hive_types(const tl_table *t, tl_buf *out);   /* {'year': INTEGER, ...} */
 int tl_table_json_columns(const tl_table *t, tl_buf *out); /* read_json's {reason:'VARCHAR', ...} */
-/* Create the table's log (version 0) unless it exists. */
-int tl_table_create(tl_store *s, const tl_table *t, tl_err *err);
+/* Create the table's log (version 0) unless it exists (tl_lake_create;
+ * duck limits the checkpoint reader, NULL = DuckDB's defaults). */
+int tl_table_create(tl_store *s, const tl_table *t, const tl_duck_opts *duck, tl_err *err);
 
 /* The UTC hour an event time falls in, as µs at the start of the hour. */
 static inline int64_t tl_hour_floor_us(int64_t ts_us) {

@@ -38,7 +38,7 @@ tl_web *tl_web_new(const tl_web_opts *opts, tl_err *err) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (opts->store && !(w->lake = tl_web_lake_new(opts->store, err)))
+    if (opts->store && !(w->lake = tl_web_lake_new(opts->store, &opts->duck, err)))
         goto fail;
     for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++)
         endpoints[i](w);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "duck/duck_opts.h"
 #include "live/live.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -40,6 +41,7 @@ typedef struct tl_web_opts {
     int64_t idle_timeout_ms; /* close a silent connection after this (0 = 10 s) */
     bool insecure;           /* allow a non-loopback address without a token */
     int64_t sse_interval_ms; /* 0 = 150 */
+    tl_duck_opts duck;       /* limits of the lake queries' DuckDB (zero: DuckDB's defaults) */
 } tl_web_opts;
 
 /* Builds the server and its routes; does not listen yet. */

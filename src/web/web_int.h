@@ -55,7 +55,7 @@ int tl_web_interval_arg(const tl_web_req *req, tl_web_resp *r, int64_t *secs);
 
 /* ---- lake queries (web_lake.c): DuckDB views over the current snapshot,
  * re-registered when the lake's version moved ---- */
-tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err);
+tl_web_lake *tl_web_lake_new(tl_store *store, const tl_duck_opts *duck, tl_err *err);
 void tl_web_lake_destroy(tl_web_lake *q);
 /* Writes bars as array elements [t_s,o,h,l,c,v] (tl_live_bar_write). */
 int tl_web_lake_bars(tl_web_lake *q, const char *symbol, int64_t from_us, int64_t to_us,

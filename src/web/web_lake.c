@@ -28,7 +28,7 @@ struct tl_web_lake {
     int64_t views_from_h, views_to_h; /* the hours [from, to) the view's files cover */
 };
 
-tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err) {
+tl_web_lake *tl_web_lake_new(tl_store *store, const tl_duck_opts *duck, tl_err *err) {
     tl_web_lake *q = calloc(1, sizeof *q);
     if (!q) {
         tl_err_set(err, TL_ERR_NOMEM, "out of memory");
@@ -37,7 +37,7 @@ tl_web_lake *tl_web_lake_new(tl_store *store, tl_err *err) {
     pthread_mutex_init(&q->mu, NULL);
     q->store = store;
     q->views_version = -2;
-    if (!(q->duck = tl_duck_open(NULL, 0, err)) ||
+    if (!(q->duck = tl_duck_open(NULL, 0, duck, err)) ||
         tl_duck_exec(q->duck, "SET parquet_metadata_cache = true", err) != 0) {
         tl_web_lake_destroy(q);
         return NULL;
@@ -101,7 +101,8 @@ static int64_t floor_hour(int64_t us) {
  * (nothing to query), 0 when the view is ready, or an error. */
 static int ensure_views_for(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_err *err) {
     int rc = q->snap ? tl_lake_snapshot_refresh(q->store, q->snap, err)
-                     : tl_lake_snapshot_load(q->store, TL_TICKS_TABLE, &q->snap, err);
+                     : tl_lake_snapshot_load(q->store, TL_TICKS_TABLE, tl_duck_limits(q->duck),
+                                             &q->snap, err);
     if (rc)
         return rc;
     if (!lake_overlaps(q, from_us, to_us))

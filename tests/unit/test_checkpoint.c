@@ -73,7 +73,7 @@ static void add_file(tl_lake_tx *tx, const char *path, const char *year, const c
 static int64_t commit(tl_store *s, const char *table, tl_lake_tx *tx) {
     tl_err err = {0};
     tl_lake_snapshot *snap;
-    assert_int_equal(tl_lake_snapshot_load(s, table, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(s, table, NULL, &snap, &err), 0);
     int64_t v = -2;
     int rc = tl_lake_commit(s, table, tx, tl_lake_snapshot_version(snap), &v, &err);
     if (rc)
@@ -86,7 +86,7 @@ static int64_t commit(tl_store *s, const char *table, tl_lake_tx *tx) {
 static tl_lake_snapshot *load(tl_store *s, const char *table) {
     tl_err err = {0};
     tl_lake_snapshot *snap = NULL;
-    if (tl_lake_snapshot_load(s, table, &snap, &err) != 0)
+    if (tl_lake_snapshot_load(s, table, NULL, &snap, &err) != 0)
         fail_msg("load %s: %s", table, err.msg);
     return snap;
 }
@@ -95,7 +95,7 @@ static tl_lake_snapshot *load(tl_store *s, const char *table) {
  * partition values, stats with quotes, two txn app ids and config. */
 static void build_varied(tl_store *s, const char *t) {
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(s, t, SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(s, t, SCHEMA, pcols, 2, NULL, &err), 0);
     tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     add_file(tx, "year=2026/hour=01/a.parquet", "2026", "1", 100, "{\"numRecords\":3}");
     add_file(tx, "year=2026/hour=01/b c.parquet", "2026", "1", 200, NULL);
@@ -235,7 +235,7 @@ static void test_roundtrip_same_snapshot(void **state) {
     tl_lake_snapshot *before = load(fx->s, "t");
     assert_int_equal(tl_lake_snapshot_num_tombstones(before), 2);
     tl_err err = {0};
-    assert_int_equal(tl_lake_checkpoint_write(fx->s, before, 7 * DAY_MS, &err), 0);
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, before, 7 * DAY_MS, NULL, &err), 0);
     assert_true(log_has(fx, "t", "00000000000000000002.checkpoint.parquet"));
     /* _last_checkpoint names it with the number of actions (rows) */
     tl_buf b = TL_BUF_INIT;
@@ -258,9 +258,8 @@ static void test_small_memory_limit(void **state) {
     build_varied(fx->s, "t");
     tl_lake_snapshot *snap = load(fx->s, "t");
     tl_err err = {0};
-    tl_duck_set_limits(64LL << 20, 1);
-    int rc = tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, &err);
-    tl_duck_set_limits(0, 0);
+    tl_duck_opts small = {.memory_limit = 64LL << 20, .threads = 1};
+    int rc = tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, &small, &err);
     tl_lake_snapshot_free(snap);
     assert_int_equal(rc, 0);
     assert_true(log_has(fx, "t", "00000000000000000002.checkpoint.parquet"));
@@ -279,9 +278,9 @@ static void test_checkpoint_schema(void **state) {
     build_varied(fx->s, "t");
     tl_lake_snapshot *snap = load(fx->s, "t");
     tl_err err = {0};
-    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, &err), 0);
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, NULL, &err), 0);
     tl_lake_snapshot_free(snap);
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     char sql[1024];
     snprintf(sql, sizeof sql,
@@ -309,7 +308,7 @@ static void test_checkpoint_schema(void **state) {
 static void test_checkpoint_row_groups(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "big", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "big", SCHEMA, pcols, 2, NULL, &err), 0);
     tl_lake_tx *tx = tl_lake_tx_new("WRITE", &never, &err);
     for (int i = 0; i < 5000; i++) {
         char path[64];
@@ -318,8 +317,8 @@ static void test_checkpoint_row_groups(void **state) {
     }
     assert_int_equal(commit(fx->s, "big", tx), 1);
     tl_lake_snapshot *full = load(fx->s, "big");
-    assert_int_equal(tl_lake_checkpoint_write(fx->s, full, 7 * DAY_MS, &err), 0);
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, full, 7 * DAY_MS, NULL, &err), 0);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -343,7 +342,7 @@ static void test_checkpoint_row_groups(void **state) {
 static void test_commit_hook_every_ten(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "h", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "h", SCHEMA, pcols, 2, NULL, &err), 0);
     for (int i = 1; i <= 25; i++) {
         char path[64];
         snprintf(path, sizeof path, "year=2026/hour=01/f%02d.parquet", i);
@@ -374,7 +373,7 @@ static void test_commit_hook_every_ten(void **state) {
 static void test_interval_zero_disables(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "z", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "z", SCHEMA, pcols, 2, NULL, &err), 0);
     for (int i = 1; i <= 10; i++) {
         tl_lake_tx *tx = tl_lake_tx_new("WRITE", &never, &err);
         char path[64];
@@ -393,8 +392,8 @@ static void test_policy_per_writer(void **state) {
     tl_err err = {0};
     const tl_lake_opts every3 = {.checkpoint_interval = 3,
                                  .log_retention_ms = TL_LAKE_LOG_RETENTION_MS};
-    assert_int_equal(tl_lake_create(fx->s, "a", SCHEMA, pcols, 2, &err), 0);
-    assert_int_equal(tl_lake_create(fx->s, "b", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "a", SCHEMA, pcols, 2, NULL, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "b", SCHEMA, pcols, 2, NULL, &err), 0);
     for (int i = 1; i <= 6; i++) {
         char path[64];
         snprintf(path, sizeof path, "f%d.parquet", i);
@@ -435,7 +434,7 @@ static void commit_and_offer(fixture *fx, tl_lake_checkpointer *c, const char *t
 static void test_checkpointer_writes_due(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "bg", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "bg", SCHEMA, pcols, 2, NULL, &err), 0);
     tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->s, NULL, &err);
     assert_non_null(c);
     commit_and_offer(fx, c, "bg", 1, 9);
@@ -471,8 +470,8 @@ static void test_checkpointer_writes_due(void **state) {
 static void test_checkpointer_folds_and_drains(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "p", SCHEMA, pcols, 2, &err), 0);
-    assert_int_equal(tl_lake_create(fx->s, "q", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "p", SCHEMA, pcols, 2, NULL, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "q", SCHEMA, pcols, 2, NULL, &err), 0);
     tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->s, NULL, &err);
     assert_non_null(c);
     commit_and_offer(fx, c, "p", 1, 40);
@@ -494,7 +493,7 @@ static void test_checkpointer_folds_and_drains(void **state) {
 static void test_checkpointer_survives_failure(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "ok", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "ok", SCHEMA, pcols, 2, NULL, &err), 0);
     tl_lake_checkpointer *c = tl_lake_checkpointer_new(fx->s, NULL, &err);
     assert_non_null(c);
     assert_int_equal(tl_lake_checkpointer_offer(c, "missing", 10), 1);
@@ -514,7 +513,7 @@ static void test_checkpointer_survives_failure(void **state) {
 static void test_old_tombstones_expire(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "e", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "e", SCHEMA, pcols, 2, NULL, &err), 0);
     tl_lake_tx *tx = tl_lake_tx_new("WRITE", &never, &err);
     add_file(tx, "old.parquet", "2026", "1", 1, NULL);
     add_file(tx, "new.parquet", "2026", "1", 2, NULL);
@@ -534,7 +533,7 @@ static void test_old_tombstones_expire(void **state) {
     tl_lake_snapshot_free(snap);
     commit(fx->s, "e", tx);
     snap = load(fx->s, "e");
-    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, &err), 0);
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * DAY_MS, NULL, &err), 0);
     tl_lake_snapshot_free(snap);
     hide_json(fx->s, "e", 2);
     snap = load(fx->s, "e");
@@ -558,7 +557,7 @@ static void age_file(const fixture *fx, const char *t, const char *name, int64_t
 static void test_log_cleanup(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "c", SCHEMA, pcols, 2, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "c", SCHEMA, pcols, 2, NULL, &err), 0);
     for (int i = 1; i <= 23; i++) {
         tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
         char path[64];
@@ -606,7 +605,7 @@ static void test_golden_table_checkpointed_by_us(void **state) {
     assert_int_equal(system(cmd), 0);
     tl_lake_snapshot *spark = load(fx->s, "g");
     tl_err err = {0};
-    int rc = tl_lake_checkpoint_write(fx->s, spark, 3650 * DAY_MS, &err);
+    int rc = tl_lake_checkpoint_write(fx->s, spark, 3650 * DAY_MS, NULL, &err);
     if (rc)
         fail_msg("checkpoint of golden table: %s", err.msg);
     int64_t v = tl_lake_snapshot_version(spark);

@@ -46,10 +46,9 @@ static int setup(void **state) {
     tl_err err = {0};
     if (tl_test_store(fx->root, sizeof fx->root, "compact-test", &fx->s) != 0)
         return -1;
-    fx->d = tl_duck_open(NULL, 0, &err);
+    fx->d = tl_duck_open(NULL, 0, NULL, &err);
     if (!fx->s || !fx->d ||
-        tl_table_create(fx->s, &tl_ticks_table,
-                       &err) != 0)
+        tl_table_create(fx->s, &tl_ticks_table, NULL, &err) != 0)
         return -1;
     *state = fx;
     return 0;
@@ -76,7 +75,7 @@ static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
 static tl_lake_snapshot *load(fixture *fx) {
     tl_err err = {0};
     tl_lake_snapshot *snap;
-    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, NULL, &snap, &err), 0);
     return snap;
 }
 
@@ -105,7 +104,7 @@ static int grab(void *ud, int ncols, const char *const *v) {
 static tl_lake_snapshot *load_table(fixture *fx, const char *table) {
     tl_err err = {0};
     tl_lake_snapshot *snap;
-    assert_int_equal(tl_lake_snapshot_load(fx->s, table, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, table, NULL, &snap, &err), 0);
     return snap;
 }
 
@@ -340,7 +339,7 @@ static void age(fixture *fx, const char *rel, int64_t secs) {
 static int64_t table_version(fixture *fx) {
     tl_lake_snapshot *snap;
     tl_err err = {0};
-    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, TL_TICKS_TABLE, NULL, &snap, &err), 0);
     int64_t v = tl_lake_snapshot_version(snap);
     tl_lake_snapshot_free(snap);
     return v;
@@ -534,7 +533,7 @@ static size_t dead_files_in(fixture *fx, int64_t day_us) {
 static void test_deadletter_compacted(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_table_create(fx->s, &tl_deadletter_table, &err), 0);
+    assert_int_equal(tl_table_create(fx->s, &tl_deadletter_table, NULL, &err), 0);
     for (int i = 0; i < 3; i++)
         write_dead(fx, D24, 40);
     write_dead(fx, D24 + DAY_US, 40);

@@ -172,7 +172,7 @@ static char *commit_text(tl_store *s, int64_t v) {
 static char *checkpoint_rows(tl_store *s) {
     tl_err err = {0};
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_snapshot_load(s, "t", &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(s, "t", NULL, &snap, &err), 0);
     char *text = NULL;
     size_t len = 0, rows = 0;
     FILE *f = open_memstream(&text, &len);
@@ -211,7 +211,7 @@ static void test_commit_and_checkpoint_agree(void **state) {
     tl_err err = {0};
     assert_int_equal(tl_test_store(root, sizeof root, "render", &s), 0);
     const char *cols[] = {"day"};
-    assert_int_equal(tl_lake_create(s, "t", SCHEMA, cols, 1, &err), 0);
+    assert_int_equal(tl_lake_create(s, "t", SCHEMA, cols, 1, NULL, &err), 0);
 
     tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     tl_lake_file a = {.path = "day=2026-12-02/a.parquet",
@@ -265,7 +265,7 @@ static void test_foreign_remove_without_size(void **state) {
     tl_store *s = NULL;
     tl_err err = {0};
     assert_int_equal(tl_test_store(root, sizeof root, "render", &s), 0);
-    assert_int_equal(tl_lake_create(s, "t", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(s, "t", SCHEMA, NULL, 0, NULL, &err), 0);
     const char *v1 = "{\"remove\":{\"path\":\"x.parquet\",\"deletionTimestamp\":1700000000000,"
                      "\"dataChange\":true}}\n";
     char key[256];

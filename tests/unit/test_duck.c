@@ -24,7 +24,7 @@ static char tmpdir[] = "/tmp/tl_test_duck_XXXXXX";
 
 static tl_duck *open_mem(void) {
     tl_err err = {0};
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     if (!d)
         fail_msg("tl_duck_open: %s", err.msg);
     return d;
@@ -273,12 +273,12 @@ static void test_open_read_only(void **state) {
     char path[256];
     tl_err err = {0};
     tmp_path(path, sizeof path, "ro.duckdb");
-    tl_duck *d = tl_duck_open(path, 0, &err);
+    tl_duck *d = tl_duck_open(path, 0, NULL, &err);
     assert_non_null(d);
     assert_int_equal(tl_duck_exec(d, "CREATE TABLE t AS SELECT 7 AS x", &err), 0);
     tl_duck_close(d);
 
-    d = tl_duck_open(path, 1, &err);
+    d = tl_duck_open(path, 1, NULL, &err);
     assert_non_null(d);
     assert_query(d, "SELECT x FROM t", "7\n");
     tl_err_clear(&err);
@@ -287,7 +287,7 @@ static void test_open_read_only(void **state) {
     tl_duck_close(d);
 
     tl_err_clear(&err);
-    assert_null(tl_duck_open("/nonexistent-dir/db.duckdb", 0, &err));
+    assert_null(tl_duck_open("/nonexistent-dir/db.duckdb", 0, NULL, &err));
     assert_int_equal(err.code, TL_ERR_DUCKDB);
     assert_non_null(strstr(err.msg, "/nonexistent-dir/db.duckdb"));
 }
@@ -307,22 +307,36 @@ static void test_quote(void **state) {
     assert_int_equal(tl_duck_quote("abcdefghijklmno", out, sizeof out), 0);
 }
 
-/* The limits set for the process reach every database opened after, and
- * 0 gives DuckDB's own defaults back. */
+/* The limits a database is opened with are its own: another handle opened
+ * after without them has DuckDB's defaults, and tl_duck_limits reports them
+ * (what the lake's checkpoint reader under a view takes). */
 static void test_limits(void **state) {
     (void)state;
     const char *sql = "SELECT name, value FROM duckdb_settings() WHERE name IN "
                       "('memory_limit', 'threads', 'allocator_background_threads') ORDER BY name";
-    tl_duck_set_limits(48LL << 20, 1);
-    tl_duck *d = open_mem();
+    tl_err err = {0};
+    tl_duck_opts small = {.memory_limit = 48LL << 20, .threads = 1};
+    tl_duck *d = tl_duck_open(NULL, 0, &small, &err);
+    assert_non_null(d);
+    tl_duck *plain = open_mem();
     assert_query(d, sql,
                  "allocator_background_threads|true\nmemory_limit|48.0 MiB\nthreads|1\n");
+    assert_int_equal(tl_duck_limits(d)->memory_limit, 48LL << 20);
+    assert_int_equal(tl_duck_limits(d)->threads, 1);
     tl_duck_close(d);
-    tl_duck_set_limits(0, 0);
-    d = open_mem();
-    char *got = query_lines(d, sql);
+    char *got = query_lines(plain, sql);
     assert_null(strstr(got, "48.0 MiB"));
     assert_non_null(strstr(got, "allocator_background_threads|true\n"));
+    free(got);
+    assert_int_equal(tl_duck_limits(plain)->memory_limit, 0);
+    tl_duck_close(plain);
+    /* unset fields (<= 0) are DuckDB's defaults, never a limit of 0 */
+    tl_duck_opts unset = {.memory_limit = 0, .threads = -1};
+    d = tl_duck_open(NULL, 0, &unset, &err);
+    assert_non_null(d);
+    got = query_lines(d, sql);
+    assert_null(strstr(got, "memory_limit|0 bytes"));
+    assert_null(strstr(got, "threads|0\n"));
     free(got);
     tl_duck_close(d);
 }

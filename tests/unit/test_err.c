@@ -99,11 +99,11 @@ static void test_wrap_in_the_lake(void **state) {
     assert_int_equal(
         tl_store_put(s, "t/_delta_log/00000000000000000000.json", bad, strlen(bad), &err), 0);
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_snapshot_load(s, "t", &snap, &err), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(s, "t", NULL, &snap, &err), TL_ERR_CORRUPT);
     assert_int_equal(err.code, TL_ERR_CORRUPT);
     assert_non_null(strstr(err.msg, "00000000000000000000.json line 1: "));
     assert_non_null(strstr(err.msg, "add.path"));
-    assert_int_equal(tl_lake_snapshot_load(s, "t", &snap, NULL), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(s, "t", NULL, &snap, NULL), TL_ERR_CORRUPT);
     assert_null(snap);
     assert_int_equal(tl_test_store_free(root, s), 0);
 }

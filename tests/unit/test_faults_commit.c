@@ -72,7 +72,7 @@ static const char *const PARTS[] = {"year", "month", "day", "hour"};
 static void new_table(fixture *fx, const char *path) {
     snprintf(fx->table, sizeof fx->table, "t%05" PRId64, ++fx->next);
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->real, fx->table, SCHEMA, PARTS, 4, &err), 0);
+    assert_int_equal(tl_lake_create(fx->real, fx->table, SCHEMA, PARTS, 4, NULL, &err), 0);
     char key[256];
     snprintf(key, sizeof key, "%s/%s", fx->table, path);
     assert_int_equal(tl_store_put(fx->real, key, "PAR1", 4, &err), 0);
@@ -86,7 +86,7 @@ static int commit_file(tl_store *s, const char *table, const tl_lake_opts *lake,
                        tl_err *err) {
     tl_lake_snapshot *snap = NULL;
     tl_lake_tx *tx = NULL;
-    int rc = tl_lake_snapshot_load(s, table, &snap, err);
+    int rc = tl_lake_snapshot_load(s, table, NULL, &snap, err);
     if (rc)
         goto out;
     if (!(tx = tl_lake_tx_new("WRITE", lake, err))) {
@@ -195,9 +195,9 @@ static void sweep_checkpoint(fixture *fx, tl_fault_mode m, int want) {
     new_table(fx, PATH);
     assert_int_equal(commit_file(fx->real, fx->table, &fx->lake, 7, &err), 0);
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_snapshot_load(fx->real, fx->table, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(fx->real, fx->table, NULL, &snap, &err), 0);
     tl_fault_arm(fx->fault, m, LONG_MAX);
-    assert_int_equal(tl_lake_checkpoint_write(fx->fault, snap, 0, &err), 0);
+    assert_int_equal(tl_lake_checkpoint_write(fx->fault, snap, 0, NULL, &err), 0);
     long total = tl_fault_count(fx->fault, m), step = tl_fault_step(total), n, runs = 0;
     tl_fault_disarm(fx->fault, m);
     for (n = tl_fault_first();; n = tl_fault_next(n, step, total), runs++) {
@@ -207,14 +207,14 @@ static void sweep_checkpoint(fixture *fx, tl_fault_mode m, int want) {
         tl_fault_picture_take(fx->real, fx->table, &before);
         err = (tl_err){0};
         tl_fault_arm(fx->fault, m, n);
-        int rc = tl_lake_checkpoint_write(fx->fault, snap, 0, &err);
+        int rc = tl_lake_checkpoint_write(fx->fault, snap, 0, NULL, &err);
         bool fired = tl_fault_disarm(fx->fault, m);
         tl_fault_check_error(n, rc, &err, want, fired);
         tl_fault_picture_take(fx->real, fx->table, &after);
         if (!tl_fault_picture_same(&before, &after))
             fail_msg("N=%ld: a failed checkpoint changed what a reader sees", n);
         err = (tl_err){0};
-        if (rc != 0 && tl_lake_checkpoint_write(fx->fault, snap, 0, &err) != 0)
+        if (rc != 0 && tl_lake_checkpoint_write(fx->fault, snap, 0, NULL, &err) != 0)
             fail_msg("N=%ld: the checkpoint fails after the fault is gone: %s", n, err.msg);
         tl_fault_picture_free(&before);
         tl_fault_picture_free(&after);

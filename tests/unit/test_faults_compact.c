@@ -101,7 +101,7 @@ static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
     tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
     assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
     tl_lake_snapshot *snap;
-    assert_int_equal(tl_lake_snapshot_load(fx->real, TL_TICKS_TABLE, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(fx->real, TL_TICKS_TABLE, NULL, &snap, &err), 0);
     int64_t v;
     assert_int_equal(
         tl_lake_commit(fx->real, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, &err), 0);
@@ -120,9 +120,10 @@ static int setup(void **state) {
         return -1;
     snprintf(fx->tmpl, sizeof fx->tmpl, "%s/template", fx->root);
     snprintf(fx->run, sizeof fx->run, "%s/run", fx->root);
-    if (!(fx->real = tl_store_open(fx->tmpl, &err)) || !(fx->d = tl_duck_open(NULL, 0, &err)) ||
-        tl_table_create(fx->real, &tl_ticks_table, &err) != 0 ||
-        tl_table_create(fx->real, &tl_deadletter_table, &err) != 0)
+    if (!(fx->real = tl_store_open(fx->tmpl, &err)) ||
+        !(fx->d = tl_duck_open(NULL, 0, NULL, &err)) ||
+        tl_table_create(fx->real, &tl_ticks_table, NULL, &err) != 0 ||
+        tl_table_create(fx->real, &tl_deadletter_table, NULL, &err) != 0)
         return -1;
     *state = fx;
     for (int i = 0; i < NFILES; i++)

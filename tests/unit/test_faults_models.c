@@ -90,7 +90,7 @@ static int count_cb(void *ud, int ncols, const char *const *v) {
 /* Rows in the warehouse's run table, as a new reader sees it. */
 static long run_rows(fixture *fx) {
     tl_err err = {0};
-    tl_duck *d = tl_duck_open(fx->wh, 1, &err);
+    tl_duck *d = tl_duck_open(fx->wh, 1, NULL, &err);
     if (!d)
         fail_msg("the warehouse does not open: %s", err.msg);
     long n = -1;

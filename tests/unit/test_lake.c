@@ -151,7 +151,7 @@ static int agg_row(void *ud, int ncols, const char *const *v) {
 static void check_golden_table(tl_store *s, const char *table, const golden *g) {
     tl_err err = {0};
     tl_lake_snapshot *snap;
-    int rc = tl_lake_snapshot_load(s, table, &snap, &err);
+    int rc = tl_lake_snapshot_load(s, table, NULL, &snap, &err);
     if (rc)
         fail_msg("load %s: %s", table, err.msg);
     assert_int_equal(tl_lake_snapshot_version(snap), g->version);
@@ -176,7 +176,7 @@ static void check_golden_table(tl_store *s, const char *table, const golden *g) 
         free(lp);
     }
     tl_buf_puts(&sql, "])");
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     agg a = {0};
     rc = tl_duck_query_each(d, sql.data, agg_row, &a, &err);
@@ -234,7 +234,7 @@ static void test_incomplete_checkpoint_ignored(void **state) {
     assert_int_equal(delete_log_files(fx->s, "mp", "00000000000000000000.json", -1), 1);
     tl_lake_snapshot *snap = NULL;
     tl_err err = {0};
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "mp", &snap, &err), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "mp", NULL, &snap, &err), TL_ERR_CORRUPT);
     assert_null(snap);
     assert_non_null(strstr(err.msg, "version 0"));
 }
@@ -272,7 +272,7 @@ static int64_t commit_add(tl_store *s, const char *table, const char *path, cons
 static tl_lake_snapshot *load(tl_store *s, const char *table) {
     tl_err err = {0};
     tl_lake_snapshot *snap = NULL;
-    if (tl_lake_snapshot_load(s, table, &snap, &err))
+    if (tl_lake_snapshot_load(s, table, NULL, &snap, &err))
         fail_msg("load %s: %s", table, err.msg);
     return snap;
 }
@@ -295,9 +295,9 @@ static void test_create(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     const char *cols[] = {"year", "hour"};
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 2, &err), 0);
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 2, &err), 0); /* same: fine */
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), TL_ERR_CONFLICT);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 2, NULL, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 2, NULL, &err), 0); /* same: fine */
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, NULL, &err), TL_ERR_CONFLICT);
     tl_lake_snapshot *snap = load(fx->s, "t");
     const tl_lake_metadata *md = tl_lake_snapshot_metadata(snap);
     assert_int_equal(tl_lake_snapshot_version(snap), 0);
@@ -318,7 +318,7 @@ static void test_create_after_log_cleanup(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     const char *cols[] = {"day"};
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, NULL, &err), 0);
     tl_lake_kv pv[] = {{"day", "2026-11-24"}};
     for (int i = 0; i < 3; i++) {
         char path[64];
@@ -330,10 +330,10 @@ static void test_create_after_log_cleanup(void **state) {
         tl_lake_tx_destroy(tx);
     }
     tl_lake_snapshot *snap = load(fx->s, "t");
-    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * 86400000LL, &err), 0);
+    assert_int_equal(tl_lake_checkpoint_write(fx->s, snap, 7 * 86400000LL, NULL, &err), 0);
     tl_lake_snapshot_free(snap);
     assert_int_equal(delete_log_files(fx->s, "t", ".json", 2), 3); /* versions 0..2 */
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, NULL, &err), 0);
     tl_buf b = TL_BUF_INIT;
     assert_int_equal(tl_store_get(fx->s, "t/_delta_log/00000000000000000000.json", &b, &err),
                      TL_ERR_NOT_FOUND);
@@ -343,14 +343,14 @@ static void test_create_after_log_cleanup(void **state) {
     assert_int_equal(tl_lake_snapshot_num_files(snap), 3);
     tl_lake_snapshot_free(snap);
     /* a different definition is still a conflict */
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), TL_ERR_CONFLICT);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err), TL_ERR_CONFLICT);
 }
 
 static void test_commit_sequence(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     const char *cols[] = {"day"};
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, cols, 1, NULL, &err), 0);
     tl_lake_kv pv1[] = {{"day", "2026-11-24"}}, pvnull[] = {{"day", NULL}};
     tl_lake_tx *tx = tl_lake_tx_new("STREAMING UPDATE", NULL, &err);
     tl_lake_file a = mkfile("day=2026-11-24/a.parquet", pv1, 1, 100);
@@ -443,7 +443,7 @@ static void test_commit_sequence(void **state) {
 static void test_conflicts(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err), 0);
     /* same appId from the same read version: the second writer must stop */
     assert_int_equal(commit_add(fx->s, "t", "a.parquet", "src-0", 1, 0, 0), 1);
     commit_add(fx->s, "t", "a2.parquet", "src-0", 1, 0, TL_ERR_CONFLICT);
@@ -530,7 +530,7 @@ static void *racer_main(void *p) {
 static void test_commit_race(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "race", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "race", SCHEMA, NULL, 0, NULL, &err), 0);
     racer r[2];
     pthread_t th[2];
     for (int i = 0; i < 2; i++) {
@@ -577,22 +577,22 @@ static void test_malformed_lines(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err), 0);
     put_raw(fx->s, "t/_delta_log/00000000000000000001.json", ADD_LINE("a") "{not json\n");
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", &snap, &err), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", NULL, &snap, &err), TL_ERR_CORRUPT);
     assert_null(snap);
     assert_non_null(strstr(err.msg, "t/_delta_log/00000000000000000001.json line 2"));
 
     /* valid JSON, invalid action: add without a size */
     put_raw(fx->s, "t/_delta_log/00000000000000000001.json",
             "{\"add\":{\"path\":\"a\",\"partitionValues\":{},\"modificationTime\":1}}\n");
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", &snap, &err), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", NULL, &snap, &err), TL_ERR_CORRUPT);
     assert_non_null(strstr(err.msg, "line 1"));
     assert_non_null(strstr(err.msg, "size"));
 
     /* a bad escape in a path */
     put_raw(fx->s, "t/_delta_log/00000000000000000001.json", ADD_LINE("a%zz"));
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", &snap, &err), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", NULL, &snap, &err), TL_ERR_CORRUPT);
 
     /* unknown actions and fields are ignored, as the protocol requires */
     put_raw(fx->s, "t/_delta_log/00000000000000000001.json",
@@ -608,10 +608,10 @@ static void test_missing_version(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err), 0);
     put_raw(fx->s, "t/_delta_log/00000000000000000001.json", ADD_LINE("a"));
     put_raw(fx->s, "t/_delta_log/00000000000000000003.json", ADD_LINE("c"));
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", &snap, &err), TL_ERR_CORRUPT);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", NULL, &snap, &err), TL_ERR_CORRUPT);
     assert_null(snap);
     assert_non_null(strstr(err.msg, "version 2 is missing"));
 }
@@ -620,22 +620,22 @@ static void test_unsupported_reader(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err), 0);
     put_raw(
         fx->s, "t/_delta_log/00000000000000000001.json",
         "{\"protocol\":{\"minReaderVersion\":3,\"minWriterVersion\":7,"
         "\"readerFeatures\":[\"deletionVectors\"],\"writerFeatures\":[\"deletionVectors\"]}}\n");
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", &snap, &err), TL_ERR_INVALID);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "t", NULL, &snap, &err), TL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "deletionVectors"));
     /* a file with a deletion vector (Spark's DELETE) names the feature too,
      * whichever check meets it first */
-    assert_int_equal(tl_lake_create(fx->s, "u", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "u", SCHEMA, NULL, 0, NULL, &err), 0);
     put_raw(fx->s, "u/_delta_log/00000000000000000001.json",
             "{\"add\":{\"path\":\"a.parquet\",\"partitionValues\":{},\"size\":1,"
             "\"modificationTime\":1,\"dataChange\":true,\"deletionVector\":{\"storageType\":"
             "\"u\",\"pathOrInlineDv\":\"ab^-aqEH.-t@S}K{vb[*k^\",\"offset\":1,"
             "\"sizeInBytes\":36,\"cardinality\":2}}}\n");
-    assert_int_equal(tl_lake_snapshot_load(fx->s, "u", &snap, &err), TL_ERR_INVALID);
+    assert_int_equal(tl_lake_snapshot_load(fx->s, "u", NULL, &snap, &err), TL_ERR_INVALID);
     assert_null(snap);
     if (!strstr(err.msg, "'deletionVectors'"))
         fail_msg("error '%s' does not name the feature", err.msg);
@@ -664,7 +664,7 @@ static void expect_writable(fixture *fx, const char *feature) {
     tl_lake_snapshot *snap = load(fx->s, "t"); /* readable either way */
     int rc = tl_lake_snapshot_check_writable(snap, &err);
     tl_lake_snapshot_free(snap);
-    int crc = tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err);
+    int crc = tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err);
     if (!feature) {
         assert_int_equal(rc, 0);
         assert_int_equal(crc, 0);
@@ -679,7 +679,7 @@ static void expect_writable(fixture *fx, const char *feature) {
 static void test_writer_features(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "t", SCHEMA, NULL, 0, NULL, &err), 0);
     expect_writable(fx, NULL); /* ticklake's own 1/2 */
     /* what Delta 4 makes of a 1/2 table when a feature is enabled */
     put_protocol(fx, 1,
@@ -713,7 +713,7 @@ static void test_python_replay_agrees(void **state) {
     fixture *fx = *state;
     tl_err err = {0};
     const char *cols[] = {"hour"};
-    assert_int_equal(tl_lake_create(fx->s, "ticks", SCHEMA, cols, 1, &err), 0);
+    assert_int_equal(tl_lake_create(fx->s, "ticks", SCHEMA, cols, 1, NULL, &err), 0);
     tl_lake_kv pv[] = {{"hour", "2026-11-24 10:00:00"}};
     int64_t rv = 0;
     for (int i = 0; i < 6; i++) {

@@ -306,7 +306,7 @@ static void test_follow_lake(void **state) {
     tl_store *store = lk.store;
     tl_stream *st = lk.st;
     tl_live *l = tl_live_new(NULL);
-    tl_live_follow *f = tl_live_follow_new(l, store, true, &err);
+    tl_live_follow *f = tl_live_follow_new(l, store, true, NULL, &err);
     assert_non_null(f);
     assert_int_equal(tl_live_follow_poll(f, &err), 0); /* no table content yet: fine */
     assert_int_equal(tl_live_symbol_count(l), 0);
@@ -369,7 +369,7 @@ static void test_follow_quality_arrival_order(void **state) {
     assert_int_equal(tl_stream_flush(st, &err), 0);
 
     tl_live *l = tl_live_new(NULL);
-    tl_live_follow *f = tl_live_follow_new(l, store, true, &err);
+    tl_live_follow *f = tl_live_follow_new(l, store, true, NULL, &err);
     assert_non_null(f);
     assert_int_equal(tl_live_follow_poll(f, &err), 0);
     tl_quality_symbol q;

@@ -54,7 +54,8 @@ static int teardown(void **state) {
 }
 
 static tl_models_opts opts(const char *warehouse, const char *select, int full_refresh) {
-    tl_models_opts o = {proj, lake, warehouse, select, NULL, full_refresh != 0, out, NULL, NULL};
+    tl_models_opts o = {proj, lake, warehouse, select, NULL, full_refresh != 0, out,
+                        NULL, NULL, NULL};
     return o;
 }
 
@@ -82,7 +83,7 @@ static int text_cb(void *ud, int ncols, const char *const *values) {
 static char *wq(const char *file, const char *sql) {
     static char buf[8192];
     tl_err err = {0};
-    tl_duck *d = tl_duck_open(file, 1, &err);
+    tl_duck *d = tl_duck_open(file, 1, NULL, &err);
     if (!d)
         fail_msg("open %s: %s", file, err.msg);
     buf[0] = '\0';
@@ -256,6 +257,27 @@ static void test_compile_errors_stop_before_running(void **state) {
     assert_non_null(strstr(err.msg, "models/c.sql:1"));
 }
 
+/* The models' DuckDB runs with the limits in opts->duck (the settings
+ * duckdb.memory_limit and duckdb.threads), read back by a model through the
+ * handle the module opened; without them, DuckDB's own defaults. */
+static void test_duck_limits(void **state) {
+    (void)state;
+    put("dbt_project.yml", "name: limits\n");
+    put("models/limits.sql", "{{ config(materialized='table') }}\n"
+                             "select current_setting('memory_limit') as m, "
+                             "current_setting('threads') as t");
+    tl_duck_opts duck = {.memory_limit = 300LL << 20, .threads = 1};
+    tl_models_opts o = opts(wh, NULL, 0);
+    o.duck = &duck;
+    tl_models_summary sum;
+    tl_err err = {0};
+    assert_int_equal(tl_models_run(&o, &sum, &err), 0);
+    assert_int_equal(sum.ok, 1);
+    assert_string_equal(wq(wh, "SELECT m, t FROM limits"), "300.0 MiB|1;");
+    run_ok(wh, NULL, 0); /* o.duck NULL */
+    assert_string_not_equal(wq(wh, "SELECT m FROM limits"), "300.0 MiB;");
+}
+
 /* Models with known defects and one test of each kind that fails on them
  * (and one that passes). */
 static void tests_project(void) {
@@ -363,7 +385,7 @@ static void test_readers_not_blocked(void **state) {
         long good = 0, bad = 0;
         close(pipefd[0]);
         while (access(stop, F_OK) != 0 || good < 3) {
-            tl_duck *d = tl_duck_open(wh, 1, NULL);
+            tl_duck *d = tl_duck_open(wh, 1, NULL, NULL);
             char buf[64] = "";
             if (d && tl_duck_query_each(d, "SELECT count(*) FROM t", text_cb, buf, NULL) == 0 &&
                 !strcmp(buf, "1000;"))
@@ -381,7 +403,7 @@ static void test_readers_not_blocked(void **state) {
     }
     close(pipefd[1]);
     /* opened after the fork: the child starts with no DuckDB state */
-    tl_duck *held = tl_duck_open(wh, 1, &err); /* a long-lived read-only reader */
+    tl_duck *held = tl_duck_open(wh, 1, NULL, &err); /* a long-lived read-only reader */
     assert_non_null(held);
     char c;
     assert_int_equal(read(pipefd[0], &c, 1), 1);
@@ -429,6 +451,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_relation_kind_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_skips_downstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compile_errors_stop_before_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duck_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tests_pass_and_fail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_not_blocked, setup, teardown),
     };

@@ -485,9 +485,9 @@ static void test_timeout_leaves_snapshot(void **state) {
     lake_init(&lk, false);
     tl_store *st = lake_open(&lk);
     tl_err err = {0};
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
-    assert_int_equal(tl_table_create(st, &tl_ticks_table, &err), 0);
+    assert_int_equal(tl_table_create(st, &tl_ticks_table, NULL, &err), 0);
     int64_t seq = 0, v0 = -1;
     for (int i = 0; i < 4; i++)
         v0 = tl_test_commit_ticks(st, d, lk.uri, T(10, 0, 0) * 1000, 30, &seq, &err);
@@ -521,7 +521,7 @@ static void test_timeout_leaves_snapshot(void **state) {
     tl_sched_destroy(s);
 
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_snapshot_load(st, TL_TICKS_TABLE, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(st, TL_TICKS_TABLE, NULL, &snap, &err), 0);
     assert_int_equal(tl_lake_snapshot_version(snap), v0);
     assert_int_equal(tl_lake_snapshot_num_files(snap), 4);
     tl_lake_snapshot_free(snap);

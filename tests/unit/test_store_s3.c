@@ -570,7 +570,7 @@ static int racer(const char *uri, int id, int fd) {
 static void test_commit_race_two_processes(void **state) {
     tl_store *s = *state;
     tl_err err = {0};
-    assert_int_equal(tl_lake_create(s, "race", SCHEMA, NULL, 0, &err), 0);
+    assert_int_equal(tl_lake_create(s, "race", SCHEMA, NULL, 0, NULL, &err), 0);
     int fds[2][2];
     pid_t pid[2];
     for (int i = 0; i < 2; i++) {
@@ -602,7 +602,7 @@ static void test_commit_race_two_processes(void **state) {
         assert_int_equal(got, RACE_COMMITS);
     }
     tl_lake_snapshot *snap = NULL;
-    assert_int_equal(tl_lake_snapshot_load(s, "race", &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(s, "race", NULL, &snap, &err), 0);
     assert_int_equal(tl_lake_snapshot_version(snap), 2 * RACE_COMMITS);
     assert_int_equal(tl_lake_snapshot_num_files(snap), 2 * RACE_COMMITS); /* none lost */
     assert_int_equal(tl_lake_snapshot_txn_version(snap, "writer-0"), RACE_COMMITS - 1);

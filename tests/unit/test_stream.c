@@ -59,7 +59,7 @@ static void ingest(tl_stream *s, int64_t line, const char *fmt, ...) {
 
 static int64_t scalar(fixture *f, const char *sql) {
     tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     assert_int_equal(tl_views_register(d, f->store, NULL, &err), 0);
     char *out = NULL;

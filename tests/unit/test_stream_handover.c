@@ -92,7 +92,7 @@ static void must_flush(tl_stream *s) {
 
 static int64_t scalar(fixture *f, const char *sql) {
     tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     assert_int_equal(tl_views_register(d, f->store, NULL, &err), 0);
     char *out = NULL;
@@ -235,7 +235,7 @@ static void test_unreadable_file_fails_loudly(void **state) {
     tl_stream_destroy(a);
     tl_lake_snapshot *snap = NULL;
     tl_err err = {0};
-    assert_int_equal(tl_lake_snapshot_load(f->store, TL_TICKS_TABLE, &snap, &err), 0);
+    assert_int_equal(tl_lake_snapshot_load(f->store, TL_TICKS_TABLE, NULL, &snap, &err), 0);
     assert_int_equal(tl_lake_snapshot_num_files(snap), 1);
     char key[1024];
     snprintf(key, sizeof key, "%s/%s", TL_TICKS_TABLE, tl_lake_snapshot_file(snap, 0)->path);

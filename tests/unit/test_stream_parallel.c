@@ -142,7 +142,7 @@ static int write_input(fixture *f, int n) {
 
 static char *query(tl_store *store, const char *sql) {
     tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     assert_int_equal(tl_views_register(d, store, NULL, &err), 0);
     char *out = NULL;

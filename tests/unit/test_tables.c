@@ -67,7 +67,7 @@ static void scalar(tl_duck *d, const char *sql, char out[256]) {
 static void test_written_file_matches_definition(void **state) {
     (void)state;
     tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, &err);
+    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
     assert_non_null(d);
     tl_tick_row row = {.tick = {.symbol = "AAPL", .ts_us = 1795550400000000LL, .price = 189250000,
                                 .size = 100, .has = TL_TICK_HAS_SIZE},

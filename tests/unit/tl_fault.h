@@ -336,7 +336,7 @@ static inline void tl_fault_picture_take(tl_store *s, const char *table, tl_faul
     memset(p, 0, sizeof *p);
     tl_lake_snapshot *snap = NULL;
     tl_err err = {0};
-    if (tl_lake_snapshot_load(s, table, &snap, &err) != 0)
+    if (tl_lake_snapshot_load(s, table, NULL, &snap, &err) != 0)
         fail_msg("a fresh reader cannot load %s: %s", table, err.msg);
     p->version = tl_lake_snapshot_version(snap);
     p->nfiles = tl_lake_snapshot_num_files(snap);

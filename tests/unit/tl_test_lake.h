@@ -26,7 +26,7 @@ static inline int tl_test_commit_file(tl_store *s, const char *table, const tl_l
     if (rc == 0)
         rc = tl_lake_tx_add(tx, f, err);
     if (rc == 0)
-        rc = tl_lake_snapshot_load(s, table, &snap, err);
+        rc = tl_lake_snapshot_load(s, table, NULL, &snap, err);
     if (rc == 0)
         rc = tl_lake_commit(s, table, tx, tl_lake_snapshot_version(snap), v, err);
     tl_lake_snapshot_free(snap);

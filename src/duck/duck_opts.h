@@ -1,0 +1,21 @@
+/* duck_opts — the limits a DuckDB database opens with, apart from duck.h so
+ * that the option structs of other modules (tl_lake_opts, tl_web_opts,
+ * tl_models_opts) can carry them without pulling in the duck API. */
+#ifndef TL_DUCK_DUCK_OPTS_H
+#define TL_DUCK_DUCK_OPTS_H
+
+#include <stdint.h>
+
+/* The settings duckdb.memory_limit and duckdb.threads, filled by the
+ * command layer (tl_cmd_duck_opts) and handed to tl_duck_open through each
+ * module's options. A field <= 0 is unset: DuckDB keeps its own default
+ * (80% of the machine's memory; one thread per core), never a limit of 0.
+ * A NULL tl_duck_opts* leaves both unset. The limit is per database: it
+ * bounds DuckDB's buffer pool (a sort beyond it spills to a temporary
+ * directory), not every allocation. */
+typedef struct tl_duck_opts {
+    int64_t memory_limit; /* bytes */
+    int64_t threads;
+} tl_duck_opts;
+
+#endif
