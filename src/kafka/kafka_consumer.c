@@ -496,13 +496,22 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
     size_t n = 0;
     int rc = 0;
     bool eof = false;
-    int64_t deadline = tl_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = INT64_MIN, left = 0;
     c->batch = out;
     c->batch_n = &n;
     while (n < max && !eof) {
-        int64_t left = deadline - tl_mono_ms();
-        /* Wait only for the first message, in slices so a stop is seen. */
-        int wait = n > 0 || left <= 0 ? 0 : left > 100 ? 100 : (int)left;
+        /* Wait only for the first message, in slices so a stop is seen. The
+         * clock is read only while waiting: once a message came the rest of
+         * the batch is taken without waiting (two clock reads per message
+         * were ~1% of a catch-up's CPU, on the stream's thread). */
+        int wait = 0;
+        if (n == 0) {
+            int64_t now = tl_mono_ms();
+            if (deadline == INT64_MIN)
+                deadline = now + (timeout_ms > 0 ? timeout_ms : 0);
+            left = deadline - now;
+            wait = left <= 0 ? 0 : left > 100 ? 100 : (int)left;
+        }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait);
         if (c->health.auth_error[0]) {
             if (m)
