@@ -171,6 +171,24 @@ static void print_model(FILE *out, size_t k, size_t n, const tl_node_result *r) 
     fflush(out);
 }
 
+/* Append "name: why" to sum->failures ("; " between), why cut to one
+ * short clause; once the list is full it ends in "..." and takes no more. */
+static void note_failure(tl_models_summary *sum, const char *name, const char *why) {
+    char *f = sum->failures;
+    size_t cap = sizeof sum->failures, len = strlen(f);
+    if (len >= 3 && !strcmp(f + len - 3, "..."))
+        return;
+    char item[200];
+    int n = snprintf(item, sizeof item, "%s%s: %s", len ? "; " : "", name, why);
+    if (n >= (int)sizeof item)
+        memcpy(item + sizeof item - 4, "...", 4);
+    if (len + strlen(item) < cap) {
+        memcpy(f + len, item, strlen(item) + 1);
+        return;
+    }
+    snprintf(f + len, cap - len, "%s...", len ? "; " : "");
+}
+
 /* Build every selected model in order; a model whose upstream failed or
  * was skipped is skipped. */
 static void build_all(tl_session *s, const tl_models_opts *o, tl_node_result *res, size_t *nres,
@@ -211,6 +229,7 @@ static void build_all(tl_session *s, const tl_models_opts *o, tl_node_result *re
             } else {
                 r->status = "error";
                 snprintf(r->message, sizeof r->message, "%s", err.msg);
+                note_failure(sum, r->name, r->message);
             }
         }
         if (strcmp(r->status, "success") != 0)
@@ -337,12 +356,16 @@ int tl_models_test(const tl_models_opts *o, tl_models_summary *sum, tl_err *err)
             sum->ok++;
             fprintf(o->out, "PASS   %s\n", r->name);
         } else if (!strcmp(r->status, "fail")) {
+            char why[48];
+            snprintf(why, sizeof why, "%lld failing row%s", (long long)r->failures,
+                     r->failures == 1 ? "" : "s");
             sum->failed++;
-            fprintf(o->out, "FAIL   %s: %lld failing row%s\n", r->name, (long long)r->failures,
-                    r->failures == 1 ? "" : "s");
+            fprintf(o->out, "FAIL   %s: %s\n", r->name, why);
+            note_failure(sum, r->name, why);
         } else {
             sum->failed++;
             fprintf(o->out, "ERROR  %s: %s\n", r->name, r->message);
+            note_failure(sum, r->name, r->message);
         }
     }
     rc = tl_results_write_json(&s, "test", inv, res, nres, started, err);

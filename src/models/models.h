@@ -50,6 +50,11 @@ typedef struct tl_models_opts {
 
 typedef struct tl_models_summary {
     int ok, failed, skipped; /* models (run) or tests (test: ok = passed) */
+    /* What failed, for a one-line report (the scheduler's run record):
+     * "name: why; name: why" — the failed models and their errors, or the
+     * failed tests and their failing rows or errors — as many as fit, then
+     * "...". Empty when nothing failed. */
+    char failures[400];
 } tl_models_summary;
 
 /* Build the selected models. 0 when the run happened (check summary for

@@ -90,15 +90,15 @@ static int models_job(void *ud, tl_sched_run *run, tl_err *err) {
     if (rc != 0)
         return rc;
     int total = sum.ok + sum.failed + sum.skipped;
+    /* the names (and why) first: the record's error may be cut at its end */
     if (sum.failed > 0)
         return tl_err_set(err, TL_ERR_INVALID,
-                          "%d of %d models failed, %d skipped (see %s/target/run_results.json)",
-                          sum.failed, total, sum.skipped, o.project);
+                          "%d of %d models failed, %d skipped: %s (see %s/target/run_results.json)",
+                          sum.failed, total, sum.skipped, sum.failures, o.project);
     if (tests.failed > 0)
         return tl_err_set(err, TL_ERR_INVALID,
-                          "%d models built into %s, but %d of %d tests failed (`ticklake models "
-                          "test` lists them)",
-                          sum.ok, o.warehouse, tests.failed, tests.ok + tests.failed);
+                          "%d models built into %s, but %d of %d tests failed: %s", sum.ok,
+                          o.warehouse, tests.failed, tests.ok + tests.failed, tests.failures);
     snprintf(run->out, sizeof run->out, "%d models built into %s, %d tests passed", sum.ok,
              o.warehouse, tests.ok);
     return 0;

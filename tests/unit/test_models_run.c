@@ -212,6 +212,11 @@ static void test_failure_skips_downstream(void **state) {
     assert_int_equal(s.ok, 2);
     assert_int_equal(s.failed, 1);
     assert_int_equal(s.skipped, 2);
+    /* the summary names the failed model and why (the scheduler's record
+     * says it); skipped ones are not failures */
+    assert_true(!strncmp(s.failures, "broken: ", 8));
+    assert_non_null(strstr(s.failures, "no_such_column"));
+    assert_null(strstr(s.failures, "child"));
     assert_string_equal(wq(wh, "SELECT id FROM broken"), "1;");
     assert_string_equal(
         wq(wh, "SELECT model, status FROM ticklake_model_runs WHERE invocation_id = (SELECT "
@@ -347,6 +352,12 @@ static void test_tests_pass_and_fail(void **state) {
     }
     assert_int_equal(sum.ok, 5);
     assert_int_equal(sum.failed, 6);
+    /* the summary names the failed tests, in order, as many as fit */
+    if (!strstr(sum.failures, "unique_kids_id: 2 failing rows; not_null_kids_parent_id: 1 failing "
+                              "row; relationships_kids_parent_id__id__ref_parents_: 3 failing rows"))
+        fail_msg("failures: %s", sum.failures);
+    assert_null(strstr(sum.failures, "not_null_kids_id:"));
+    assert_true(strlen(sum.failures) < sizeof sum.failures);
     free(text);
     char path[256];
     snprintf(path, sizeof path, "%s/target/run_results.json", proj);
@@ -359,11 +370,14 @@ static void test_tests_pass_and_fail(void **state) {
     assert_int_equal(tl_models_test(&o, &sum, &err), 0);
     assert_int_equal(sum.ok, 4);
     assert_int_equal(sum.failed, 0);
+    assert_string_equal(sum.failures, "");
     /* a test that cannot run is an error, counted as failed */
     put("tests/broken.sql", "select * from {{ ref('parents') }} where no_col = 1");
     o = opts(wh, "parents", 0);
     assert_int_equal(tl_models_test(&o, &sum, &err), 0);
     assert_int_equal(sum.failed, 1);
+    assert_true(!strncmp(sum.failures, "broken: ", 8));
+    assert_non_null(strstr(sum.failures, "no_col"));
 }
 
 /* A reader in a loop (another process, like the dashboard or a query)
