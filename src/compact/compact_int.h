@@ -23,6 +23,7 @@ typedef struct compact_layout {
     void (*part_dir)(int64_t start_us, char *out, size_t cap);
     const char *order_by;  /* the outputs' row order: "symbol, ts" */
     const char *split_col; /* a VARCHAR column: several outputs cover disjoint ranges of it */
+    const char *order_rest; /* order_by after its first column, split_col: "ts" */
     const char *const *no_minmax; /* NULL-terminated, or NULL: columns without min/max stats */
 } compact_layout;
 

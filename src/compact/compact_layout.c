@@ -28,9 +28,9 @@ static const char *const dead_no_minmax[] = {"message", "raw", "raw_base64", NUL
 
 static const compact_layout layouts[] = {
     {TL_TICKS_TABLE, 3600LL * 1000000, ticks_part, tl_ticks_partition_dir, "symbol, ts", "symbol",
-     NULL},
+     "ts", NULL},
     {TL_DEADLETTER_TABLE, 86400LL * 1000000, dead_part, tl_deadletter_partition_dir,
-     "source, src_partition, src_offset", "source", dead_no_minmax},
+     "source, src_partition, src_offset", "source", "src_partition, src_offset", dead_no_minmax},
 };
 
 const compact_layout *tl_compact_layout(const char *table) {

@@ -272,6 +272,94 @@ static void test_split_outputs(void **state) {
     free(shared);
 }
 
+/* Symbols whose byte order is not the obvious one: lower case after upper,
+ * a prefix before what extends it, empty, a quote, a space, UTF-8 past
+ * ASCII. */
+static const char *const odd_symbols[] = {"b", "B", "", "O'NEIL", "\xc3\x84PFEL", "A",
+                                          "AA", "A A", "a", "Z~", "zz"};
+#define N_ODD (sizeof odd_symbols / sizeof *odd_symbols)
+
+/* One file of n ticks over odd_symbols, unsorted, in hour 10. */
+static void write_odd(fixture *fx, int n) {
+    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
+    assert_non_null(rows);
+    for (int i = 0; i < n; i++) {
+        int64_t k = ++fx->seq;
+        tl_tick *t = &rows[i].tick;
+        snprintf(t->symbol, sizeof t->symbol, "%s", odd_symbols[(k * 7) % N_ODD]);
+        t->ts_us = H10 + ((k * 7919) % 3600) * 1000000;
+        t->price = (100 + k % 50) * TL_MICROS;
+        t->seq = k;
+        t->has = TL_TICK_HAS_SEQ;
+        rows[i].src_partition = -1;
+        rows[i].src_offset = k;
+        rows[i].ingest_ts_us = tl_now_us();
+    }
+    tl_err err = {0};
+    if (tl_test_commit_tick_rows(fx->s, fx->d, fx->root, H10, rows, n, fx->seq, &err) < 0)
+        fail_msg("writing a test file: %s", err.msg);
+    free(rows);
+}
+
+/* The sort key is an ENUM of the partition's symbols (compact_write.c): the
+ * rows still come out in exactly ORDER BY symbol, ts order, into one file
+ * and split over several, every row kept. */
+static void test_sort_key_odd_symbols(void **state) {
+    fixture *fx = *state;
+    for (int i = 0; i < 4; i++)
+        write_odd(fx, 60);
+    char *before = query_live(fx, AGG), *unsorted = query_live(fx, UNSORTED);
+    assert_string_not_equal(unsorted, "0\n"); /* the inputs really are unsorted */
+    free(unsorted);
+    tl_compact_opts o = opts(CLOSED);
+    tl_compact_stats st;
+    tl_err err = {0};
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_int_equal(st.files_after, 1);
+    char *after = query_live(fx, AGG);
+    unsorted = query_live(fx, UNSORTED);
+    assert_string_equal(before, after);
+    assert_string_equal(unsorted, "0\n");
+    /* every symbol there, in ORDER BY's order: the file's distinct symbols
+     * in file order equal them sorted */
+    char *seen = query_live(fx, "SELECT string_agg(symbol, '|' ORDER BY r) FROM (SELECT symbol, "
+                                "min(file_row_number) AS r FROM t GROUP BY 1)");
+    char *want = query_live(fx, "SELECT string_agg(symbol, '|' ORDER BY symbol) FROM "
+                                "(SELECT DISTINCT symbol FROM t)");
+    assert_string_equal(seen, want);
+    free(seen);
+    free(want);
+    free(before);
+    free(after);
+    free(unsorted);
+
+    /* more files, a small target: the closed hour is merged into three
+     * outputs over disjoint symbol ranges */
+    for (int i = 0; i < 4; i++)
+        write_odd(fx, 60);
+    before = query_live(fx, AGG);
+    tl_lake_snapshot *snap = load(fx);
+    int64_t total = 0;
+    for (size_t i = 0; i < tl_lake_snapshot_num_files(snap); i++)
+        total += tl_lake_snapshot_file(snap, i)->size;
+    tl_lake_snapshot_free(snap);
+    o.target_file_size = total / 3;
+    assert_int_equal(tl_compact_run(fx->s, &o, &st, &err), 0);
+    assert_true(st.files_after >= 2);
+    assert_int_equal(st.rows, 480);
+    after = query_live(fx, AGG);
+    unsorted = query_live(fx, UNSORTED);
+    char *shared = query_live(fx, "SELECT count(*) FROM (SELECT symbol FROM t GROUP BY symbol "
+                                  "HAVING count(DISTINCT filename) > 1)");
+    assert_string_equal(before, after);
+    assert_string_equal(unsorted, "0\n");
+    assert_string_equal(shared, "0\n");
+    free(before);
+    free(after);
+    free(unsorted);
+    free(shared);
+}
+
 /* A concurrent commit removes an input while the rewrite runs: the commit
  * conflicts, the partition is re-planned and rewritten, no output of the
  * failed attempt stays behind. */
@@ -665,6 +753,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plan_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewrite_keeps_rows_sorted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sort_key_odd_symbols, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_data_recompacted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_outputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_leaves_snapshot, setup, teardown),

@@ -34,34 +34,18 @@ static inline int tl_test_commit_file(tl_store *s, const char *table, const tl_l
     return rc;
 }
 
-/* Commit one file of n ticks (symbols S0..S4, times spread over the hour
- * starting at hour_us, in an order that is not sorted; seqs from *seq + 1)
- * into the ticks table of the store rooted at root (a local folder for the
- * staging file). The commit's version, or -1 with err set. */
-static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *root,
-                                           int64_t hour_us, int n, int64_t *seq, tl_err *err) {
-    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
-    if (!rows)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        tl_tick *t = &rows[i].tick;
-        int64_t k = ++*seq;
-        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
-        snprintf(t->exchange, sizeof t->exchange, "X");
-        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
-        t->price = (100 + k % 50) * TL_MICROS + k;
-        t->size = k % 300 + 1;
-        t->seq = k;
-        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
-        rows[i].src_partition = -1;
-        rows[i].src_offset = k;
-        rows[i].ingest_ts_us = tl_now_us();
-    }
+/* Commit one file of the n ticks in rows (all in the hour starting at
+ * hour_us; tag, unique per file, names it) into the ticks table of the
+ * store rooted at root (a local folder for the staging file). The commit's
+ * version, or -1 with err set. */
+static inline int64_t tl_test_commit_tick_rows(tl_store *s, tl_duck *d, const char *root,
+                                               int64_t hour_us, const tl_tick_row *rows, int n,
+                                               int64_t tag, tl_err *err) {
     char dir[64], rel[256], key[300], local[512];
     tl_ticks_partition_dir(hour_us, dir, sizeof dir);
-    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, *seq);
+    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, tag);
     snprintf(key, sizeof key, "ticks/%s", rel);
-    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", root, *seq);
+    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", root, tag);
     int64_t size = 0, v = -1;
     tl_buf stats = TL_BUF_INIT;
     int rc = tl_duck_write_ticks(d, rows, (size_t)n, local, &size, err);
@@ -85,8 +69,34 @@ static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *
     if (rc == 0)
         rc = tl_test_commit_file(s, TL_TICKS_TABLE, &f, &v, err);
     tl_buf_free(&stats);
-    free(rows);
     return rc == 0 ? v : -1;
+}
+
+/* Commit one file of n ticks (symbols S0..S4, times spread over the hour
+ * starting at hour_us, in an order that is not sorted; seqs from *seq + 1)
+ * as tl_test_commit_tick_rows does. */
+static inline int64_t tl_test_commit_ticks(tl_store *s, tl_duck *d, const char *root,
+                                           int64_t hour_us, int n, int64_t *seq, tl_err *err) {
+    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
+    if (!rows)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        tl_tick *t = &rows[i].tick;
+        int64_t k = ++*seq;
+        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
+        snprintf(t->exchange, sizeof t->exchange, "X");
+        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
+        t->price = (100 + k % 50) * TL_MICROS + k;
+        t->size = k % 300 + 1;
+        t->seq = k;
+        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
+        rows[i].src_partition = -1;
+        rows[i].src_offset = k;
+        rows[i].ingest_ts_us = tl_now_us();
+    }
+    int64_t v = tl_test_commit_tick_rows(s, d, root, hour_us, rows, n, *seq, err);
+    free(rows);
+    return v;
 }
 
 /* Commit one file of n dead letters into the dead-letter table's day
