@@ -4,7 +4,7 @@
 # bench/sse_latency.py reads /api/events and takes, for every symbol in
 # every update, arrival time minus the tick's event time (the simulator
 # stamps the wall clock when it produces the tick). p50/p99/max in ms.
-#   RATE=100000 SYMBOLS=50 SECONDS_RUN=30 (after a 5 s warm-up)
+#   RATE=100000 SYMBOLS=50 SECONDS_RUN=30 (after a 5 s warm-up); UP_ARGS: more flags for up
 # No peer: the target is absolute (p99 <= 50 ms). The dashboard sends at
 # most one update per client every 150 ms (coalesced), so the figure is the
 # age of the newest tick when its update arrives, not a wait for the pump.
@@ -13,7 +13,7 @@ RATE=${RATE:-100000}
 SYMBOLS=${SYMBOLS:-50}
 SECONDS_RUN=${SECONDS_RUN:-30}
 WARM=5
-"$TICKLAKE" up --lake "$WORK/lake" --listen 127.0.0.1:0 --rate "$RATE" --symbols "$SYMBOLS" \
+"$TICKLAKE" up ${UP_ARGS:-} --lake "$WORK/lake" --listen 127.0.0.1:0 --rate "$RATE" --symbols "$SYMBOLS" \
     --duration "$((SECONDS_RUN + WARM + 5))s" > "$WORK/up.out" 2> "$WORK/up.err" &
 PIDS+=($!)
 up=$!
