@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -17,6 +18,19 @@
 #include "util/log.h"
 #include "util/signals.h"
 
+/* A backfill from a regular file flushes on the row and memory caps only, not
+ * every flush interval: no reader waits for freshness while a finished file is
+ * read as fast as it can be, and a time-based flush there only makes the rows
+ * per file (and so speed and bytes per tick) depend on the machine's load.
+ * stdin ('-', a pipe) and Kafka are live feeds: they keep the interval, and so
+ * does a file when the interval was set explicitly. The final flush at the end
+ * of the input is unchanged. */
+static bool file_backfill(const tl_config *cfg) {
+    struct stat sb;
+    return cfg->from && strcmp(cfg->from, "-") != 0 && stat(cfg->from, &sb) == 0 &&
+           S_ISREG(sb.st_mode) && !tl_conf_explicit(cfg, "stream.flush_interval");
+}
+
 static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, size_t cap) {
     if (tl_cmd_stream_opts(o, cfg) != 0) {
         tl_log_line(TL_LOG_ERROR, "stream", "ticklake stream: bad tick.ts_unit '%s'", cfg->ts_unit);
@@ -28,6 +42,8 @@ static int build_opts(const tl_config *cfg, tl_stream_opts *o, char *source_id, 
         else
             tl_source_file_id(cfg->from, source_id, cap);
         o->source_id = source_id;
+        if (file_backfill(cfg))
+            o->flush_interval_ms = -1;
     } else {
         o->topic = cfg->topic;
         o->group = cfg->group;

@@ -97,6 +97,16 @@ static int conf_set(tl_config *cfg, const tl_conf_entry *e, const char *value, c
     return 0;
 }
 
+/* conf_set and remember that the key was set (set_defaults forgets it again). */
+static int conf_set_mark(tl_config *cfg, const tl_conf_entry *e, const char *value,
+                         const char *origin) {
+    int rc = conf_set(cfg, e, value, origin);
+    size_t i = (size_t)(e - tl_conf_table);
+    if (rc == 0)
+        cfg->explicit_keys[i / 64] |= UINT64_C(1) << (i % 64);
+    return rc;
+}
+
 static const tl_conf_entry *entry_by_key(const char *key) {
     for (size_t i = 0; i < tl_conf_table_len; i++)
         if (strcmp(tl_conf_table[i].key, key) == 0)
@@ -148,7 +158,7 @@ static int yaml_apply_scalar(tl_config *cfg, const char *path, const char *key,
     const char *text = (const char *)val->data.scalar.value;
     const tl_conf_entry *e = entry_by_key(key);
     if (e)
-        return conf_set(cfg, e, text, origin);
+        return conf_set_mark(cfg, e, text, origin);
     if (strncmp(key, "kafka.", 6) == 0) /* librdkafka pass-through */
         return kafka_prop_add(cfg, key + 6, text);
     snprintf(msg, sizeof msg, "unknown setting '%s' (see ticklake --help)", key);
@@ -176,7 +186,7 @@ static int yaml_apply_columns(tl_config *cfg, const char *path, yaml_document_t 
         n += (size_t)snprintf(spec + n, cap - n, "%s%s:%s", n ? "," : "",
                               yaml_document_get_node(doc, p->key)->data.scalar.value,
                               yaml_document_get_node(doc, p->value)->data.scalar.value);
-    int rc = conf_set(cfg, entry_by_key(key), spec, origin);
+    int rc = conf_set_mark(cfg, entry_by_key(key), spec, origin);
     free(spec);
     return rc;
 }
@@ -257,7 +267,7 @@ static int load_env(tl_config *cfg) {
         env_name(tl_conf_table[i].key, name, sizeof name);
         const char *v = getenv(name);
         if (v) {
-            int rc = conf_set(cfg, &tl_conf_table[i], v, name);
+            int rc = conf_set_mark(cfg, &tl_conf_table[i], v, name);
             if (rc)
                 return rc;
         }
@@ -321,6 +331,14 @@ static void register_secrets(const tl_config *cfg) {
         if (strstr(k, "password") || strstr(k, "secret") || strstr(k, "token"))
             tl_log_add_secret(cfg->kafka_props[i].value);
     }
+}
+
+bool tl_conf_explicit(const tl_config *cfg, const char *key) {
+    const tl_conf_entry *e = entry_by_key(key);
+    if (!e)
+        return false;
+    size_t i = (size_t)(e - tl_conf_table);
+    return (cfg->explicit_keys[i / 64] >> (i % 64)) & 1u;
 }
 
 static int set_defaults(tl_config *cfg) {
@@ -448,7 +466,7 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
             free(kv);
             if (rc)
                 goto out;
-        } else if ((rc = conf_set(cfg, flags[i].entry, flags[i].value, flags[i].origin))) {
+        } else if ((rc = conf_set_mark(cfg, flags[i].entry, flags[i].value, flags[i].origin))) {
             goto out;
         }
     }

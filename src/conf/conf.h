@@ -36,6 +36,9 @@ enum {
     TL_CG_RUNS = 1u << 14,     /* ticklake runs: the scheduler's run history */
 };
 
+/* Room for this many keys in tl_config.explicit_keys (conf_table.c checks). */
+#define TL_CONF_MAX_KEYS 256
+
 typedef struct tl_kv {
     char *key;
     char *value;
@@ -165,6 +168,10 @@ typedef struct tl_config {
     char *runs_since;  /* RFC 3339 time, or a duration back from now ("24h") */
     char *runs_format; /* table, json or csv */
     int64_t runs_limit; /* the newest this many (0 = all) */
+
+    /* which table keys the file, the environment or a flag set (bit i = the
+     * table's entry i); defaults are not counted: see tl_conf_explicit */
+    uint64_t explicit_keys[TL_CONF_MAX_KEYS / 64];
 } tl_config;
 
 typedef enum {
@@ -206,6 +213,12 @@ int tl_conf_load(tl_config *cfg, unsigned groups, int argc, char **argv, int *fi
 void tl_conf_print_options(FILE *out, unsigned groups);
 
 void tl_conf_free(tl_config *cfg);
+
+/* Whether `key` was given by ticklake.yml, a TICKLAKE_* variable or a flag
+ * rather than left at its built-in default: for settings whose default
+ * depends on the situation (a backfill from a file has no time-based flush
+ * unless one is asked for). */
+bool tl_conf_explicit(const tl_config *cfg, const char *key);
 /* The folder for a lake's working files when not configured (the models'
  * warehouse and its lock): <lake>/_ticklake for a local lake; for an S3 lake
  * $XDG_STATE_HOME (or ~/.local/state)/ticklake/<hash of the URI>. 0, or -1

@@ -58,7 +58,8 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.flush_rows", "flush-rows", 0, TL_CT_INT, "100000", F(flush_rows), TL_CG_STREAM,
      "flush an hour partition's buffer at this many rows", NULL, true},
     {"stream.flush_interval", "flush-interval", 0, TL_CT_DURATION, "1s", F(flush_interval_ms),
-     TL_CG_STREAM | TL_CG_UP, "flush buffered rows at least this often", NULL, true},
+     TL_CG_STREAM | TL_CG_UP, "flush buffered rows at least this often (not for a regular --from file unless set: "
+     "a backfill flushes on the row and memory caps)", NULL, true},
     {"stream.allowed_lateness", "allowed-lateness", 0, TL_CT_DURATION, "10s",
      F(allowed_lateness_ms), TL_CG_STREAM | TL_CG_COMPACT, "watermark = max event time seen - this",
      NULL, false},
@@ -276,3 +277,5 @@ const tl_conf_entry tl_conf_table[] = {
 };
 
 const size_t tl_conf_table_len = sizeof tl_conf_table / sizeof tl_conf_table[0];
+_Static_assert(sizeof tl_conf_table / sizeof tl_conf_table[0] <= TL_CONF_MAX_KEYS,
+               "tl_config.explicit_keys needs room for every key");

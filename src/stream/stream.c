@@ -701,7 +701,8 @@ int tl_stream_maybe_flush(tl_stream *s, tl_err *err) {
                 s->buffered_bytes >= (size_t)s->opts.max_buffered_bytes);
     for (size_t i = 0; !due && i < s->nbuckets; i++)
         due = s->buckets[i].n >= (size_t)s->opts.flush_rows;
-    if (!due && tl_mono_ms() - s->last_flush_ms >= s->opts.flush_interval_ms)
+    if (!due && s->opts.flush_interval_ms >= 0 &&
+        tl_mono_ms() - s->last_flush_ms >= s->opts.flush_interval_ms)
         due = s->buffered > 0 || tl_stream_positions_moved(s);
     if (!due)
         return committed;

@@ -43,7 +43,8 @@ typedef struct tl_stream_opts {
     tl_ts_unit ts_unit;
     size_t max_message_bytes;
     int64_t flush_rows;          /* per hour buffer */
-    int64_t flush_interval_ms;   /* at least this often, also when idle */
+    int64_t flush_interval_ms;   /* at least this often, also when idle; < 0 = never
+                                    on time, only on the row and memory caps */
     int64_t allowed_lateness_us; /* watermark = max event time - this */
     int64_t dedupe_horizon_us;   /* remember (symbol, seq) this far behind the watermark */
     int64_t max_future_skew_us;  /* beyond now + this: dead letter */

@@ -58,6 +58,36 @@ static void test_defaults(void **state) {
     tl_conf_free(&cfg);
 }
 
+/* A default is not "set"; the file, the environment and a flag are (a file
+ * backfill keys its flush behaviour on whether stream.flush_interval was set). */
+static void test_explicit_keys(void **state) {
+    (void)state;
+    tl_config cfg;
+    const char *plain[] = {"stream"};
+    assert_int_equal(load(&cfg, TL_CG_STREAM | TL_CG_LAKE, 1, plain), 0);
+    assert_false(tl_conf_explicit(&cfg, "stream.flush_interval"));
+    assert_false(tl_conf_explicit(&cfg, "no.such_key"));
+    tl_conf_free(&cfg);
+
+    const char *flag[] = {"stream", "--flush-interval", "1s"};
+    assert_int_equal(load(&cfg, TL_CG_STREAM | TL_CG_LAKE, 3, flag), 0);
+    assert_true(tl_conf_explicit(&cfg, "stream.flush_interval"));
+    assert_false(tl_conf_explicit(&cfg, "stream.flush_rows"));
+    tl_conf_free(&cfg);
+
+    setenv("TICKLAKE_STREAM_FLUSH_INTERVAL", "1s", 1);
+    assert_int_equal(load(&cfg, TL_CG_STREAM | TL_CG_LAKE, 1, plain), 0);
+    unsetenv("TICKLAKE_STREAM_FLUSH_INTERVAL");
+    assert_true(tl_conf_explicit(&cfg, "stream.flush_interval"));
+    tl_conf_free(&cfg);
+
+    const char *with_file[] = {"stream", "--config", write_yaml("stream:\n  flush_interval: 2s\n")};
+    assert_int_equal(load(&cfg, TL_CG_STREAM | TL_CG_LAKE, 3, with_file), 0);
+    assert_int_equal(cfg.flush_interval_ms, 2000);
+    assert_true(tl_conf_explicit(&cfg, "stream.flush_interval"));
+    tl_conf_free(&cfg);
+}
+
 static void test_precedence(void **state) {
     (void)state;
     const char *path = write_yaml("simulate:\n  rate: 100\n  symbols: 7\n  seed: 3\n");
@@ -206,6 +236,7 @@ static void test_every_flag_parses(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_explicit_keys),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_help_is_its_own_code),
         cmocka_unit_test(test_types),
