@@ -14,6 +14,7 @@
 #include "query/views.h"
 #include "store/store.h"
 #include "tl_test.h"
+#include "tl_test_query.h"
 #include "stream/dedupe.h"
 #include "stream/stream.h"
 #include "util/clock.h"
@@ -47,6 +48,8 @@ static int teardown(void **state) {
     return rc;
 }
 
+static int64_t scalar(fixture *f, const char *sql) { return tl_test_scalar(f->store, sql); }
+
 static void ingest(tl_stream *s, int64_t line, const char *fmt, ...) {
     char msg[512];
     va_list ap;
@@ -55,23 +58,6 @@ static void ingest(tl_stream *s, int64_t line, const char *fmt, ...) {
     va_end(ap);
     tl_err err;
     assert_int_equal(tl_stream_ingest(s, -1, line, msg, strlen(msg), &err), 0);
-}
-
-static int64_t scalar(fixture *f, const char *sql) {
-    tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
-    assert_non_null(d);
-    assert_int_equal(tl_views_register(d, f->store, NULL, &err), 0);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&out, &len);
-    assert_int_equal(tl_duck_query_print(d, sql, TL_DUCK_FMT_CSV, m, &err), 0);
-    fclose(m);
-    tl_duck_close(d);
-    char *nl = strchr(out, '\n'); /* skip the header */
-    int64_t v = nl ? strtoll(nl + 1, NULL, 10) : -1;
-    free(out);
-    return v;
 }
 
 static void test_validate_late_dupe_future(void **state) {

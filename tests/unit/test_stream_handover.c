@@ -20,6 +20,7 @@
 #include "stream/stream.h"
 #include "tables/tables.h"
 #include "tl_test.h"
+#include "tl_test_query.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -58,6 +59,8 @@ static int teardown(void **state) {
     return rc;
 }
 
+static int64_t scalar(fixture *f, const char *sql) { return tl_test_scalar(f->store, sql); }
+
 static tl_stream *open_stream(fixture *f) {
     tl_err err = {0};
     tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
@@ -88,23 +91,6 @@ static void must_flush(tl_stream *s) {
     tl_err err = {0};
     if (tl_stream_flush(s, &err) != 0)
         fail_msg("flush: %s", err.msg);
-}
-
-static int64_t scalar(fixture *f, const char *sql) {
-    tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
-    assert_non_null(d);
-    assert_int_equal(tl_views_register(d, f->store, NULL, &err), 0);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&out, &len);
-    assert_int_equal(tl_duck_query_print(d, sql, TL_DUCK_FMT_CSV, m, &err), 0);
-    fclose(m);
-    tl_duck_close(d);
-    char *nl = strchr(out, '\n'); /* skip the header */
-    int64_t v = nl ? strtoll(nl + 1, NULL, 10) : -1;
-    free(out);
-    return v;
 }
 
 /* A owns partition 7 first: NVDA seq 2930..2939 at offsets 4110..4119,
