@@ -48,7 +48,9 @@ static int teardown(void **state) {
     return rc;
 }
 
-static int64_t scalar(fixture *f, const char *sql) { return tl_test_scalar(f->store, sql); }
+static int64_t scalar(fixture *f, const char *sql) {
+    return tl_test_scalar(f->store, sql);
+}
 
 static void ingest(tl_stream *s, int64_t line, const char *fmt, ...) {
     char msg[512];

@@ -59,7 +59,9 @@ static int teardown(void **state) {
     return rc;
 }
 
-static int64_t scalar(fixture *f, const char *sql) { return tl_test_scalar(f->store, sql); }
+static int64_t scalar(fixture *f, const char *sql) {
+    return tl_test_scalar(f->store, sql);
+}
 
 static tl_stream *open_stream(fixture *f) {
     tl_err err = {0};
