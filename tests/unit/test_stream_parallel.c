@@ -21,6 +21,7 @@
 #include "stream/stream.h"
 #include "stream/stream_run.h"
 #include "tl_test.h"
+#include "tl_test_query.h"
 #include "util/clock.h"
 
 #define NMODES 3
@@ -140,20 +141,6 @@ static int write_input(fixture *f, int n) {
     return fclose(out);
 }
 
-static char *query(tl_store *store, const char *sql) {
-    tl_err err;
-    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
-    assert_non_null(d);
-    assert_int_equal(tl_views_register(d, store, NULL, &err), 0);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&out, &len);
-    assert_int_equal(tl_duck_query_print(d, sql, TL_DUCK_FMT_CSV, m, &err), 0);
-    fclose(m);
-    tl_duck_close(d);
-    return out;
-}
-
 static void run_file(fixture *f, int m, tl_stream_counters *c) {
     tl_err err = {0};
     tl_stream_opts o = f->opts;
@@ -199,9 +186,9 @@ static void assert_same_lakes(fixture *f, int a, int b) {
     for (size_t q = 0; q < sizeof lake_queries / sizeof *lake_queries; q++) {
         char sql[600];
         snprintf(sql, sizeof sql, lake_queries[q], f->dir[a]);
-        char *ra = query(f->store[a], sql);
+        char *ra = tl_test_query_csv(f->store[a], sql);
         snprintf(sql, sizeof sql, lake_queries[q], f->dir[b]);
-        char *rb = query(f->store[b], sql);
+        char *rb = tl_test_query_csv(f->store[b], sql);
         assert_true(strlen(ra) > 100);
         assert_string_equal(ra, rb);
         free(ra);
@@ -232,9 +219,8 @@ static void test_same_as_single_thread(void **state) {
             assert_string_equal(f->tr[m].rows[i], f->tr[0].rows[i]);
         assert_same_lakes(f, 0, m);
     }
-    char *kept = query(f->store[1], "SELECT count(*) FROM ticks WHERE extra IS NOT NULL");
-    assert_true(strtol(strchr(kept, '\n') + 1, NULL, 10) > 100);
-    free(kept);
+    assert_true(tl_test_scalar(f->store[1], "SELECT count(*) FROM ticks WHERE extra IS NOT NULL") >
+                100);
 }
 
 /* Read again: the lake holds all of it, every message is skipped (parsed
@@ -385,7 +371,8 @@ static void test_stop_commits_what_was_read(void **state) {
     tl_stream_counters one;
     run_file(f, 0, &one); /* all of it on one thread, into another lake */
     assert_int_equal(c.received + rest, one.received);
-    char *a = query(f->store[0], lake_queries[0]), *b = query(f->store[1], lake_queries[0]);
+    char *a = tl_test_query_csv(f->store[0], lake_queries[0]);
+    char *b = tl_test_query_csv(f->store[1], lake_queries[0]);
     assert_string_equal(a, b);
     free(a);
     free(b);
