@@ -55,63 +55,6 @@ typedef struct fixture {
     int64_t dl_offset;
 } fixture;
 
-/* Commit one file of n ticks (symbols S0..S4, times spread over the hour,
- * in an order that is not sorted) into the hour; returns the commit
- * version. */
-static int64_t write_file(fixture *fx, int64_t hour_us, int n) {
-    tl_tick_row *rows = calloc((size_t)n, sizeof *rows);
-    for (int i = 0; i < n; i++) {
-        tl_tick *t = &rows[i].tick;
-        int64_t k = ++fx->seq;
-        snprintf(t->symbol, sizeof t->symbol, "S%d", (int)((k * 7) % 5));
-        snprintf(t->exchange, sizeof t->exchange, "X");
-        t->ts_us = hour_us + ((k * 7919) % 3600) * 1000000 + k % 1000;
-        t->price = (100 + k % 50) * TL_MICROS + k;
-        t->size = k % 300 + 1;
-        t->seq = k;
-        t->has = TL_TICK_HAS_SIZE | TL_TICK_HAS_SEQ | TL_TICK_HAS_EXCHANGE;
-        rows[i].src_partition = -1;
-        rows[i].src_offset = k;
-        rows[i].ingest_ts_us = tl_now_us();
-    }
-    char dir[64], rel[256], key[300], local[512];
-    tl_ticks_partition_dir(hour_us, dir, sizeof dir);
-    snprintf(rel, sizeof rel, "%s/part-test-%" PRId64 ".zstd.parquet", dir, fx->seq);
-    snprintf(key, sizeof key, "ticks/%s", rel);
-    snprintf(local, sizeof local, "%s/tmp-%" PRId64 ".parquet", fx->root, fx->seq);
-    tl_err err = {0};
-    int64_t size = 0;
-    assert_int_equal(tl_duck_write_ticks(fx->d, rows, (size_t)n, local, &size, &err), 0);
-    assert_int_equal(tl_store_put_file(fx->real, key, local, &err), 0);
-    unlink(local);
-    tl_buf stats = TL_BUF_INIT;
-    assert_int_equal(tl_ticks_stats_json(rows, (size_t)n, &stats), 0);
-    char vals[4][8];
-    tl_ticks_partition_values(hour_us, vals);
-    tl_lake_kv pv[4];
-    for (int i = 0; i < 4; i++)
-        pv[i] = (tl_lake_kv){tl_ticks_table.parts[i].name, vals[i]};
-    tl_lake_file f = {.path = rel,
-                      .partition_values = pv,
-                      .n_partition_values = 4,
-                      .size = size,
-                      .modification_time = tl_now_us() / 1000,
-                      .data_change = true,
-                      .stats = stats.data};
-    tl_lake_tx *tx = tl_lake_tx_new("WRITE", NULL, &err);
-    assert_int_equal(tl_lake_tx_add(tx, &f, &err), 0);
-    tl_lake_snapshot *snap;
-    assert_int_equal(tl_lake_snapshot_load(fx->real, TL_TICKS_TABLE, NULL, &snap, &err), 0);
-    int64_t v;
-    assert_int_equal(
-        tl_lake_commit(fx->real, TL_TICKS_TABLE, tx, tl_lake_snapshot_version(snap), &v, &err), 0);
-    tl_lake_snapshot_free(snap);
-    tl_lake_tx_destroy(tx);
-    tl_buf_free(&stats);
-    free(rows);
-    return v;
-}
-
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     tl_err err = {0};
@@ -127,7 +70,8 @@ static int setup(void **state) {
         return -1;
     *state = fx;
     for (int i = 0; i < NFILES; i++)
-        write_file(fx, H10, NROWS);
+        if (tl_test_commit_ticks(fx->real, fx->d, fx->root, H10, NROWS, &fx->seq, &err) < 0)
+            return -1;
     for (int i = 0; i < NFILES; i++)
         if (tl_test_commit_dead(fx->real, fx->d, fx->root, D24, NROWS, &fx->dl_offset, &err) < 0)
             return -1;
