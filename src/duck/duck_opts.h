@@ -18,4 +18,15 @@ typedef struct tl_duck_opts {
     int64_t threads;
 } tl_duck_opts;
 
+/* o (NULL: unset) with one DuckDB thread: for a database whose queries are
+ * single-threaded pipelines (the stream's Parquet writers, checkpoints),
+ * where a worker thread would only add hand-offs or per-thread buffers.
+ * The memory limit stays the setting's. The one way to set a database's
+ * threads: through the options it opens with, never a later SET. */
+static inline tl_duck_opts tl_duck_opts_one_thread(const tl_duck_opts *o) {
+    tl_duck_opts c = o ? *o : (tl_duck_opts){0};
+    c.threads = 1;
+    return c;
+}
+
 #endif

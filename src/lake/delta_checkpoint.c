@@ -85,17 +85,16 @@ int tl_lake_checkpoint_read(tl_store *s, char *const *part_keys, size_t n_parts,
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (!(d = tl_duck_open(NULL, 0, duck, err))) {
-        rc = err ? err->code : TL_ERR_DUCKDB;
-        goto out;
-    }
-    row_ctx c = {fn, ud, err, 0, 0};
     /* One thread: the rows go through on_row (JSON parsing, on this
      * thread) one at a time anyway, and each DuckDB thread holds its own
      * buffers: loading a 40,000-file table peaked 30 MB lower so (a
      * snapshot load is part of every checkpoint, beside a stream). */
-    if ((rc = tl_duck_exec(d, "SET threads = 1", err)) != 0)
+    tl_duck_opts one = tl_duck_opts_one_thread(duck);
+    if (!(d = tl_duck_open(NULL, 0, &one, err))) {
+        rc = err ? err->code : TL_ERR_DUCKDB;
         goto out;
+    }
+    row_ctx c = {fn, ud, err, 0, 0};
     rc = tl_duck_query_each(d, sql.data, on_row, &c, err);
     if (c.rc)
         rc = tl_err_wrap(err, c.rc, "checkpoint '%s' row %zu", part_keys[0], c.rows);

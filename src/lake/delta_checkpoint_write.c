@@ -121,10 +121,9 @@ static int jsonl_to_parquet(const char *jsonl, const char *parquet, const tl_duc
                            qj, checkpoint_columns, qp, CHECKPOINT_ROW_GROUP)
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
                  : 0;
-    if (!rc && !(d = tl_duck_open(NULL, 0, duck, err)))
+    tl_duck_opts one = tl_duck_opts_one_thread(duck);
+    if (!rc && !(d = tl_duck_open(NULL, 0, &one, err)))
         rc = err ? err->code : TL_ERR_DUCKDB;
-    if (!rc)
-        rc = tl_duck_exec(d, "SET threads = 1", err);
     if (!rc)
         rc = tl_duck_exec(d, sql.data, err);
     tl_duck_close(d);

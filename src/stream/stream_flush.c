@@ -80,7 +80,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     snprintf(local, sizeof local, "%s/ticks-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
              bt->epoch);
     int64_t size = 0;
-    int rc = tl_duck_write_ticks_as(s->duck, &s->schema->table, b->rows, b->n, local, &size, err);
+    int rc = tl_duck_write_ticks_as(s->wduck, &s->schema->table, b->rows, b->n, local, &size, err);
     if (rc)
         return tl_err_wrap(err, rc, "writing %s", key);
     tl_buf_reset(stats);
@@ -201,7 +201,7 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead-letter SQL)");
         goto out;
     }
-    if ((rc = tl_duck_exec(s->duck, sql.data, err)))
+    if ((rc = tl_duck_exec(s->wduck, sql.data, err)))
         goto out;
     unlink(json);
     struct stat st;

@@ -87,7 +87,8 @@ struct tl_stream {
     tl_stream_opts opts;
     char *topic, *group, *source_id;
     tl_tick_parser *parser;
-    tl_duck *duck;
+    tl_duck *duck;  /* recovery's scans of the lake */
+    tl_duck *wduck; /* the Parquet writer (one DuckDB thread) */
     tl_dedupe *dedupe;
     char tmp_dir[1024];
 
