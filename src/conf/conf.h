@@ -162,6 +162,7 @@ typedef struct tl_config {
     int64_t lease_ttl_ms;  /* a job's lease in the lake expires this long after its renewal */
     int64_t lease_wait_ms; /* compact/vacuum: wait this long for a held lease (0 = fail) */
     int64_t runs_retention_ms; /* the scheduler trims run records older (0 = keep all) */
+    int64_t schedule_duck_memory_limit; /* the jobs' DuckDB memory_limit, bytes (0 = duckdb's) */
 
     /* runs: ticklake runs */
     char *runs_job;    /* only this job's runs */

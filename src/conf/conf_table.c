@@ -260,6 +260,16 @@ const tl_conf_entry tl_conf_table[] = {
      F(runs_retention_ms), TL_CG_SCHEDULE | TL_CG_UP,
      "the scheduler deletes run records (_ticklake/runs/) older than this, hourly (0 = keep all)",
      NULL, false},
+    /* The jobs' own DuckDB budget: in `up` they share the process with the
+     * stream and the dashboard, and a compaction's sort or a models run
+     * with the 1 GiB of duckdb.memory_limit took RSS from ~130 MB to ~800
+     * MB every round (BENCHMARKS.md, "Memory"); beyond the budget a sort
+     * spills to disk. */
+    {"schedule.duckdb_memory_limit", "jobs-duckdb-memory-limit", 0, TL_CT_SIZE, "256MiB",
+     F(schedule_duck_memory_limit), TL_CG_SCHEDULE | TL_CG_UP,
+     "memory each scheduled job's DuckDB database may use (compaction, models), at most "
+     "duckdb.memory_limit; beyond it a sort spills to disk (0 = duckdb.memory_limit)",
+     NULL, false},
     {"runs.job", "job", 0, TL_CT_STRING, NULL, F(runs_job), TL_CG_RUNS,
      "only this job's runs (compact, models, vacuum)", NULL, false},
     {"runs.since", "since", 0, TL_CT_STRING, NULL, F(runs_since), TL_CG_RUNS,

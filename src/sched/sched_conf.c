@@ -9,7 +9,16 @@ tl_sched_lake_opts *tl_sched_lake_conf_fill(tl_sched_lake_conf *c, const tl_conf
     memset(c, 0, sizeof *c);
     tl_sched_lake_opts *o = &c->opts;
     o->store = store;
-    o->lake = lake;
+    /* The jobs' own copy: their DuckDB budget is schedule.duckdb_memory_limit
+     * (in `up` the stream and the dashboard keep duckdb.memory_limit), never
+     * more than duckdb.memory_limit: a budget for the jobs narrows the
+     * process's, it does not widen it. */
+    c->lake = lake ? *lake : tl_lake_opts_default();
+    int64_t *m = &c->lake.duck.memory_limit;
+    const int64_t jobs = cfg->schedule_duck_memory_limit;
+    if (jobs > 0 && (*m <= 0 || jobs < *m))
+        *m = jobs;
+    o->lake = &c->lake;
     o->compact = cfg->schedule_compact;
     o->models = cfg->schedule_models;
     o->vacuum = cfg->schedule_vacuum;
@@ -23,7 +32,7 @@ tl_sched_lake_opts *tl_sched_lake_conf_fill(tl_sched_lake_conf *c, const tl_conf
                                       .exclude = cfg->models_exclude,
                                       .full_refresh = cfg->full_refresh,
                                       .store = tl_store_conf_fill(&c->store, cfg, false),
-                                      .duck = tl_lake_opts_duck(lake)};
+                                      .duck = &c->lake.duck};
     o->vacuum_retain_ms = cfg->vacuum_retain_ms;
     o->compact_policy = (tl_sched_lake_policy){(int)cfg->compact_retries, cfg->compact_timeout_ms};
     o->models_policy = (tl_sched_lake_policy){(int)cfg->models_retries, cfg->models_timeout_ms};

@@ -14,12 +14,14 @@
 /* Holds what the options point to: it lives as long as the scheduler. */
 typedef struct tl_sched_lake_conf {
     tl_store_conf store; /* the models' way to the lake (models_opts.store) */
+    tl_lake_opts lake;   /* the jobs' commit policy and DuckDB limits (opts.lake) */
     tl_sched_lake_opts opts;
 } tl_sched_lake_conf;
 
-/* Fill c from cfg, for the open lake store and the commit policy lake (both
- * borrowed; lake may be NULL; its DuckDB limits are the models' too).
- * Strings borrow from cfg. models_out,
+/* Fill c from cfg, for the open lake store (borrowed) and the commit policy
+ * lake (copied into c->lake; NULL = the defaults). The jobs' DuckDB limits
+ * are lake's, with schedule.duckdb_memory_limit as their memory_limit when
+ * it is set and lower. Strings borrow from cfg. models_out,
  * models_optional, live and owner are left zero for the caller. Returns
  * &c->opts. */
 tl_sched_lake_opts *tl_sched_lake_conf_fill(tl_sched_lake_conf *c, const tl_config *cfg,
