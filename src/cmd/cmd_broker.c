@@ -58,7 +58,10 @@ const tl_command tl_cmd_broker = {
         "the kernel: librdkafka's mock cluster cannot bind a fixed one, so --listen\n"
         "accepts only 127.0.0.1:0. A fetch that finds no data is answered only after the\n"
         "consumer's whole fetch.wait.max.ms (500 ms by default), even if ticks arrive\n"
-        "meanwhile: for live latency, consume with -X fetch.wait.max.ms=10 (up does).",
+        "meanwhile. ticklake's own consumers (stream, up) find out that their brokers\n"
+        "are this one (a probe of at most 1 s at the start) and ask for 10 ms unless -X\n"
+        "fetch.wait.max.ms says otherwise; other clients (kcat) should pass\n"
+        "-X fetch.wait.max.ms=10 for live latency.",
     .groups = TL_CG_KAFKA | TL_CG_BROKER,
     .run = run,
 };

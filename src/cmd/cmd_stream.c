@@ -172,7 +172,9 @@ const tl_command tl_cmd_stream = {
         "not; --until-end exits 1 when the brokers stay away longer than --broker-timeout.\n"
         "A topic deleted and recreated under the lake (its offsets went back, or its\n"
         "messages before the lake's position differ from the lake's rows) is refused;\n"
-        "--reset-topic reads it again from its beginning. SIGUSR1 prints the counters.",
+        "--reset-topic reads it again from its beginning. SIGUSR1 prints the counters.\n"
+        "On the dev broker (ticklake broker) the consumer fetches with a 10 ms wait, not\n"
+        "librdkafka's 500 ms, which that broker holds in full (see broker --help).",
     .groups = TL_CG_KAFKA | TL_CG_STREAM | TL_CG_LAKE | TL_CG_TICK,
     .run = stream_run,
 };

@@ -351,7 +351,7 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_kafka_opts *o, const tl_kafka_
         goto fail;
     }
     conf = tl_kafka_conf_new(o, consumer_defaults, consumer_forced, err);
-    if (!conf)
+    if (!conf || tl_kafka_dev_fetch_wait(conf, o, err) < 0)
         goto fail;
     /* the fetch handles: everything but the group, a small prefetch */
     c->peek_conf = rd_kafka_conf_dup(conf);
@@ -582,6 +582,14 @@ size_t tl_kafka_consumer_assignment(const tl_kafka_consumer *c, int32_t *out, si
     for (size_t i = 0; i < c->n_assigned && i < cap; i++)
         out[i] = c->assigned[i];
     return c->n_assigned;
+}
+
+int tl_kafka_consumer_fetch_wait_ms(const tl_kafka_consumer *c) {
+    char v[32];
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(rd_kafka_conf(c->rk), "fetch.wait.max.ms", v, &n) != RD_KAFKA_CONF_OK)
+        return -1;
+    return atoi(v);
 }
 
 bool tl_kafka_consumer_assignment_lost(tl_kafka_consumer *c) {

@@ -68,6 +68,23 @@ int tl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
 /* Whether a librdkafka error means the brokers cannot be reached. */
 bool tl_kafka_err_unreachable(int err);
 
+/* The development broker (kafka_devbroker.c). Whether every entry of a
+ * bootstrap.servers list is 127.0.0.1:PORT or localhost:PORT (the only
+ * address the dev broker can listen on), and whether a cluster id is a mock
+ * cluster's. */
+bool tl_kafka_brokers_loopback(const char *bootstrap);
+bool tl_kafka_cluster_id_is_dev(const char *cluster_id);
+
+/* When conf's brokers are on loopback, the user set no fetch.wait.max.ms and
+ * the cluster there says it is the dev broker (one short probe, at most 1 s):
+ * sets fetch.wait.max.ms = TL_KAFKA_MOCK_FETCH_WAIT_MS in conf and returns 1.
+ * 0 when it leaves conf alone; the error of setting it otherwise. */
+int tl_kafka_dev_fetch_wait(rd_kafka_conf_t *conf, const tl_kafka_opts *o, tl_err *err);
+
+/* The consumer's fetch.wait.max.ms as configured, -1 if unreadable: for the
+ * unit tests of the above. */
+int tl_kafka_consumer_fetch_wait_ms(const tl_kafka_consumer *c);
+
 /* The development broker's only broker down (connections closed, new ones
  * refused) or up again: for the unit tests of broker loss. */
 void tl_kafka_mock_set_up(tl_kafka_mock *m, bool up);

@@ -585,11 +585,51 @@ static void test_auth_failure_ends_the_wait(void **state) {
     tl_kafka_consumer_destroy(c);
 }
 
+/* The dev broker holds an empty fetch for the consumer's whole
+ * fetch.wait.max.ms, so a consumer that finds it asks for a short one;
+ * anything else (a user's -X, brokers elsewhere, nobody answering) keeps
+ * what it had. */
+static void test_dev_broker_fetch_wait(void **state) {
+    (void)state;
+    tl_err err = {0};
+    assert_true(tl_kafka_brokers_loopback("127.0.0.1:9092"));
+    assert_true(tl_kafka_brokers_loopback("localhost:1, 127.0.0.1:2"));
+    assert_true(tl_kafka_brokers_loopback("PLAINTEXT://127.0.0.1:9092"));
+    assert_false(tl_kafka_brokers_loopback("127.0.0.1:9092,kafka.example:9092"));
+    assert_false(tl_kafka_brokers_loopback("127.0.0.10:9092"));
+    assert_false(tl_kafka_brokers_loopback("127.0.0.1"));
+    assert_false(tl_kafka_brokers_loopback("127.0.0.1:"));
+    assert_false(tl_kafka_brokers_loopback(""));
+    assert_false(tl_kafka_brokers_loopback(NULL));
+    assert_true(tl_kafka_cluster_id_is_dev("mockCluster15834221bca8"));
+    assert_false(tl_kafka_cluster_id_is_dev("5L6g3nShT-eMCtK--X86sw"));
+    assert_false(tl_kafka_cluster_id_is_dev(NULL));
+
+    tl_kafka_consumer_cbs cbs = {0};
+    tl_kafka_opts cfg = make_cfg("g-fetch-wait", NULL, NULL);
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    assert_int_equal(tl_kafka_consumer_fetch_wait_ms(c), atoi(TL_KAFKA_MOCK_FETCH_WAIT_MS));
+    tl_kafka_consumer_destroy(c);
+
+    cfg = make_cfg("g-fetch-wait", "fetch.wait.max.ms", "250"); /* the user's wins */
+    assert_non_null(c = tl_kafka_consumer_new(&cfg, &cbs, &err));
+    assert_int_equal(tl_kafka_consumer_fetch_wait_ms(c), 250);
+    tl_kafka_consumer_destroy(c);
+
+    cfg = make_cfg("g-fetch-wait", NULL, NULL);
+    cfg.brokers = "127.0.0.1:1"; /* nothing there: librdkafka's default stays */
+    assert_non_null(c = tl_kafka_consumer_new(&cfg, &cbs, &err));
+    assert_int_equal(tl_kafka_consumer_fetch_wait_ms(c), 500);
+    tl_kafka_consumer_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mock_listen_rules),
         cmocka_unit_test(test_bad_property_named),
         cmocka_unit_test(test_auth_message),
+        cmocka_unit_test(test_dev_broker_fetch_wait),
         cmocka_unit_test(test_auth_failure_ends_the_wait),
         cmocka_unit_test(test_produce_and_consume_from_beginning),
         cmocka_unit_test(test_stop_flag_ends_a_full_queue_wait),
