@@ -61,7 +61,13 @@ const tl_command tl_cmd_broker = {
         "meanwhile. ticklake's own consumers (stream, up) find out that their brokers\n"
         "are this one (a probe of at most 1 s at the start) and ask for 10 ms unless -X\n"
         "fetch.wait.max.ms says otherwise; other clients (kcat) should pass\n"
-        "-X fetch.wait.max.ms=10 for live latency.",
+        "-X fetch.wait.max.ms=10 for live latency.\n"
+        "\n"
+        "Consumer groups of one member work (stream, up). With two or more members the\n"
+        "group may not settle: the mock coordinator (librdkafka 2.0.2) ends a SyncGroup\n"
+        "round when the leader's request arrives, so a member that syncs after the leader\n"
+        "is refused, rejoins, and makes the group rebalance again, round after round on a\n"
+        "busy machine. Run several streams in one group against a real Kafka broker.",
     .groups = TL_CG_KAFKA | TL_CG_BROKER,
     .run = run,
 };
