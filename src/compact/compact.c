@@ -258,13 +258,38 @@ static void sweep_old_scratch(run_ctx *c) {
     free(dir);
 }
 
-/* DuckDB spills big sorts to disk: into the cache folder, not the cwd. */
+/* mkdir -p dir: 0 when it exists afterwards. */
+static int make_dirs(const char *dir) {
+    char p[2048];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
+        return -1;
+    for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        int rc = mkdir(p, 0755);
+        *s = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* DuckDB spills big sorts to disk: into the cache folder, not the cwd.
+ * DuckDB creates only the spill folder itself, at the first spill, and the
+ * cache folder is made only for a remote store's copies: a local lake's
+ * compaction that spilled (under schedule.duckdb_memory_limit) failed with
+ * "Failed to create directory" until the folders were made here. When they
+ * cannot be, the spills stay in the database's own folder under $TMPDIR. */
 static int open_duck(run_ctx *c, tl_err *err) {
     char q[4096], sql[4200];
     if (!(c->d = tl_duck_open(NULL, 0, tl_lake_opts_duck(c->o->lake), err)))
         return err ? err->code : TL_ERR_DUCKDB;
     if (tl_duck_quote(c->cache_dir, q, sizeof q) != 0)
         return 0; /* an odd path: keep DuckDB's default */
+    if (make_dirs(c->cache_dir) != 0) {
+        tl_debug("compact", "cannot create %s (%s): spills go to $TMPDIR", c->cache_dir,
+                 strerror(errno));
+        return 0;
+    }
     snprintf(sql, sizeof sql, "SET temp_directory = '%s/duckdb-spill'", q);
     return tl_duck_exec(c->d, sql, err);
 }

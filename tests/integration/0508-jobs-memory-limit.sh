@@ -79,6 +79,24 @@ expect_eq "0: duckdb.memory_limit" "$(model_limit)" "1.0 GiB"
 expect_eq "the model read the lake" \
   "$("$TICKLAKE" query --lake "$L" --warehouse wh.duckdb --format csv 'SELECT n FROM limits' | sed -n 2p)" 1200
 
+say "a scheduled compaction that spills, into a cache folder not made yet"
+# 200k ticks in eight files of one hour: their sort does not fit 24 MiB and
+# spills to <cache>/duckdb-spill; DuckDB makes only that last folder, and
+# the cache folder of a local lake was never made (the spill failed with
+# "Failed to create directory" once the jobs had a budget)
+"$TICKLAKE" simulate --output - --count 200000 --rate 0 --seed 7 --symbols 1000 \
+  --start 2026-11-25T10:00:00Z 2> /dev/null | split -l 25000 -d - big.
+for f in big.0*; do
+  "$TICKLAKE" stream --from "$f" --lake big 2>> stream.err || { tail -5 stream.err; fail "stream failed"; }
+done
+TICKLAKE_CACHE_DIR="$WORK/not/made/cache" "$TICKLAKE" schedule --once --lake big \
+  --schedule-models '' --schedule-vacuum '' --compact-retries 0 --jobs-duckdb-memory-limit 24MiB \
+  --duckdb-threads 1 > spill.out 2> spill.err || { cat spill.err; fail "the spilling compaction failed"; }
+grep -q 'compact ok .*8 -> 1 files, 200000 rows' spill.err \
+  || fail "the hour was not compacted: $(grep schedule spill.err)"
+[ -d "$WORK/not/made/cache" ] || fail "the cache folder was not made"
+expect_eq "ticks after the spilling compaction" "$(q big 'SELECT count(*) FROM ticks')" 200000
+
 say "up: the jobs run with their limit, the stream keeps duckdb.memory_limit"
 mkdir up && cd up
 cp -r ../proj analytics
