@@ -54,6 +54,7 @@ int tl_cmd_stream_opts(tl_stream_opts *o, const tl_config *cfg) {
     o->max_buffered_bytes = cfg->max_buffered_bytes;
     o->extra_columns = cfg->extra_columns;
     o->parse_threads = cfg->parse_threads > 0 ? (int)cfg->parse_threads : tl_stream_cores();
+    o->write_threads = cfg->write_threads > 0 ? (int)cfg->write_threads : 0; /* 0: the cores */
     const char *u = cfg->unknown_fields ? cfg->unknown_fields : "keep";
     o->unknown_fields = strcmp(u, "drop") == 0         ? TL_UNKNOWN_DROP
                         : strcmp(u, "deadletter") == 0 ? TL_UNKNOWN_DEADLETTER

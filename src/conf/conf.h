@@ -88,6 +88,7 @@ typedef struct tl_config {
     int64_t max_buffered_rows;
     int64_t max_buffered_bytes;
     int64_t parse_threads; /* 0 = the cores available, 1 = the stream's own thread */
+    int64_t write_threads; /* batches written at once: 0 = the cores available (at most 4) */
     char *source_id;         /* file input: the id its txn is recorded under */
     bool assign_all;         /* read every partition without joining the group */
     bool reset_topic;        /* a recreated topic: read it from its beginning, not refuse */

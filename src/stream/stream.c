@@ -158,21 +158,6 @@ static int check_single_group(tl_stream *s, tl_err *err) {
     return 0;
 }
 
-/* The stream's Parquet writer: a database of its own, apart from the one
- * recovery scans the lake with (in parallel, with the setting's threads).
- * Each Parquet file is one COPY from tl_tick_rows(), a single-threaded
- * pipeline. A DuckDB worker thread cannot share that work; it can only take
- * the one task, and then the flush thread busy-polls for the result
- * (mutexes, task queues) on the other core. With one thread the flush
- * thread runs the task itself: a perf profile of `stream --from` 1M ticks
- * had 15% fewer samples in all (BENCHMARKS.md "Parquet writer"). */
-static int open_writer(tl_stream *s, tl_err *err) {
-    tl_duck_opts one = tl_duck_opts_one_thread(tl_lake_opts_duck(s->opts.lake));
-    if (!(s->wduck = tl_duck_open(NULL, 0, &one, err)))
-        return err && err->code ? err->code : TL_ERR_DUCKDB;
-    return 0;
-}
-
 tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err) {
     tl_stream *s = calloc(1, sizeof *s);
     if (!s) {
@@ -206,7 +191,7 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
         goto fail;
     s->commit_opts.checkpoint_interval = 0; /* ckpt writes them */
     if (make_tmp_dir(s, err) || open_tables(s, err) || (s->topic && check_single_group(s, err)) ||
-        tl_stream_recover(s, err) || open_writer(s, err))
+        tl_stream_recover(s, err) || tl_stream_writers_open(s, err))
         goto fail;
     return s;
 fail:
@@ -267,7 +252,7 @@ void tl_stream_destroy(tl_stream *s) {
     tl_stream_folded_free(s);
     tl_schema_free(s->schema);
     tl_duck_close(s->duck);
-    tl_duck_close(s->wduck);
+    tl_stream_writers_close(s);
     tl_dedupe_destroy(s->dedupe);
     tl_tick_parser_destroy(s->parser);
     if (s->tmp_dir[0])

@@ -66,6 +66,10 @@ typedef struct tl_stream_opts {
      * the stream's own thread, as tl_stream_ingest does). Everything that
      * depends on order stays on the stream's thread, in source order. */
     int parse_threads;
+    /* Batches whose Parquet files are written at once, each on a thread
+     * of its own (0: the cores available; 1: one at a time), at most
+     * 4. Commits stay on the stream's thread, in order. */
+    int write_threads;
 
     /* The commits' checkpoint policy and the DuckDB limits of the
      * stream's database (tl_cmd_lake_opts); NULL = the defaults.
@@ -73,7 +77,8 @@ typedef struct tl_stream_opts {
     const tl_lake_opts *lake;
 } tl_stream_opts;
 
-/* The cores this process may run on (stream.parse_threads' default). */
+/* The cores this process may run on (stream.parse_threads' and
+ * stream.write_threads' default). */
 int tl_stream_cores(void);
 
 /* What the stream has done: printed on exit and on SIGUSR1, exposed as

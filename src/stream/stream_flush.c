@@ -2,13 +2,11 @@
  * the dead-letter table (if anything was rejected) and one to the ticks
  * table, each carrying the source positions they cover.
  *
- * A flush is a batch: the buffers and positions taken at one moment. A
- * worker thread writes its files (Parquet encoding is the expensive part)
- * while the stream's thread goes on ingesting; the stream's thread commits
- * it once written, before it seals the next one, so commits stay in order
- * and every callback runs on the stream's thread. At most one batch is in
- * flight, so at most twice the row cap is buffered. */
-#define _GNU_SOURCE /* pthread_setname_np */
+ * A flush is a batch: the buffers and positions taken at one moment
+ * (tl_stream_seal). Writing its files (Parquet encoding is the expensive
+ * part) touches only the batch, so it may run on a worker thread
+ * (stream_writers.c keeps several in flight); committing it
+ * (tl_stream_batch_commit) runs on the stream's thread, in epoch order. */
 #include "stream/stream_int.h"
 
 #include <errno.h>
@@ -80,7 +78,7 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     snprintf(local, sizeof local, "%s/ticks-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
              bt->epoch);
     int64_t size = 0;
-    int rc = tl_duck_write_ticks_as(s->wduck, &s->schema->table, b->rows, b->n, local, &size, err);
+    int rc = tl_duck_write_ticks_as(bt->duck, &s->schema->table, b->rows, b->n, local, &size, err);
     if (rc)
         return tl_err_wrap(err, rc, "writing %s", key);
     tl_buf_reset(stats);
@@ -201,7 +199,7 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead-letter SQL)");
         goto out;
     }
-    if ((rc = tl_duck_exec(s->wduck, sql.data, err)))
+    if ((rc = tl_duck_exec(bt->duck, sql.data, err)))
         goto out;
     unlink(json);
     struct stat st;
@@ -256,7 +254,7 @@ static int write_dead(tl_stream *s, tl_batch *bt, tl_lake_tx *tx, tl_err *err) {
 
 /* ---- batches ---------------------------------------------------------------- */
 
-static void batch_free(tl_batch *bt) {
+void tl_stream_batch_free(tl_batch *bt) {
     if (!bt)
         return;
     for (size_t i = 0; i < bt->nbuckets; i++) {
@@ -280,7 +278,7 @@ static void batch_free(tl_batch *bt) {
 }
 
 /* Take the buffers and the positions they reach; the stream starts afresh. */
-static tl_batch *seal(tl_stream *s, tl_err *err) {
+tl_batch *tl_stream_seal(tl_stream *s, tl_err *err) {
     tl_batch *bt = calloc(1, sizeof *bt);
     if (!bt || !(bt->upto = malloc((s->nparts ? s->nparts : 1) * sizeof *bt->upto))) {
         free(bt);
@@ -295,6 +293,7 @@ static tl_batch *seal(tl_stream *s, tl_err *err) {
     bt->dead = s->dead;
     bt->ndead = s->ndead;
     bt->nparts = s->nparts;
+    bt->mem = s->buffered_bytes;
     for (size_t i = 0; i < s->nparts; i++) {
         tl_part *p = &s->parts[i];
         bt->upto[i] = p->known && p->consumed > p->sealed ? p->consumed : -2;
@@ -311,10 +310,7 @@ static tl_batch *seal(tl_stream *s, tl_err *err) {
     return bt;
 }
 
-/* Write every file of the batch and describe it in the batch's commits.
- * Touches only the batch, the store, the DuckDB handle and the stream's
- * read-only settings, so it may run on a worker thread. */
-static int batch_write(tl_stream *s, tl_batch *bt) {
+int tl_stream_batch_write(tl_stream *s, tl_batch *bt) {
     tl_buf stats = TL_BUF_INIT;
     tl_err *err = &bt->err;
     int rc = 0;
@@ -332,13 +328,6 @@ out:
     bt->rc = rc;
     atomic_store(&bt->done, true);
     return rc;
-}
-
-static void *batch_thread(void *arg) {
-    tl_batch *bt = arg;
-    pthread_setname_np(pthread_self(), "tl-flush"); /* tells it apart in top and perf */
-    batch_write(bt->owner, bt);
-    return NULL;
 }
 
 static int set_txns(tl_stream *s, const tl_batch *bt, tl_lake_tx *tx, bool dead_table,
@@ -409,7 +398,7 @@ static int check_fence(tl_stream *s, const tl_batch *bt, tl_err *err) {
  * commit references them — a failed write, the fence, or a conflict (the
  * commit file was never created). After an ambiguous commit error (a
  * timeout) they stay: vacuum removes them if they are not in the log. */
-static void discard_published(tl_stream *s, const tl_batch *bt, bool ticks_only) {
+void tl_stream_discard_published(tl_stream *s, const tl_batch *bt, bool ticks_only) {
     for (size_t i = 0; i < bt->npublished; i++) {
         if (ticks_only && bt->published[i].dead_table)
             continue;
@@ -438,17 +427,17 @@ static void note_own_files(tl_stream *s, const tl_batch *bt) {
 }
 
 /* Commit a written batch (dead letters first), then tell the source. */
-static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
+int tl_stream_batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     if (bt->rc) {
         if (err)
             *err = bt->err;
-        discard_published(s, bt, false);
+        tl_stream_discard_published(s, bt, false);
         tl_stream_fail(s, &bt->err);
         return bt->rc;
     }
     int rc = check_fence(s, bt, err);
     if (rc) {
-        discard_published(s, bt, false);
+        tl_stream_discard_published(s, bt, false);
         tl_stream_fail(s, err);
         return rc;
     }
@@ -458,14 +447,14 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     if (bt->dl_tx && ((rc = set_txns(s, bt, bt->dl_tx, true, err)) ||
                       (rc = commit(s, bt, TL_DEADLETTER_TABLE, bt->dl_tx, &s->dl_version, err)))) {
         if (surely_not_committed(rc))
-            discard_published(s, bt, false);
+            tl_stream_discard_published(s, bt, false);
         tl_stream_fail(s, err);
         return rc;
     }
     if ((rc = set_txns(s, bt, bt->ticks_tx, false, err)) ||
         (rc = commit(s, bt, TL_TICKS_TABLE, bt->ticks_tx, &s->ticks_version, err))) {
         if (surely_not_committed(rc))
-            discard_published(s, bt, true);
+            tl_stream_discard_published(s, bt, true);
         tl_stream_fail(s, err);
         return rc;
     }
@@ -498,26 +487,7 @@ static int batch_commit(tl_stream *s, tl_batch *bt, tl_err *err) {
     return 0;
 }
 
-int tl_stream_finish_inflight(tl_stream *s, tl_err *err) {
-    tl_batch *bt = s->inflight;
-    if (!bt)
-        return 0;
-    pthread_join(bt->thread, NULL);
-    s->inflight = NULL;
-    int rc = batch_commit(s, bt, err);
-    batch_free(bt);
-    return rc;
-}
-
-void tl_stream_abandon_inflight(tl_stream *s) {
-    if (s->inflight) {
-        pthread_join(s->inflight->thread, NULL);
-        batch_free(s->inflight);
-        s->inflight = NULL;
-    }
-}
-
-static bool has_work(const tl_stream *s) {
+bool tl_stream_has_work(const tl_stream *s) {
     return s->buffered > 0 || tl_stream_positions_moved(s);
 }
 
@@ -525,7 +495,7 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
     if (s->failed)
         return tl_stream_failed_err(s, err);
     int rc = tl_stream_finish_inflight(s, err);
-    if (rc || !has_work(s)) {
+    if (rc || !tl_stream_has_work(s)) {
         s->last_flush_ms = tl_mono_ms();
         return rc;
     }
@@ -533,42 +503,12 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
         tl_stream_fail(s, err);
         return rc;
     }
-    tl_batch *bt = seal(s, err);
+    tl_batch *bt = tl_stream_seal(s, err);
     if (!bt)
         return TL_ERR_NOMEM;
-    batch_write(s, bt);
-    rc = batch_commit(s, bt, err);
-    batch_free(bt);
+    bt->duck = s->writers[0]; /* nothing in flight: every writer is free */
+    tl_stream_batch_write(s, bt);
+    rc = tl_stream_batch_commit(s, bt, err);
+    tl_stream_batch_free(bt);
     return rc;
-}
-
-int tl_stream_flush_async(tl_stream *s, tl_err *err) {
-    if (s->failed)
-        return tl_stream_failed_err(s, err);
-    int rc = tl_stream_finish_inflight(s, err);
-    if (rc || !has_work(s))
-        return rc;
-    /* no batch in flight now: the schema may change for the next ones */
-    if (s->want_kept_col && (rc = tl_stream_add_kept_column(s, err)) != 0) {
-        tl_stream_fail(s, err);
-        return rc;
-    }
-    tl_batch *bt = seal(s, err);
-    if (!bt)
-        return TL_ERR_NOMEM;
-    if (pthread_create(&bt->thread, NULL, batch_thread, bt) != 0) {
-        batch_write(s, bt); /* no thread: write here */
-        rc = batch_commit(s, bt, err);
-        batch_free(bt);
-        return rc;
-    }
-    s->inflight = bt;
-    return 0;
-}
-
-int tl_stream_poll_inflight(tl_stream *s, tl_err *err) {
-    if (!s->inflight || !atomic_load(&s->inflight->done))
-        return 0;
-    int rc = tl_stream_finish_inflight(s, err);
-    return rc < 0 ? rc : 1;
 }

@@ -46,10 +46,16 @@ typedef struct tl_part {
     int64_t last_msg_ms;  /* monotonic time of its last message (idleness) */
 } tl_part;
 
+/* Batches that may be in flight at once (stream.write_threads' cap). */
+#define TL_STREAM_MAX_WRITERS 4
+
 /* One flush: the buffers taken at a moment, written to Parquet by a worker
  * thread while ingest goes on, then committed by the stream's thread. */
 typedef struct tl_batch {
     uint64_t epoch;
+    tl_duck *duck; /* the writer database it writes with: its own while in flight */
+    int writer;    /* the index of duck in s->writers */
+    size_t mem;    /* buffered_bytes at the seal: what it holds until freed */
     tl_bucket *buckets;
     size_t nbuckets;
     tl_dead *dead;
@@ -87,8 +93,13 @@ struct tl_stream {
     tl_stream_opts opts;
     char *topic, *group, *source_id;
     tl_tick_parser *parser;
-    tl_duck *duck;  /* recovery's scans of the lake */
-    tl_duck *wduck; /* the Parquet writer (one DuckDB thread) */
+    tl_duck *duck; /* recovery's scans of the lake */
+    /* The Parquet writers, one DuckDB database each (one DuckDB thread):
+     * [0] opened with the stream, the others when first needed. A batch in
+     * flight holds one (writer_busy), so no two threads share a database. */
+    tl_duck *writers[TL_STREAM_MAX_WRITERS];
+    int nwriters; /* batches that may be in flight: stream.write_threads */
+    unsigned writer_busy;
     tl_dedupe *dedupe;
     char tmp_dir[1024];
 
@@ -126,7 +137,11 @@ struct tl_stream {
      * too), extra fields, dead letters with their bytes. Reset at a seal. */
     size_t buffered_bytes;
 
-    tl_batch *inflight;   /* being written by a worker thread, or NULL */
+    /* Batches being written by worker threads, oldest (lowest epoch) first:
+     * committed in this order whatever order they finish in. */
+    tl_batch *inflight[TL_STREAM_MAX_WRITERS];
+    size_t ninflight;
+    size_t inflight_bytes; /* the sum of their mem */
     /* The batches' commits run with no inline checkpoint (commit_opts:
      * opts.lake with interval 0); ckpt writes the due ones on its own
      * thread, so a checkpoint never holds up ingest, sealing or the next
@@ -218,14 +233,39 @@ void tl_stream_rows_free_ext(tl_tick_row *rows, size_t n);
 int tl_stream_add_kept_column(tl_stream *s, tl_err *err);
 /* Give a bucket's row array back for reuse (or free it). */
 void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap);
-/* Wait for an in-flight batch and drop it without committing (shutdown). */
+
+/* ---- batches (stream_flush.c) ---- */
+/* Take the buffers and the positions they reach; the stream starts afresh. */
+tl_batch *tl_stream_seal(tl_stream *s, tl_err *err);
+/* Write every file of the batch (with bt->duck) and describe it in the
+ * batch's commits; sets bt->rc and bt->err, then bt->done. Touches only
+ * the batch, the store, bt->duck and the stream's read-only settings, so
+ * it may run on a worker thread, beside other batches' writes. */
+int tl_stream_batch_write(tl_stream *s, tl_batch *bt);
+/* On the stream's thread, in epoch order: commit a written batch (dead
+ * letters first), then tell the source. A failure (its write's, the
+ * fence's, a commit's) fails the stream. */
+int tl_stream_batch_commit(tl_stream *s, tl_batch *bt, tl_err *err);
+/* Remove the files a batch put in the store (it will never be committed). */
+void tl_stream_discard_published(tl_stream *s, const tl_batch *bt, bool ticks_only);
+void tl_stream_batch_free(tl_batch *bt);
+/* Something to flush: buffered rows or positions moved. */
+bool tl_stream_has_work(const tl_stream *s);
+
+/* ---- batches in flight (stream_writers.c) ---- */
+/* Open the first writer database (tl_stream_new). */
+int tl_stream_writers_open(tl_stream *s, tl_err *err);
+void tl_stream_writers_close(tl_stream *s);
+/* Wait for every batch in flight and drop them without committing, their
+ * files removed (shutdown). */
 void tl_stream_abandon_inflight(tl_stream *s);
-/* Seal the buffers and write them on a worker thread (after committing the
- * batch before, if any). */
+/* Seal the buffers and write them on a worker thread, beside the batches
+ * in flight (after committing those written, and waiting for the oldest
+ * while the writers or the memory cap are all taken). */
 int tl_stream_flush_async(tl_stream *s, tl_err *err);
-/* Wait for the batch in flight, if any, and commit it. */
+/* Wait for every batch in flight and commit them, oldest first. */
 int tl_stream_finish_inflight(tl_stream *s, tl_err *err);
-/* Commit the batch in flight if its files are written: 1 if committed. */
+/* Commit the oldest batches in flight whose files are written: 1 if any. */
 int tl_stream_poll_inflight(tl_stream *s, tl_err *err);
 
 #endif

@@ -22,7 +22,8 @@
  *   optional hook runs before every operation (a concurrent writer can
  *   commit "in between").
  *
- * Counters are atomic: the stream's flush thread allocates too.
+ * Counters are atomic (the malloc shim) or under the store's lock: the
+ * stream's writer threads allocate and use the store too, several at once.
  * Header-only and included by exactly one test program each (it defines
  * the __wrap_ symbols) after cmocka.h. */
 #ifndef TL_TESTS_TL_FAULT_H
@@ -30,6 +31,7 @@
 
 #include <errno.h>
 #include <execinfo.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -155,6 +157,7 @@ typedef struct tl_fault_store {
     tl_fault_op fired_op;
     tl_fault_hook_fn hook;
     void *hook_ud;
+    pthread_mutex_t lock; /* the counters and the fired state: writers run at once */
 } tl_fault_store;
 
 static inline tl_fault_store *tl_fault_of(tl_store *s) {
@@ -166,6 +169,7 @@ static inline tl_fault_store *tl_fault_of(tl_store *s) {
 static inline void tl_fault_store_arm(tl_store *s, long n, unsigned mask, tl_err_code code,
                                       bool after) {
     tl_fault_store *f = tl_fault_of(s);
+    pthread_mutex_lock(&f->lock);
     f->mask = mask;
     f->left = n;
     f->seen = 0;
@@ -173,34 +177,48 @@ static inline void tl_fault_store_arm(tl_store *s, long n, unsigned mask, tl_err
     f->code = code;
     f->fired = false;
     f->fired_key[0] = '\0';
+    pthread_mutex_unlock(&f->lock);
 }
 /* Stop failing; true when the armed fault fired. */
 static inline bool tl_fault_store_disarm(tl_store *s) {
-    tl_fault_of(s)->left = 0;
-    return tl_fault_of(s)->fired;
+    tl_fault_store *f = tl_fault_of(s);
+    pthread_mutex_lock(&f->lock);
+    f->left = 0;
+    bool fired = f->fired;
+    pthread_mutex_unlock(&f->lock);
+    return fired;
 }
 /* Counted operations since the last arm. */
 static inline long tl_fault_store_count(tl_store *s) {
-    return tl_fault_of(s)->seen;
+    tl_fault_store *f = tl_fault_of(s);
+    pthread_mutex_lock(&f->lock);
+    long seen = f->seen;
+    pthread_mutex_unlock(&f->lock);
+    return seen;
 }
 static inline void tl_fault_store_hook(tl_store *s, tl_fault_hook_fn fn, void *ud) {
     tl_fault_of(s)->hook = fn;
     tl_fault_of(s)->hook_ud = ud;
 }
 
-/* Before an operation: run the hook; 1 when this one is to fail. */
+/* Before an operation: run the hook (outside the lock: it may wait for
+ * another thread's operation); 1 when this one is to fail. */
 static inline int tl_fault_store_due(tl_fault_store *f, tl_fault_op op, const char *key) {
     if (f->hook)
         f->hook(f->hook_ud, op, key);
-    if (f->left <= 0 || !(f->mask & (unsigned)op))
-        return 0;
-    f->seen++;
-    if (--f->left > 0)
-        return 0;
-    f->fired = true;
-    f->fired_op = op;
-    snprintf(f->fired_key, sizeof f->fired_key, "%s", key ? key : "");
-    return 1;
+    int due = 0;
+    pthread_mutex_lock(&f->lock);
+    if (f->left > 0 && (f->mask & (unsigned)op)) {
+        f->seen++;
+        if (--f->left == 0) {
+            f->fired = true;
+            f->fired_op = op;
+            snprintf(f->fired_key, sizeof f->fired_key, "%s", key ? key : "");
+            due = 1;
+        }
+    }
+    pthread_mutex_unlock(&f->lock);
+    return due;
 }
 
 static inline int tl_fault_store_err(tl_fault_store *f, const char *what, const char *key,
@@ -273,6 +291,7 @@ static void tl_fault_destroy(tl_store *s) {
     tl_fault_store *f = tl_fault_of(s);
     if (f->own_inner)
         tl_store_destroy(f->inner);
+    pthread_mutex_destroy(&f->lock);
     free(f->base.uri);
     free(f);
 }
@@ -311,6 +330,7 @@ static inline tl_store *tl_fault_store_new(tl_store *inner, bool own) {
     tl_fault_store *f = __real_calloc(1, sizeof *f);
     if (!f)
         return NULL;
+    pthread_mutex_init(&f->lock, NULL);
     f->base.ops = &tl_fault_ops;
     f->base.uri = __real_strdup(inner->uri);
     f->inner = inner;
