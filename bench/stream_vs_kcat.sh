@@ -7,6 +7,8 @@
 #   BROKER=dev   ticklake's dev broker (librdkafka's mock cluster; default)
 #   BROKER=real  a real Kafka broker (scripts/kafka, needs Java; the
 #                broker's group.initial.rebalance.delay.ms is left at 3 s)
+#   BEFORE=/path/to/other/ticklake adds that build (assign and group mode) to
+#                the same alternating loop (before/after figures of a change)
 source "$(dirname "$0")/lib.sh"
 N=${N:-1000000}
 PARTS=${PARTS:-8}  # the dev broker keeps ~5 MiB per partition: 1M ticks need 8
@@ -33,6 +35,14 @@ run_ticklake_assign() {
   g=$((g + 1)); rm -rf "$WORK/lake"
   "$TICKLAKE" stream --brokers "$B" --topic ticks --group "bench-$g-$$" --lake "$WORK/lake" --until-end --assign-all 2>/dev/null
 }
+run_before() {
+  g=$((g + 1)); rm -rf "$WORK/lake"
+  "$BEFORE" stream --brokers "$B" --topic ticks --group "bench-$g-$$" --lake "$WORK/lake" --until-end 2>/dev/null
+}
+run_before_assign() {
+  g=$((g + 1)); rm -rf "$WORK/lake"
+  "$BEFORE" stream --brokers "$B" --topic ticks --group "bench-$g-$$" --lake "$WORK/lake" --until-end --assign-all 2>/dev/null
+}
 run_kcat() {
   kcat -C -b "$B" -t ticks -e -o beginning -q -f '%s\n' > /dev/null
 }
@@ -48,11 +58,17 @@ run_kcat_join() {
   kcat -b "$B" -G "kjoin-$g-$$" -o beginning -c 1 -q -f '%s\n' ticks > /dev/null
 }
 for _ in $(seq "$RUNS"); do
+  [ -z "${BEFORE:-}" ] || { timed bg run_before; timed ba run_before_assign; }
   timed tl run_ticklake; timed ta run_ticklake_assign; timed kc run_kcat; timed kg run_kcat_group
   timed kj run_kcat_join
 done
 t_tl=$(median_of tl); t_ta=$(median_of ta); t_kc=$(median_of kc); t_kg=$(median_of kg)
 t_kj=$(median_of kj)
+if [ -n "${BEFORE:-}" ]; then
+  t_bg=$(median_of bg); t_ba=$(median_of ba)
+  echo "BEFORE group mode           : ${t_bg} s, ratio to kcat -C $(ratio "$t_kc" "$t_bg")x"
+  echo "BEFORE --assign-all         : ${t_ba} s, ratio to kcat -C $(ratio "$t_kc" "$t_ba")x"
+fi
 echo "ticklake stream --until-end : ${t_tl} s  ($(echo "$N / $t_tl" | bc) msgs/s)  consume+parse+Parquet+Delta"
 echo "ticklake ... --assign-all   : ${t_ta} s  ($(echo "$N / $t_ta" | bc) msgs/s)  same, partitions assigned directly (no group join)"
 echo "kcat -C -e > /dev/null      : ${t_kc} s  ($(echo "$N / $t_kc" | bc) msgs/s)  no group, no processing"
