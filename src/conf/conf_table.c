@@ -268,13 +268,16 @@ const tl_conf_entry tl_conf_table[] = {
      NULL, false},
     /* The jobs' own DuckDB budget: in `up` they share the process with the
      * stream and the dashboard, and a compaction's sort or a models run
-     * with the 1 GiB of duckdb.memory_limit took RSS from ~130 MB to ~800
-     * MB every round (BENCHMARKS.md, "Memory"); beyond the budget a sort
-     * spills to disk. */
-    {"schedule.duckdb_memory_limit", "jobs-duckdb-memory-limit", 0, TL_CT_SIZE, "256MiB",
+     * with the 1 GiB of duckdb.memory_limit took RSS from ~130 MB to ~1 GB
+     * every round (BENCHMARKS.md, "Memory"). Unset by default: at 256 MiB
+     * compaction spilled and kept going, but the example project's models
+     * failed out of memory on a lake of ~2.4M ticks (not every operator
+     * spills), so a budget is for a deployment that knows its models. */
+    {"schedule.duckdb_memory_limit", "jobs-duckdb-memory-limit", 0, TL_CT_SIZE, "0",
      F(schedule_duck_memory_limit), TL_CG_SCHEDULE | TL_CG_UP,
      "memory each scheduled job's DuckDB database may use (compaction, models), at most "
-     "duckdb.memory_limit; beyond it a sort spills to disk (0 = duckdb.memory_limit)",
+     "duckdb.memory_limit; beyond it a sort spills to disk, and a models run whose queries "
+     "cannot spill fails (0 = duckdb.memory_limit)",
      NULL, false},
     {"runs.job", "job", 0, TL_CT_STRING, NULL, F(runs_job), TL_CG_RUNS,
      "only this job's runs (compact, models, vacuum)", NULL, false},

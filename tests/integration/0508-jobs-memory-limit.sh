@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scheduled jobs' own DuckDB budget, schedule.duckdb_memory_limit
-# (--jobs-duckdb-memory-limit, default 256 MiB, never more than
-# duckdb.memory_limit): it reaches the databases of `schedule`'s compaction
+# (--jobs-duckdb-memory-limit; unset by default: duckdb.memory_limit; never
+# more than duckdb.memory_limit): it reaches the databases of `schedule`'s compaction
 # (its debug lines name the limit) and models (a model reads it back with
 # current_setting), from the flag, the environment and ticklake.yml; and
 # under `up` the jobs run with it while the stream keeps duckdb.memory_limit.
@@ -54,16 +54,16 @@ for f in ticks.0*; do
   "$TICKLAKE" stream --from "$f" --lake "$L" 2>> stream.err || { tail -5 stream.err; fail "stream failed"; }
 done
 
-say "schedule --once: the scheduled compaction's databases have the default 256 MiB"
+say "schedule --once: the scheduled compaction's databases have the jobs' 256 MiB"
 "$TICKLAKE" schedule --once --lake "$L" --schedule-models '' --schedule-vacuum '' \
-  --log-level debug > compact.out 2> compact.err || { cat compact.err; fail "scheduled compaction failed"; }
+  --jobs-duckdb-memory-limit 256MiB --log-level debug > compact.out 2> compact.err || { cat compact.err; fail "scheduled compaction failed"; }
 grep -q 'compact ok' compact.err || fail "the compaction did not run: $(grep schedule compact.err)"
 opens_with compact.err $((256 * MIB))
 expect_eq "ticks after compaction" "$(q "$L" 'SELECT count(*) FROM ticks')" 1200
 
 say "schedule --once: the models job reads its limit back"
 once
-expect_eq "the default jobs' limit" "$(model_limit)" "256.0 MiB"
+expect_eq "unset: duckdb.memory_limit" "$(model_limit)" "1.0 GiB"
 once --jobs-duckdb-memory-limit 100MiB
 expect_eq "from the flag" "$(model_limit)" "100.0 MiB"
 TICKLAKE_SCHEDULE_DUCKDB_MEMORY_LIMIT=90MiB once
@@ -72,7 +72,7 @@ printf 'schedule:\n  duckdb_memory_limit: 80MiB\n' > ticklake.yml
 once
 expect_eq "from ticklake.yml" "$(model_limit)" "80.0 MiB"
 rm ticklake.yml
-TICKLAKE_DUCKDB_MEMORY_LIMIT=200MiB once
+TICKLAKE_DUCKDB_MEMORY_LIMIT=200MiB once --jobs-duckdb-memory-limit 256MiB
 expect_eq "never above duckdb.memory_limit" "$(model_limit)" "200.0 MiB"
 once --jobs-duckdb-memory-limit 0
 expect_eq "0: duckdb.memory_limit" "$(model_limit)" "1.0 GiB"
