@@ -25,8 +25,8 @@ typedef struct sink {
 
 /* Nothing may go for `us`: serve delivery reports meanwhile when producing. */
 static void idle(sink *k, int64_t us) {
-    if (k->producer && us >= 1000) {
-        tl_kafka_producer_poll(k->producer, (int)(us / 1000));
+    if (k->producer) {
+        tl_kafka_producer_idle(k->producer, us);
     } else {
         struct timespec ts = {0, (long)us * 1000};
         nanosleep(&ts, NULL);

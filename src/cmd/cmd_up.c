@@ -101,8 +101,12 @@ static int sim_emit(void *ud, const tl_sim_msg *m, tl_err *err) {
     return tl_kafka_produce(p, m->key, m->key_len, m->payload, m->len, err);
 }
 
+/* Not a poll of us / 1000 ms: below a millisecond that was a poll of 0,
+ * so at 100k ticks/s (the pacer asks for its 100 us minimum again and
+ * again) the simulator thread spun on a core that the stream and the
+ * dashboard needed (tick -> SSE, BENCHMARKS.md "Latency"). */
 static void sim_idle(void *ud, int64_t us) {
-    tl_kafka_producer_poll(((sim_ctx *)ud)->p, (int)(us / 1000));
+    tl_kafka_producer_idle(((sim_ctx *)ud)->p, us);
 }
 
 /* Between batches: serve delivery reports, publish what was delivered (the

@@ -69,6 +69,11 @@ int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, cons
 /* Serve delivery reports, waiting up to timeout_ms for one. */
 void tl_kafka_producer_poll(tl_kafka_producer *p, int timeout_ms);
 
+/* Serve delivery reports and let about `us` microseconds pass (a pacer's
+ * idle): rd_kafka_poll for a wait of a millisecond or more (it returns
+ * early when reports come), a sleep for less. */
+void tl_kafka_producer_idle(tl_kafka_producer *p, int64_t us);
+
 /* Wait until everything queued is delivered or failed. Returns 0, or
  * TL_ERR_KAFKA when messages are still outstanding after timeout_ms or some
  * deliveries failed (the message says how many). */

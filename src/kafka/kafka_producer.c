@@ -2,6 +2,7 @@
  * with back-pressure instead of drops when the queue is full. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka/kafka.h"
 #include "kafka/kafka_int.h"
@@ -114,6 +115,20 @@ int tl_kafka_produce(tl_kafka_producer *p, const void *key, size_t key_len, cons
 
 void tl_kafka_producer_poll(tl_kafka_producer *p, int timeout_ms) {
     rd_kafka_poll(p->rk, timeout_ms);
+}
+
+void tl_kafka_producer_idle(tl_kafka_producer *p, int64_t us) {
+    if (us >= 1000) {
+        rd_kafka_poll(p->rk, (int)(us / 1000));
+        return;
+    }
+    /* rd_kafka_poll(0) returns at once: a pacer that asks for 100 us again
+     * and again (any rate above 10k ticks/s) would spin on a core */
+    rd_kafka_poll(p->rk, 0);
+    if (us > 0) {
+        struct timespec ts = {0, (long)us * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* rd_kafka_flush in slices, so a rejected login ends the wait. */

@@ -12,6 +12,7 @@
 
 #include "kafka/kafka.h"
 #include "kafka/kafka_int.h"
+#include "util/clock.h"
 #include "source/source_kafka_check.h"
 
 #define NPART 4
@@ -585,6 +586,24 @@ static void test_auth_failure_ends_the_wait(void **state) {
     tl_kafka_consumer_destroy(c);
 }
 
+/* A pacer's sub-millisecond idle lets the time pass: it was a poll of 0
+ * ms, which returns at once, and up's simulator spun on a core at 100k
+ * ticks/s. A lower bound only (a sleep lasts at least what it asks for),
+ * never a speed threshold. */
+static void test_producer_idle_lets_time_pass(void **state) {
+    (void)state;
+    tl_err err = {0};
+    tl_kafka_opts cfg = make_cfg("unused", NULL, NULL);
+    cfg.topic = "idle";
+    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, &err);
+    assert_non_null(p);
+    int64_t t0 = tl_mono_us();
+    for (int i = 0; i < 20; i++)
+        tl_kafka_producer_idle(p, 500);
+    assert_true(tl_mono_us() - t0 >= 20 * 500);
+    tl_kafka_producer_destroy(p);
+}
+
 /* The dev broker holds an empty fetch for the consumer's whole
  * fetch.wait.max.ms, so a consumer that finds it asks for a short one;
  * anything else (a user's -X, brokers elsewhere, nobody answering) keeps
@@ -630,6 +649,7 @@ int main(void) {
         cmocka_unit_test(test_bad_property_named),
         cmocka_unit_test(test_auth_message),
         cmocka_unit_test(test_dev_broker_fetch_wait),
+        cmocka_unit_test(test_producer_idle_lets_time_pass),
         cmocka_unit_test(test_auth_failure_ends_the_wait),
         cmocka_unit_test(test_produce_and_consume_from_beginning),
         cmocka_unit_test(test_stop_flag_ends_a_full_queue_wait),
