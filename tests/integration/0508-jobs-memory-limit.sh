@@ -39,10 +39,13 @@ once() {
 }
 
 say "--help: schedule and up list the setting"
+# (into a file first: grep -q stops reading at its match, and under pipefail
+# the help's writer dying of SIGPIPE would fail the check)
 for cmd in schedule up; do
-  "$TICKLAKE" "$cmd" --help 2>&1 | grep -q -- '--jobs-duckdb-memory-limit SIZE' \
+  "$TICKLAKE" "$cmd" --help > help.txt 2>&1 || fail "$cmd --help failed"
+  grep -q -- '--jobs-duckdb-memory-limit SIZE' help.txt \
     || fail "$cmd --help has no --jobs-duckdb-memory-limit"
-  "$TICKLAKE" "$cmd" --help 2>&1 | grep -q 'TICKLAKE_SCHEDULE_DUCKDB_MEMORY_LIMIT, schedule.duckdb_memory_limit' \
+  grep -q 'TICKLAKE_SCHEDULE_DUCKDB_MEMORY_LIMIT, schedule.duckdb_memory_limit' help.txt \
     || fail "$cmd --help does not name the setting's variable and key"
 done
 
