@@ -50,9 +50,9 @@ typedef struct tl_stream_opts {
     int64_t max_future_skew_us;  /* beyond now + this: dead letter */
     int64_t max_buffered_rows;   /* across all buffers */
     /* Memory the buffers (row arrays as allocated, extra fields, dead
-     * letters) may take before a full flush; 0 = no limit. With the batch
-     * being written and the kept row arrays, a stream's buffers use at most
-     * ~2.25x this. */
+     * letters) may take before a full flush; 0 = no limit. With the batches
+     * being written (which share this cap: write_threads) and the kept row
+     * arrays, a stream's buffers use at most ~2.25x this. */
     int64_t max_buffered_bytes;
 
     /* Schema evolution: schema.extra_columns ("name:type,..." or NULL) and
@@ -119,8 +119,8 @@ int64_t tl_stream_resume_offset(tl_stream *s, int32_t partition);
  * (another consumer may have committed more meanwhile), re-read its
  * position from the lake and return where to resume, as resume_offset.
  * The ticks other consumers committed since the dedupe state was last
- * loaded are folded into it (their resends are duplicates here too); a
- * batch in flight is committed first. When that fails the stream fails
+ * loaded are folded into it (their resends are duplicates here too); the
+ * batches in flight are committed first. When that fails the stream fails
  * (-1): a missed file could let a duplicate through. */
 int64_t tl_stream_assign_partition(tl_stream *s, int32_t partition);
 

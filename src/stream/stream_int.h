@@ -216,7 +216,7 @@ bool tl_stream_positions_moved(const tl_stream *s);
 /* The dedupe state and per-partition event times from the lake's files of
  * the dedupe horizon: all of them at start (tl_stream_recover), those
  * committed since the last fold at a partition handover (tl_stream_catch_up,
- * which commits the batch in flight first and re-reads the log). A file that
+ * which commits the batches in flight first and re-reads the log). A file that
  * cannot be read is an error: the stream must not let a resend through. */
 int tl_stream_recover(tl_stream *s, tl_err *err);
 int tl_stream_catch_up(tl_stream *s, tl_err *err);
@@ -229,7 +229,7 @@ void tl_stream_dead_free(tl_dead *d);
 /* Free the ext of each of n rows (before their array is dropped or reused). */
 void tl_stream_rows_free_ext(tl_tick_row *rows, size_t n);
 /* Add the unknown-fields column to the ticks table (keep mode, the first
- * time one is met): called between batches, never with one in flight. */
+ * time one is met): called between batches, never with any in flight. */
 int tl_stream_add_kept_column(tl_stream *s, tl_err *err);
 /* Give a bucket's row array back for reuse (or free it). */
 void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap);

@@ -284,8 +284,8 @@ int tl_stream_recover(tl_stream *s, tl_err *err) {
 }
 
 int tl_stream_catch_up(tl_stream *s, tl_err *err) {
-    /* the batch in flight writes with the stream's DuckDB handle, which
-     * the fold needs: commit it first (its files then count as our own) */
+    /* commit every batch in flight first, in order: their files then count
+     * as our own, and the log re-read below is the one they advanced */
     int rc = tl_stream_finish_inflight(s, err);
     if (rc)
         return rc;
