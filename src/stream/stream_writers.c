@@ -32,6 +32,14 @@
 int tl_stream_writers_open(tl_stream *s, tl_err *err) {
     int w = s->opts.write_threads > 0 ? s->opts.write_threads : tl_stream_cores();
     s->nwriters = w < 1 ? 1 : w > TL_STREAM_MAX_WRITERS ? TL_STREAM_MAX_WRITERS : w;
+#ifdef TL_TSAN
+    /* The ThreadSanitizer build (make tsan): DuckDB's allocator is not
+     * instrumented, so memory one writer's database freed and another's
+     * reuses looks like a race between the two tl-flush threads (chunk
+     * vectors filled by fill_chunk). One writer, as DuckDB gets one thread
+     * in that build (src/duck/duck.c). */
+    s->nwriters = 1;
+#endif
     /* One DuckDB thread: each Parquet file is one COPY from tl_tick_rows(),
      * a single-threaded pipeline. A DuckDB worker thread cannot share that
      * work; it can only take the one task, and then the batch's thread
