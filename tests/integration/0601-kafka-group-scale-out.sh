@@ -18,13 +18,24 @@ say "the simulator produces for ~20 s; streams A and B share the group"
   --faults bad=0.005,dup=0.005 --stats-json "$WORK/sim.json" 2> "$WORK/sim.err" &
 SIMPID=$!
 PIDS+=($SIMPID)
-stream() { # NAME
+stream() { # NAME [ARG...]
+  local name=$1
+  shift
   "$TICKLAKE" stream --brokers "$BROKERS" --topic ticks --lake "$L" --flush-interval 500ms "${KX[@]}" \
-    2> "$WORK/$1.err" &
+    "$@" 2> "$WORK/$name.err" &
   PIDS+=($!)
 }
-stream A; PA=$!
+stream A --log-level debug; PA=$! # its commits show in its log
 stream B; PB=$!
+
+say "wait until A and B share the group"
+# B can commit all 12 partitions before A's join lands (A's first JoinGroup
+# may miss the group's first generation on a loaded machine; the group
+# then rebalances): the kill below needs both to have held partitions
+both_assigned() { grep -q "assigned" "$WORK/A.err" && grep -q "assigned" "$WORK/B.err"; }
+poll_until 60 both_assigned || true # the checks below name who never got one
+a_committed() { grep -q "committed epoch" "$WORK/A.err"; }
+poll_until 60 a_committed || true
 
 say "wait until every one of the 12 partitions has a commit in the lake"
 committed() { # distinct partitions with a txn in the Delta log
@@ -35,6 +46,7 @@ poll_until 60 all_committed || true # the expect_eq below names the shortfall
 expect_eq "partitions with a commit" "$(committed)" 12
 grep -q "assigned" "$WORK/A.err" || fail "A was never assigned a partition"
 grep -q "assigned" "$WORK/B.err" || fail "B was never assigned a partition"
+a_committed || fail "A never committed to the lake"
 kill -0 "$SIMPID" 2> /dev/null || fail "the simulator finished before the kill: not mid-run"
 
 say "SIGKILL A mid-run"
