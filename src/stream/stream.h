@@ -77,8 +77,8 @@ typedef struct tl_stream_opts {
     const tl_lake_opts *lake;
 } tl_stream_opts;
 
-/* The cores this process may run on (stream.parse_threads' and
- * stream.write_threads' default). */
+/* The cores this process may run on (stream.parse_threads' default, and
+ * stream.write_threads = 0). */
 int tl_stream_cores(void);
 
 /* What the stream has done: printed on exit and on SIGUSR1, exposed as
