@@ -32,6 +32,11 @@ typedef struct file_source {
     size_t max_line; /* a longer line is cut here: the codec rejects it as too_large */
     bool skipping;   /* dropping the rest of a line that was cut */
     bool mapped;     /* buf is the whole file, mmap'ed: no read copies */
+    /* Not a regular file (stdin, a pipe, a named FIFO, a socket): a read may
+     * wait for the writer as long as it likes, so poll first and let the
+     * stream flush and commit meanwhile. (A named FIFO opened by path once
+     * blocked in read() with written batches left uncommitted.) */
+    bool may_stall;
 } file_source;
 
 void tl_source_file_id(const char *path, char *out, size_t cap) {
@@ -77,7 +82,7 @@ static ssize_t fill(file_source *f, tl_err *err) {
             f->end += (size_t)n;
             return n;
         }
-        if (errno == EINTR && !f->own_fd)
+        if (errno == EINTR && f->may_stall)
             return FILL_INTERRUPTED; /* a signal on a pipe: the caller checks for stop */
         if (errno != EINTR)
             return tl_err_set(err, TL_ERR_IO, "cannot read %s: %s", f->path, strerror(errno));
@@ -126,7 +131,7 @@ static int file_read(tl_source *src, tl_source_msg *out, size_t max, int timeout
             return (int)n;
         if (f->eof)
             return TL_ERR_END;
-        if (!f->own_fd) { /* a pipe may stay quiet: let the stream flush meanwhile */
+        if (f->may_stall) { /* a pipe may stay quiet: let the stream flush meanwhile */
             struct pollfd pfd = {f->fd, POLLIN, 0};
             int ready = poll(&pfd, 1, timeout_ms);
             if (ready == 0 || (ready < 0 && errno == EINTR))
@@ -202,6 +207,8 @@ tl_source *tl_source_file_new(const char *path, size_t max_line, tl_err *err) {
         f->own_fd = true;
         try_map(f);
     }
+    struct stat st;
+    f->may_stall = fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode);
     return &f->base;
 fail:
     if (f) {

@@ -2,12 +2,18 @@
  * JSONL file to its end, a stop before the first read, and a source that
  * fails after a batch (what was read is committed, the source's error is
  * returned, the source hears the commit and is closed). */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -206,12 +212,62 @@ static void test_source_hooks(void **state) {
     tl_stream_destroy(st);
 }
 
+/* A named FIFO opened by path whose writer stays open and quiet: a read
+ * comes back with nothing after its timeout, so the loop can flush and
+ * commit meanwhile. (Regression: only stdin was polled; a FIFO by path
+ * blocked in read() with written batches left uncommitted: 0103 in CI.)
+ * The read runs on a thread joined with a deadline, so the old behaviour
+ * fails the test instead of hanging it. */
+typedef struct fifo_read {
+    tl_source *src;
+    int rc[2];
+    size_t len;
+} fifo_read;
+
+static void *read_twice(void *arg) {
+    fifo_read *r = arg;
+    tl_source_msg msgs[8];
+    tl_err err = {0};
+    r->rc[0] = r->src->ops->read(r->src, msgs, 8, 50, &err);
+    r->len = r->rc[0] > 0 ? msgs[0].len : 0;
+    r->rc[1] = r->src->ops->read(r->src, msgs, 8, 50, &err); /* the writer is quiet */
+    return NULL;
+}
+
+static void test_quiet_fifo_returns(void **state) {
+    fixture *f = *state;
+    char fifo[160];
+    snprintf(fifo, sizeof fifo, "%s/in.fifo", f->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int w = open(fifo, O_RDWR | O_CLOEXEC); /* a writer that stays: no EOF */
+    assert_true(w >= 0);
+    const char *line = "{\"symbol\":\"IBM\",\"ts\":1,\"price\":3,\"seq\":1}\n";
+    assert_int_equal(write(w, line, strlen(line)), (ssize_t)strlen(line));
+    tl_err err = {0};
+    fifo_read r = {.src = tl_source_file_new(fifo, 4096, &err), .rc = {-99, -99}};
+    assert_non_null(r.src);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, read_twice, &r), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 20; /* generous: the reads take ~50 ms */
+    int joined = pthread_timedjoin_np(t, NULL, &until);
+    if (joined != 0)
+        fail_msg("a read of a quiet FIFO did not come back in 20 s: it blocked");
+    assert_int_equal(r.rc[0], 1);
+    assert_int_equal(r.len, strlen(line) - 1);
+    assert_int_equal(r.rc[1], 0); /* quiet: back to the loop, not the end */
+    r.src->ops->destroy(r.src);
+    close(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_before_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_fails_after_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_hooks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_fifo_returns, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
