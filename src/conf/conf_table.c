@@ -81,12 +81,11 @@ const tl_conf_entry tl_conf_table[] = {
      "threads that parse and validate messages (0 = the cores available; 1 = the stream's own "
      "thread); order, dedupe and commits stay on one thread, in source order",
      NULL, false},
-    {"stream.write_threads", "write-threads", 0, TL_CT_INT, "1", F(write_threads),
+    {"stream.write_threads", "write-threads", 0, TL_CT_INT, "0", F(write_threads),
      TL_CG_STREAM | TL_CG_UP,
-     "flush batches whose Parquet files are written at once, each on its own thread (1 = one at "
-     "a time; 0 = the cores available, at most 4: faster backfills, not yet the default); "
-     "commits stay in order on the stream's "
-     "thread, and the batches in flight share stream.max_buffered_bytes",
+     "flush batches whose Parquet files are written at once, each on its own thread (0 = the "
+     "cores available, at most 4; 1 = one at a time, the least memory); commits stay in order "
+     "on the stream's thread, and the batches in flight share stream.max_buffered_bytes",
      NULL, false},
 
     {"stream.assign_all", "assign-all", 0, TL_CT_BOOL, "false", F(assign_all), TL_CG_STREAM,
