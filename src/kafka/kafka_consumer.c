@@ -24,6 +24,7 @@ struct tl_kafka_consumer {
     char *topic;
     const volatile sig_atomic_t *stop; /* the caller's stop flag, or NULL */
     tl_kafka_consumer_cbs cbs;
+    rd_kafka_topic_t *rkt; /* held from the start: see hold_topic */
     int32_t *assigned; /* sorted */
     size_t n_assigned, cap_assigned;
     tl_kafka_msg *batch; /* the batch being built by tl_kafka_consume, or NULL */
@@ -329,6 +330,24 @@ static void drop_message(rd_kafka_message_t *m, void *opaque) {
     (void)opaque;
 }
 
+/* A handle on the topic for the consumer's whole life, taken before it
+ * subscribes. librdkafka 2.0.2 starts an assigned partition's fetch by asking
+ * its leader for the start offset, and a partition whose leader is not known
+ * yet waits for a 500 ms timer instead (rd_kafka_toppar_offset_request). In a
+ * group the partitions are first created when the assignment is applied, and
+ * they learn their leader asynchronously (the leader's broker thread takes
+ * them), so the fetch start raced that and often lost: half a second before
+ * the first message (BENCHMARKS.md "Kafka: the group join and group mode").
+ * Held from here, the topic's partitions get their leaders with the first
+ * metadata, long before the group assigns them (assign_all reads its
+ * partitions through it too). */
+static int hold_topic(tl_kafka_consumer *c, tl_err *err) {
+    if (!(c->rkt = rd_kafka_topic_new(c->rk, c->topic, NULL)))
+        return tl_err_set(err, TL_ERR_KAFKA, "topic %s: %s", c->topic,
+                          rd_kafka_err2str(rd_kafka_last_error()));
+    return 0;
+}
+
 tl_kafka_consumer *tl_kafka_consumer_new(const tl_kafka_opts *o, const tl_kafka_consumer_cbs *cbs,
                                          tl_err *err) {
     char errstr[512];
@@ -383,6 +402,8 @@ tl_kafka_consumer *tl_kafka_consumer_new(const tl_kafka_opts *o, const tl_kafka_
         !c->brokers[0])
         snprintf(c->brokers, sizeof c->brokers, "(no bootstrap.servers)");
     rd_kafka_poll_set_consumer(c->rk);
+    if (hold_topic(c, err) < 0)
+        goto fail;
     if (c->cbs.assign_all) { /* assigned at the first consume, once the caller holds c */
         c->assign_pending = true;
         return c;
@@ -401,6 +422,8 @@ fail:
         rd_kafka_conf_destroy(conf);
     if (c->peek_conf)
         rd_kafka_conf_destroy(c->peek_conf);
+    if (c->rkt)
+        rd_kafka_topic_destroy(c->rkt);
     if (c->rk) {
         c->closed = true;
         rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
@@ -444,12 +467,7 @@ static int handle_event(tl_kafka_consumer *c, rd_kafka_message_t *m, bool *eof, 
 /* assign_all: every partition of the topic, each from where start says. */
 static int assign_all(tl_kafka_consumer *c, tl_err *err) {
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, c->topic, NULL);
-    if (!rkt)
-        return tl_err_set(err, TL_ERR_KAFKA, "topic %s: %s", c->topic,
-                          rd_kafka_err2str(rd_kafka_last_error()));
-    rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 0, rkt, &md, 10000);
-    rd_kafka_topic_destroy(rkt);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 0, c->rkt, &md, 10000);
     if (e || md->topic_cnt != 1 || md->topics[0].err) {
         int rc = tl_err_set(err, TL_ERR_KAFKA, "reading the partitions of %s: %s", c->topic,
                             rd_kafka_err2str(e               ? e
@@ -781,6 +799,8 @@ void tl_kafka_consumer_destroy(tl_kafka_consumer *c) {
         return;
     tl_kafka_consumer_close(c);
     int64_t t0 = tl_mono_ms();
+    if (c->rkt)
+        rd_kafka_topic_destroy(c->rkt); /* before the handle it belongs to */
     destroy_bounded(c->rk, c->topic);
     tl_debug("kafka", "consumer of %s destroyed in %lld ms", c->topic,
              (long long)(tl_mono_ms() - t0));
