@@ -53,7 +53,8 @@ run_kcat() {
   kcat -C -b "$B" -t ticks -e -o beginning -q -f '%s\n' > /dev/null
 }
 # the same client in a consumer group, as ticklake runs: it pays the same
-# group join (the broker's 3 s initial rebalance delay) and group fetch path
+# group join (the dev broker's 3 s initial rebalance delay; a few round trips
+# on scripts/kafka's broker) and group fetch path
 run_kcat_group() {
   g=$((g + 1))
   kcat -b "$B" -G "kbench-$g-$$" -X queued.min.messages=1000000 -o beginning -e -q -f '%s\n' ticks > /dev/null
