@@ -5,6 +5,8 @@
 # Part 1: COUNT ticks in one hour as ~400 small files; median of RUNS, alternating:
 #   ticklake compact            (whole CLI run: snapshot, plan, sort, stats, upload, commit)
 #   DuckDB COPY (SELECT * FROM read_parquet([same files]) ORDER BY symbol, ts) TO ... zstd
+# BEFORE=/path/to/other/ticklake times that build's compaction too, in the same
+# alternating loop (before/after figures of a change, side by side).
 # Part 2: FILES_COUNT ticks as ~5000 small files (the stream flushes ~500 rows at a time); a GROUP BY query before
 # and after compaction (QUERY=0 skips it).
 source "$(dirname "$0")/lib.sh"
@@ -25,13 +27,21 @@ duck_copy() {
   "$TICKLAKE" query --lake "$WORK/empty" "COPY (SELECT * FROM read_parquet([$list], hive_partitioning=false) ORDER BY symbol, ts) TO '$WORK/duck.parquet' (FORMAT parquet, COMPRESSION zstd)" > /dev/null
 }
 compact() { "$TICKLAKE" compact --lake "$L" > /dev/null; }
+compact_before() { "$BEFORE" compact --lake "$L" > /dev/null; }
 
-for _ in $(seq "$RUNS"); do timed db duck_copy; PRE=restore timed tc compact; done
+for _ in $(seq "$RUNS"); do
+  timed db duck_copy; PRE=restore timed tc compact
+  [ -z "${BEFORE:-}" ] || PRE=restore timed tb compact_before
+done
 t_duck=$(median_of db); t_compact=$(median_of tc)
 rows_per_s() { echo "$COUNT / $1" | bc -l | xargs printf '%.0f'; }
 echo "input: $COUNT ticks in $nfiles files, $((bytes / 1000000)) MB (one hour partition); median of $RUNS runs, alternating"
 printf '%-34s %8s s  %10s ticks/s\n' "DuckDB COPY ... ORDER BY" "$t_duck" "$(rows_per_s "$t_duck")"
 printf '%-34s %8s s  %10s ticks/s\n' "ticklake compact" "$t_compact" "$(rows_per_s "$t_compact")"
+if [ -n "${BEFORE:-}" ]; then
+  t_b=$(median_of tb)
+  printf '%-34s %8s s  %10s ticks/s, ratio to DuckDB %sx\n' "BEFORE compact" "$t_b" "$(rows_per_s "$t_b")" "$(ratio "$t_duck" "$t_b")"
+fi
 r=$(ratio "$t_duck" "$t_compact")
 echo "ratio (compact throughput / DuckDB): ${r}x   target >= 1.2x"
 result "compaction vs COPY ... ORDER BY, $COUNT ticks in $nfiles files (s)" "$t_compact" "$t_duck" "${r}x" ">= 1.2x" "$(verdict "$r" '>=' 1.2)"

@@ -110,9 +110,10 @@ static int copy_sorted(tl_duck *d, const char *order, const char *inputs_sql, co
     int rc = tl_buf_printf(&sql,
                            "COPY (SELECT * FROM (%s%sSELECT * FROM read_parquet(%s, "
                            "hive_partitioning=false, union_by_name=true))%s%s ORDER BY %s) "
-                           "TO '%s' (FORMAT parquet, COMPRESSION zstd)",
+                           "TO '%s' (%s)",
                            head ? head : "", head ? " UNION ALL BY NAME " : "", inputs_sql,
-                           where ? " WHERE " : "", where ? where : "", order, qp)
+                           where ? " WHERE " : "", where ? where : "", order, qp,
+                           tl_duck_parquet_format(d))
                  ? tl_err_set(err, TL_ERR_NOMEM, "out of memory")
                  : tl_duck_exec(d, sql.data, err);
     tl_buf_free(&sql);

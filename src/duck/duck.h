@@ -31,6 +31,11 @@ void tl_duck_close(tl_duck *d);
  * on d's behalf (the lake's checkpoint reader under a query's views). */
 const tl_duck_opts *tl_duck_limits(const tl_duck *d);
 
+/* The COPY options of a data file d writes (a stream's ticks and dead
+ * letters, a compaction's outputs): Parquet with zstd, in the format of d's
+ * opts' parquet_version. Checkpoints keep DuckDB's default format. */
+const char *tl_duck_parquet_format(const tl_duck *d);
+
 /* Errors: TL_ERR_DUCKDB with DuckDB's message and a short form of the SQL, or
  * TL_ERR_IO when DuckDB reports an I/O error (file missing, directory absent). */
 

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-/* The settings duckdb.memory_limit and duckdb.threads, filled by the
+/* The settings duckdb.memory_limit, duckdb.threads and lake.parquet_version, filled by the
  * command layer (tl_cmd_duck_opts) and handed to tl_duck_open through each
  * module's options. A field <= 0 is unset: DuckDB keeps its own default
  * (80% of the machine's memory; one thread per core), never a limit of 0.
@@ -16,6 +16,9 @@
 typedef struct tl_duck_opts {
     int64_t memory_limit; /* bytes */
     int64_t threads;
+    /* The Parquet format of the data files the database writes
+     * (lake.parquet_version, tl_duck_parquet_format): 1 or 2; <= 0 = 2. */
+    int parquet_version;
 } tl_duck_opts;
 
 /* o (NULL: unset) with one DuckDB thread: for a database whose queries are

@@ -240,9 +240,8 @@ static int copy_to(tl_duck *d, const char *path, tl_err *err) {
     int rc;
     if (!quoted || tl_duck_quote(path, quoted, cap) != 0 ||
         tl_buf_printf(&sql,
-                      "COPY (SELECT * FROM tl_tick_rows()) TO '%s' "
-                      "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)",
-                      quoted) != 0)
+                      "COPY (SELECT * FROM tl_tick_rows()) TO '%s' (%s, COMPRESSION_LEVEL 1)",
+                      quoted, tl_duck_parquet_format(d)) != 0)
         rc = tl_err_set(err, TL_ERR_NOMEM, "duck: out of memory writing %s", path);
     else if ((rc = tl_duck_exec(d, sql.data, err)) != 0)
         tl_err_wrap(err, rc, "duck: writing %s", path);

@@ -195,7 +195,7 @@ static int write_dead_group(tl_stream *s, tl_batch *bt, size_t from, size_t to, 
         tl_table_column_list(&tl_deadletter_table, false, &sql) ||
         tl_buf_printf(&sql, " FROM read_json('%s', format='newline_delimited', columns=", qjson) ||
         tl_table_json_columns(&tl_deadletter_table, &sql) ||
-        tl_buf_printf(&sql, ")) TO '%s' (FORMAT parquet, COMPRESSION zstd)", qlocal)) {
+        tl_buf_printf(&sql, ")) TO '%s' (%s)", qlocal, tl_duck_parquet_format(bt->duck))) {
         rc = tl_err_set(err, TL_ERR_NOMEM, "out of memory (dead-letter SQL)");
         goto out;
     }
