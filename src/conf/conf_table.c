@@ -162,10 +162,10 @@ const tl_conf_entry tl_conf_table[] = {
     /* DuckDB (src/duck): the limits of every database a command opens */
     /* Format 2 data pages with DuckDB's V2 encodings (delta-packed integers
      * and timestamps): the stream's files 13% smaller and compacted files
-     * 28% smaller than format 1 for the same CPU (BENCHMARKS.md "Parquet
-     * format 2"). Every current reader handles them (Spark, delta-rs,
-     * pyarrow, DuckDB, the tests' hyparquet); 1 is for older ones (Spark
-     * before 3.3 could not read delta-packed columns vectorised). */
+     * 28% smaller than format 1 (BENCHMARKS.md "Parquet format 2"). The
+     * readers the tests run read them (Spark, delta-rs, pyarrow, DuckDB);
+     * 1 is for older ones (Spark before 3.3 could not read delta-packed
+     * columns vectorised). */
     {"lake.parquet_version", "parquet-version", 0, TL_CT_STRING, "2", F(parquet_version),
      TL_CG_STREAM | TL_CG_UP | TL_CG_COMPACT | TL_CG_SCHEDULE,
      "Parquet format of the data files written (2: V2 data pages and delta encodings, smaller; "
