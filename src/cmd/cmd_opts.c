@@ -10,9 +10,9 @@
 void tl_cmd_duck_opts(tl_duck_opts *o, const tl_config *cfg) {
     *o = (tl_duck_opts){.memory_limit = cfg->duck_memory_limit,
                         .threads = cfg->duck_threads,
-                        .parquet_version = cfg->parquet_version && !strcmp(cfg->parquet_version, "1")
-                                               ? 1
-                                               : 2};
+                        .parquet_version = cfg->parquet_version && !strcmp(cfg->parquet_version, "2")
+                                               ? 2
+                                               : 1};
 }
 
 void tl_cmd_lake_opts(tl_lake_opts *o, const tl_config *cfg) {

@@ -121,9 +121,9 @@ tl_duck *tl_duck_open(const char *path, int read_only, const tl_duck_opts *opts,
     if (opts) /* unset (<= 0) is 0 from here on */
         d->opts = (tl_duck_opts){.memory_limit = opts->memory_limit > 0 ? opts->memory_limit : 0,
                                  .threads = opts->threads > 0 ? opts->threads : 0,
-                                 .parquet_version = opts->parquet_version == 1 ? 1 : 2};
+                                 .parquet_version = opts->parquet_version == 2 ? 2 : 1};
     else
-        d->opts.parquet_version = 2;
+        d->opts.parquet_version = 1;
     if (open_config(&cfg, path, read_only, &d->opts, err) != 0)
         goto fail;
     if (duckdb_open_ext(path, &d->db, cfg, &open_err) == DuckDBError) {
@@ -159,9 +159,9 @@ const tl_duck_opts *tl_duck_limits(const tl_duck *d) {
 }
 
 const char *tl_duck_parquet_format(const tl_duck *d) {
-    return d && d->opts.parquet_version == 1
-               ? "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V1"
-               : "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2";
+    return d && d->opts.parquet_version == 2
+               ? "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2"
+               : "FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V1";
 }
 
 void tl_duck_close(tl_duck *d) {

@@ -17,7 +17,7 @@ typedef struct tl_duck_opts {
     int64_t memory_limit; /* bytes */
     int64_t threads;
     /* The Parquet format of the data files the database writes
-     * (lake.parquet_version, tl_duck_parquet_format): 1 or 2; <= 0 = 2. */
+     * (lake.parquet_version, tl_duck_parquet_format): 1 or 2; <= 0 = 1. */
     int parquet_version;
 } tl_duck_opts;
 
