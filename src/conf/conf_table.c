@@ -161,7 +161,7 @@ const tl_conf_entry tl_conf_table[] = {
 
     /* DuckDB (src/duck): the limits of every database a command opens */
     /* Format 2 (V2 data pages, delta-packed integers and timestamps) makes
-     * the stream's files 13% and compacted files 28% smaller (BENCHMARKS.md
+     * the stream's files 13-20% and compacted files 11-28% smaller (BENCHMARKS.md
      * "Parquet format 2"), but not every reader copes: delta-rs 1.6.6 fails
      * a filtered read of DuckDB's 256-value delta miniblocks ("cannot skip
      * miniblock of size 256", apache/arrow-rs#11018, fixed in a later parquet
@@ -170,7 +170,7 @@ const tl_conf_entry tl_conf_table[] = {
     {"lake.parquet_version", "parquet-version", 0, TL_CT_STRING, "1", F(parquet_version),
      TL_CG_STREAM | TL_CG_UP | TL_CG_COMPACT | TL_CG_SCHEDULE,
      "Parquet format of the data files written (1: every reader; 2: V2 data pages and delta "
-     "encodings, 13-28% smaller, for readers that handle them: Spark 3.3+, DuckDB, pyarrow, "
+     "encodings, 11-28% smaller, for readers that handle them: Spark 3.3+, DuckDB, pyarrow, "
      "not delta-rs 1.6)",
      "1|2", false},
     {"duckdb.memory_limit", "duckdb-memory-limit", 0, TL_CT_SIZE, "1GiB", F(duck_memory_limit),
