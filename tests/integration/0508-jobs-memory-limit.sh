@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scheduled jobs' own DuckDB budget, schedule.duckdb_memory_limit
-# (--jobs-duckdb-memory-limit; unset by default: duckdb.memory_limit; never
-# more than duckdb.memory_limit): it reaches the databases of `schedule`'s compaction
+# (--jobs-duckdb-memory-limit; 384 MiB by default, 0 = duckdb.memory_limit;
+# never more than duckdb.memory_limit): it reaches the databases of `schedule`'s compaction
 # (its debug lines name the limit) and models (a model reads it back with
 # current_setting), from the flag, the environment and ticklake.yml; and
 # under `up` the jobs run with it while the stream keeps duckdb.memory_limit.
@@ -66,7 +66,7 @@ expect_eq "ticks after compaction" "$(q "$L" 'SELECT count(*) FROM ticks')" 1200
 
 say "schedule --once: the models job reads its limit back"
 once
-expect_eq "unset: duckdb.memory_limit" "$(model_limit)" "1.0 GiB"
+expect_eq "the default: 384 MiB" "$(model_limit)" "384.0 MiB"
 once --jobs-duckdb-memory-limit 100MiB
 expect_eq "from the flag" "$(model_limit)" "100.0 MiB"
 TICKLAKE_SCHEDULE_DUCKDB_MEMORY_LIMIT=90MiB once
