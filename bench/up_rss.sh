@@ -29,6 +29,12 @@ while kill -0 "$up" 2>/dev/null; do
   sleep 5
 done
 wait "$up" || { cat "$WORK/up.err" >&2; exit 1; }
+# the scheduled jobs' outcomes: a round that failed (a models run out of
+# memory) makes a lower RSS that is no result
+jobs=$(awk '/ schedule: [a-z]+ ok in / {ok[$4]++} / schedule: [a-z]+ failed/ {bad[$4]++; f++}
+    END {for (j in ok) printf "%s ok %d, ", j, ok[j]; for (j in bad) printf "%s FAILED %d, ", j, bad[j]; if (!f) printf "none failed"}' "$WORK/up.err")
+echo "scheduled jobs: $jobs"
+grep ' schedule: [a-z]* failed' "$WORK/up.err" | cut -c1-300 >&2 || true
 # the mean of each quarter, and its floor (the lowest sample: what stays
 # between the scheduled jobs, whose runs come and go)
 read -r q2 q4 f2 f4 peak n < <(awk '{t[NR] = $1; r[NR] = $2} END {
@@ -40,6 +46,11 @@ read -r q2 q4 f2 f4 peak n < <(awk '{t[NR] = $1; r[NR] = $2} END {
 growth=$(echo "scale=4; ($q4 - $q2) * 100 / $q2" | bc -l | xargs printf '%.1f')
 fgrowth=$(echo "scale=4; ($f4 - $f2) * 100 / $f2" | bc -l | xargs printf '%.1f')
 echo "up for $MINUTES min at $RATE ticks/s, $SYMBOLS symbols: $n RSS samples; mean $q2 MB in the 2nd quarter, $q4 MB in the last; floor $f2 -> $f4 MB; peak $peak MB"
+awk '{r[NR] = $2} END {printf "mean / floor per quarter (MB):"
+    for (q = 0; q < 4; q++) { s = n = 0; m = 1e18
+      for (i = 1; i <= NR; i++) if (i > q * NR / 4 && i <= (q + 1) * NR / 4) { s += r[i]; n++; if (r[i] < m) m = r[i] }
+      printf " Q%d %d / %d;", q + 1, s / n / 1024, m / 1024 }
+    print "" }' "$WORK/rss"
 awk '{printf "%s%d", (NR > 1 ? " " : "RSS MB every 5 s: "), $2 / 1024} END {print ""}' "$WORK/rss"
 result "RSS of up over $MINUTES min at ${RATE}/s: 2nd quarter -> last quarter (MB)" "$q2 -> $q4" "-" "${growth}%" "flat (<= +10%)" "$(verdict "$growth" '<=' 10)"
 result "  the same, floor (lowest sample) of each quarter; peak (MB)" "$f2 -> $f4; peak $peak" "-" "${fgrowth}%" "flat (<= +10%)" "$(verdict "$fgrowth" '<=' 10)"

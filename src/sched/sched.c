@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
-#include <malloc.h> /* malloc_trim */
+#include <malloc.h> /* malloc_trim, mallopt */
 #endif
 #include <string.h>
 #include <time.h>
@@ -96,7 +96,24 @@ const char *tl_sched_result_name(tl_sched_result r) {
     return "?";
 }
 
+/* glibc serves a block of 128 KiB or more with its own mmap, and when such a
+ * block is freed it raises that threshold to the block's size (up to 32 MiB):
+ * after a job's DuckDB freed its big blocks, every later allocation under the
+ * new threshold came from the arenas of the threads that made it, and what
+ * those arenas kept between rounds (in use beside free pages) raised RSS's
+ * floor ~10 MB a job round in `up` (BENCHMARKS.md, "Memory"). Setting the
+ * threshold pins it at glibc's starting value: big blocks keep going back to
+ * the system when freed. Process-wide, so for the processes that run a
+ * scheduler (`up`, `schedule`) and once. */
+static void pin_mmap_threshold(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, TL_SCHED_MMAP_THRESHOLD);
+#endif
+}
+
 tl_sched *tl_sched_new(const tl_sched_opts *opts) {
+    static pthread_once_t pinned = PTHREAD_ONCE_INIT;
+    pthread_once(&pinned, pin_mmap_threshold);
     tl_sched *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;

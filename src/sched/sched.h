@@ -158,8 +158,14 @@ typedef struct tl_sched_opts {
     bool catchup;                /* run fire times missed while down (needs coord) */
 } tl_sched_opts;
 
+/* glibc's mmap threshold, pinned by the first tl_sched_new of a process (with
+ * glibc): a block this big or bigger goes back to the system when freed,
+ * whatever size a job freed before (see sched.c). */
+#define TL_SCHED_MMAP_THRESHOLD (128 * 1024)
+
 /* opts may be NULL. The scheduler's start (its clock's now) anchors @every
- * schedules. NULL when out of memory. */
+ * schedules. NULL when out of memory. The first call pins glibc's mmap
+ * threshold for the process (TL_SCHED_MMAP_THRESHOLD). */
 tl_sched *tl_sched_new(const tl_sched_opts *opts);
 /* Stops the loop (waiting for a running job), then frees. NULL is fine. */
 void tl_sched_destroy(tl_sched *s);

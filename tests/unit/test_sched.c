@@ -15,6 +15,9 @@
 #include <time.h>
 
 #include <cmocka.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* mallinfo2 */
+#endif
 
 #include "sched/sched.h"
 #include "util/civil.h"
@@ -397,8 +400,35 @@ static void test_stop_while_idle(void **state) {
     assert_int_equal(atomic_load(&g.started), 0);
 }
 
+/* A scheduler pins glibc's mmap threshold: after a job freed a big block, a
+ * block above TL_SCHED_MMAP_THRESHOLD is still mapped on its own (and goes
+ * back to the system when freed) instead of staying in a thread's arena,
+ * which raised `up`'s RSS floor every job round. (Without the pin, freeing
+ * the 8 MiB block raised the threshold to 8 MiB and the 1 MiB block came
+ * from the arena.) Not with a sanitizer's allocator, which is not glibc's. */
+static void test_pins_mmap_threshold(void **state) {
+    (void)state;
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    tl_sched *s = tl_sched_new(NULL);
+    assert_non_null(s);
+    char *big = malloc(8u << 20);
+    assert_non_null(big);
+    memset(big, 1, 8u << 20);
+    free(big);
+    int before = mallinfo2().hblks;
+    char *mid = malloc(1u << 20);
+    assert_non_null(mid);
+    memset(mid, 1, 1u << 20);
+    assert_int_equal(mallinfo2().hblks, before + 1); /* mapped on its own */
+    free(mid);
+    assert_int_equal(mallinfo2().hblks, before);
+    tl_sched_destroy(s);
+#endif
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pins_mmap_threshold),
         cmocka_unit_test(test_fires_on_time),
         cmocka_unit_test(test_no_overlap_coalesces),
         cmocka_unit_test(test_failure_skips_downstream),
