@@ -89,4 +89,7 @@ echo "ratio group mode vs kcat -C: ${r_g}x (target >= 0.8x); vs kcat -G: ${r_gg}
 result "Kafka -> lake, assign mode, $BROKER broker, $N ticks (s)" "$t_ta" "$t_kc" "${r_a}x" ">= 0.8x" "$(verdict "$r_a" '>=' 0.8)"
 result "Kafka -> lake, group mode, $BROKER broker, $N ticks (s)" "$t_tl" "$t_kc" "${r_g}x" ">= 0.8x" "$(verdict "$r_g" '>=' 0.8)"
 result "  group mode vs kcat -G (same join) (s)" "$t_tl" "$t_kg" "${r_gg}x" "-" "-"
-result "  group join (kcat -G -c 1) / group mode after the join (s)" "$t_after" "$t_kc" "${r_after}x (join ${t_kj} s)" ">= 0.8x" "$(verdict "$r_after" '>=' 0.8)"
+# Informative only, no verdict: ticklake's own start-up (its DuckDB databases,
+# the lake's first commits) runs during the join, so subtracting kcat's join
+# can credit it with more than the fetch path earned (2.27x in one quiet run).
+result "  group join (kcat -G -c 1) / group mode after the join (s)" "$t_after" "$t_kc" "${r_after}x (join ${t_kj} s)" "-" "-"
