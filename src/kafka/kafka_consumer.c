@@ -41,6 +41,11 @@ struct tl_kafka_consumer {
     int64_t commit_sent_ms;   /* monotonic, the last request */
     unsigned commit_failures; /* in a row */
     int64_t commit_warned_ms;
+    /* The watermarks of the partitions being assigned, read for all of them
+     * at once while on_assign runs (see prefetch_watermarks); wm_n = 0 the
+     * rest of the time. */
+    struct wm { int32_t partition; int64_t low, high; } *wm;
+    size_t wm_n;
 };
 
 /* session.timeout.ms: Kafka's 45 s default makes a restarted stream wait
@@ -126,9 +131,54 @@ static void report_error(const char *what, rd_kafka_error_t *e) {
 static void want_set(tl_kafka_consumer *c, int32_t part, int64_t offset, bool replace);
 static void commit_send(tl_kafka_consumer *c);
 
+/* How long prefetch_watermarks waits for each of its two requests: the wait
+ * the source's own per-partition query has. */
+#define TL_KAFKA_WATERMARKS_WAIT_MS 10000
+
+/* Each partition's start (the source's start callback) asks for its
+ * watermarks, and one query each was one round trip per partition, one after
+ * the other, inside the rebalance: 20-300 ms for 8 partitions on a loaded
+ * machine, and a 64-partition topic pays 64. Two ListOffsets requests per
+ * leader (earliest, latest) read them all first; a partition they could not
+ * answer for is left out, and its start queries it alone as before. */
+static void prefetch_watermarks(tl_kafka_consumer *c, const rd_kafka_topic_partition_list_t *parts) {
+    rd_kafka_topic_partition_list_t *lo = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_topic_partition_list_t *hi = rd_kafka_topic_partition_list_copy(parts);
+    c->wm = calloc((size_t)parts->cnt, sizeof *c->wm);
+    if (!lo || !hi || !c->wm)
+        goto out;
+    for (int i = 0; i < parts->cnt; i++) {
+        lo->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* as a timestamp: the earliest */
+        hi->elems[i].offset = RD_KAFKA_OFFSET_END;       /* the latest */
+    }
+    if (rd_kafka_offsets_for_times(c->rk, lo, TL_KAFKA_WATERMARKS_WAIT_MS) ||
+        rd_kafka_offsets_for_times(c->rk, hi, TL_KAFKA_WATERMARKS_WAIT_MS))
+        goto out;
+    for (int i = 0; i < lo->cnt; i++) {
+        const rd_kafka_topic_partition_t *l = &lo->elems[i];
+        const rd_kafka_topic_partition_t *h =
+            rd_kafka_topic_partition_list_find(hi, l->topic, l->partition);
+        if (!l->err && h && !h->err && l->offset >= 0 && h->offset >= l->offset)
+            c->wm[c->wm_n++] = (struct wm){l->partition, l->offset, h->offset};
+    }
+out:
+    if (lo)
+        rd_kafka_topic_partition_list_destroy(lo);
+    if (hi)
+        rd_kafka_topic_partition_list_destroy(hi);
+}
+
+static void forget_watermarks(tl_kafka_consumer *c) {
+    free(c->wm);
+    c->wm = NULL;
+    c->wm_n = 0;
+}
+
 static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts,
                       bool coop) {
     tl_kafka_health_alive(&c->health);
+    if (c->cbs.start && parts->cnt > 1)
+        prefetch_watermarks(c, parts);
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &parts->elems[i];
         tp->offset = c->cbs.start ? c->cbs.start(c->cbs.ud, tp->partition) : TL_KAFKA_OFFSET_STORED;
@@ -139,6 +189,7 @@ static void on_assign(tl_kafka_consumer *c, rd_kafka_t *rk, rd_kafka_topic_parti
                   "assigned %s [%d] from offset %lld", tp->topic, (int)tp->partition,
                   (long long)tp->offset);
     }
+    forget_watermarks(c);
     tl_infof("kafka", TL_FIELDS(TL_LS("topic", c->topic), TL_LI("partitions", parts->cnt)),
              "rebalance: %s gains %d partition(s)", c->topic, parts->cnt);
     if (coop) {
@@ -616,6 +667,14 @@ bool tl_kafka_consumer_assignment_lost(tl_kafka_consumer *c) {
 
 int tl_kafka_consumer_watermarks(tl_kafka_consumer *c, int32_t partition, int64_t *low,
                                  int64_t *high, int timeout_ms, tl_err *err) {
+    for (size_t i = 0; i < c->wm_n; i++) /* read with the others (prefetch_watermarks) */
+        if (c->wm[i].partition == partition) {
+            if (low)
+                *low = c->wm[i].low;
+            if (high)
+                *high = c->wm[i].high;
+            return 0;
+        }
     int64_t lo = -1, hi = -1;
     rd_kafka_resp_err_t e =
         rd_kafka_query_watermark_offsets(c->rk, c->topic, partition, &lo, &hi, timeout_ms);

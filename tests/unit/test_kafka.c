@@ -421,6 +421,85 @@ static void test_assign_all(void **state) {
         assert_int_equal(s.revoked[q], 0);
 }
 
+/* The start callback's watermark queries are answered from one read of all
+ * the assigned partitions before the callbacks run (two ListOffsets requests
+ * per leader), not one round trip each inside them. Read from librdkafka's
+ * protocol debug log, captured from stderr in order: no ListOffsets request
+ * is sent from the first start callback to the assignment's log line, and
+ * every partition's watermarks are right (low 0, high what it holds). */
+typedef struct wm_probe {
+    tl_kafka_consumer *c;
+    int calls, answered;
+    int64_t low[NPART], high[NPART];
+} wm_probe;
+
+static int64_t wm_start_cb(void *ud, int32_t part) {
+    wm_probe *w = ud;
+    w->calls++;
+    tl_info("test", "MARK start callback, partition %d", (int)part);
+    tl_err err;
+    if (tl_kafka_consumer_watermarks(w->c, part, &w->low[part], &w->high[part], 10000, &err) == 0)
+        w->answered++;
+    return TL_KAFKA_OFFSET_END; /* read nothing */
+}
+
+static void test_watermarks_read_at_once(void **state) {
+    (void)state;
+    tl_err err;
+    char path[] = "/tmp/tl-kafka-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    tl_log_set_level(TL_LOG_DEBUG);
+
+    tl_kafka_opts cfg = make_cfg("g-watermarks", "debug", "protocol");
+    wm_probe w = {0};
+    tl_kafka_consumer_cbs cbs = {wm_start_cb, NULL, NULL, &w, true};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    w.c = c;
+    tl_kafka_msg msgs[8];
+    int n = tl_kafka_consume(c, msgs, 8, 100, &err); /* assigns, calling the callbacks */
+    assert_true(n >= 0);
+    tl_kafka_msgs_release(msgs, (size_t)n);
+    tl_kafka_consumer_destroy(c);
+
+    tl_log_flush();
+    tl_log_set_level(TL_LOG_INFO);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    assert_int_equal(w.calls, NPART);
+    assert_int_equal(w.answered, NPART);
+    for (int q = 0; q < NPART; q++) {
+        assert_int_equal(w.low[q], 0);
+        assert_int_equal(w.high[q], part_count[q]);
+    }
+    FILE *f = fdopen(fd, "r");
+    assert_non_null(f);
+    rewind(f);
+    char line[4096];
+    int before = 0, during = 0, phase = 0; /* 0: before the callbacks, 1: in them, 2: after */
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "MARK start callback") && phase == 0)
+            phase = 1;
+        else if (strstr(line, "rebalance: t gains") && phase == 1)
+            phase = 2;
+        if (strstr(line, "Sent ListOffsetsRequest")) {
+            before += phase == 0;
+            during += phase == 1;
+            if (phase == 1)
+                fprintf(stderr, "%s", line);
+        }
+    }
+    fclose(f);
+    assert_int_equal(phase, 2);
+    assert_true(before >= 2); /* the debug log was captured: earliest and latest, at least */
+    assert_int_equal(during, 0);
+}
+
 /* Broker loss. With the only broker down: an offset commit returns at once
  * (it used to wait for the broker and fail ~10 s later) and stays pending,
  * the brokers are reported unreachable once the timeout passed, naming them
@@ -725,6 +804,7 @@ int main(void) {
         cmocka_unit_test(test_group_start_knows_leaders),
         cmocka_unit_test(test_cooperative),
         cmocka_unit_test(test_assign_all), /* after the produce test filled the topic */
+        cmocka_unit_test(test_watermarks_read_at_once),
         cmocka_unit_test(test_fetch_range),
         cmocka_unit_test(test_close_with_messages_queued),
         cmocka_unit_test(test_broker_down),
