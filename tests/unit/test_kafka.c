@@ -315,6 +315,36 @@ static void test_start_offset_callback(void **state) {
     tl_kafka_consumer_destroy(c);
 }
 
+/* The debug log (ours and librdkafka's, both on stderr) captured into a
+ * temporary file, for a test that reads it back in order. */
+typedef struct log_capture {
+    int fd, saved;
+} log_capture;
+
+static log_capture log_capture_begin(void) {
+    char path[] = "/tmp/tl-kafka-log-XXXXXX";
+    log_capture cap = {mkstemp(path), -1};
+    assert_true(cap.fd >= 0);
+    unlink(path);
+    fflush(stderr);
+    cap.saved = dup(STDERR_FILENO);
+    assert_int_equal(dup2(cap.fd, STDERR_FILENO), STDERR_FILENO);
+    tl_log_set_level(TL_LOG_DEBUG);
+    return cap;
+}
+
+/* stderr back as it was; the captured log, read from its start. */
+static FILE *log_capture_end(log_capture *cap) {
+    tl_log_flush();
+    tl_log_set_level(TL_LOG_INFO);
+    dup2(cap->saved, STDERR_FILENO);
+    close(cap->saved);
+    FILE *f = fdopen(cap->fd, "r");
+    assert_non_null(f);
+    rewind(f);
+    return f;
+}
+
 /* A group member's assigned partitions start fetching at once. librdkafka
  * 2.0.2 puts off the start-offset query of a partition whose leader it does
  * not know yet by 500 ms ("no current leader for partition" in its topic
@@ -333,14 +363,7 @@ static int64_t leaders_start_cb(void *ud, int32_t part) {
 static void test_group_start_knows_leaders(void **state) {
     (void)state;
     tl_err err;
-    char path[] = "/tmp/tl-kafka-log-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-    tl_log_set_level(TL_LOG_DEBUG);
+    log_capture cap = log_capture_begin();
 
     tl_kafka_opts cfg = make_cfg("g-leaders", "debug", "topic");
     seen s;
@@ -351,15 +374,9 @@ static void test_group_start_knows_leaders(void **state) {
     consume_all(c, &s, part_count);
     tl_kafka_consumer_destroy(c);
 
-    tl_log_flush();
-    tl_log_set_level(TL_LOG_INFO);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
+    FILE *f = log_capture_end(&cap);
     assert_int_equal(s.total, NMSG);
     assert_int_equal(s.start_calls, NPART);
-    FILE *f = fdopen(fd, "r");
-    assert_non_null(f);
-    rewind(f);
     char line[4096];
     int joined_before = 0, started = 0, deferred = 0;
     bool assigned = false;
@@ -446,14 +463,7 @@ static int64_t wm_start_cb(void *ud, int32_t part) {
 static void test_watermarks_read_at_once(void **state) {
     (void)state;
     tl_err err;
-    char path[] = "/tmp/tl-kafka-log-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-    tl_log_set_level(TL_LOG_DEBUG);
+    log_capture cap = log_capture_begin();
 
     tl_kafka_opts cfg = make_cfg("g-watermarks", "debug", "protocol");
     wm_probe w = {0};
@@ -467,19 +477,13 @@ static void test_watermarks_read_at_once(void **state) {
     tl_kafka_msgs_release(msgs, (size_t)n);
     tl_kafka_consumer_destroy(c);
 
-    tl_log_flush();
-    tl_log_set_level(TL_LOG_INFO);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
+    FILE *f = log_capture_end(&cap);
     assert_int_equal(w.calls, NPART);
     assert_int_equal(w.answered, NPART);
     for (int q = 0; q < NPART; q++) {
         assert_int_equal(w.low[q], 0);
         assert_int_equal(w.high[q], part_count[q]);
     }
-    FILE *f = fdopen(fd, "r");
-    assert_non_null(f);
-    rewind(f);
     char line[4096];
     int before = 0, during = 0, phase = 0; /* 0: before the callbacks, 1: in them, 2: after */
     while (fgets(line, sizeof line, f)) {
