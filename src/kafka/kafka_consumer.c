@@ -46,6 +46,7 @@ struct tl_kafka_consumer {
      * rest of the time. */
     struct wm { int32_t partition; int64_t low, high; } *wm;
     size_t wm_n;
+    tl_kafka_nudge nudge; /* waking a fetcher parked on a full queue */
 };
 
 /* session.timeout.ms: Kafka's 45 s default makes a restarted stream wait
@@ -589,6 +590,11 @@ int tl_kafka_consume(tl_kafka_consumer *c, tl_kafka_msg *out, size_t max, int ti
             break;
         }
         if (!m) {
+            /* an empty queue: if it is because librdkafka stopped fetching
+             * when it was full, wake its fetcher (kafka_nudge.c); not while
+             * the brokers are away, when the request would only wait */
+            if (!c->health.unreachable_since_ms)
+                tl_kafka_nudge_fetcher(&c->nudge, c->rk, c->topic, c->assigned, c->n_assigned);
             if (n > 0 || left <= 0 || (c->stop && *c->stop))
                 break;
             continue;
@@ -659,6 +665,10 @@ int tl_kafka_consumer_fetch_wait_ms(const tl_kafka_consumer *c) {
     if (rd_kafka_conf_get(rd_kafka_conf(c->rk), "fetch.wait.max.ms", v, &n) != RD_KAFKA_CONF_OK)
         return -1;
     return atoi(v);
+}
+
+unsigned tl_kafka_consumer_nudges(const tl_kafka_consumer *c) {
+    return c->nudge.sent;
 }
 
 bool tl_kafka_consumer_assignment_lost(tl_kafka_consumer *c) {

@@ -85,6 +85,24 @@ int tl_kafka_dev_fetch_wait(rd_kafka_conf_t *conf, const tl_kafka_opts *o, tl_er
  * unit tests of the above. */
 int tl_kafka_consumer_fetch_wait_ms(const tl_kafka_consumer *c);
 
+/* Waking a fetcher parked on a full queue (kafka_nudge.c). The state a
+ * consumer keeps for it, zeroed at first. */
+typedef struct tl_kafka_nudge {
+    int64_t next_ms;  /* monotonic: not before then */
+    int interval_ms;  /* 50 ms, doubling while the positions stand still */
+    int64_t progress; /* the positions' sum at the last nudge */
+    unsigned sent;    /* nudges so far */
+} tl_kafka_nudge;
+
+/* For a consumer that found its queue empty: when one of `parts` has
+ * messages past its position at the broker and the interval has passed, one
+ * request to each of their leaders wakes its fetcher. Whether it sent. */
+bool tl_kafka_nudge_fetcher(tl_kafka_nudge *st, rd_kafka_t *rk, const char *topic,
+                            const int32_t *parts, size_t n);
+
+/* How many times the consumer woke its fetcher (for the unit tests). */
+unsigned tl_kafka_consumer_nudges(const tl_kafka_consumer *c);
+
 /* The development broker's only broker down (connections closed, new ones
  * refused) or up again: for the unit tests of broker loss. */
 void tl_kafka_mock_set_up(tl_kafka_mock *m, bool up);

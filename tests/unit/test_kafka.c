@@ -793,6 +793,84 @@ static void test_dev_broker_fetch_wait(void **state) {
     tl_kafka_consumer_destroy(c);
 }
 
+/* A consumer catching up faster than its fetcher: librdkafka 2.0.2 stops
+ * fetching when the queue holds queued.max.messages.kbytes and, with no
+ * fetch in flight, looks again only when its broker thread wakes, up to a
+ * second later. The consumer wakes it when it finds the queue empty while the
+ * partition has more at the broker (kafka_nudge.c). Here the queue holds 64
+ * KB, the topic 2 MB, and the test takes 8 KB every 5 ms: the queue fills
+ * again and again (librdkafka's fetch debug log says so), the consumer wakes
+ * the fetcher, and every message comes once, in order. Without the wake-up the count stays 0 (and the test
+ * takes ~30 s of those waits). Caught up, it sends nothing more. */
+#define NUDGE_MSGS 2000
+#define NUDGE_PARTS 64
+
+static int64_t from_beginning_cb(void *ud, int32_t part) {
+    (void)ud;
+    (void)part;
+    return TL_KAFKA_OFFSET_BEGINNING;
+}
+
+static void test_full_queue_wakes_fetcher(void **state) {
+    (void)state;
+    tl_err err;
+    tl_kafka_opts cfg = make_cfg("g-nudge", NULL, NULL);
+    cfg.topic = "t-nudge";
+    tl_kafka_producer *p = tl_kafka_producer_new(&cfg, &err);
+    assert_non_null(p);
+    char val[1000];
+    memset(val, 'x', sizeof val);
+    for (int i = 0; i < NUDGE_MSGS; i++) {
+        int vl = snprintf(val, sizeof val, "%d:", i);
+        val[vl] = 'x';
+        assert_int_equal(tl_kafka_produce(p, "k", 1, val, sizeof val, &err), 0);
+    }
+    assert_int_equal(tl_kafka_producer_flush(p, 10000, &err), 0);
+    tl_kafka_producer_destroy(p);
+
+    log_capture cap = log_capture_begin();
+    cfg = make_cfg("g-nudge", "queued.max.messages.kbytes", "64");
+    props[cfg.n_props++] = (tl_kv){(char *)"fetch.message.max.bytes", (char *)"65536"};
+    props[cfg.n_props++] = (tl_kv){(char *)"debug", (char *)"fetch"};
+    cfg.topic = "t-nudge";
+    tl_kafka_consumer_cbs cbs = {from_beginning_cb, NULL, NULL, NULL, true};
+    tl_kafka_consumer *c = tl_kafka_consumer_new(&cfg, &cbs, &err);
+    assert_non_null(c);
+    int64_t next[NUDGE_PARTS] = {0};
+    int got = 0;
+    tl_kafka_msg msgs[256];
+    for (int round = 0; round < 4000 && got < NUDGE_MSGS; round++) {
+        /* 8 KB every 5 ms: slower than the fetcher, so the queue fills */
+        int n = tl_kafka_consume(c, msgs, 8, 50, &err);
+        usleep(5000);
+        assert_true(n >= 0);
+        for (int i = 0; i < n; i++) {
+            assert_true(msgs[i].partition >= 0 && msgs[i].partition < NUDGE_PARTS);
+            assert_int_equal(msgs[i].offset, next[msgs[i].partition]++);
+            assert_int_equal(atoi(msgs[i].payload), got++); /* one key: one partition, in order */
+        }
+        tl_kafka_msgs_release(msgs, (size_t)n);
+    }
+    unsigned nudges = tl_kafka_consumer_nudges(c);
+    for (int i = 0; i < 5; i++) { /* caught up: the queue is empty, nothing is behind */
+        int n = tl_kafka_consume(c, msgs, 256, 60, &err);
+        assert_int_equal(n, 0);
+    }
+    unsigned after = tl_kafka_consumer_nudges(c);
+    tl_kafka_consumer_destroy(c);
+
+    FILE *f = log_capture_end(&cap);
+    char line[4096];
+    int full = 0;
+    while (fgets(line, sizeof line, f))
+        full += strstr(line, "not fetchable: queued.max.messages.kbytes exceeded") != NULL;
+    fclose(f);
+    assert_int_equal(got, NUDGE_MSGS);
+    assert_true(full >= 2); /* the queue did fill, more than once */
+    assert_true(nudges >= 1);
+    assert_int_equal(after, nudges);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mock_listen_rules),
@@ -809,6 +887,7 @@ int main(void) {
         cmocka_unit_test(test_cooperative),
         cmocka_unit_test(test_assign_all), /* after the produce test filled the topic */
         cmocka_unit_test(test_watermarks_read_at_once),
+        cmocka_unit_test(test_full_queue_wakes_fetcher),
         cmocka_unit_test(test_fetch_range),
         cmocka_unit_test(test_close_with_messages_queued),
         cmocka_unit_test(test_broker_down),
