@@ -12,7 +12,9 @@ void tl_cmd_duck_opts(tl_duck_opts *o, const tl_config *cfg) {
                         .threads = cfg->duck_threads,
                         .parquet_version = cfg->parquet_version && !strcmp(cfg->parquet_version, "2")
                                                ? 2
-                                               : 1};
+                                               : 1,
+                        .parquet_duckdb = cfg->parquet_writer &&
+                                          !strcmp(cfg->parquet_writer, "duckdb")};
 }
 
 void tl_cmd_lake_opts(tl_lake_opts *o, const tl_config *cfg) {

@@ -119,6 +119,7 @@ typedef struct tl_config {
     bool vacuum_dry_run;
     int64_t log_retention_ms; /* log entries behind the newest checkpoint live this long */
     char *parquet_version;    /* "1" or "2": the data files' Parquet format (tl_cmd_duck_opts) */
+    char *parquet_writer;     /* "native" or "duckdb": who encodes the stream's files */
 
     /* DuckDB: every database a command opens (tl_cmd_duck_opts) */
     int64_t duck_memory_limit; /* bytes; 0 = DuckDB's default (80% of the memory) */

@@ -173,6 +173,15 @@ const tl_conf_entry tl_conf_table[] = {
      "encodings, 11-28% smaller, for readers that handle them: Spark 3.3+, DuckDB, pyarrow, "
      "not delta-rs 1.6)",
      "1|2", false},
+    /* The native writer (src/parquet/) encodes the tick rows directly; DuckDB's
+     * COPY spent ~55% of a backfill's CPU (BENCHMARKS.md "Native Parquet
+     * writer"). Same schema and statistics (tests/unit/test_parquet.c);
+     * duckdb is the way back should a reader ever disagree. */
+    {"lake.parquet_writer", "parquet-writer", 0, TL_CT_STRING, "native", F(parquet_writer),
+     TL_CG_STREAM | TL_CG_UP | TL_CG_SCHEDULE,
+     "who encodes the stream's tick files: native (ticklake's own writer; format 1, the built-in "
+     "columns) or duckdb (DuckDB's COPY; always used for format 2 and for added columns)",
+     "native|duckdb", false},
     {"duckdb.memory_limit", "duckdb-memory-limit", 0, TL_CT_SIZE, "1GiB", F(duck_memory_limit),
      TL_CG_LAKE,
      "memory each DuckDB database may use for its buffers (sorts spill to disk beyond it; "

@@ -4,6 +4,7 @@
 #ifndef TL_DUCK_DUCK_OPTS_H
 #define TL_DUCK_DUCK_OPTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The settings duckdb.memory_limit, duckdb.threads and lake.parquet_version, filled by the
@@ -19,6 +20,11 @@ typedef struct tl_duck_opts {
     /* The Parquet format of the data files the database writes
      * (lake.parquet_version, tl_duck_parquet_format): 1 or 2; <= 0 = 1. */
     int parquet_version;
+    /* Who encodes the stream's tick files (lake.parquet_writer): the
+     * native writer (src/parquet/) or DuckDB's COPY. The native one writes
+     * format 1 and the built-in columns only, so format 2 and tables with
+     * added columns keep DuckDB's writer whatever this says. */
+    bool parquet_duckdb;
 } tl_duck_opts;
 
 /* o (NULL: unset) with one DuckDB thread: for a database whose queries are

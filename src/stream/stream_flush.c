@@ -78,7 +78,12 @@ static int write_bucket(tl_stream *s, tl_batch *bt, tl_bucket *b, tl_lake_tx *tx
     snprintf(local, sizeof local, "%s/ticks-%d-%" PRIu64 ".parquet", s->tmp_dir, (int)getpid(),
              bt->epoch);
     int64_t size = 0;
-    int rc = tl_duck_write_ticks_as(bt->duck, &s->schema->table, b->rows, b->n, local, &size, err);
+    /* the native writer knows the built-in columns only: added ones
+     * (schema evolution) go through DuckDB */
+    int rc = bt->pq && s->schema->table.ncols == tl_ticks_table.ncols
+                 ? tl_pq_write_ticks(bt->pq, b->rows, b->n, local, &size, err)
+                 : tl_duck_write_ticks_as(bt->duck, &s->schema->table, b->rows, b->n, local,
+                                          &size, err);
     if (rc)
         return tl_err_wrap(err, rc, "writing %s", key);
     tl_buf_reset(stats);
@@ -507,6 +512,7 @@ int tl_stream_flush(tl_stream *s, tl_err *err) {
     if (!bt)
         return TL_ERR_NOMEM;
     bt->duck = s->writers[0]; /* nothing in flight: every writer is free */
+    bt->pq = s->pq[0];
     tl_stream_batch_write(s, bt);
     rc = tl_stream_batch_commit(s, bt, err);
     tl_stream_batch_free(bt);

@@ -9,6 +9,7 @@
 
 #include "duck/duck.h"
 #include "lake/lake.h"
+#include "parquet/parquet.h"
 #include "stream/dedupe.h"
 #include "stream/stream.h"
 #include "tables/tables.h"
@@ -54,6 +55,7 @@ typedef struct tl_part {
 typedef struct tl_batch {
     uint64_t epoch;
     tl_duck *duck; /* the writer database it writes with: its own while in flight */
+    tl_pq_writer *pq; /* the native Parquet writer beside it (NULL: DuckDB writes) */
     int writer;    /* the index of duck in s->writers */
     size_t mem;    /* buffered_bytes at the seal: what it holds until freed */
     tl_bucket *buckets;
@@ -98,6 +100,9 @@ struct tl_stream {
      * [0] opened with the stream, the others when first needed. A batch in
      * flight holds one (writer_busy), so no two threads share a database. */
     tl_duck *writers[TL_STREAM_MAX_WRITERS];
+    /* The native Parquet writers (lake.parquet_writer native), one beside
+     * each database, handed to a batch with it; NULL when DuckDB writes. */
+    tl_pq_writer *pq[TL_STREAM_MAX_WRITERS];
     int nwriters; /* batches that may be in flight: stream.write_threads */
     unsigned writer_busy;
     tl_dedupe *dedupe;

@@ -29,6 +29,18 @@
 
 #include "util/log.h"
 
+/* The native Parquet writer of writer slot i, unless DuckDB writes the
+ * tick files (lake.parquet_writer duckdb, or format 2: src/parquet writes
+ * format 1 only). The database stays: it writes the dead letters. */
+static int open_native(tl_stream *s, int i) {
+    const tl_duck_opts *o = tl_lake_opts_duck(s->opts.lake);
+    if (o && (o->parquet_duckdb || o->parquet_version == 2))
+        return 0;
+    if (!s->pq[i] && !(s->pq[i] = tl_pq_writer_new()))
+        return -1;
+    return 0;
+}
+
 int tl_stream_writers_open(tl_stream *s, tl_err *err) {
     int w = s->opts.write_threads > 0 ? s->opts.write_threads : tl_stream_cores();
     s->nwriters = w < 1 ? 1 : w > TL_STREAM_MAX_WRITERS ? TL_STREAM_MAX_WRITERS : w;
@@ -50,6 +62,8 @@ int tl_stream_writers_open(tl_stream *s, tl_err *err) {
     tl_duck_opts one = tl_duck_opts_one_thread(tl_lake_opts_duck(s->opts.lake));
     if (!(s->writers[0] = tl_duck_open(NULL, 0, &one, err)))
         return err && err->code ? err->code : TL_ERR_DUCKDB;
+    if (open_native(s, 0) != 0)
+        return tl_err_set(err, TL_ERR_NOMEM, "out of memory (Parquet writer)");
     return 0;
 }
 
@@ -57,6 +71,8 @@ void tl_stream_writers_close(tl_stream *s) {
     for (int i = 0; i < TL_STREAM_MAX_WRITERS; i++) {
         tl_duck_close(s->writers[i]);
         s->writers[i] = NULL;
+        tl_pq_writer_destroy(s->pq[i]);
+        s->pq[i] = NULL;
     }
 }
 
@@ -155,8 +171,13 @@ static int free_writer(tl_stream *s) {
         return i;
     tl_err e = {0};
     tl_duck_opts one = tl_duck_opts_one_thread(tl_lake_opts_duck(s->opts.lake));
-    if ((s->writers[i] = tl_duck_open(NULL, 0, &one, &e)))
-        return i;
+    if ((s->writers[i] = tl_duck_open(NULL, 0, &one, &e))) {
+        if (open_native(s, i) == 0)
+            return i;
+        tl_duck_close(s->writers[i]);
+        s->writers[i] = NULL;
+        tl_err_set(&e, TL_ERR_NOMEM, "out of memory");
+    }
     tl_warnf("stream", TL_FIELDS(TL_LS("topic", s->topic), TL_LI("writers", i)),
              "cannot open Parquet writer %d (%s): writing with %d", i + 1, e.msg, i);
     s->nwriters = i; /* >= 1: writers[0] opened with the stream */
@@ -199,6 +220,7 @@ int tl_stream_flush_async(tl_stream *s, tl_err *err) {
         return TL_ERR_NOMEM;
     bt->writer = w;
     bt->duck = s->writers[w];
+    bt->pq = s->pq[w];
     if (pthread_create(&bt->thread, NULL, batch_thread, bt) != 0)
         return write_here(s, bt, err);
     s->writer_busy |= 1u << w;
