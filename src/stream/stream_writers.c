@@ -1,6 +1,8 @@
 /* Batches in flight: up to s->nwriters sealed batches are written at once,
- * each on a thread of its own with a DuckDB database of its own, while the
- * stream's thread goes on ingesting.
+ * each on a thread of its own with a DuckDB database of its own (and the
+ * native Parquet writer beside it, which encodes the tick files unless
+ * lake.parquet_writer says duckdb: src/parquet/), while the stream's
+ * thread goes on ingesting.
  *
  * Why several: a batch's Parquet encoding is about half of a backfill's CPU
  * and a single-threaded DuckDB pipeline per file, so with one batch in

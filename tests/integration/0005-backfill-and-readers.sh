@@ -30,6 +30,9 @@ say "hyparquet and DuckDB read the same rows"
 "$TICKLAKE" simulate --output - --count 20000 --rate 0 --seed 12 --faults bad=0.05 > "$WORK/g.jsonl" 2> /dev/null
 "$TICKLAKE" stream --from "$WORK/g.jsonl" --lake "$WORK/lake3" 2> /dev/null
 files=$(find "$WORK/lake3/ticks" -name '*.parquet' | sort)
+# the files hyparquet reads are the native writer's (src/parquet/, the default)
+expect_eq "writer of the stream's files" \
+  "$(q "$WORK/lake3" "SELECT DISTINCT split_part(created_by, ' ', 1) FROM parquet_file_metadata('$WORK/lake3/ticks/**/*.parquet')")" ticklake
 node "$TL_SOURCE_DIR/tests/tools/read_parquet.mjs" $files | python3 -c '
 import json, sys
 for line in sys.stdin:
