@@ -269,6 +269,9 @@ static void test_many_symbols(void **state) {
     size_t n = 70000;
     tl_tick_row *rows = pattern_rows(n, 300);
     round_trip(w, rows, n, "sym300.parquet");
+    for (size_t i = 0; i < n; i++) /* runs of 10 (RLE runs) of indices beyond a byte */
+        snprintf(rows[i].tick.symbol, sizeof rows[i].tick.symbol, "R%zu", i / 10);
+    round_trip(w, rows, n, "sym_runs.parquet");
     free(rows);
     rows = pattern_rows(n, n); /* every symbol distinct: 70,000 > 65,536 */
     for (size_t i = 0; i < n; i++)
