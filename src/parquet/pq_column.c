@@ -20,77 +20,77 @@
 
 /* ---- gathering ---------------------------------------------------------- */
 
-/* An optional int64 field: its value, or a NULL (definition level 0). */
-#define GATHER_OPT(field, bit)                                                                     \
-    for (size_t i = 0; i < n; i++) {                                                               \
-        const tl_tick *t = &rows[i].tick;                                                          \
-        uint32_t has = (t->has & (bit)) != 0;                                                      \
-        w->defs[i] = has;                                                                          \
-        v[k] = t->field;                                                                           \
-        k += has;                                                                                  \
+/* One string of a row into column c's dictionary; its index, or -1 with
+ * err set. A new entry's bytes are checked once: a string must be
+ * NUL-terminated in its array and UTF-8. */
+static int64_t add_str(tl_pq_writer *w, int c, const char *s, size_t cap, const tl_tick *t,
+                       size_t row, const char *path, tl_err *err) {
+    tl_pq_dictstr *d = &w->dstr[c];
+    size_t len = strnlen(s, cap), before = d->n;
+    if (len == cap) {
+        tl_err_set(err, TL_ERR_INVALID, "parquet: writing %s: row %zu: %s not NUL-terminated",
+                   path, row, tl_pq_cols[c].name);
+        return -1;
     }
-#define GATHER(expr)                                                                               \
-    for (size_t i = 0; i < n; i++)                                                                 \
-        v[i] = (expr);                                                                             \
-    k = n;
-
-/* The non-null values of an integer or boolean column into w->v64, their
- * definition levels into w->defs (optional fields only); the count. */
-static size_t gather_int(tl_pq_writer *w, int c, const tl_tick_row *rows, size_t n) {
-    int64_t *v = w->v64;
-    size_t k = 0;
-    switch (c) {
-    case 1: GATHER(rows[i].tick.ts_us) break;
-    case 2: GATHER(rows[i].tick.price) break;
-    case 3: GATHER_OPT(size, TL_TICK_HAS_SIZE) break;
-    case 4: GATHER_OPT(bid, TL_TICK_HAS_BID) break;
-    case 5: GATHER_OPT(ask, TL_TICK_HAS_ASK) break;
-    case 7: GATHER_OPT(seq, TL_TICK_HAS_SEQ) break;
-    case 8: GATHER(rows[i].late ? 1 : 0) break;
-    case 9: GATHER(rows[i].src_partition) break;
-    case 10: GATHER(rows[i].src_offset) break;
-    case 11: GATHER(rows[i].ingest_ts_us) break;
-    default: break;
+    int64_t e = tl_pq_dictstr_add(d, s, len);
+    if (e < 0) {
+        tl_err_set(err, TL_ERR_NOMEM, "parquet: out of memory writing %s", path);
+        return -1;
     }
-    return k;
+    /* The parser dead-letters these per record (bad_utf8:<field>); this
+     * is the last line of defence for rows from elsewhere. */
+    if (d->n != before && !tl_utf8_valid(s, len)) {
+        tl_err_set(err, TL_ERR_INVALID,
+                   "parquet: writing %s: row %zu (symbol \"%.*s\"): %s is not UTF-8", path, row,
+                   (int)strnlen(t->symbol, sizeof t->symbol), t->symbol, tl_pq_cols[c].name);
+        return -1;
+    }
+    return e;
 }
 
-/* symbol (c 0) or exchange (c 6) of every row into the dictionary, the
- * indices of the non-null ones into w->idx. A new entry's bytes are
- * checked once: a string must be NUL-terminated in its array and UTF-8. */
-static int gather_str(tl_pq_writer *w, int c, const tl_tick_row *rows, size_t n, size_t *nnz,
-                      const char *path, tl_err *err) {
-    size_t k = 0;
-    tl_pq_dictstr *d = &w->dstr;
-    if (tl_pq_dictstr_reset(d, n) != 0)
+/* An optional int64 field of row i: its value, or a NULL. */
+#define OPT(c, field, bit)                                                                         \
+    do {                                                                                           \
+        uint32_t b = (has & (bit)) != 0;                                                           \
+        w->defs[c][i] = b;                                                                         \
+        w->vals[c][k[c]] = t->field;                                                               \
+        k[c] += b;                                                                                 \
+    } while (0)
+
+int tl_pq_group_gather(tl_pq_writer *w, const tl_tick_row *rows, size_t n, size_t row0,
+                       const char *path, tl_err *err) {
+    enum { SYM = 0, TS, PRICE, SIZE, BID, ASK, EXCH, SEQ, LATE, PART, OFF, INGEST };
+    size_t k[TL_PQ_NCOLS] = {0};
+    if (tl_pq_dictstr_reset(&w->dstr[SYM], n) != 0 || tl_pq_dictstr_reset(&w->dstr[EXCH], n) != 0)
         return tl_err_set(err, TL_ERR_NOMEM, "parquet: out of memory writing %s", path);
     for (size_t i = 0; i < n; i++) {
-        const tl_tick *t = &rows[i].tick;
-        const char *s = c == 0 ? t->symbol : t->exchange;
-        size_t cap = c == 0 ? sizeof t->symbol : sizeof t->exchange;
-        if (c == 6) {
-            uint32_t has = (t->has & TL_TICK_HAS_EXCHANGE) != 0;
-            w->defs[i] = has;
-            if (!has)
-                continue;
-        }
-        size_t len = strnlen(s, cap), before = d->n;
-        if (len == cap)
-            return tl_err_set(err, TL_ERR_INVALID,
-                              "parquet: writing %s: row %zu: %s not NUL-terminated", path, i,
-                              tl_pq_cols[c].name);
-        int64_t e = tl_pq_dictstr_add(d, s, len);
+        const tl_tick_row *r = &rows[i];
+        const tl_tick *t = &r->tick;
+        unsigned has = t->has;
+        w->vals[TS][i] = t->ts_us;
+        w->vals[PRICE][i] = t->price;
+        OPT(SIZE, size, TL_TICK_HAS_SIZE);
+        OPT(BID, bid, TL_TICK_HAS_BID);
+        OPT(ASK, ask, TL_TICK_HAS_ASK);
+        OPT(SEQ, seq, TL_TICK_HAS_SEQ);
+        w->vals[LATE][i] = r->late;
+        w->vals[PART][i] = r->src_partition;
+        w->vals[OFF][i] = r->src_offset;
+        w->vals[INGEST][i] = r->ingest_ts_us;
+        int64_t e = add_str(w, SYM, t->symbol, sizeof t->symbol, t, row0 + i, path, err);
         if (e < 0)
-            return tl_err_set(err, TL_ERR_NOMEM, "parquet: out of memory writing %s", path);
-        /* The parser dead-letters these per record (bad_utf8:<field>);
-         * this is the last line of defence for rows from elsewhere. */
-        if (d->n != before && !tl_utf8_valid(s, len))
-            return tl_err_set(err, TL_ERR_INVALID,
-                              "parquet: writing %s: row %zu (symbol \"%s\"): %s is not UTF-8",
-                              path, i, t->symbol, tl_pq_cols[c].name);
-        w->idx[k++] = (uint32_t)e;
+            return err && err->code ? err->code : TL_ERR_NOMEM;
+        w->sidx[SYM][i] = (uint32_t)e;
+        w->defs[EXCH][i] = (has & TL_TICK_HAS_EXCHANGE) != 0;
+        if (has & TL_TICK_HAS_EXCHANGE) {
+            e = add_str(w, EXCH, t->exchange, sizeof t->exchange, t, row0 + i, path, err);
+            if (e < 0)
+                return err && err->code ? err->code : TL_ERR_NOMEM;
+            w->sidx[EXCH][k[EXCH]++] = (uint32_t)e;
+        }
     }
-    *nnz = k;
+    for (int c = 0; c < TL_PQ_NCOLS; c++)
+        w->nvals[c] = tl_pq_cols[c].optional ? k[c] : n;
     return 0;
 }
 
@@ -191,7 +191,7 @@ static int dict_page(tl_pq_writer *w, tl_pq_chunk *ch, int c, const char *path, 
     tl_buf_reset(&w->page);
     size_t nd;
     if (tl_pq_cols[c].kind == TL_PQ_STR) {
-        const tl_pq_dictstr *d = &w->dstr;
+        const tl_pq_dictstr *d = &w->dstr[c];
         nd = d->n;
         for (size_t e = 0; e < nd; e++) {
             uint32_t len = d->len[e];
@@ -215,15 +215,15 @@ static int dict_page(tl_pq_writer *w, tl_pq_chunk *ch, int c, const char *path, 
 
 /* The definition levels of rows [r0, r0 + pn), with their 4-byte length;
  * the count of non-null values among them. */
-static size_t put_levels(tl_pq_writer *w, size_t r0, size_t pn, bool any_null) {
+static size_t put_levels(tl_pq_writer *w, int c, size_t r0, size_t pn, bool any_null) {
     size_t at = w->page.len, nn = pn;
     uint32_t len = 0;
     tl_buf_append(&w->page, &len, 4);
     if (any_null) {
         nn = 0;
         for (size_t i = r0; i < r0 + pn; i++)
-            nn += w->defs[i];
-        tl_pq_rle_encode(&w->page, w->defs + r0, pn, 1);
+            nn += w->defs[c][i];
+        tl_pq_rle_encode(&w->page, w->defs[c] + r0, pn, 1);
     } else { /* one RLE run of pn 1s */
         uint8_t hdr[11];
         size_t h = 0;
@@ -245,7 +245,7 @@ static size_t put_levels(tl_pq_writer *w, size_t r0, size_t pn, bool any_null) {
 
 /* The non-null values v0..v0+nn of the page, PLAIN. */
 static void put_plain(tl_pq_writer *w, int c, size_t v0, size_t nn) {
-    const int64_t *v = w->v64 + v0;
+    const int64_t *v = w->vals[c] + v0;
     switch (tl_pq_cols[c].kind) {
     case TL_PQ_I64: tl_buf_append(&w->page, v, nn * 8); break;
     case TL_PQ_I32:
@@ -278,11 +278,12 @@ static int data_pages(tl_pq_writer *w, tl_pq_chunk *ch, int c, size_t n, bool an
     for (size_t r0 = 0; r0 < n || (n == 0 && r0 == 0); r0 += w->page_rows) {
         size_t pn = n - r0 < w->page_rows ? n - r0 : w->page_rows;
         tl_buf_reset(&w->page);
-        size_t nn = put_levels(w, r0, pn, any_null);
+        size_t nn = put_levels(w, c, r0, pn, any_null);
         if (ch->dict) {
             uint8_t b = (uint8_t)bw;
             tl_buf_append(&w->page, &b, 1);
-            tl_pq_rle_encode(&w->page, w->idx + v0, nn, bw);
+            const uint32_t *idx = tl_pq_cols[c].kind == TL_PQ_STR ? w->sidx[c] : w->idx;
+            tl_pq_rle_encode(&w->page, idx + v0, nn, bw);
         } else {
             put_plain(w, c, v0, nn);
         }
@@ -303,12 +304,12 @@ static int data_pages(tl_pq_writer *w, tl_pq_chunk *ch, int c, size_t n, bool an
  * stream's files were 13.28 MB with the limit at 1/2, 12.72 at 1/4, 12.68
  * at 1/8 (seq, 10-40% distinct, goes PLAIN), 13.58 at 1/16 (prices, ~8%
  * distinct, go PLAIN too). DuckDB's writer: 13.24 MB. */
-static bool try_dict64(tl_pq_writer *w, size_t k) {
+static bool try_dict64(tl_pq_writer *w, int c, size_t k) {
     size_t max = k / 8 > 0 ? k / 8 : 1;
     if (tl_pq_dict64_reset(&w->d64, max) != 0)
         return false; /* out of memory: PLAIN needs no more */
     for (size_t i = 0; i < k; i++) {
-        int64_t e = tl_pq_dict64_add(&w->d64, w->v64[i], max);
+        int64_t e = tl_pq_dict64_add(&w->d64, w->vals[c][i], max);
         if (e < 0)
             return false;
         w->idx[i] = (uint32_t)e;
@@ -316,21 +317,18 @@ static bool try_dict64(tl_pq_writer *w, size_t k) {
     return true;
 }
 
-int tl_pq_column_write(tl_pq_writer *w, int c, const tl_tick_row *rows, size_t n,
-                       tl_pq_chunk *ch, const char *path, tl_err *err) {
+int tl_pq_column_write(tl_pq_writer *w, int c, size_t n, tl_pq_chunk *ch, const char *path,
+                       tl_err *err) {
     const tl_pq_coldef *cd = &tl_pq_cols[c];
-    size_t k = 0;
+    size_t k = w->nvals[c];
     int rc;
     *ch = (tl_pq_chunk){.col = c, .num_values = (int64_t)n, .dict_off = -1, .distinct = -1};
     if (cd->kind == TL_PQ_STR) {
-        if ((rc = gather_str(w, c, rows, n, &k, path, err)) != 0)
-            return rc;
-        stats_str(ch, &w->dstr);
+        stats_str(ch, &w->dstr[c]);
         ch->dict = k > 0;
     } else {
-        k = gather_int(w, c, rows, n);
-        stats_int(ch, c, w->v64, k);
-        ch->dict = cd->dict && k > 0 && try_dict64(w, k);
+        stats_int(ch, c, w->vals[c], k);
+        ch->dict = cd->dict && k > 0 && try_dict64(w, c, k);
     }
     ch->nulls = (int64_t)(n - k);
     if (ch->dict && (rc = dict_page(w, ch, c, path, err)) != 0)

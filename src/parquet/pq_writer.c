@@ -28,18 +28,18 @@
  * UTF8 (no logical type: DuckDB writes none). test_parquet checks the
  * names against tl_ticks_table. */
 const tl_pq_coldef tl_pq_cols[TL_PQ_NCOLS] = {
-    {"symbol", TL_PQ_STR, TL_PQ_BYTE_ARRAY, 0, TL_PQ_LT_NONE, true},
-    {"ts", TL_PQ_I64, TL_PQ_INT64, 10, TL_PQ_LT_TIMESTAMP, false},
-    {"price", TL_PQ_I64, TL_PQ_INT64, 5, TL_PQ_LT_DECIMAL, true},
-    {"size", TL_PQ_I64, TL_PQ_INT64, 18, TL_PQ_LT_NONE, true},
-    {"bid", TL_PQ_I64, TL_PQ_INT64, 5, TL_PQ_LT_DECIMAL, true},
-    {"ask", TL_PQ_I64, TL_PQ_INT64, 5, TL_PQ_LT_DECIMAL, true},
-    {"exchange", TL_PQ_STR, TL_PQ_BYTE_ARRAY, 0, TL_PQ_LT_NONE, true},
-    {"seq", TL_PQ_I64, TL_PQ_INT64, 18, TL_PQ_LT_NONE, true},
-    {"late", TL_PQ_BOOL, TL_PQ_BOOLEAN, -1, TL_PQ_LT_NONE, false},
-    {"src_partition", TL_PQ_I32, TL_PQ_INT32, 17, TL_PQ_LT_NONE, true},
-    {"src_offset", TL_PQ_I64, TL_PQ_INT64, 18, TL_PQ_LT_NONE, false},
-    {"ingest_ts", TL_PQ_I64, TL_PQ_INT64, 10, TL_PQ_LT_TIMESTAMP, true},
+    {"symbol", TL_PQ_STR, TL_PQ_BYTE_ARRAY, 0, TL_PQ_LT_NONE, true, false},
+    {"ts", TL_PQ_I64, TL_PQ_INT64, 10, TL_PQ_LT_TIMESTAMP, false, false},
+    {"price", TL_PQ_I64, TL_PQ_INT64, 5, TL_PQ_LT_DECIMAL, true, false},
+    {"size", TL_PQ_I64, TL_PQ_INT64, 18, TL_PQ_LT_NONE, true, true},
+    {"bid", TL_PQ_I64, TL_PQ_INT64, 5, TL_PQ_LT_DECIMAL, true, true},
+    {"ask", TL_PQ_I64, TL_PQ_INT64, 5, TL_PQ_LT_DECIMAL, true, true},
+    {"exchange", TL_PQ_STR, TL_PQ_BYTE_ARRAY, 0, TL_PQ_LT_NONE, true, true},
+    {"seq", TL_PQ_I64, TL_PQ_INT64, 18, TL_PQ_LT_NONE, true, true},
+    {"late", TL_PQ_BOOL, TL_PQ_BOOLEAN, -1, TL_PQ_LT_NONE, false, false},
+    {"src_partition", TL_PQ_I32, TL_PQ_INT32, 17, TL_PQ_LT_NONE, true, false},
+    {"src_offset", TL_PQ_I64, TL_PQ_INT64, 18, TL_PQ_LT_NONE, false, false},
+    {"ingest_ts", TL_PQ_I64, TL_PQ_INT64, 10, TL_PQ_LT_TIMESTAMP, true, false},
 };
 
 tl_pq_writer *tl_pq_writer_new(void) {
@@ -62,11 +62,14 @@ void tl_pq_writer_destroy(tl_pq_writer *w) {
     tl_buf_free(&w->file);
     tl_buf_free(&w->page);
     tl_buf_free(&w->zpage);
-    free(w->defs);
+    for (int c = 0; c < TL_PQ_NCOLS; c++) {
+        free(w->vals[c]);
+        free(w->defs[c]);
+        free(w->sidx[c]);
+        tl_pq_dictstr_free(&w->dstr[c]);
+    }
     free(w->idx);
-    free(w->v64);
     tl_pq_dict64_free(&w->d64);
-    tl_pq_dictstr_free(&w->dstr);
     free(w->chunks);
     free(w);
 }
@@ -78,19 +81,31 @@ void tl_pq_writer_set_limits(tl_pq_writer *w, size_t page_rows, size_t group_row
         w->group_rows = group_rows;
 }
 
-/* Room for a row group of rows rows and nchunks chunk descriptions. */
+/* One array of rows elements at *p, grown if needed (its contents go). */
+static int grow(void **p, size_t rows, size_t elem) {
+    void *q = realloc(*p, rows * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    return 0;
+}
+
+/* Room for a row group of rows rows and nchunks chunk descriptions. The
+ * capacity grows only once every array has: after a failure the next
+ * call tries them all again. */
 static int reserve(tl_pq_writer *w, size_t rows, size_t nchunks) {
     if (rows > w->cap) {
-        uint32_t *d = realloc(w->defs, rows * sizeof *d);
-        if (d)
-            w->defs = d;
-        uint32_t *x = realloc(w->idx, rows * sizeof *x);
-        if (x)
-            w->idx = x;
-        int64_t *v = realloc(w->v64, rows * sizeof *v);
-        if (v)
-            w->v64 = v;
-        if (!d || !x || !v)
+        int bad = grow((void **)&w->idx, rows, sizeof *w->idx);
+        for (int c = 0; c < TL_PQ_NCOLS; c++) {
+            const tl_pq_coldef *cd = &tl_pq_cols[c];
+            if (cd->kind == TL_PQ_STR)
+                bad |= grow((void **)&w->sidx[c], rows, sizeof *w->sidx[c]);
+            else
+                bad |= grow((void **)&w->vals[c], rows, sizeof *w->vals[c]);
+            if (cd->optional)
+                bad |= grow((void **)&w->defs[c], rows, sizeof *w->defs[c]);
+        }
+        if (bad)
             return -1;
         w->cap = rows;
     }
@@ -263,12 +278,11 @@ int tl_pq_write_ticks(tl_pq_writer *w, const tl_tick_row *rows, size_t n, const 
     tl_buf_append(&w->file, "PAR1", 4);
     for (size_t g = 0; g < ngroups; g++) {
         size_t r0 = g * w->group_rows, gn = n - r0 < w->group_rows ? n - r0 : w->group_rows;
-        for (int c = 0; c < TL_PQ_NCOLS; c++) {
-            int rc = tl_pq_column_write(w, c, rows + r0, gn, &w->chunks[g * TL_PQ_NCOLS + c], path,
-                                        err);
-            if (rc)
-                return rc;
-        }
+        int rc = tl_pq_group_gather(w, rows + r0, gn, r0, path, err);
+        for (int c = 0; c < TL_PQ_NCOLS && rc == 0; c++)
+            rc = tl_pq_column_write(w, c, gn, &w->chunks[g * TL_PQ_NCOLS + c], path, err);
+        if (rc)
+            return rc;
     }
     footer(w, n, ngroups);
     if (tl_buf_failed(&w->file))
