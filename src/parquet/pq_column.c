@@ -245,6 +245,8 @@ static size_t put_levels(tl_pq_writer *w, int c, size_t r0, size_t pn, bool any_
 
 /* The non-null values v0..v0+nn of the page, PLAIN. */
 static void put_plain(tl_pq_writer *w, int c, size_t v0, size_t nn) {
+    if (nn == 0 || tl_pq_cols[c].kind == TL_PQ_STR) /* a string column of NULLs only */
+        return;
     const int64_t *v = w->vals[c] + v0;
     switch (tl_pq_cols[c].kind) {
     case TL_PQ_I64: tl_buf_append(&w->page, v, nn * 8); break;
