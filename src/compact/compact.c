@@ -213,8 +213,12 @@ static int rewrite(run_ctx *c, const compact_part *p, int64_t read_version, int6
         rc = tx ? tl_err_set(err, TL_ERR_NOMEM, "out of memory") : TL_ERR_NOMEM;
         goto out;
     }
+    /* one deletion time for the whole rewrite: the removals of one OPTIMIZE
+     * read back as one compaction (the dashboard counts the files of the
+     * newest time); per file, a partition of hundreds spanned several ms */
+    int64_t deleted_ms = tl_now_us() / 1000;
     for (size_t i = 0; i < p->n && !rc; i++)
-        rc = tl_lake_tx_remove(tx, p->in[i], false, 0, err);
+        rc = tl_lake_tx_remove(tx, p->in[i], false, deleted_ms, err);
     for (size_t k = 0; k < nout && !rc; k++) {
         int64_t b = 0, r = 0;
         rc = add_output(c, p, outs[k], run_id, k, tx, &u, &b, &r, err);

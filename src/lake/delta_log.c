@@ -28,6 +28,7 @@ struct tl_lake_snapshot {
     const lake_txn **txn_arr;
     size_t ntxns;
     tl_duck_opts duck; /* the checkpoint reader's limits (load and refresh) */
+    bool no_tombs;     /* tl_lake_snapshot_drop_tombstones: a remove only ends the file */
 };
 
 static tl_lake_snapshot *snap_new(const char *table, const tl_duck_opts *duck) {
@@ -84,6 +85,8 @@ static int apply_action(void *ud, lake_action *a, tl_err *err) {
         break;
     case LAKE_ACT_REMOVE:
         tl_strmap_del(s->live, a->file->path);
+        if (s->no_tombs)
+            break; /* the action's file is freed with the action */
         rc = tl_strmap_put(s->tombs, a->file->path, a->file);
         if (rc == 0)
             a->file = NULL;
@@ -538,10 +541,13 @@ int tl_lake_snapshot_refresh(tl_store *st, tl_lake_snapshot *s, tl_err *err) {
         int rc = tl_lake_snapshot_load(st, s->table, &s->duck, &fresh, err);
         if (rc)
             return rc;
+        bool no_tombs = s->no_tombs;
         tl_lake_snapshot tmp = *s;
         *s = *fresh;
         *fresh = tmp;
         tl_lake_snapshot_free(fresh);
+        if (no_tombs)
+            tl_lake_snapshot_drop_tombstones(s);
         return 0;
     }
     /* Probe the next versions; a commit file appears atomically or not at all. */
@@ -563,6 +569,29 @@ int tl_lake_snapshot_refresh(tl_store *st, tl_lake_snapshot *s, tl_err *err) {
         rc = rc ? rc : frc;
     }
     return rc;
+}
+
+/* Compacts the sorted view in place (it stays sorted): no allocation, so
+ * nothing here can fail and leave the views out of step with the maps. */
+void tl_lake_snapshot_forget_tombstones(tl_lake_snapshot *s, int64_t before_ms) {
+    size_t kept = 0;
+    for (size_t i = 0; i < s->ntombs; i++) {
+        const tl_lake_file *t = s->tomb_arr[i];
+        if (t->deletion_timestamp < before_ms)
+            tl_strmap_del(s->tombs, t->path); /* frees t */
+        else
+            s->tomb_arr[kept++] = t;
+    }
+    s->ntombs = kept;
+    if (!kept) {
+        free(s->tomb_arr);
+        s->tomb_arr = NULL;
+    }
+}
+
+void tl_lake_snapshot_drop_tombstones(tl_lake_snapshot *s) {
+    s->no_tombs = true;
+    tl_lake_snapshot_forget_tombstones(s, INT64_MAX);
 }
 
 /* ---- accessors ----------------------------------------------------------- */

@@ -115,6 +115,20 @@ const tl_lake_file *tl_lake_snapshot_file(const tl_lake_snapshot *snap, size_t i
 size_t tl_lake_snapshot_num_tombstones(const tl_lake_snapshot *snap);
 const tl_lake_file *tl_lake_snapshot_tombstone(const tl_lake_snapshot *snap, size_t i);
 
+/* A table's tombstones stay in its log for their retention (a week), so a
+ * long-lived snapshot, refreshed at every commit, kept every file removed
+ * since it was loaded (~0.7 KB each; every compaction removes the small
+ * files of the stream's flushes, ~500 a minute at 10k ticks/s): its memory
+ * grew for as long as the process ran. A reader that does not look at
+ * tombstones (only vacuum and checkpoints do) drops them:
+ *   tl_lake_snapshot_drop_tombstones: drops those held, and later refreshes
+ *     (a full reload too) apply a remove by ending the live file only;
+ *   tl_lake_snapshot_forget_tombstones: drops those held whose deletion is
+ *     older than before_ms (or unknown), once (a reader that wants the
+ *     newest removals only). */
+void tl_lake_snapshot_drop_tombstones(tl_lake_snapshot *snap);
+void tl_lake_snapshot_forget_tombstones(tl_lake_snapshot *snap, int64_t before_ms);
+
 /* The latest txn version recorded for app_id, -1 when none. */
 int64_t tl_lake_snapshot_txn_version(const tl_lake_snapshot *snap, const char *app_id);
 /* All txn entries, sorted by app id. */

@@ -13,6 +13,7 @@
 #define TL_LIVE_LIVE_FOLLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "duck/duck_opts.h"
@@ -37,6 +38,9 @@ void tl_live_follow_set_warehouse(tl_live_follow *f, const char *path);
 int tl_live_follow_poll(tl_live_follow *f, tl_err *err);
 /* Poll every period_ms on a thread of its own. 0 ok. */
 int tl_live_follow_start(tl_live_follow *f, int64_t period_ms, tl_err *err);
+/* Tombstones its snapshot holds: the newest compaction's files only (the
+ * health panel's figure); older ones are dropped. For tests. */
+size_t tl_live_follow_tombstones(const tl_live_follow *f);
 /* Stops the thread (if started) and frees. */
 void tl_live_follow_destroy(tl_live_follow *f);
 

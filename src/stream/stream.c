@@ -128,6 +128,10 @@ static int open_tables(tl_stream *s, tl_err *err) {
                                    &s->dl_snap, err);
     if (rc)
         return rc;
+    /* refreshed before every commit for the fence; only its txns and live
+     * files are read, so the files compaction removes need not stay */
+    tl_lake_snapshot_drop_tombstones(s->ticks_snap);
+    tl_lake_snapshot_drop_tombstones(s->dl_snap);
     s->ticks_version = tl_lake_snapshot_version(s->ticks_snap);
     s->c.last_commit_version = s->ticks_version;
     s->dl_version = tl_lake_snapshot_version(s->dl_snap);
@@ -707,6 +711,11 @@ void tl_stream_on_committed(tl_stream *s, tl_stream_committed_fn fn, void *ud) {
 void tl_stream_on_row(tl_stream *s, tl_stream_row_fn fn, void *ud) {
     s->row_fn = fn;
     s->row_ud = ud;
+}
+
+size_t tl_stream_lake_tombstones(const tl_stream *s) {
+    return (s->ticks_snap ? tl_lake_snapshot_num_tombstones(s->ticks_snap) : 0) +
+           (s->dl_snap ? tl_lake_snapshot_num_tombstones(s->dl_snap) : 0);
 }
 
 const tl_stream_counters *tl_stream_counters_get(const tl_stream *s) {

@@ -161,6 +161,10 @@ void tl_stream_on_row(tl_stream *s, tl_stream_row_fn fn, void *ud);
 void tl_stream_forget_partition(tl_stream *s, int32_t partition);
 
 const tl_stream_counters *tl_stream_counters_get(const tl_stream *s);
+/* Tombstones held by the stream's snapshots of its two tables: none, the
+ * files a compaction removes are not kept (tests check it; see
+ * tl_lake_snapshot_drop_tombstones). */
+size_t tl_stream_lake_tombstones(const tl_stream *s);
 void tl_stream_counters_print(const tl_stream *s, FILE *out);
 void tl_stream_counters_json(const tl_stream *s, FILE *out);
 /* The message counts received, accepted, rejected, late, duplicates and

@@ -105,6 +105,7 @@ static int ensure_views_for(tl_web_lake *q, int64_t from_us, int64_t to_us, tl_e
                                              &q->snap, err);
     if (rc)
         return rc;
+    tl_lake_snapshot_drop_tombstones(q->snap); /* only live files are read here */
     if (!lake_overlaps(q, from_us, to_us))
         return 1;
     int64_t v = tl_lake_snapshot_version(q->snap);

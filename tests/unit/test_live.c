@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "compact/compact.h"
+#include "lake/lake.h"
 #include "live/live.h"
 #include "live/live_follow.h"
 #include "store/store.h"
@@ -384,6 +386,53 @@ static void test_follow_quality_arrival_order(void **state) {
     lake_close(&lk);
 }
 
+/* The follower refreshes its snapshot every second for as long as the
+ * dashboard runs; the log keeps a compaction's removals a week, and the
+ * snapshot kept each one: in `up`, every file the stream flushed, ~500 a
+ * minute at 10k ticks/s, RSS rising every job round. It keeps the newest
+ * compaction's only (what the health panel shows), round after round. */
+static void test_follow_keeps_newest_compaction_only(void **state) {
+    (void)state;
+    lake_fixture lk;
+    lake_open(&lk, 10 * 1000000LL);
+    tl_err err;
+    tl_live *l = tl_live_new(NULL);
+    tl_live_follow *f = tl_live_follow_new(l, lk.store, false, NULL, &err);
+    assert_non_null(f);
+    int64_t now_ms = tl_now_us() / 1000 - 2000, line = 1;
+    tl_compact_opts co = {
+        .min_files = 2, .target_file_size = 128LL << 20, .lateness_ms = 3600 * 1000};
+    size_t removed = 0;
+    for (int round = 0; round < 6; round++) {
+        for (int k = 0; k < 3; k++) { /* three flushes: three small files */
+            ingest_ticks(lk.st, &line, "AAA", 5, now_ms, 1000);
+            assert_int_equal(tl_stream_flush(lk.st, &err), 0);
+            assert_int_equal(tl_live_follow_poll(f, &err), 0);
+        }
+        tl_compact_stats cs;
+        assert_int_equal(tl_compact_run(lk.store, &co, &cs, &err), 0);
+        assert_true(cs.files_before >= 3);
+        removed += cs.files_before;
+        assert_int_equal(tl_live_follow_poll(f, &err), 0);
+        assert_int_equal(tl_live_follow_tombstones(f), cs.files_before);
+        tl_buf b = TL_BUF_INIT;
+        char want[64];
+        snprintf(want, sizeof want, "ok: %zu files rewritten", cs.files_before);
+        tl_live_health_json(l, &b);
+        assert_true(has(&b, want));
+        tl_buf_free(&b);
+    }
+    /* the log still has every removal (a fresh snapshot reads them all) */
+    tl_lake_snapshot *all = NULL;
+    assert_int_equal(tl_lake_snapshot_load(lk.store, "ticks", NULL, &all, &err), 0);
+    assert_int_equal(tl_lake_snapshot_num_tombstones(all), removed);
+    assert_true(removed >= 18);
+    tl_lake_snapshot_free(all);
+    tl_live_follow_destroy(f);
+    tl_live_destroy(l);
+    lake_close(&lk);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_price),
@@ -397,6 +446,7 @@ int main(void) {
         cmocka_unit_test(test_health_and_metrics),
         cmocka_unit_test(test_follow_lake),
         cmocka_unit_test(test_follow_quality_arrival_order),
+        cmocka_unit_test(test_follow_keeps_newest_compaction_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

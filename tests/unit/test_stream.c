@@ -10,7 +10,9 @@
 
 #include <cmocka.h>
 
+#include "compact/compact.h"
 #include "duck/duck.h"
+#include "lake/lake.h"
 #include "query/views.h"
 #include "store/store.h"
 #include "tl_test.h"
@@ -200,6 +202,45 @@ static void test_checkpoints_off_the_commit(void **state) {
     tl_stream_destroy(s);
     f->opts.lake = NULL;
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 70);
+}
+
+/* The stream refreshes its snapshot of the ticks table before every
+ * commit (the fence) for as long as it runs; the log keeps a compaction's
+ * removals a week, and the snapshot kept each one (in `up`, every file the
+ * stream had flushed: ~500 a minute at 10k ticks/s). It keeps none, round
+ * after round of flushes and compactions, and its commits still go on. */
+static void test_snapshot_keeps_no_tombstones(void **state) {
+    fixture *f = *state;
+    tl_err err;
+    long long now = tl_now_us() / 1000 - 2000;
+    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(s);
+    tl_compact_opts co = {
+        .min_files = 2, .target_file_size = 128LL << 20, .lateness_ms = 3600 * 1000};
+    int line = 1;
+    size_t removed = 0;
+    for (int round = 0; round < 6; round++) {
+        for (int k = 0; k < 3; k++, line++) {
+            ingest(s, line, "{\"symbol\":\"IBM\",\"ts\":%lld,\"price\":%d,\"seq\":%d}", now, line,
+                   line);
+            assert_int_equal(tl_stream_flush(s, &err), 0);
+        }
+        tl_compact_stats cs;
+        assert_int_equal(tl_compact_run(f->store, &co, &cs, &err), 0);
+        removed += cs.files_before;
+        assert_int_equal(tl_stream_lake_tombstones(s), 0);
+    }
+    /* one more commit: its fence reads the last compaction too */
+    ingest(s, line, "{\"symbol\":\"IBM\",\"ts\":%lld,\"price\":1,\"seq\":%d}", now, line);
+    assert_int_equal(tl_stream_flush(s, &err), 0);
+    assert_int_equal(tl_stream_lake_tombstones(s), 0);
+    assert_true(removed >= 18);
+    tl_lake_snapshot *all = NULL;
+    assert_int_equal(tl_lake_snapshot_load(f->store, "ticks", NULL, &all, &err), 0);
+    assert_int_equal(tl_lake_snapshot_num_tombstones(all), removed); /* the log has them */
+    tl_lake_snapshot_free(all);
+    tl_stream_destroy(s);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), line);
 }
 
 static void test_flush_triggers(void **state) {
@@ -400,6 +441,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_batch_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_skips_and_remembers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_off_the_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_keeps_no_tombstones, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_on_buffered_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watermark_per_partition, setup, teardown),
