@@ -170,7 +170,7 @@ static tl_tick_row *pattern_rows(size_t n, size_t nsym) {
     tl_tick_row *rows = calloc(n, sizeof *rows);
     assert_non_null(rows);
     for (size_t i = 0; i < n; i++) {
-        char sym[16];
+        char sym[24];
         snprintf(sym, sizeof sym, "S%zu", (i * 7919) % nsym);
         unsigned has = 0;
         has |= i % 2 ? TL_TICK_HAS_SIZE : 0;
