@@ -71,10 +71,10 @@ const tl_conf_entry tl_conf_table[] = {
     {"stream.max_buffered_rows", "max-buffered-rows", 0, TL_CT_INT, "1000000", F(max_buffered_rows),
      TL_CG_STREAM, "cap on rows buffered across all hour partitions: a full flush when reached", NULL,
      true},
-    {"stream.max_buffered_bytes", "max-buffered-bytes", 0, TL_CT_SIZE, "64MiB",
+    {"stream.max_buffered_bytes", "max-buffered-bytes", 0, TL_CT_SIZE, "48MiB",
      F(max_buffered_bytes), TL_CG_STREAM,
      "cap on the memory of buffered rows and dead letters across all hour partitions: a full "
-     "flush when reached (0 = none)",
+     "flush when reached (0 = none); the batches being written hold up to as much again",
      NULL, false},
     {"stream.parse_threads", "parse-threads", 0, TL_CT_INT, "0", F(parse_threads),
      TL_CG_STREAM | TL_CG_UP,

@@ -31,12 +31,14 @@ enum {
 typedef struct tl_tick {
     char symbol[TL_SYMBOL_MAX + 1];     /* NUL-terminated */
     char exchange[TL_EXCHANGE_MAX + 1]; /* NUL-terminated; "" when absent */
+    /* TL_TICK_HAS_* bits for the optional fields: one byte in the padding
+     * after the strings, so a buffered row takes 112 bytes, not 120 */
+    uint8_t has;
     int64_t ts_us;                      /* event time, µs since the Unix epoch, UTC */
     int64_t price;                      /* micro-units */
     int64_t size;
     int64_t bid, ask; /* micro-units */
     int64_t seq;
-    unsigned has; /* TL_TICK_HAS_* bits for the optional fields */
 } tl_tick;
 
 /* Fields beyond the built-in ones (schema evolution): values of the
