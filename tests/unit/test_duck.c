@@ -17,51 +17,18 @@
 #include <unistd.h>
 
 #include "duck/duck.h"
+#include "tl_test_parquet.h"
 
 static char tmpdir[] = "/tmp/tl_test_duck_XXXXXX";
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static tl_duck *open_mem(void) {
-    tl_err err = {0};
-    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
-    if (!d)
-        fail_msg("tl_duck_open: %s", err.msg);
-    return d;
-}
-
 static void tmp_path(char *out, size_t cap, const char *name) {
     snprintf(out, cap, "%s/%s", tmpdir, name);
 }
 
-/* Rows of a query as "v1|v2|...\n" lines, SQL NULL shown as \N. */
-typedef struct lines {
-    char *text;
-    size_t len;
-    FILE *f;
-} lines;
-
-static int collect_row(void *ud, int ncols, const char *const *values) {
-    lines *l = ud;
-    for (int i = 0; i < ncols; i++)
-        fprintf(l->f, "%s%s", i ? "|" : "", values[i] ? values[i] : "\\N");
-    fputc('\n', l->f);
-    return 0;
-}
-
-static char *query_lines(tl_duck *d, const char *sql) {
-    lines l = {0};
-    tl_err err = {0};
-    l.f = open_memstream(&l.text, &l.len);
-    int rc = tl_duck_query_each(d, sql, collect_row, &l, &err);
-    fclose(l.f);
-    if (rc != 0)
-        fail_msg("query %s: %s", sql, err.msg);
-    return l.text;
-}
-
 static void assert_query(tl_duck *d, const char *sql, const char *want) {
-    char *got = query_lines(d, sql);
+    char *got = tl_test_duck_lines(d, sql);
     assert_string_equal(got, want);
     free(got);
 }
@@ -78,12 +45,6 @@ static char *print_result(tl_duck *d, const char *sql, tl_duck_format fmt) {
     return text;
 }
 
-/* The test's own exact decimal text for micro-units (independent of duck). */
-static void micros_text(int64_t v, char *out, size_t cap) {
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    snprintf(out, cap, "%s%" PRIu64 ".%06" PRIu64, v < 0 ? "-" : "", u / 1000000, u % 1000000);
-}
-
 static void opt_int(char *out, size_t cap, int present, int64_t v) {
     if (present)
         snprintf(out, cap, "%" PRId64, v);
@@ -93,7 +54,7 @@ static void opt_int(char *out, size_t cap, int present, int64_t v) {
 
 static void opt_dec(char *out, size_t cap, int present, int64_t v) {
     if (present)
-        micros_text(v, out, cap);
+        tl_test_micros_text(v, out, cap);
     else
         snprintf(out, cap, "\\N");
 }
@@ -146,7 +107,7 @@ static size_t sample_rows(tl_tick_row *rows) {
 static void expected_line(const tl_tick_row *r, char *out, size_t cap) {
     const tl_tick *t = &r->tick;
     char price[32], size[32], bid[32], ask[32], seq[32];
-    micros_text(t->price, price, sizeof price);
+    tl_test_micros_text(t->price, price, sizeof price);
     opt_int(size, sizeof size, t->has & TL_TICK_HAS_SIZE, t->size);
     opt_dec(bid, sizeof bid, t->has & TL_TICK_HAS_BID, t->bid);
     opt_dec(ask, sizeof ask, t->has & TL_TICK_HAS_ASK, t->ask);
@@ -189,7 +150,7 @@ static void write_ok(tl_duck *d, const tl_tick_row *rows, size_t n, const char *
 
 static void test_exec_and_query_each(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
     assert_int_equal(tl_duck_exec(d,
                                   "CREATE TABLE t(a INTEGER, b VARCHAR); "
@@ -212,7 +173,7 @@ static int stop_after_two(void *ud, int ncols, const char *const *values) {
 
 static void test_query_each_stops_early(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
     int seen = 0;
     assert_int_equal(
@@ -225,15 +186,16 @@ static void test_query_each_stops_early(void **state) {
 
 static void test_errors(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
     assert_int_equal(tl_duck_exec(d, "SELEC 1", &err), TL_ERR_DUCKDB);
     assert_non_null(strstr(err.msg, "syntax error"));
     assert_non_null(strstr(err.msg, "SELEC 1"));
 
     tl_err_clear(&err);
-    assert_int_equal(tl_duck_query_each(d, "SELECT * FROM no_such_table", collect_row, NULL, &err),
-                     TL_ERR_DUCKDB);
+    assert_int_equal(
+        tl_duck_query_each(d, "SELECT * FROM no_such_table", tl_test_lines_row, NULL, &err),
+        TL_ERR_DUCKDB);
     assert_non_null(strstr(err.msg, "no_such_table"));
 
     tl_err_clear(&err);
@@ -245,20 +207,20 @@ static void test_errors(void **state) {
     fclose(f);
 
     /* an error raised while the result is already streaming */
-    lines l = {0};
+    tl_test_lines l = {0};
     l.f = open_memstream(&l.text, &l.len);
     tl_err_clear(&err);
     assert_int_equal(tl_duck_query_each(d,
                                         "SELECT CASE WHEN i < 5000 THEN i ELSE error('boom at ' "
                                         "|| i) END FROM range(10000) t(i)",
-                                        collect_row, &l, &err),
-                     TL_ERR_DUCKDB);
+                                        tl_test_lines_row, &l, &err),
+        TL_ERR_DUCKDB);
     fclose(l.f);
     free(l.text);
     assert_non_null(strstr(err.msg, "boom at"));
 
     tl_err_clear(&err);
-    assert_int_equal(tl_duck_query_each(d, "", collect_row, NULL, &err), TL_ERR_DUCKDB);
+    assert_int_equal(tl_duck_query_each(d, "", tl_test_lines_row, NULL, &err), TL_ERR_DUCKDB);
 
     /* reading a file that is not there is an I/O error */
     tl_err_clear(&err);
@@ -318,13 +280,13 @@ static void test_limits(void **state) {
     tl_duck_opts small = {.memory_limit = 48LL << 20, .threads = 1};
     tl_duck *d = tl_duck_open(NULL, 0, &small, &err);
     assert_non_null(d);
-    tl_duck *plain = open_mem();
+    tl_duck *plain = tl_test_duck_mem();
     assert_query(d, sql,
                  "allocator_background_threads|true\nmemory_limit|48.0 MiB\nthreads|1\n");
     assert_int_equal(tl_duck_limits(d)->memory_limit, 48LL << 20);
     assert_int_equal(tl_duck_limits(d)->threads, 1);
     tl_duck_close(d);
-    char *got = query_lines(plain, sql);
+    char *got = tl_test_duck_lines(plain, sql);
     assert_null(strstr(got, "48.0 MiB"));
     assert_non_null(strstr(got, "allocator_background_threads|true\n"));
     free(got);
@@ -334,7 +296,7 @@ static void test_limits(void **state) {
     tl_duck_opts unset = {.memory_limit = 0, .threads = -1};
     d = tl_duck_open(NULL, 0, &unset, &err);
     assert_non_null(d);
-    got = query_lines(d, sql);
+    got = tl_test_duck_lines(d, sql);
     assert_null(strstr(got, "memory_limit|0 bytes"));
     assert_null(strstr(got, "threads|0\n"));
     free(got);
@@ -348,9 +310,9 @@ static void test_limits(void **state) {
  * small fall in a user's query must not show "-0.0" (issue 14). */
 static void test_render_no_negative_zero(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
-    char *got = query_lines(d, "SELECT (-0.0)::DOUBLE, round(-0.001, 2)::DOUBLE, (-0.0)::FLOAT, "
-                               "(-1.5)::DOUBLE");
+    tl_duck *d = tl_test_duck_mem();
+    char *got = tl_test_duck_lines(d, "SELECT (-0.0)::DOUBLE, round(-0.001, 2)::DOUBLE, "
+                                      "(-0.0)::FLOAT, (-1.5)::DOUBLE");
     assert_string_equal(got, "0.0|0.0|0.0|-1.5\n");
     free(got);
     tl_duck_close(d);
@@ -427,13 +389,13 @@ static void test_render_matches_cast(void **state) {
                                         "'epoch'::TIMESTAMP",
                                         "union_value(k := 2)",
                                         NULL};
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
     assert_int_equal(tl_duck_exec(d, "CREATE TYPE mood AS ENUM ('sad', 'ok')", &err), 0);
     for (int i = 0; exprs[i]; i++) {
         char sql[512];
         snprintf(sql, sizeof sql, "SELECT e, e::VARCHAR FROM (SELECT %s AS e)", exprs[i]);
-        char *got = query_lines(d, sql);
+        char *got = tl_test_duck_lines(d, sql);
         char *bar = strchr(got, '|');
         assert_non_null(bar);
         size_t left = (size_t)(bar - got);
@@ -445,8 +407,9 @@ static void test_render_matches_cast(void **state) {
     }
     /* a type that has no text form here is an error naming the column */
     tl_err_clear(&err);
-    assert_int_equal(tl_duck_query_each(d, "SELECT '1010'::BIT AS bits", collect_row, NULL, &err),
-                     TL_ERR_INVALID);
+    assert_int_equal(
+        tl_duck_query_each(d, "SELECT '1010'::BIT AS bits", tl_test_lines_row, NULL, &err),
+        TL_ERR_INVALID);
     assert_non_null(strstr(err.msg, "bits"));
     tl_duck_close(d);
 }
@@ -459,7 +422,7 @@ static const char PRINT_SQL[] =
 
 static void test_print_table(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     char *got = print_result(d, PRINT_SQL, TL_DUCK_FMT_TABLE);
     assert_string_equal(got, " n | s     |          p | b     | z\n"
                              "---+-------+------------+-------+-----\n"
@@ -482,7 +445,7 @@ static void test_print_table(void **state) {
 /* Past the rows held back for sizing, rows stream with the widths found. */
 static void test_print_table_streams_long_results(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     char *got = print_result(d, "SELECT i FROM range(25000) t(i)", TL_DUCK_FMT_TABLE);
     size_t nlines = 0;
     for (char *p = got; *p; p++)
@@ -497,7 +460,7 @@ static void test_print_table_streams_long_results(void **state) {
 
 static void test_print_csv(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     char *got = print_result(d, PRINT_SQL, TL_DUCK_FMT_CSV);
     assert_string_equal(got, "n,s,p,b,z\n"
                              "1,AAPL,189.250000,true,\n"
@@ -512,7 +475,7 @@ static void test_print_csv(void **state) {
 
 static void test_print_json(void **state) {
     (void)state;
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     char *got = print_result(d, PRINT_SQL, TL_DUCK_FMT_JSON);
     assert_string_equal(got, "[\n"
                              "{\"n\":1,\"s\":\"AAPL\",\"p\":189.250000,\"b\":true,\"z\":null},\n"
@@ -544,7 +507,7 @@ static void test_write_read_back(void **state) {
     char path[256], sql[512];
     int64_t size = -1;
     tmp_path(path, sizeof path, "ticks.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     write_ok(d, rows, n, path, &size);
 
     struct stat st;
@@ -571,7 +534,7 @@ static void test_write_schema_and_metadata(void **state) {
     size_t n = sample_rows(rows);
     char path[256], sql[512];
     tmp_path(path, sizeof path, "schema.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     write_ok(d, rows, n, path, NULL);
 
     snprintf(sql, sizeof sql,
@@ -626,7 +589,7 @@ static void test_write_many_chunks_reuses_handle(void **state) {
     char a[256], b[256], sql[512];
     tmp_path(a, sizeof a, "many-a.parquet");
     tmp_path(b, sizeof b, "many-b.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     write_ok(d, rows, n, a, NULL);
     write_ok(d, rows + 10, 3000, b, NULL);
     /* sums and counts of the input, computed here */
@@ -668,7 +631,7 @@ static void test_write_zero_rows(void **state) {
     char path[256], sql[512];
     int64_t size = -1;
     tmp_path(path, sizeof path, "empty.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
     assert_int_equal(tl_duck_write_ticks(d, NULL, 0, path, &size, &err), 0);
     assert_true(size > 0);
@@ -685,7 +648,7 @@ static void test_write_errors_leave_handle_usable(void **state) {
     tl_tick_row rows[8];
     size_t n = sample_rows(rows);
     char path[256], sql[512];
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
 
     assert_int_equal(tl_duck_write_ticks(d, rows, n, "/nonexistent-dir/x.parquet", NULL, &err),
@@ -742,7 +705,7 @@ static void test_write_speed(void **state) {
     }
     char path[256];
     tmp_path(path, sizeof path, "speed.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     double best = 1e9;
     int64_t size = 0;
     for (int k = 0; k < 5; k++) {
@@ -776,94 +739,23 @@ static char *duckdb_as_reader_json(tl_duck *d, const char *path) {
              "',\"src_partition\":' || src_partition || ',\"src_offset\":' || src_offset || "
              "',\"ingest_ts\":' || epoch_us(ingest_ts) || '}' FROM read_parquet('%s')",
              path);
-    return query_lines(d, sql);
-}
-
-/* The same lines built from the input rows alone. */
-static char *input_as_reader_json(const tl_tick_row *rows, size_t n) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    for (size_t i = 0; i < n; i++) {
-        const tl_tick *t = &rows[i].tick;
-        char price[32], size[32], bid[40], ask[40], seq[32], exch[40];
-        micros_text(t->price, price, sizeof price);
-        if (t->has & TL_TICK_HAS_SIZE)
-            snprintf(size, sizeof size, "%" PRId64, t->size);
-        else
-            strcpy(size, "null");
-        strcpy(bid, "null");
-        strcpy(ask, "null");
-        if (t->has & TL_TICK_HAS_BID) {
-            bid[0] = '"';
-            micros_text(t->bid, bid + 1, sizeof bid - 2);
-            strcat(bid, "\"");
-        }
-        if (t->has & TL_TICK_HAS_ASK) {
-            ask[0] = '"';
-            micros_text(t->ask, ask + 1, sizeof ask - 2);
-            strcat(ask, "\"");
-        }
-        if (t->has & TL_TICK_HAS_SEQ)
-            snprintf(seq, sizeof seq, "%" PRId64, t->seq);
-        else
-            strcpy(seq, "null");
-        if (t->has & TL_TICK_HAS_EXCHANGE)
-            snprintf(exch, sizeof exch, "\"%s\"", t->exchange);
-        else
-            strcpy(exch, "null");
-        fprintf(f,
-                "{\"symbol\":\"%s\",\"ts\":%" PRId64 ",\"price\":\"%s\",\"size\":%s,\"bid\":%s,"
-                "\"ask\":%s,\"exchange\":%s,\"seq\":%s,\"late\":%s,\"src_partition\":%d,"
-                "\"src_offset\":%" PRId64 ",\"ingest_ts\":%" PRId64 "}\n",
-                t->symbol, t->ts_us, price, size, bid, ask, exch, seq,
-                rows[i].late ? "true" : "false", (int)rows[i].src_partition, rows[i].src_offset,
-                rows[i].ingest_ts_us);
-    }
-    fclose(f);
-    return text;
-}
-
-static char *run_reader(const char *tools, const char *path) {
-    char cmd[1024], buf[4096];
-    snprintf(cmd, sizeof cmd, "node '%s/read_parquet.mjs' '%s'", tools, path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char *text = NULL;
-    size_t len = 0, got;
-    FILE *f = open_memstream(&text, &len);
-    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
-        fwrite(buf, 1, got, f);
-    fclose(f);
-    int status = pclose(p);
-    if (status != 0)
-        fail_msg("%s exited with status %d", cmd, status);
-    return text;
+    return tl_test_duck_lines(d, sql);
 }
 
 static void test_independent_reader(void **state) {
     (void)state;
-    const char *src = getenv("TL_SOURCE_DIR");
-    char tools[512], probe[600];
-    snprintf(tools, sizeof tools, "%s/tests/tools", src ? src : ".");
-    snprintf(probe, sizeof probe, "%s/node_modules/hyparquet/package.json", tools);
-    if (access(probe, R_OK) != 0 || system("node --version >/dev/null 2>&1") != 0) {
-        /* on CI the tools are installed by scripts/bootstrap: missing is a failure */
-        if (getenv("CI"))
-            fail_msg("%s missing or no node (scripts/bootstrap installs them)", probe);
-        print_message("SKIP: %s missing or no node; run scripts/bootstrap\n", probe);
-        skip();
-    }
+    char tools[512];
+    tl_test_reader_tools(tools, sizeof tools);
     tl_tick_row rows[8];
     size_t n = sample_rows(rows);
     char path[256];
     tmp_path(path, sizeof path, "independent.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     write_ok(d, rows, n, path, NULL);
 
-    char *from_reader = run_reader(tools, path);
+    char *from_reader = tl_test_run_reader(tools, path);
     char *from_duckdb = duckdb_as_reader_json(d, path);
-    char *from_input = input_as_reader_json(rows, n);
+    char *from_input = tl_test_reader_json(rows, n);
     assert_string_equal(from_reader, from_input);
     assert_string_equal(from_duckdb, from_input);
     free(from_reader);
@@ -874,13 +766,6 @@ static void test_independent_reader(void **state) {
 
 /* ---- main ------------------------------------------------------------------------ */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int setup_dir(void **state) {
     (void)state;
     return mkdtemp(tmpdir) ? 0 : -1;
@@ -888,7 +773,7 @@ static int setup_dir(void **state) {
 
 static int remove_dir(void **state) {
     (void)state;
-    return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    return tl_test_rm_tree(tmpdir);
 }
 
 int main(void) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "duck/duck.h"
+#include "tl_test_parquet.h"
 #include "parquet/parquet.h"
 #include "tables/tables.h"
 
@@ -24,54 +25,15 @@ static char tmpdir[] = "/tmp/tl_test_parquet_XXXXXX";
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static tl_duck *open_mem(void) {
-    tl_err err = {0};
-    tl_duck *d = tl_duck_open(NULL, 0, NULL, &err);
-    if (!d)
-        fail_msg("tl_duck_open: %s", err.msg);
-    return d;
-}
-
 static void tmp_path(char *out, size_t cap, const char *name) {
     snprintf(out, cap, "%s/%s", tmpdir, name);
-}
-
-typedef struct lines {
-    char *text;
-    size_t len;
-    FILE *f;
-} lines;
-
-static int collect_row(void *ud, int ncols, const char *const *values) {
-    lines *l = ud;
-    for (int i = 0; i < ncols; i++)
-        fprintf(l->f, "%s%s", i ? "|" : "", values[i] ? values[i] : "\\N");
-    fputc('\n', l->f);
-    return 0;
-}
-
-static char *query_lines(tl_duck *d, const char *sql) {
-    lines l = {0};
-    tl_err err = {0};
-    l.f = open_memstream(&l.text, &l.len);
-    int rc = tl_duck_query_each(d, sql, collect_row, &l, &err);
-    fclose(l.f);
-    if (rc != 0)
-        fail_msg("query %s: %s", sql, err.msg);
-    return l.text;
-}
-
-/* The test's own exact decimal text for micro-units. */
-static void micros_text(int64_t v, char *out, size_t cap) {
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    snprintf(out, cap, "%s%" PRIu64 ".%06" PRIu64, v < 0 ? "-" : "", u / 1000000, u % 1000000);
 }
 
 static void opt_text(char *out, size_t cap, int present, int64_t v, bool dec) {
     if (!present)
         snprintf(out, cap, "\\N");
     else if (dec)
-        micros_text(v, out, cap);
+        tl_test_micros_text(v, out, cap);
     else
         snprintf(out, cap, "%" PRId64, v);
 }
@@ -80,7 +42,7 @@ static void opt_text(char *out, size_t cap, int present, int64_t v, bool dec) {
 static void expected_line(FILE *f, const tl_tick_row *r) {
     const tl_tick *t = &r->tick;
     char price[32], size[32], bid[32], ask[32], seq[32];
-    micros_text(t->price, price, sizeof price);
+    tl_test_micros_text(t->price, price, sizeof price);
     opt_text(size, sizeof size, t->has & TL_TICK_HAS_SIZE, t->size, false);
     opt_text(bid, sizeof bid, t->has & TL_TICK_HAS_BID, t->bid, true);
     opt_text(ask, sizeof ask, t->has & TL_TICK_HAS_ASK, t->ask, true);
@@ -109,7 +71,7 @@ static char *read_back(tl_duck *d, const char *path) {
              "src_partition, src_offset, epoch_us(ingest_ts) FROM read_parquet('%s') "
              "ORDER BY src_offset",
              path);
-    return query_lines(d, sql);
+    return tl_test_duck_lines(d, sql);
 }
 
 static void write_native(tl_pq_writer *w, const tl_tick_row *rows, size_t n, const char *path) {
@@ -128,7 +90,7 @@ static void round_trip(tl_pq_writer *w, const tl_tick_row *rows, size_t n, const
     char path[256];
     tmp_path(path, sizeof path, name);
     write_native(w, rows, n, path);
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     char *got = read_back(d, path), *want = expected_lines(rows, n);
     if (strcmp(got, want) != 0) {
         size_t i = 0;
@@ -242,12 +204,12 @@ static void test_pages_and_groups(void **state) {
     round_trip(w, rows, n, "big.parquet");
     char path[256], sql[512];
     tmp_path(path, sizeof path, "big.parquet");
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     snprintf(sql, sizeof sql,
              "SELECT count(DISTINCT row_group_id), max(row_group_num_rows) "
              "FROM parquet_metadata('%s')",
              path);
-    char *got = query_lines(d, sql), want[64];
+    char *got = tl_test_duck_lines(d, sql), want[64];
     snprintf(want, sizeof want, "3|%d\n", TL_PQ_GROUP_ROWS);
     assert_string_equal(got, want);
     free(got);
@@ -290,7 +252,7 @@ static void compare_with_duckdb(tl_pq_writer *w, const tl_tick_row *rows, size_t
     snprintf(ours, sizeof ours, "%s/native-%s", tmpdir, name);
     snprintf(theirs, sizeof theirs, "%s/duckdb-%s", tmpdir, name);
     write_native(w, rows, n, ours);
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     tl_err err = {0};
     if (tl_duck_write_ticks(d, rows, n, theirs, NULL, &err) != 0)
         fail_msg("tl_duck_write_ticks: %s", err.msg);
@@ -304,9 +266,9 @@ static void compare_with_duckdb(tl_pq_writer *w, const tl_tick_row *rows, size_t
     };
     for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
         snprintf(sql, sizeof sql, q[i], theirs);
-        char *want = query_lines(d, sql);
+        char *want = tl_test_duck_lines(d, sql);
         snprintf(sql, sizeof sql, q[i], ours);
-        char *got = query_lines(d, sql);
+        char *got = tl_test_duck_lines(d, sql);
         if (strcmp(got, want) != 0) { /* the first line that differs */
             size_t at = 0;
             while (got[at] == want[at])
@@ -321,7 +283,7 @@ static void compare_with_duckdb(tl_pq_writer *w, const tl_tick_row *rows, size_t
         free(want);
     }
     snprintf(sql, sizeof sql, "SELECT created_by FROM parquet_file_metadata('%s')", ours);
-    char *by = query_lines(d, sql);
+    char *by = tl_test_duck_lines(d, sql);
     assert_true(strncmp(by, "ticklake version ", 17) == 0);
     free(by);
     tl_duck_close(d);
@@ -353,18 +315,18 @@ static void test_filters(void **state) {
     tmp_path(path, sizeof path, "filters.parquet");
     write_native(w, rows, n, path);
     tl_pq_writer_set_limits(w, TL_PQ_PAGE_ROWS, TL_PQ_GROUP_ROWS);
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     snprintf(sql, sizeof sql,
              "SELECT count(*), min(src_offset), max(src_offset) FROM read_parquet('%s') "
              "WHERE price BETWEEN 250 AND 349.5",
              path);
-    char *got = query_lines(d, sql);
+    char *got = tl_test_duck_lines(d, sql);
     assert_string_equal(got, "100|250|349\n");
     free(got);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM read_parquet('%s') WHERE symbol = 'S3' AND exchange IS NULL",
              path);
-    got = query_lines(d, sql);
+    got = tl_test_duck_lines(d, sql);
     size_t want = 0;
     for (size_t i = 0; i < n; i++)
         want += strcmp(rows[i].tick.symbol, "S3") == 0 && !(rows[i].tick.has & TL_TICK_HAS_EXCHANGE);
@@ -415,69 +377,12 @@ static void test_empty(void **state) {
 
 /* ---- the independent reader ------------------------------------------------------- */
 
-static char *input_as_reader_json(const tl_tick_row *rows, size_t n) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    for (size_t i = 0; i < n; i++) {
-        const tl_tick *t = &rows[i].tick;
-        char price[32], size[32], bid[40] = "null", ask[40] = "null", seq[32], exch[40];
-        micros_text(t->price, price, sizeof price);
-        opt_text(size, sizeof size, t->has & TL_TICK_HAS_SIZE, t->size, false);
-        opt_text(seq, sizeof seq, t->has & TL_TICK_HAS_SEQ, t->seq, false);
-        if (!(t->has & TL_TICK_HAS_SIZE))
-            strcpy(size, "null");
-        if (!(t->has & TL_TICK_HAS_SEQ))
-            strcpy(seq, "null");
-        if (t->has & TL_TICK_HAS_BID) {
-            bid[0] = '"';
-            micros_text(t->bid, bid + 1, sizeof bid - 2);
-            strcat(bid, "\"");
-        }
-        if (t->has & TL_TICK_HAS_ASK) {
-            ask[0] = '"';
-            micros_text(t->ask, ask + 1, sizeof ask - 2);
-            strcat(ask, "\"");
-        }
-        if (t->has & TL_TICK_HAS_EXCHANGE)
-            snprintf(exch, sizeof exch, "\"%s\"", t->exchange);
-        else
-            strcpy(exch, "null");
-        fprintf(f,
-                "{\"symbol\":\"%s\",\"ts\":%" PRId64 ",\"price\":\"%s\",\"size\":%s,\"bid\":%s,"
-                "\"ask\":%s,\"exchange\":%s,\"seq\":%s,\"late\":%s,\"src_partition\":%d,"
-                "\"src_offset\":%" PRId64 ",\"ingest_ts\":%" PRId64 "}\n",
-                t->symbol, t->ts_us, price, size, bid, ask, exch, seq,
-                rows[i].late ? "true" : "false", (int)rows[i].src_partition, rows[i].src_offset,
-                rows[i].ingest_ts_us);
-    }
-    fclose(f);
-    return text;
-}
-
-static char *run_reader(const char *tools, const char *path) {
-    char cmd[1024], buf[4096];
-    snprintf(cmd, sizeof cmd, "node '%s/read_parquet.mjs' '%s'", tools, path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char *text = NULL;
-    size_t len = 0, got;
-    FILE *f = open_memstream(&text, &len);
-    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
-        fwrite(buf, 1, got, f);
-    fclose(f);
-    int status = pclose(p);
-    if (status != 0)
-        fail_msg("%s exited with status %d", cmd, status);
-    return text;
-}
-
 static void reader_agrees(const char *tools, tl_pq_writer *w, const tl_tick_row *rows, size_t n,
                           const char *name) {
     char path[256];
     tmp_path(path, sizeof path, name);
     write_native(w, rows, n, path);
-    char *got = run_reader(tools, path), *want = input_as_reader_json(rows, n);
+    char *got = tl_test_run_reader(tools, path), *want = tl_test_reader_json(rows, n);
     assert_string_equal(got, want);
     free(got);
     free(want);
@@ -485,16 +390,8 @@ static void reader_agrees(const char *tools, tl_pq_writer *w, const tl_tick_row 
 
 static void test_independent_reader(void **state) {
     tl_pq_writer *w = *state;
-    const char *src = getenv("TL_SOURCE_DIR");
-    char tools[512], probe[600];
-    snprintf(tools, sizeof tools, "%s/tests/tools", src ? src : ".");
-    snprintf(probe, sizeof probe, "%s/node_modules/hyparquet/package.json", tools);
-    if (access(probe, R_OK) != 0 || system("node --version >/dev/null 2>&1") != 0) {
-        if (getenv("CI"))
-            fail_msg("%s missing or no node (scripts/bootstrap installs them)", probe);
-        print_message("SKIP: %s missing or no node; run scripts/bootstrap\n", probe);
-        skip();
-    }
+    char tools[512];
+    tl_test_reader_tools(tools, sizeof tools);
     tl_tick_row rows[8];
     size_t n = crafted_rows(rows);
     reader_agrees(tools, w, rows, n, "hyparquet-crafted.parquet");
@@ -518,23 +415,16 @@ static void test_columns_are_the_tables(void **state) {
         strcat(want, tl_ticks_table.cols[c].name);
         strcat(want, "\n");
     }
-    tl_duck *d = open_mem();
+    tl_duck *d = tl_test_duck_mem();
     snprintf(sql, sizeof sql, "SELECT name FROM parquet_schema('%s') WHERE type IS NOT NULL",
              path);
-    char *got = query_lines(d, sql);
+    char *got = tl_test_duck_lines(d, sql);
     assert_string_equal(got, want);
     free(got);
     tl_duck_close(d);
 }
 
 /* ---- main ------------------------------------------------------------------------ */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int setup(void **state) {
     *state = tl_pq_writer_new();
@@ -562,6 +452,6 @@ int main(void) {
     if (!mkdtemp(tmpdir))
         return 1;
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    tl_test_rm_tree(tmpdir);
     return rc;
 }
