@@ -17,7 +17,7 @@ int tl_pq_bit_width(uint32_t max) {
     return bw;
 }
 
-static void put_varint(tl_buf *out, uint64_t v) {
+void tl_pq_put_uleb128(tl_buf *out, uint64_t v) {
     uint8_t b[10];
     int n = 0;
     while (v >= 0x80) {
@@ -62,7 +62,7 @@ static size_t put_packed(tl_buf *out, const uint32_t *v, size_t i, size_t n, int
         i += 8;
         groups++;
     }
-    put_varint(out, groups << 1 | 1);
+    tl_pq_put_uleb128(out, groups << 1 | 1);
     if (tl_buf_reserve(out, groups * (size_t)bw) != 0)
         return n;
     for (size_t g = 0; g < groups; g++) {
@@ -84,7 +84,7 @@ void tl_pq_rle_encode(tl_buf *out, const uint32_t *v, size_t n, int bw) {
     while (i < n && !out->failed) {
         size_t run = run_at(v, i, n, SIZE_MAX);
         if (run >= 8) {
-            put_varint(out, (uint64_t)run << 1);
+            tl_pq_put_uleb128(out, (uint64_t)run << 1);
             uint32_t val = v[i]; /* little-endian, ceil(bw / 8) bytes */
             tl_buf_append(out, &val, vbytes);
             i += run;

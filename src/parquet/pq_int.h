@@ -56,6 +56,9 @@ void tl_pq_thrift_elem_struct_begin(tl_pq_thrift *t);
 void tl_pq_rle_encode(tl_buf *out, const uint32_t *v, size_t n, int bw);
 /* Bits needed for values 0..max (at least 1). */
 int tl_pq_bit_width(uint32_t max);
+/* v as an unsigned LEB128 varint: the RLE hybrid's run headers and the
+ * Thrift compact protocol's integers both use it. */
+void tl_pq_put_uleb128(tl_buf *out, uint64_t v);
 
 /* A dictionary of int64 values (an open-addressing hash table) that gives
  * up past a size limit: the column is then written PLAIN. */

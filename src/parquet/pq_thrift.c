@@ -8,14 +8,7 @@ static void put_byte(tl_pq_thrift *t, uint8_t b) {
 }
 
 static void put_varint(tl_pq_thrift *t, uint64_t v) {
-    uint8_t b[10];
-    int n = 0;
-    while (v >= 0x80) {
-        b[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b[n++] = (uint8_t)v;
-    tl_buf_append(t->out, b, (size_t)n);
+    tl_pq_put_uleb128(t->out, v);
 }
 
 static uint64_t zigzag(int64_t v) {
