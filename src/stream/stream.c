@@ -476,7 +476,6 @@ static tl_bucket *bucket_for(tl_stream *s, int64_t hour_us, int32_t partition) {
     return b;
 }
 
-
 static int bucket_push(tl_stream *s, tl_bucket *b, const tl_tick_row *row) {
     if (b->n == b->cap) {
         size_t n = b->cap ? b->cap * 2 : BUCKET_MIN_ROWS;
