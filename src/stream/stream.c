@@ -230,16 +230,19 @@ static size_t full_bucket_bytes(const tl_stream *s) {
     return rows * sizeof(tl_tick_row);
 }
 
-/* Kept arrays may take a quarter of max_buffered_bytes, and at least one
- * full bucket's array: they are memory the stream holds between flushes,
- * too, but a backfill's buckets are full ones (flush_rows rows), and
- * without one kept its every batch faulted in a fresh array (a 1M-tick
- * backfill 9% slower at a cap of 48 MiB, where a quarter is below one). */
+/* Kept arrays may take a quarter of max_buffered_bytes, and one full
+ * bucket's array when that is at most half the cap: they are memory the
+ * stream holds between flushes, too, but a backfill's buckets are full ones
+ * (flush_rows rows), and without one kept its every batch faulted in a
+ * fresh array (a 1M-tick backfill 9% slower at a cap of 48 MiB, where a
+ * quarter is below one). Never more than half: a bucket given a kept array
+ * counts all of it, and one as big as the cap sealed a batch after every
+ * few rows (integration/0021: 117 files where the row cap makes 3). */
 static bool spare_fits(const tl_stream *s, size_t bytes) {
     int64_t cap = s->opts.max_buffered_bytes;
-    size_t budget = (size_t)cap / 4;
-    if (budget < full_bucket_bytes(s))
-        budget = full_bucket_bytes(s);
+    size_t budget = (size_t)cap / 4, full = full_bucket_bytes(s);
+    if (budget < full && full <= (size_t)cap / 2)
+        budget = full;
     return s->nspare < sizeof s->spare / sizeof s->spare[0] &&
            (cap <= 0 || s->spare_bytes + bytes <= budget);
 }

@@ -320,18 +320,19 @@ static void test_flush_on_buffered_bytes(void **state) {
 
 /* A backfill's buckets fill to stream.flush_rows, and the next batch
  * reuses the array a flush freed. The kept arrays' budget is a quarter of
- * the memory cap but never less than one full bucket: below it (a 48 MiB
- * cap with 100,000-row flushes) every batch faulted in a fresh array, and a
- * 1M-tick backfill ran 9% slower. */
+ * the memory cap but one full bucket when that is at most half the cap:
+ * below it (a 48 MiB cap with 100,000-row flushes) every batch faulted in a
+ * fresh array, and a 1M-tick backfill ran 9% slower. */
 static void test_keeps_a_full_bucket_array(void **state) {
     fixture *f = *state;
     tl_err err;
     f->opts.flush_rows = 1000; /* an array of 1,024 rows once full */
-    f->opts.max_buffered_bytes = 200000; /* a quarter is below one such array */
+    f->opts.max_buffered_bytes = 300000; /* a quarter is below one such array, half above */
     f->opts.write_threads = 1;
     tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
     assert_non_null(s);
     assert_true(1024 * sizeof(tl_tick_row) > (size_t)f->opts.max_buffered_bytes / 4);
+    assert_true(1024 * sizeof(tl_tick_row) <= (size_t)f->opts.max_buffered_bytes / 2);
     long long now = tl_now_us() / 1000;
     int flushes = 0;
     for (int i = 1; i <= 2000; i++) {
@@ -348,6 +349,34 @@ static void test_keeps_a_full_bucket_array(void **state) {
     assert_int_equal(flushes, 2);
     assert_int_equal(tl_stream_flush(s, &err), 0);
     tl_stream_destroy(s);
+    assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 2000);
+}
+
+/* An array as big as the memory cap is never kept: a bucket given it counts
+ * all of it, and the cap sealed a batch after every row or few (a 48 MiB
+ * cap with 400,000-row flushes: 117 files where 3 or 4 were due). Here the
+ * 1,024-row array passes the 100,000-byte cap at its 513th row: a flush
+ * every 513 rows, never one per tick. */
+static void test_no_kept_array_fills_the_cap(void **state) {
+    fixture *f = *state;
+    tl_err err;
+    f->opts.flush_rows = 1000;
+    f->opts.max_buffered_bytes = 100000;
+    f->opts.write_threads = 1;
+    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(s);
+    long long now = tl_now_us() / 1000;
+    int flushes = 0;
+    for (int i = 1; i <= 2000; i++) {
+        ingest(s, i, "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":%d}", now, i);
+        int rc = tl_stream_maybe_flush(s, &err);
+        assert_true(rc >= 0);
+        flushes += rc == 1;
+    }
+    assert_int_equal(tl_stream_flush(s, &err), 0);
+    assert_int_equal(s->nspare, 0);
+    tl_stream_destroy(s);
+    assert_int_equal(flushes, 3); /* at rows 513, 1026, 1539 */
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 2000);
 }
 
@@ -479,6 +508,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_flush_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flush_on_buffered_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keeps_a_full_bucket_array, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_kept_array_fills_the_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watermark_per_partition, setup, teardown),
         cmocka_unit_test(test_dedupe_horizon),
         cmocka_unit_test(test_dedupe_exact),
