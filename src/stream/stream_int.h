@@ -134,7 +134,7 @@ struct tl_stream {
         size_t cap;
     } spare[8];
     size_t nspare;
-    size_t spare_bytes; /* of the kept arrays: a quarter of the cap, at least one full bucket */
+    size_t spare_bytes; /* of the kept arrays: see spare_fits() */
     tl_dead *dead;
     size_t ndead, cap_dead;
     size_t buffered; /* rows + dead letters */
