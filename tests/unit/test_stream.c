@@ -318,6 +318,40 @@ static void test_flush_on_buffered_bytes(void **state) {
     assert_int_equal(scalar(f, "SELECT count(DISTINCT date_trunc('hour', ts)) FROM ticks"), 48);
 }
 
+/* A stream with one writer, flushing a bucket at flush_rows rows or the
+ * buffers at cap bytes. */
+static tl_stream *one_writer_stream(fixture *f, int flush_rows, int64_t cap) {
+    tl_err err;
+    f->opts.flush_rows = flush_rows;
+    f->opts.max_buffered_bytes = cap;
+    f->opts.write_threads = 1;
+    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
+    assert_non_null(s);
+    return s;
+}
+
+/* n ticks of one symbol in the current hour, flushing when due; with
+ * kept_cap > 0 each flush is waited for and must leave one kept array of
+ * kept_cap rows. The number of flushes. */
+static int feed_one_hour(tl_stream *s, int n, size_t kept_cap) {
+    tl_err err;
+    long long now = tl_now_us() / 1000;
+    int flushes = 0;
+    for (int i = 1; i <= n; i++) {
+        ingest(s, i, "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":%d}", now, i);
+        int rc = tl_stream_maybe_flush(s, &err);
+        assert_true(rc >= 0);
+        flushes += rc == 1;
+        if (rc == 1 && kept_cap) {
+            assert_int_equal(tl_stream_flush(s, &err), 0); /* written, committed, freed */
+            assert_int_equal(s->nspare, 1);
+            assert_int_equal(s->spare[0].cap, kept_cap);
+        }
+    }
+    assert_int_equal(tl_stream_flush(s, &err), 0);
+    return flushes;
+}
+
 /* A backfill's buckets fill to stream.flush_rows, and the next batch
  * reuses the array a flush freed. The kept arrays' budget is a quarter of
  * the memory cap but one full bucket when that is at most half the cap:
@@ -325,29 +359,11 @@ static void test_flush_on_buffered_bytes(void **state) {
  * fresh array, and a 1M-tick backfill ran 9% slower. */
 static void test_keeps_a_full_bucket_array(void **state) {
     fixture *f = *state;
-    tl_err err;
-    f->opts.flush_rows = 1000; /* an array of 1,024 rows once full */
-    f->opts.max_buffered_bytes = 300000; /* a quarter is below one such array, half above */
-    f->opts.write_threads = 1;
-    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
-    assert_non_null(s);
-    assert_true(1024 * sizeof(tl_tick_row) > (size_t)f->opts.max_buffered_bytes / 4);
-    assert_true(1024 * sizeof(tl_tick_row) <= (size_t)f->opts.max_buffered_bytes / 2);
-    long long now = tl_now_us() / 1000;
-    int flushes = 0;
-    for (int i = 1; i <= 2000; i++) {
-        ingest(s, i, "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":%d}", now, i);
-        int rc = tl_stream_maybe_flush(s, &err);
-        assert_true(rc >= 0);
-        flushes += rc == 1;
-        if (rc == 1) {
-            assert_int_equal(tl_stream_flush(s, &err), 0); /* written, committed, freed */
-            assert_int_equal(s->nspare, 1);
-            assert_int_equal(s->spare[0].cap, 1024);
-        }
-    }
-    assert_int_equal(flushes, 2);
-    assert_int_equal(tl_stream_flush(s, &err), 0);
+    /* an array of 1,024 rows once full: above a quarter of the cap, below half */
+    tl_stream *s = one_writer_stream(f, 1000, 300000);
+    assert_true(1024 * sizeof(tl_tick_row) > 300000 / 4);
+    assert_true(1024 * sizeof(tl_tick_row) <= 300000 / 2);
+    assert_int_equal(feed_one_hour(s, 2000, 1024), 2);
     tl_stream_destroy(s);
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 2000);
 }
@@ -359,24 +375,10 @@ static void test_keeps_a_full_bucket_array(void **state) {
  * every 513 rows, never one per tick. */
 static void test_no_kept_array_fills_the_cap(void **state) {
     fixture *f = *state;
-    tl_err err;
-    f->opts.flush_rows = 1000;
-    f->opts.max_buffered_bytes = 100000;
-    f->opts.write_threads = 1;
-    tl_stream *s = tl_stream_new(f->store, &f->opts, &err);
-    assert_non_null(s);
-    long long now = tl_now_us() / 1000;
-    int flushes = 0;
-    for (int i = 1; i <= 2000; i++) {
-        ingest(s, i, "{\"symbol\":\"X\",\"ts\":%lld,\"price\":1,\"seq\":%d}", now, i);
-        int rc = tl_stream_maybe_flush(s, &err);
-        assert_true(rc >= 0);
-        flushes += rc == 1;
-    }
-    assert_int_equal(tl_stream_flush(s, &err), 0);
+    tl_stream *s = one_writer_stream(f, 1000, 100000);
+    assert_int_equal(feed_one_hour(s, 2000, 0), 3); /* at rows 513, 1026, 1539 */
     assert_int_equal(s->nspare, 0);
     tl_stream_destroy(s);
-    assert_int_equal(flushes, 3); /* at rows 513, 1026, 1539 */
     assert_int_equal(scalar(f, "SELECT count(*) FROM ticks"), 2000);
 }
 
