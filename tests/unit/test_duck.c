@@ -1,13 +1,12 @@
 /* Unit tests for the duck module: SQL, text rendering, the three printers and
  * the Parquet tick writer (read back by DuckDB and by an independent reader,
  * hyparquet under node, when tests/tools/node_modules is installed). */
-#define _GNU_SOURCE /* nftw, open_memstream */
+#define _GNU_SOURCE /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

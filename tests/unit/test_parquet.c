@@ -2,13 +2,12 @@
  * written and read back by DuckDB value by value, and by hyparquet (an
  * independent reader under node); the file's schema and column statistics
  * are compared with those DuckDB's own writer gives the same rows. */
-#define _GNU_SOURCE /* nftw, open_memstream */
+#define _GNU_SOURCE /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

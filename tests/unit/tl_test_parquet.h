@@ -2,12 +2,12 @@
  * hyparquet's (an independent reader under node) as JSON lines, and the
  * lines the input rows alone say both should give. Shared by test_duck (the
  * DuckDB tick writer) and test_parquet (the native one). Needs cmocka
- * included before it and _GNU_SOURCE (open_memstream, nftw), as the test
- * programs do. Header-only, like tl_test.h. */
+ * included before it and _GNU_SOURCE (open_memstream), as the test
+ * programs do. Header-only, like tl_test.h (whose tl_test_rm_tree removes
+ * a test's temp folder). */
 #ifndef TL_TESTS_TL_TEST_PARQUET_H
 #define TL_TESTS_TL_TEST_PARQUET_H
 
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 
 #include "duck/duck.h"
 #include "tick/tick.h"
+#include "tl_test.h"
 
 /* An in-memory DuckDB; fails the test when it cannot open. */
 static inline tl_duck *tl_test_duck_mem(void) {
@@ -141,19 +142,6 @@ static inline char *tl_test_run_reader(const char *tools, const char *path) {
     if (status != 0)
         fail_msg("%s exited with status %d", cmd, status);
     return text;
-}
-
-static inline int tl_test_rm_entry(const char *path, const struct stat *st, int flag,
-                                   struct FTW *ftw) {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-/* Remove a test's temp folder and everything in it: 0, or -1. */
-static inline int tl_test_rm_tree(const char *dir) {
-    return nftw(dir, tl_test_rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
