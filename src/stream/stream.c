@@ -162,6 +162,32 @@ static int check_single_group(tl_stream *s, tl_err *err) {
     return 0;
 }
 
+/* A bucket's array starts small: a late tick opens a bucket for its hour
+ * and partition, and in a catch-up run over many hours most buckets of a
+ * flush hold a handful of rows (3,136 buckets of 1,024 rows took 206 MB
+ * of a 1M-tick run's 254 MB heap). Doubling keeps the pushes cheap. */
+#define BUCKET_MIN_ROWS 16
+
+/* The bytes the kept row arrays may take (SIZE_MAX: no memory cap): a
+ * quarter of max_buffered_bytes, or one full bucket's array (flush_rows
+ * rows, as doubling from BUCKET_MIN_ROWS reaches them) when that is more
+ * and at most half the cap. They are memory the stream holds between
+ * flushes, too, but a backfill's buckets are full ones, and without one
+ * kept its every batch faulted in a fresh array (a 1M-tick backfill 9%
+ * slower at a cap of 48 MiB, where a quarter is below one). Never more than
+ * half: a bucket given a kept array counts all of it, and one as big as the
+ * cap sealed a batch after every few rows (integration/0021: 117 files
+ * where the row cap makes 3). */
+static size_t spare_budget(const tl_stream_opts *o) {
+    if (o->max_buffered_bytes <= 0)
+        return SIZE_MAX;
+    size_t cap = (size_t)o->max_buffered_bytes, rows = BUCKET_MIN_ROWS;
+    while (rows < (size_t)o->flush_rows && rows < SIZE_MAX / 2 / sizeof(tl_tick_row))
+        rows *= 2;
+    size_t full = rows * sizeof(tl_tick_row);
+    return full > cap / 4 && full <= cap / 2 ? full : cap / 4;
+}
+
 tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *err) {
     tl_stream *s = calloc(1, sizeof *s);
     if (!s) {
@@ -170,6 +196,7 @@ tl_stream *tl_stream_new(tl_store *store, const tl_stream_opts *opts, tl_err *er
     }
     s->store = store;
     s->opts = *opts;
+    s->spare_budget = spare_budget(opts);
     s->topic = opts->topic ? strdup(opts->topic) : NULL;
     s->group = opts->group ? strdup(opts->group) : NULL;
     s->source_id = opts->source_id ? strdup(opts->source_id) : NULL;
@@ -215,40 +242,9 @@ void tl_stream_dead_free(tl_dead *d) {
     free(d->raw);
 }
 
-/* A bucket's array starts small: a late tick opens a bucket for its hour
- * and partition, and in a catch-up run over many hours most buckets of a
- * flush hold a handful of rows (3,136 buckets of 1,024 rows took 206 MB
- * of a 1M-tick run's 254 MB heap). Doubling keeps the pushes cheap. */
-#define BUCKET_MIN_ROWS 16
-
-/* The array a bucket grows to before stream.flush_rows flushes it: buckets
- * start at BUCKET_MIN_ROWS rows and double. */
-static size_t full_bucket_bytes(const tl_stream *s) {
-    size_t rows = BUCKET_MIN_ROWS;
-    while (rows < (size_t)s->opts.flush_rows && rows < SIZE_MAX / 2 / sizeof(tl_tick_row))
-        rows *= 2;
-    return rows * sizeof(tl_tick_row);
-}
-
-/* Kept arrays may take a quarter of max_buffered_bytes, and one full
- * bucket's array when that is at most half the cap: they are memory the
- * stream holds between flushes, too, but a backfill's buckets are full ones
- * (flush_rows rows), and without one kept its every batch faulted in a
- * fresh array (a 1M-tick backfill 9% slower at a cap of 48 MiB, where a
- * quarter is below one). Never more than half: a bucket given a kept array
- * counts all of it, and one as big as the cap sealed a batch after every
- * few rows (integration/0021: 117 files where the row cap makes 3). */
-static bool spare_fits(const tl_stream *s, size_t bytes) {
-    int64_t cap = s->opts.max_buffered_bytes;
-    size_t budget = (size_t)cap / 4, full = full_bucket_bytes(s);
-    if (budget < full && full <= (size_t)cap / 2)
-        budget = full;
-    return s->nspare < sizeof s->spare / sizeof s->spare[0] &&
-           (cap <= 0 || s->spare_bytes + bytes <= budget);
-}
-
 void tl_stream_rows_release(tl_stream *s, tl_tick_row *rows, size_t cap) {
-    if (rows && spare_fits(s, cap * sizeof *rows)) {
+    if (rows && s->nspare < sizeof s->spare / sizeof s->spare[0] &&
+        s->spare_bytes + cap * sizeof *rows <= s->spare_budget) {
         s->spare[s->nspare].rows = rows;
         s->spare[s->nspare].cap = cap;
         s->spare_bytes += cap * sizeof *rows;

@@ -134,7 +134,8 @@ struct tl_stream {
         size_t cap;
     } spare[8];
     size_t nspare;
-    size_t spare_bytes; /* of the kept arrays: see spare_fits() */
+    size_t spare_bytes;  /* of the kept arrays */
+    size_t spare_budget; /* what they may take: spare_budget() in stream.c */
     tl_dead *dead;
     size_t ndead, cap_dead;
     size_t buffered; /* rows + dead letters */
